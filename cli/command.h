@@ -1,0 +1,21 @@
+// Each subcommand registers itself on the CLI11 app and runs through run_command(), which turns
+// exceptions into one-line errors (or {"error": ...} with --json) and a non-zero exit.
+#ifndef TINYFORGE_CLI_COMMAND_H_
+#define TINYFORGE_CLI_COMMAND_H_
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+namespace tinyforge::cli {
+
+// `body` returns the JSON object to print as the last line when `json` is set.
+int run_command(bool json, const std::function<nlohmann::json()>& body);
+
+void add_inspect_command(CLI::App& app, int& exit_code);
+void add_run_command(CLI::App& app, int& exit_code);
+
+}  // namespace tinyforge::cli
+
+#endif  // TINYFORGE_CLI_COMMAND_H_

@@ -1,0 +1,31 @@
+#include <iostream>
+
+#include "cli/command.h"
+#include "toolkit/host/model_file.h"
+#include "toolkit/inspect/model_report.h"
+
+namespace tinyforge::cli {
+
+void add_inspect_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "inspect",
+      "Show a .tflite model's operators (with MACs), tensors (dtype, shape, scale/zero point), "
+      "parameter count and memory plan, or why it cannot run");
+  struct Options {
+    std::string model;
+    bool json = false;
+  };
+  auto options = std::make_shared<Options>();
+  cmd->add_option("model", options->model, "The .tflite file")->required();
+  cmd->add_flag("--json", options->json, "Print one JSON object (DESIGN.md keys) as the last line");
+  cmd->callback([options, &exit_code]() {
+    exit_code = run_command(options->json, [&]() {
+      const host::ModelFile file(options->model);
+      const host::ModelReport report = host::make_report(file.model());
+      if (!options->json) std::cout << host::report_text(report);
+      return host::report_json(report);
+    });
+  });
+}
+
+}  // namespace tinyforge::cli

@@ -1,0 +1,113 @@
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+
+#include "cli/command.h"
+#include "toolkit/host/error.h"
+#include "toolkit/host/model_file.h"
+#include "toolkit/host/tensor_io.h"
+
+namespace tinyforge::cli {
+namespace {
+
+struct RunOptions {
+  std::string model;
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+  int random = 0;
+  int repeat = 1;
+  int top_k = 5;
+  bool json = false;
+};
+
+nlohmann::json run(const RunOptions& o) {
+  const host::ModelFile file(o.model);
+  host::HostInterpreter runner(file);
+  Interpreter& interpreter = runner.get();
+  const int num_inputs = interpreter.num_inputs();
+  if (o.random == 0 && static_cast<int>(o.inputs.size()) != num_inputs) {
+    throw host::Error(o.model + ": the model has " + std::to_string(num_inputs) +
+                      " input(s); give that many --input files or --random K");
+  }
+  if (!o.outputs.empty() && static_cast<int>(o.outputs.size()) != interpreter.num_outputs()) {
+    throw host::Error(o.model + ": the model has " + std::to_string(interpreter.num_outputs()) +
+                      " output(s), but " + std::to_string(o.outputs.size()) + " --output given");
+  }
+  for (int i = 0; i < num_inputs; ++i) {
+    const TensorView input = interpreter.input(i);
+    if (o.random > 0) {
+      const std::vector<uint8_t> bytes = host::random_input(input, o.random, i);
+      std::copy(bytes.begin(), bytes.end(), static_cast<uint8_t*>(input.data));
+    } else {
+      host::load_tensor_file(o.inputs[i], input, "input " + std::to_string(i));
+    }
+  }
+  // Stateful models start from zeroed state each repetition so every run gives the same output.
+  std::vector<double> times;
+  for (int r = 0; r < std::max(1, o.repeat); ++r) {
+    interpreter.reset_state();
+    const auto start = std::chrono::steady_clock::now();
+    runner.invoke();
+    const auto stop = std::chrono::steady_clock::now();
+    times.push_back(std::chrono::duration<double, std::micro>(stop - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  const double median_us = times[times.size() / 2];
+
+  nlohmann::json outputs = nlohmann::json::array();
+  for (int i = 0; i < interpreter.num_outputs(); ++i) {
+    const TensorView out = interpreter.output(i);
+    nlohmann::json entry = {{"name", out.name},
+                            {"dtype", dtype_name(out.type)},
+                            {"shape", std::vector<int32_t>(out.dims, out.dims + out.rank)}};
+    if (!o.outputs.empty()) {
+      host::write_file(o.outputs[i], out.data, out.bytes());
+      entry["file"] = o.outputs[i];
+    }
+    if (!o.json) {
+      std::cout << "output " << i << " '" << out.name << "' " << dtype_name(out.type) << ": "
+                << host::tensor_values_text(out) << "\n";
+      const size_t n = static_cast<size_t>(out.elements());
+      if (n > 1 && n <= 1000) {  // a classifier's scores: show the best classes
+        std::vector<size_t> order(n);
+        for (size_t k = 0; k < n; ++k) order[k] = k;
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+          return host::tensor_value(out, a) > host::tensor_value(out, b);
+        });
+        std::cout << "  top-" << std::min<size_t>(o.top_k, n) << ":";
+        for (size_t k = 0; k < n && k < static_cast<size_t>(o.top_k); ++k)
+          std::cout << " class " << order[k] << " (" << host::tensor_value(out, order[k]) << ")";
+        std::cout << "\n";
+      }
+    }
+    outputs.push_back(entry);
+  }
+  const size_t arena = interpreter.arena_usage().total_bytes;
+  if (!o.json) {
+    std::cout << "arena " << arena << " bytes, invoke " << median_us << " us (median of "
+              << times.size() << ")\n";
+  }
+  return {{"outputs", outputs}, {"arena_bytes", arena}, {"invoke_us", median_us}};
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("run", "Run a .tflite model on the host with tinyforge's runtime");
+  auto o = std::make_shared<RunOptions>();
+  cmd->add_option("model", o->model, "The .tflite file")->required();
+  auto* inputs = cmd->add_option("--input,-i", o->inputs,
+                                 "Input tensor files (raw little-endian bytes), in input order");
+  auto* random = cmd->add_option("--random", o->random,
+                                 "Fill inputs with the conformance generator for seed K (K >= 1)")
+                     ->check(CLI::PositiveNumber);
+  inputs->excludes(random);
+  cmd->add_option("--output,-o", o->outputs, "Write output tensors to these files, in order");
+  cmd->add_option("--repeat", o->repeat, "Invoke N times and report the median time")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--top", o->top_k, "How many best classes to print")->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
+  cmd->callback([o, &exit_code]() { exit_code = run_command(o->json, [&]() { return run(*o); }); });
+}
+
+}  // namespace tinyforge::cli

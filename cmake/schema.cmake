@@ -1,0 +1,14 @@
+# Generates the C++ accessors for schema/tflite.fbs with flatc (Debian flatbuffers-compiler).
+find_program(FLATC flatc REQUIRED)
+set(TINYFORGE_GENERATED_DIR ${CMAKE_BINARY_DIR}/generated)
+set(TINYFORGE_SCHEMA ${PROJECT_SOURCE_DIR}/schema/tflite.fbs)
+add_custom_command(
+  OUTPUT ${TINYFORGE_GENERATED_DIR}/tflite_generated.h
+  COMMAND ${FLATC} --cpp --scoped-enums -o ${TINYFORGE_GENERATED_DIR} ${TINYFORGE_SCHEMA}
+  DEPENDS ${TINYFORGE_SCHEMA}
+  COMMENT "flatc: generating tflite_generated.h")
+add_custom_target(tinyforge_schema_gen DEPENDS ${TINYFORGE_GENERATED_DIR}/tflite_generated.h)
+add_library(tinyforge_schema INTERFACE)
+add_dependencies(tinyforge_schema tinyforge_schema_gen)
+# SYSTEM: generated and FlatBuffers headers are not held to the runtime's -Werror.
+target_include_directories(tinyforge_schema SYSTEM INTERFACE ${TINYFORGE_GENERATED_DIR})

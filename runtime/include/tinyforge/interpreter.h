@@ -1,0 +1,73 @@
+// Runs a verified model in one caller-provided arena: no heap, no exceptions.
+#ifndef TINYFORGE_INTERPRETER_H_
+#define TINYFORGE_INTERPRETER_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tinyforge/model.h"
+#include "tinyforge/status.h"
+#include "tinyforge/tensor.h"
+
+namespace tinyforge {
+
+struct OpRecord;
+
+// How a model uses its arena. Everything the runtime needs beyond the read-only model counts.
+struct ArenaUsage {
+  size_t total_bytes = 0;         // what init() needs: planned + persistent + alignment slack
+  size_t planned_bytes = 0;       // peak of activations and scratch buffers in the plan
+  size_t persistent_bytes = 0;    // tensor table, operator records and data, variable tensors
+  size_t live_set_bytes = 0;      // largest sum of tensors live at once, without in-place reuse
+  int live_set_peak_op = -1;      // an operator at which that sum peaks
+  size_t planner_work_bytes = 0;  // temporary memory planning needs (inside the arena in init)
+};
+
+// Called before (begin = true) and after each operator's eval, e.g. to read a cycle counter.
+using ProfileHook = void (*)(void* user, int op_index, bool begin);
+
+class Interpreter {
+ public:
+  // Bytes of temporary memory plan() needs for `model`.
+  static size_t planner_work_bytes(const Model& model);
+  // Computes the arena figures without an arena, using `work` (planner_work_bytes() bytes).
+  static Status plan(const Model& model, void* work, size_t work_bytes, ArenaUsage* usage,
+                     ErrorMessage* error);
+
+  // Plans memory in `arena` and prepares every kernel. The model must outlive the interpreter.
+  Status init(const Model& model, void* arena, size_t arena_bytes);
+
+  int num_inputs() const { return model_->num_inputs(); }
+  int num_outputs() const { return model_->num_outputs(); }
+  TensorView input(int i) const;
+  TensorView output(int i) const;
+  // Any tensor, with its arena data pointer (or model data for constants).
+  TensorView tensor(int index) const;
+
+  Status invoke();
+  // Zeroes the state of stateful operators (variable tensors), as after init().
+  void reset_state();
+
+  void set_profile_hook(ProfileHook hook, void* user) {
+    hook_ = hook;
+    hook_user_ = user;
+  }
+
+  const ArenaUsage& arena_usage() const { return usage_; }
+  const char* error() const { return error_.c_str(); }
+  const Model& model() const { return *model_; }
+
+ private:
+  const Model* model_ = nullptr;
+  void** tensor_data_ = nullptr;  // per tensor, in the arena
+  OpRecord* ops_ = nullptr;       // per operator, in the arena
+  ArenaUsage usage_;
+  ErrorMessage error_;
+  ProfileHook hook_ = nullptr;
+  void* hook_user_ = nullptr;
+  bool ready_ = false;
+};
+
+}  // namespace tinyforge
+
+#endif  // TINYFORGE_INTERPRETER_H_

@@ -1,0 +1,449 @@
+// Loading and verifying a .tflite image in place. Verification happens once, here; afterwards the
+// interpreter and kernels read the flatbuffer without further checks.
+#include "tinyforge/model.h"
+
+#include "kernels/kernel.h"
+#include "tflite_generated.h"
+
+namespace tinyforge {
+namespace {
+
+constexpr uint64_t kMaxFileBytes = 0x7FFFFFFFu;
+
+bool is_aligned(const void* p, size_t alignment) {
+  return (reinterpret_cast<uintptr_t>(p) & (alignment - 1)) == 0;
+}
+
+int32_t builtin_code_of(const tflite::OperatorCode* code) {
+  // Files written before builtin_code existed only carry the deprecated byte.
+  const int32_t deprecated = code->deprecated_builtin_code();
+  const int32_t current = static_cast<int32_t>(code->builtin_code());
+  return deprecated > current ? deprecated : current;
+}
+
+// Bytes and data pointer of buffer `index`, inside the flatbuffer or after it (offset/size).
+struct BufferSpan {
+  const uint8_t* data = nullptr;
+  uint64_t size = 0;
+};
+
+BufferSpan buffer_span(const uint8_t* file, const tflite::Model* model, uint32_t index) {
+  BufferSpan span;
+  const auto* buffers = model->buffers();
+  if (buffers == nullptr || index >= buffers->size()) return span;
+  const tflite::Buffer* buffer = buffers->Get(index);
+  if (buffer == nullptr) return span;
+  if (buffer->offset() > 1) {
+    span.data = file + buffer->offset();
+    span.size = buffer->size();
+  } else if (buffer->data() != nullptr) {
+    span.data = buffer->data()->data();
+    span.size = buffer->data()->size();
+  }
+  if (span.size == 0) span.data = nullptr;
+  return span;
+}
+
+}  // namespace
+
+Status Model::fail(Status status) {
+  model_ = nullptr;
+  subgraph_ = nullptr;
+  return status;
+}
+
+Status Model::load(const void* data, size_t size) {
+  model_ = nullptr;
+  subgraph_ = nullptr;
+  error_.clear();
+  data_ = static_cast<const uint8_t*>(data);
+  size_ = size;
+  if (data == nullptr || size < 8) {
+    error_.add("model: no data (").add(static_cast<int64_t>(size)).add(" bytes)");
+    return fail(Status::kInvalidArgument);
+  }
+  if (!is_aligned(data, 4)) {
+    error_.add("model: data must be 4-byte aligned (16 recommended)");
+    return fail(Status::kInvalidArgument);
+  }
+  if (size > kMaxFileBytes) {
+    error_.add("model: larger than 2 GiB");
+    return fail(Status::kUnsupported);
+  }
+  if (!flatbuffers::BufferHasIdentifier(data, tflite::ModelIdentifier())) {
+    error_.add("model: not a TFLite file (file identifier is not 'TFL3')");
+    return fail(Status::kMalformedModel);
+  }
+  flatbuffers::Verifier verifier(data_, size_, /*max_depth=*/64, /*max_tables=*/1000000);
+  if (!tflite::VerifyModelBuffer(verifier)) {
+    error_.add("model: flatbuffer structure is invalid (offsets, sizes or nesting out of range)");
+    return fail(Status::kMalformedModel);
+  }
+  model_ = tflite::GetModel(data_);
+  if (model_->subgraphs() == nullptr || model_->subgraphs()->size() == 0 ||
+      model_->subgraphs()->Get(0) == nullptr) {
+    error_.add("model: has no subgraph");
+    return fail(Status::kMalformedModel);
+  }
+  subgraph_ = model_->subgraphs()->Get(0);
+  Status status;
+  if ((status = verify_buffers()) != Status::kOk) return fail(status);
+  if ((status = verify_tensors()) != Status::kOk) return fail(status);
+  if ((status = verify_operators()) != Status::kOk) return fail(status);
+  if ((status = verify_io()) != Status::kOk) return fail(status);
+  if ((status = verify_execution_order()) != Status::kOk) return fail(status);
+  if ((status = verify_kernels()) != Status::kOk) return fail(status);
+  return Status::kOk;
+}
+
+Status Model::verify_buffers() {
+  const auto* buffers = model_->buffers();
+  if (buffers == nullptr) return Status::kOk;
+  for (uint32_t i = 0; i < buffers->size(); ++i) {
+    const tflite::Buffer* buffer = buffers->Get(i);
+    if (buffer == nullptr || buffer->offset() <= 1) continue;
+    const uint64_t offset = buffer->offset(), bytes = buffer->size();
+    if (offset > size_ || bytes > size_ - offset) {
+      error_.add("buffer ").add(static_cast<int64_t>(i)).add(": external data [").add(
+          static_cast<int64_t>(offset));
+      error_.add(", +").add(static_cast<int64_t>(bytes)).add(") lies outside the file");
+      return Status::kMalformedModel;
+    }
+  }
+  return Status::kOk;
+}
+
+Status Model::verify_tensors() {
+  const auto* tensors = subgraph_->tensors();
+  const int32_t count = tensors == nullptr ? 0 : static_cast<int32_t>(tensors->size());
+  if (count > kMaxTensors) {
+    error_.add("subgraph: ").add(count).add(" tensors, more than the limit ").add(kMaxTensors);
+    return Status::kUnsupported;
+  }
+  const uint32_t num_buffers = model_->buffers() == nullptr ? 0 : model_->buffers()->size();
+  for (int32_t i = 0; i < count; ++i) {
+    const tflite::Tensor* t = tensors->Get(i);
+    auto prefix = [&]() -> ErrorMessage& {
+      error_.add("tensor ").add(i);
+      if (t != nullptr && t->name() != nullptr) error_.add(" '").add(t->name()->c_str()).add("'");
+      return error_.add(": ");
+    };
+    if (t == nullptr) {
+      prefix().add("missing");
+      return Status::kMalformedModel;
+    }
+    const DataType type = static_cast<DataType>(t->type());
+    if (dtype_size(type) == 0) {
+      prefix().add("dtype ").add(tflite::EnumNameTensorType(t->type())).add(" is not supported");
+      return Status::kUnsupported;
+    }
+    if (t->sparsity() != nullptr) {
+      prefix().add("sparse tensors are not supported");
+      return Status::kUnsupported;
+    }
+    const auto* shape = t->shape();
+    const int32_t rank = shape == nullptr ? 0 : static_cast<int32_t>(shape->size());
+    if (rank > kMaxRank) {
+      prefix().add("rank ").add(rank).add(" exceeds the maximum ").add(kMaxRank);
+      return Status::kUnsupported;
+    }
+    uint64_t bytes = dtype_size(type);
+    for (int32_t d = 0; d < rank; ++d) {
+      const int32_t dim = shape->Get(d);
+      if (dim < 1) {
+        prefix().add("dimension ").add(d).add(" is ").add(dim).add(", expected >= 1");
+        return Status::kMalformedModel;
+      }
+      bytes *= static_cast<uint64_t>(dim);
+      if (bytes > kMaxTensorBytes) {
+        prefix().add("shape is too large (more than ").add(static_cast<int64_t>(kMaxTensorBytes));
+        error_.add(" bytes)");
+        return Status::kUnsupported;
+      }
+    }
+    if (t->buffer() >= num_buffers && t->buffer() != 0) {
+      prefix().add("buffer index ").add(static_cast<int64_t>(t->buffer())).add(" out of range (");
+      error_.add(static_cast<int64_t>(num_buffers)).add(" buffers)");
+      return Status::kMalformedModel;
+    }
+    const BufferSpan span = buffer_span(data_, model_, t->buffer());
+    if (span.data != nullptr) {
+      if (span.size != bytes) {
+        prefix().add("buffer ").add(static_cast<int64_t>(t->buffer())).add(" holds ").add(
+            static_cast<int64_t>(span.size));
+        error_.add(" bytes, shape and dtype need ").add(static_cast<int64_t>(bytes));
+        return Status::kMalformedModel;
+      }
+      const size_t alignment = dtype_size(type);
+      if (!is_aligned(span.data, alignment)) {
+        prefix().add("data is not ").add(static_cast<int64_t>(alignment));
+        error_.add("-byte aligned (load the model at a 16-byte aligned address)");
+        return Status::kMalformedModel;
+      }
+    }
+    const tflite::QuantizationParameters* q = t->quantization();
+    if (q != nullptr) {
+      if (q->details_type() != tflite::QuantizationDetails::NONE) {
+        prefix().add("custom quantization is not supported");
+        return Status::kUnsupported;
+      }
+      const uint32_t scales = q->scale() == nullptr ? 0 : q->scale()->size();
+      const uint32_t zero_points = q->zero_point() == nullptr ? 0 : q->zero_point()->size();
+      if (scales > 0) {
+        if (zero_points != scales) {
+          prefix().add(static_cast<int64_t>(scales)).add(" scales but ").add(
+              static_cast<int64_t>(zero_points));
+          error_.add(" zero points");
+          return Status::kMalformedModel;
+        }
+        if (scales > 1) {
+          const int32_t qdim = q->quantized_dimension();
+          if (qdim < 0 || qdim >= rank || static_cast<uint32_t>(shape->Get(qdim)) != scales) {
+            prefix().add(static_cast<int64_t>(scales)).add(" scales do not match quantized_dimension ");
+            error_.add(qdim);
+            return Status::kMalformedModel;
+          }
+        }
+        for (uint32_t s = 0; s < scales; ++s) {
+          const float scale = q->scale()->Get(s);
+          if (!(scale > 0.0f) || scale > 3.0e38f) {
+            prefix().add("quantization scale ").add(static_cast<int64_t>(s)).add(
+                " is not a finite positive number");
+            return Status::kMalformedModel;
+          }
+          const int64_t zp = q->zero_point()->Get(s);
+          if (zp < -65536 || zp > 65535) {
+            prefix().add("zero point ").add(zp).add(" is out of range");
+            return Status::kMalformedModel;
+          }
+        }
+      }
+    }
+  }
+  return Status::kOk;
+}
+
+Status Model::verify_operators() {
+  const auto* ops = subgraph_->operators();
+  const int32_t count = ops == nullptr ? 0 : static_cast<int32_t>(ops->size());
+  if (count > kMaxOperators) {
+    error_.add("subgraph: ").add(count).add(" operators, more than the limit ").add(kMaxOperators);
+    return Status::kUnsupported;
+  }
+  const auto* codes = model_->operator_codes();
+  const uint32_t num_codes = codes == nullptr ? 0 : codes->size();
+  const int32_t num_tensors = this->num_tensors();
+  for (int32_t i = 0; i < count; ++i) {
+    const tflite::Operator* op = ops->Get(i);
+    if (op == nullptr || op->opcode_index() >= num_codes || codes->Get(op->opcode_index()) == nullptr) {
+      error_.add("operator ").add(i).add(": opcode index out of range (").add(
+          static_cast<int64_t>(num_codes));
+      error_.add(" operator codes)");
+      return Status::kMalformedModel;
+    }
+    const tflite::OperatorCode* code = codes->Get(op->opcode_index());
+    const int32_t builtin = builtin_code_of(code);
+    if (builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
+      error_.add("operator ").add(i).add(": custom operator '").add(
+          code->custom_code() != nullptr ? code->custom_code()->c_str() : "");
+      error_.add("' is not supported");
+      return Status::kUnsupported;
+    }
+    const KernelRegistration* kernel = find_kernel(builtin);
+    if (kernel == nullptr) {
+      error_.add("operator ").add(i).add(": ").add(op_name(builtin)).add(" is not supported");
+      return Status::kUnsupported;
+    }
+    if (code->version() < kernel->min_version || code->version() > kernel->max_version) {
+      error_.add("operator ").add(i).add(": ").add(op_name(builtin)).add(" version ").add(
+          code->version());
+      error_.add(" is not supported (supported: ").add(kernel->min_version).add("..").add(
+          kernel->max_version);
+      error_.add(")");
+      return Status::kUnsupported;
+    }
+    if (op->outputs() == nullptr || op->outputs()->size() == 0) {
+      error_.add("operator ").add(i).add(" (").add(op_name(builtin)).add("): has no outputs");
+      return Status::kMalformedModel;
+    }
+    const flatbuffers::Vector<int32_t>* lists[2] = {op->inputs(), op->outputs()};
+    for (int l = 0; l < 2; ++l) {
+      if (lists[l] == nullptr) continue;
+      if (lists[l]->size() > static_cast<uint32_t>(kMaxOperatorInputs)) {
+        error_.add("operator ").add(i).add(" (").add(op_name(builtin)).add("): too many ");
+        error_.add(l == 0 ? "inputs" : "outputs");
+        return Status::kUnsupported;
+      }
+      for (uint32_t k = 0; k < lists[l]->size(); ++k) {
+        const int32_t t = lists[l]->Get(k);
+        const bool optional_input = l == 0 && t == -1;
+        if (!optional_input && (t < 0 || t >= num_tensors)) {
+          error_.add("operator ").add(i).add(" (").add(op_name(builtin)).add("): ");
+          error_.add(l == 0 ? "input " : "output ").add(static_cast<int64_t>(k)).add(
+              " refers to tensor ");
+          error_.add(t).add(", but there are ").add(num_tensors);
+          return Status::kMalformedModel;
+        }
+      }
+    }
+  }
+  return Status::kOk;
+}
+
+Status Model::verify_io() {
+  const int32_t num_tensors = this->num_tensors();
+  const flatbuffers::Vector<int32_t>* lists[2] = {subgraph_->inputs(), subgraph_->outputs()};
+  for (int l = 0; l < 2; ++l) {
+    const char* what = l == 0 ? "input " : "output ";
+    if (lists[l] == nullptr || lists[l]->size() == 0) {
+      error_.add("subgraph: has no ").add(l == 0 ? "inputs" : "outputs");
+      return Status::kMalformedModel;
+    }
+    for (uint32_t k = 0; k < lists[l]->size(); ++k) {
+      const int32_t t = lists[l]->Get(k);
+      if (t < 0 || t >= num_tensors) {
+        error_.add("subgraph: ").add(what).add(static_cast<int64_t>(k)).add(" refers to tensor ");
+        error_.add(t).add(", but there are ").add(num_tensors);
+        return Status::kMalformedModel;
+      }
+      if (l == 0 && tensor(t).is_constant) {
+        error_.add("subgraph: input ").add(static_cast<int64_t>(k)).add(" (tensor ").add(t);
+        error_.add(") is a constant");
+        return Status::kMalformedModel;
+      }
+    }
+  }
+  return Status::kOk;
+}
+
+Status Model::verify_execution_order() {
+  // Each operator may only read tensors that exist before it runs: constants, variables, graph
+  // inputs, or outputs of earlier operators; each tensor is written once. This also rules out
+  // cycles. Quadratic, but needs no memory.
+  const int n = num_operators();
+  auto is_graph_input = [&](int32_t t) {
+    for (int k = 0; k < num_inputs(); ++k)
+      if (input_tensor(k) == t) return true;
+    return false;
+  };
+  auto produced_before = [&](int32_t t, int before) {
+    for (int j = 0; j < before; ++j)
+      for (int k = 0; k < op_num_outputs(j); ++k)
+        if (op_output(j, k) == t) return true;
+    return false;
+  };
+  for (int i = 0; i < n; ++i) {
+    for (int k = 0; k < op_num_inputs(i); ++k) {
+      const int32_t t = op_input(i, k);
+      if (t < 0) continue;
+      const TensorView v = tensor(t);
+      if (v.is_constant || v.is_variable || is_graph_input(t) || produced_before(t, i)) continue;
+      error_.add("operator ").add(i).add(" (").add(op_name(op_code(i))).add("): input ").add(k);
+      error_.add(" (tensor ").add(t).add(") is not computed before it is used");
+      return Status::kMalformedModel;
+    }
+    for (int k = 0; k < op_num_outputs(i); ++k) {
+      const int32_t t = op_output(i, k);
+      const TensorView v = tensor(t);
+      bool duplicate = false;
+      for (int m = 0; m < k; ++m) duplicate = duplicate || op_output(i, m) == t;
+      if (v.is_constant || v.is_variable || is_graph_input(t) || produced_before(t, i) ||
+          duplicate) {
+        error_.add("operator ").add(i).add(" (").add(op_name(op_code(i))).add("): output ").add(k);
+        error_.add(" (tensor ").add(t).add(") is a constant, a graph input or written twice");
+        return Status::kMalformedModel;
+      }
+    }
+  }
+  for (int k = 0; k < num_outputs(); ++k) {
+    const int32_t t = output_tensor(k);
+    const TensorView v = tensor(t);
+    if (!(v.is_constant || is_graph_input(t) || produced_before(t, n))) {
+      error_.add("subgraph: output ").add(k).add(" (tensor ").add(t).add(") is never computed");
+      return Status::kMalformedModel;
+    }
+  }
+  return Status::kOk;
+}
+
+Status Model::verify_kernels() {
+  for (int i = 0; i < num_operators(); ++i) {
+    PrepareContext ctx(*this, i, /*tensor_data=*/nullptr, &error_, nullptr, 0);
+    const Status status = op_kernel(i)->prepare(ctx);
+    if (status != Status::kOk) {
+      if (error_.empty()) ctx.fail(status, "rejected by its kernel");
+      return status;
+    }
+  }
+  return Status::kOk;
+}
+
+int Model::num_tensors() const {
+  return subgraph_->tensors() == nullptr ? 0 : static_cast<int>(subgraph_->tensors()->size());
+}
+int Model::num_operators() const {
+  return subgraph_->operators() == nullptr ? 0 : static_cast<int>(subgraph_->operators()->size());
+}
+int Model::num_inputs() const {
+  return subgraph_->inputs() == nullptr ? 0 : static_cast<int>(subgraph_->inputs()->size());
+}
+int Model::num_outputs() const {
+  return subgraph_->outputs() == nullptr ? 0 : static_cast<int>(subgraph_->outputs()->size());
+}
+int Model::input_tensor(int i) const { return subgraph_->inputs()->Get(i); }
+int Model::output_tensor(int i) const { return subgraph_->outputs()->Get(i); }
+
+TensorView Model::tensor(int index) const {
+  TensorView v;
+  const tflite::Tensor* t = subgraph_->tensors()->Get(index);
+  v.type = static_cast<DataType>(t->type());
+  if (t->shape() != nullptr) {
+    v.rank = static_cast<int>(t->shape()->size());
+    v.dims = t->shape()->data();
+  }
+  if (t->name() != nullptr) v.name = t->name()->c_str();
+  const BufferSpan span = buffer_span(data_, model_, t->buffer());
+  v.is_variable = t->is_variable();
+  v.is_constant = span.data != nullptr && !v.is_variable;
+  if (v.is_constant) v.data = const_cast<uint8_t*>(span.data);
+  const tflite::QuantizationParameters* q = t->quantization();
+  if (q != nullptr && q->scale() != nullptr && q->scale()->size() > 0) {
+    v.scales = q->scale()->data();
+    v.num_scales = static_cast<int>(q->scale()->size());
+    v.zero_points_raw = reinterpret_cast<const uint8_t*>(q->zero_point()->data());
+    v.num_zero_points = static_cast<int>(q->zero_point()->size());
+    v.quantized_dimension = q->quantized_dimension();
+  }
+  return v;
+}
+
+const tflite::Operator* Model::op(int index) const { return subgraph_->operators()->Get(index); }
+
+int32_t Model::op_code(int index) const {
+  return builtin_code_of(model_->operator_codes()->Get(op(index)->opcode_index()));
+}
+
+int32_t Model::op_version(int index) const {
+  return model_->operator_codes()->Get(op(index)->opcode_index())->version();
+}
+
+const KernelRegistration* Model::op_kernel(int index) const { return find_kernel(op_code(index)); }
+
+int Model::op_num_inputs(int index) const {
+  const auto* inputs = op(index)->inputs();
+  return inputs == nullptr ? 0 : static_cast<int>(inputs->size());
+}
+int Model::op_input(int index, int i) const { return op(index)->inputs()->Get(i); }
+int Model::op_num_outputs(int index) const {
+  const auto* outputs = op(index)->outputs();
+  return outputs == nullptr ? 0 : static_cast<int>(outputs->size());
+}
+int Model::op_output(int index, int i) const { return op(index)->outputs()->Get(i); }
+
+const char* op_name(int32_t op_code) {
+  if (op_code < 0 || op_code > static_cast<int32_t>(tflite::BuiltinOperator::MAX)) return "UNKNOWN";
+  const char* name = tflite::EnumNameBuiltinOperator(static_cast<tflite::BuiltinOperator>(op_code));
+  return (name == nullptr || *name == '\0') ? "UNKNOWN" : name;
+}
+
+}  // namespace tinyforge

@@ -1,0 +1,119 @@
+// The interface between the interpreter and one operator's kernel.
+//
+// A kernel has two functions. prepare() checks the operator (dtypes, shapes, quantization,
+// options) and states what memory it needs; it runs twice: once while the model is verified
+// (sizing: nothing is allocated, activation data is null) and once when the interpreter is
+// initialised (allocations return memory in the arena, where precomputed parameters go).
+// eval() computes the outputs.
+#ifndef TINYFORGE_KERNELS_KERNEL_H_
+#define TINYFORGE_KERNELS_KERNEL_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tflite_generated.h"
+#include "tinyforge/model.h"
+#include "tinyforge/status.h"
+#include "tinyforge/tensor.h"
+
+namespace tinyforge {
+
+class OpContext {
+ public:
+  OpContext(const Model& model, int op_index, void* const* tensor_data, ErrorMessage* error)
+      : model_(model), op_index_(op_index), tensor_data_(tensor_data), error_(error) {}
+
+  int num_inputs() const { return model_.op_num_inputs(op_index_); }
+  int num_outputs() const { return model_.op_num_outputs(op_index_); }
+  // An omitted optional input (index -1, or past the end) has type DataType::kNone.
+  TensorView input(int i) const;
+  TensorView output(int i) const;
+  const tflite::Operator& op() const { return *model_.op(op_index_); }
+  int version() const { return model_.op_version(op_index_); }
+  int op_index() const { return op_index_; }
+  const Model& model() const { return model_; }
+
+  // Records "OPNAME (operator #N): <what>" and returns `status`.
+  Status fail(Status status, const char* what);
+  // For messages with numbers: fail(...) first, then append to message().
+  ErrorMessage& message() { return *error_; }
+
+ protected:
+  TensorView view(int tensor_index) const;
+
+  const Model& model_;
+  int op_index_;
+  void* const* tensor_data_;  // null while sizing
+  ErrorMessage* error_;
+};
+
+class PrepareContext : public OpContext {
+ public:
+  PrepareContext(const Model& model, int op_index, void* const* tensor_data, ErrorMessage* error,
+                 uint8_t* persistent, size_t persistent_capacity)
+      : OpContext(model, op_index, tensor_data, error),
+        persistent_(persistent),
+        persistent_capacity_(persistent_capacity) {}
+
+  // True while the model is only being checked and measured: allocations return nullptr.
+  bool sizing() const { return persistent_ == nullptr; }
+
+  // Memory that lives as long as the interpreter (precomputed multipliers, state). The first
+  // allocation is what EvalContext::persistent() returns. Aligned to 8 bytes.
+  void* allocate_persistent(size_t bytes);
+  template <typename T>
+  T* allocate_persistent(size_t count = 1) {
+    return static_cast<T*>(allocate_persistent(sizeof(T) * count));
+  }
+  // One scratch buffer per operator, valid only during its eval(); other ops reuse the memory.
+  void request_scratch(size_t bytes) { scratch_bytes_ = bytes; }
+
+  size_t persistent_used() const { return persistent_used_; }
+  size_t scratch_bytes() const { return scratch_bytes_; }
+
+ private:
+  uint8_t* persistent_;
+  size_t persistent_capacity_;
+  size_t persistent_used_ = 0;
+  size_t scratch_bytes_ = 0;
+};
+
+class EvalContext : public OpContext {
+ public:
+  EvalContext(const Model& model, int op_index, void* const* tensor_data, ErrorMessage* error,
+              void* persistent, void* scratch)
+      : OpContext(model, op_index, tensor_data, error),
+        persistent_(persistent),
+        scratch_(scratch) {}
+
+  void* persistent() const { return persistent_; }
+  template <typename T>
+  T* persistent() const {
+    return static_cast<T*>(persistent_);
+  }
+  void* scratch() const { return scratch_; }
+
+ private:
+  void* persistent_;
+  void* scratch_;
+};
+
+struct KernelRegistration {
+  int32_t op_code;  // tflite::BuiltinOperator
+  int32_t min_version;
+  int32_t max_version;
+  Status (*prepare)(PrepareContext& ctx);
+  Status (*eval)(EvalContext& ctx);
+  // Output 0 may share input 0's memory when input 0 is not needed afterwards (reshape family);
+  // eval() must then cope with identical input and output pointers.
+  bool output_may_alias_input;
+};
+
+// The kernel for a builtin operator code, or nullptr. Generated from the kernel sources: every
+// `extern const KernelRegistration kKernel_<OP> = {...};` (at the start of a line) in
+// kernels/ref/*.cc is registered.
+const KernelRegistration* find_kernel(int32_t op_code);
+
+}  // namespace tinyforge
+
+#endif  // TINYFORGE_KERNELS_KERNEL_H_

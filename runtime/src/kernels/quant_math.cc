@@ -1,0 +1,129 @@
+#include "kernels/quant_math.h"
+
+#include <string.h>
+
+namespace tinyforge {
+
+double split_exponent(double x, int* exponent) {
+  *exponent = 0;
+  if (x == 0.0) return 0.0;
+  uint64_t bits;
+  memcpy(&bits, &x, sizeof(bits));
+  int biased = static_cast<int>((bits >> 52) & 0x7FF);
+  if (biased == 0x7FF) return x;  // inf or nan: callers reject these before
+  if (biased == 0) {
+    // Subnormal: scale into the normal range first.
+    x *= 18014398509481984.0;  // 2^54
+    memcpy(&bits, &x, sizeof(bits));
+    biased = static_cast<int>((bits >> 52) & 0x7FF) - 54;
+  }
+  *exponent = biased - 1022;
+  bits = (bits & ~(uint64_t{0x7FF} << 52)) | (uint64_t{1022} << 52);
+  double mantissa;
+  memcpy(&mantissa, &bits, sizeof(mantissa));
+  return mantissa;
+}
+
+QuantizedMultiplier quantize_multiplier(double m) {
+  QuantizedMultiplier result;
+  if (m == 0.0) return result;
+  int shift;
+  const double q = split_exponent(m, &shift);
+  int64_t q_fixed = round_away(q * 2147483648.0);  // q * 2^31
+  if (q_fixed == (int64_t{1} << 31)) {
+    q_fixed /= 2;
+    ++shift;
+  }
+  if (shift < -31) {
+    shift = 0;
+    q_fixed = 0;
+  }
+  result.multiplier = static_cast<int32_t>(q_fixed);
+  result.shift = shift;
+  return result;
+}
+
+QuantizedMultiplier quantize_multiplier_smaller_than_one(double m) {
+  return quantize_multiplier(m);
+}
+
+void dtype_range(DataType type, int32_t* min, int32_t* max) {
+  switch (type) {
+    case DataType::kInt8:
+      *min = -128;
+      *max = 127;
+      return;
+    case DataType::kUInt8:
+      *min = 0;
+      *max = 255;
+      return;
+    case DataType::kInt16:
+      *min = -32768;
+      *max = 32767;
+      return;
+    default:
+      *min = INT32_MIN;
+      *max = INT32_MAX;
+      return;
+  }
+}
+
+bool quantized_activation_range(tflite::ActivationFunctionType activation, const TensorView& output,
+                                int32_t* act_min, int32_t* act_max) {
+  int32_t qmin, qmax;
+  dtype_range(output.type, &qmin, &qmax);
+  const float scale = output.scale();
+  const int32_t zero_point = output.zero_point();
+  auto quantize = [&](float f) { return zero_point + round_away_f(f / scale); };
+  switch (activation) {
+    case tflite::ActivationFunctionType::NONE:
+      *act_min = qmin;
+      *act_max = qmax;
+      return true;
+    case tflite::ActivationFunctionType::RELU:
+      *act_min = qmin > quantize(0.0f) ? qmin : quantize(0.0f);
+      *act_max = qmax;
+      return true;
+    case tflite::ActivationFunctionType::RELU6: {
+      const int32_t lo = quantize(0.0f), hi = quantize(6.0f);
+      *act_min = qmin > lo ? qmin : lo;
+      *act_max = qmax < hi ? qmax : hi;
+      return true;
+    }
+    case tflite::ActivationFunctionType::RELU_N1_TO_1: {
+      const int32_t lo = quantize(-1.0f), hi = quantize(1.0f);
+      *act_min = qmin > lo ? qmin : lo;
+      *act_max = qmax < hi ? qmax : hi;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+bool float_activation_range(tflite::ActivationFunctionType activation, float* act_min,
+                            float* act_max) {
+  constexpr float kMax = 3.402823466e+38f;
+  switch (activation) {
+    case tflite::ActivationFunctionType::NONE:
+      *act_min = -kMax;
+      *act_max = kMax;
+      return true;
+    case tflite::ActivationFunctionType::RELU:
+      *act_min = 0.0f;
+      *act_max = kMax;
+      return true;
+    case tflite::ActivationFunctionType::RELU6:
+      *act_min = 0.0f;
+      *act_max = 6.0f;
+      return true;
+    case tflite::ActivationFunctionType::RELU_N1_TO_1:
+      *act_min = -1.0f;
+      *act_max = 1.0f;
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace tinyforge

@@ -1,0 +1,80 @@
+// A .tflite file read into aligned host memory, verified by the runtime, with an interpreter whose
+// arena the planner sized.
+#ifndef TINYFORGE_TOOLKIT_HOST_MODEL_FILE_H_
+#define TINYFORGE_TOOLKIT_HOST_MODEL_FILE_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tinyforge/interpreter.h"
+#include "tinyforge/model.h"
+
+namespace tinyforge::host {
+
+// Memory aligned to 16 bytes, as the runtime recommends for models and arenas.
+class AlignedBytes {
+ public:
+  AlignedBytes() = default;
+  explicit AlignedBytes(size_t size);
+  uint8_t* data() { return data_.get(); }
+  const uint8_t* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+
+ private:
+  struct Free {
+    void operator()(uint8_t* p) const;
+  };
+  std::unique_ptr<uint8_t, Free> data_;
+  size_t size_ = 0;
+};
+
+std::vector<uint8_t> read_file(const std::filesystem::path& path);
+// Writes through a temporary file and a rename, so a failure never leaves half a file.
+void write_file(const std::filesystem::path& path, const void* data, size_t size);
+
+class ModelFile {
+ public:
+  // Reads and verifies; throws Error naming the file and the runtime's reason.
+  explicit ModelFile(const std::filesystem::path& path);
+  // Verifies bytes already in memory; `label` names them in errors.
+  ModelFile(const void* data, size_t size, std::string label);
+
+  const Model& model() const { return model_; }
+  const std::string& label() const { return label_; }
+  const AlignedBytes& bytes() const { return bytes_; }
+
+ private:
+  void load();
+  AlignedBytes bytes_;
+  Model model_;
+  std::string label_;
+};
+
+// The arena figures of a model (computed with host memory for the planner).
+ArenaUsage plan_arena(const Model& model);
+
+// An interpreter with an arena of exactly the planned size.
+class HostInterpreter {
+ public:
+  explicit HostInterpreter(const ModelFile& file);
+  Interpreter& get() { return interpreter_; }
+  const Interpreter& get() const { return interpreter_; }
+  // Runs once; throws Error with the runtime's message on failure.
+  void invoke();
+
+ private:
+  const ModelFile& file_;
+  AlignedBytes arena_;
+  Interpreter interpreter_;
+};
+
+// Bytes of input `input_index` for seed K, as the conformance manifest's input_generation says:
+// splitmix64 with state = seed * 1000003 + input_index, one draw per element.
+std::vector<uint8_t> random_input(const TensorView& tensor, uint64_t seed, int input_index);
+
+}  // namespace tinyforge::host
+
+#endif  // TINYFORGE_TOOLKIT_HOST_MODEL_FILE_H_
