@@ -1,0 +1,91 @@
+#include "tests/support/model_builder.h"
+
+namespace tinyforge::testing {
+
+int ModelBuilder::add_tensor(DataType type, std::vector<int32_t> shape, Quant quant,
+                             std::string name) {
+  if (name.empty()) name = "t" + std::to_string(tensors_.size());
+  tensors_.push_back({type, std::move(shape), std::move(quant), std::move(name), 0, false});
+  return static_cast<int>(tensors_.size()) - 1;
+}
+
+int ModelBuilder::add_input(DataType type, std::vector<int32_t> shape, Quant quant) {
+  const int t = add_tensor(type, std::move(shape), std::move(quant));
+  inputs_.push_back(t);
+  return t;
+}
+
+int ModelBuilder::add_variable(DataType type, std::vector<int32_t> shape, Quant quant) {
+  const int t = add_tensor(type, std::move(shape), std::move(quant));
+  tensors_[t].variable = true;
+  return t;
+}
+
+int ModelBuilder::add_constant_bytes(DataType type, std::vector<int32_t> shape,
+                                     std::vector<uint8_t> bytes, Quant quant) {
+  const int t = add_tensor(type, std::move(shape), std::move(quant));
+  buffers_.push_back(std::move(bytes));
+  tensors_[t].buffer = static_cast<int>(buffers_.size()) - 1;
+  return t;
+}
+
+void ModelBuilder::add_op(tflite::BuiltinOperator op, std::vector<int> inputs,
+                          std::vector<int> outputs, tflite::BuiltinOptions options_type,
+                          flatbuffers::Offset<void> options, int version) {
+  int code_index = -1;
+  for (size_t i = 0; i < codes_.size(); ++i) {
+    if (codes_[i].first == op && codes_[i].second == version) code_index = static_cast<int>(i);
+  }
+  if (code_index < 0) {
+    codes_.push_back({op, version});
+    code_index = static_cast<int>(codes_.size()) - 1;
+  }
+  ops_.push_back({code_index, std::move(inputs), std::move(outputs), options_type, options});
+}
+
+std::vector<uint8_t> ModelBuilder::finish() {
+  using namespace tflite;
+  auto& b = fbb_;
+  std::vector<flatbuffers::Offset<Buffer>> buffers;
+  for (const auto& bytes : buffers_) {
+    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> data = 0;
+    if (!bytes.empty()) {
+      b.ForceVectorAlignment(bytes.size(), sizeof(uint8_t), 16);
+      data = b.CreateVector(bytes);
+    }
+    buffers.push_back(CreateBuffer(b, data));
+  }
+  std::vector<flatbuffers::Offset<Tensor>> tensors;
+  for (const TensorSpec& t : tensors_) {
+    flatbuffers::Offset<QuantizationParameters> q = 0;
+    if (!t.quant.scales.empty()) {
+      q = CreateQuantizationParameters(b, 0, 0, b.CreateVector(t.quant.scales),
+                                       b.CreateVector(t.quant.zero_points),
+                                       QuantizationDetails::NONE, 0, t.quant.dimension);
+    }
+    tensors.push_back(CreateTensor(b, b.CreateVector(t.shape), static_cast<TensorType>(t.type),
+                                   static_cast<uint32_t>(t.buffer), b.CreateString(t.name), q,
+                                   t.variable));
+  }
+  std::vector<flatbuffers::Offset<Operator>> ops;
+  for (const OpSpec& op : ops_) {
+    ops.push_back(CreateOperator(b, static_cast<uint32_t>(op.code_index), b.CreateVector(op.inputs),
+                                 b.CreateVector(op.outputs), op.options_type, op.options));
+  }
+  std::vector<flatbuffers::Offset<OperatorCode>> codes;
+  for (const auto& [op, version] : codes_) {
+    const int32_t value = static_cast<int32_t>(op);
+    codes.push_back(CreateOperatorCode(b, static_cast<int8_t>(value < 127 ? value : 127), 0,
+                                       version, op));
+  }
+  std::vector<int> outputs = outputs_;
+  if (outputs.empty() && !ops_.empty()) outputs = ops_.back().outputs;
+  auto subgraph = CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(inputs_),
+                                 b.CreateVector(outputs), b.CreateVector(ops), b.CreateString("main"));
+  auto model = CreateModel(b, 3, b.CreateVector(codes), b.CreateVector(&subgraph, 1),
+                           b.CreateString("tinyforge test model"), b.CreateVector(buffers));
+  b.Finish(model, ModelIdentifier());
+  return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+}
+
+}  // namespace tinyforge::testing
