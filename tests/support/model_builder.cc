@@ -38,9 +38,18 @@ void ModelBuilder::add_op(tflite::BuiltinOperator op, std::vector<int> inputs,
   }
   if (code_index < 0) {
     codes_.push_back({op, version});
+    custom_names_.emplace_back();
     code_index = static_cast<int>(codes_.size()) - 1;
   }
   ops_.push_back({code_index, std::move(inputs), std::move(outputs), options_type, options});
+}
+
+void ModelBuilder::add_custom_op(const std::string& name, std::vector<int> inputs,
+                                 std::vector<int> outputs) {
+  codes_.push_back({tflite::BuiltinOperator::CUSTOM, 1});
+  custom_names_.push_back(name);
+  ops_.push_back({static_cast<int>(codes_.size()) - 1, std::move(inputs), std::move(outputs),
+                  tflite::BuiltinOptions::NONE, 0});
 }
 
 std::vector<uint8_t> ModelBuilder::finish() {
@@ -73,9 +82,11 @@ std::vector<uint8_t> ModelBuilder::finish() {
                                  b.CreateVector(op.outputs), op.options_type, op.options));
   }
   std::vector<flatbuffers::Offset<OperatorCode>> codes;
-  for (const auto& [op, version] : codes_) {
+  for (size_t i = 0; i < codes_.size(); ++i) {
+    const auto [op, version] = codes_[i];
     const int32_t value = static_cast<int32_t>(op);
-    codes.push_back(CreateOperatorCode(b, static_cast<int8_t>(value < 127 ? value : 127), 0,
+    auto custom = custom_names_[i].empty() ? 0 : b.CreateString(custom_names_[i]);
+    codes.push_back(CreateOperatorCode(b, static_cast<int8_t>(value < 127 ? value : 127), custom,
                                        version, op));
   }
   std::vector<int> outputs = outputs_;

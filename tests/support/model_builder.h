@@ -45,6 +45,10 @@ class ModelBuilder {
               tflite::BuiltinOptions options_type = tflite::BuiltinOptions::NONE,
               flatbuffers::Offset<void> options = 0, int version = 1);
   void add_output(int tensor) { outputs_.push_back(tensor); }
+  // For hostile-model tests: point a tensor at any buffer index, valid or not.
+  void set_tensor_buffer(int tensor, int buffer_index) { tensors_[tensor].buffer = buffer_index; }
+  // A custom operator (never supported by the runtime; tests its refusal).
+  void add_custom_op(const std::string& name, std::vector<int> inputs, std::vector<int> outputs);
 
   // Serializes the model. Graph outputs default to the last operator's outputs.
   std::vector<uint8_t> finish();
@@ -68,6 +72,7 @@ class ModelBuilder {
   std::vector<TensorSpec> tensors_;
   std::vector<std::vector<uint8_t>> buffers_{{}};  // buffer 0: the empty sentinel
   std::vector<std::pair<tflite::BuiltinOperator, int>> codes_;
+  std::vector<std::string> custom_names_;  // per code; empty for builtins
   std::vector<OpSpec> ops_;
   std::vector<int> inputs_, outputs_;
 };
