@@ -150,8 +150,9 @@ Status Model::verify_tensors() {
     uint64_t bytes = dtype_size(type);
     for (int32_t d = 0; d < rank; ++d) {
       const int32_t dim = shape->Get(d);
-      if (dim < 1) {
-        prefix().add("dimension ").add(d).add(" is ").add(dim).add(", expected >= 1");
+      // Zero is legal: TFLite writes [0]-shaped placeholders (e.g. LSTM intermediates).
+      if (dim < 0) {
+        prefix().add("dimension ").add(d).add(" is ").add(dim).add(", expected >= 0");
         return Status::kMalformedModel;
       }
       bytes *= static_cast<uint64_t>(dim);
@@ -197,8 +198,13 @@ Status Model::verify_tensors() {
           return Status::kMalformedModel;
         }
         if (scales > 1) {
+          // Converters copy the filter's quantized_dimension onto rank-1 per-channel biases, so
+          // a vector whose length matches is accepted whatever the dimension says.
           const int32_t qdim = q->quantized_dimension();
-          if (qdim < 0 || qdim >= rank || static_cast<uint32_t>(shape->Get(qdim)) != scales) {
+          const bool matches_dimension =
+              qdim >= 0 && qdim < rank && static_cast<uint32_t>(shape->Get(qdim)) == scales;
+          const bool matches_vector = rank == 1 && static_cast<uint32_t>(shape->Get(0)) == scales;
+          if (!matches_dimension && !matches_vector) {
             prefix().add(static_cast<int64_t>(scales)).add(" scales do not match quantized_dimension ");
             error_.add(qdim);
             return Status::kMalformedModel;
