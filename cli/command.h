@@ -10,7 +10,8 @@
 
 namespace tinyforge::cli {
 
-// `body` returns the JSON object to print as the last line when `json` is set.
+// `body` returns the JSON object to print as the last line when `json` is set; an object with
+// an "error" key still prints, but the command exits non-zero.
 int run_command(bool json, const std::function<nlohmann::json()>& body);
 
 void add_inspect_command(CLI::App& app, int& exit_code);

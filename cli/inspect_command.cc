@@ -20,8 +20,10 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--json", options->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([options, &exit_code]() {
     exit_code = run_command(options->json, [&]() {
-      const host::ModelFile file(options->model);
-      const host::ModelReport report = host::make_report(file.model());
+      const host::ModelFile file(options->model, /*allow_unrunnable=*/true);
+      host::ModelReport report = host::make_report(file.model());
+      report.cannot_run = file.unrunnable_reason();
+      // A model that cannot run is still described; its "error" key makes the command fail.
       if (!options->json) std::cout << host::report_text(report);
       return host::report_json(report);
     });

@@ -10,6 +10,11 @@ int run_command(bool json, const std::function<nlohmann::json()>& body) {
   try {
     nlohmann::json result = body();
     if (json) std::cout << result.dump() << std::endl;
+    // A result that carries an "error" (e.g. inspect of a model that cannot run) is a failure.
+    if (result.is_object() && result.contains("error")) {
+      std::cerr << "tinyforge: " << result["error"].get<std::string>() << std::endl;
+      return 1;
+    }
     return 0;
   } catch (const std::exception& e) {
     if (json) {

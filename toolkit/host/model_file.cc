@@ -45,11 +45,12 @@ void write_file(const std::filesystem::path& path, const void* data, size_t size
   std::filesystem::rename(temporary, path);
 }
 
-ModelFile::ModelFile(const std::filesystem::path& path) : label_(path.string()) {
+ModelFile::ModelFile(const std::filesystem::path& path, bool allow_unrunnable)
+    : label_(path.string()) {
   const std::vector<uint8_t> raw = read_file(path);
   bytes_ = AlignedBytes(raw.size());
   if (!raw.empty()) std::memcpy(bytes_.data(), raw.data(), raw.size());
-  load();
+  load(allow_unrunnable);
 }
 
 ModelFile::ModelFile(const void* data, size_t size, std::string label)
@@ -58,11 +59,16 @@ ModelFile::ModelFile(const void* data, size_t size, std::string label)
   load();
 }
 
-void ModelFile::load() {
+void ModelFile::load(bool allow_unrunnable) {
   const Status status = model_.load(bytes_.data(), bytes_.size());
-  if (status != Status::kOk) {
-    throw Error(label_ + ": " + status_name(status) + ": " + model_.error());
+  if (status == Status::kOk) return;
+  const std::string reason = std::string(status_name(status)) + ": " + model_.error();
+  if (allow_unrunnable &&
+      model_.load(bytes_.data(), bytes_.size(), Verification::kStructure) == Status::kOk) {
+    unrunnable_reason_ = reason;
+    return;
   }
+  throw Error(label_ + ": " + reason);
 }
 
 ArenaUsage plan_arena(const Model& model) {

@@ -37,20 +37,24 @@ void write_file(const std::filesystem::path& path, const void* data, size_t size
 
 class ModelFile {
  public:
-  // Reads and verifies; throws Error naming the file and the runtime's reason.
-  explicit ModelFile(const std::filesystem::path& path);
+  // Reads and verifies; throws Error naming the file and the runtime's reason. With
+  // `allow_unrunnable`, a well-formed model the runtime cannot run (an unsupported operator, say)
+  // is still loaded for description, and unrunnable_reason() says why it cannot run.
+  explicit ModelFile(const std::filesystem::path& path, bool allow_unrunnable = false);
   // Verifies bytes already in memory; `label` names them in errors.
   ModelFile(const void* data, size_t size, std::string label);
 
   const Model& model() const { return model_; }
   const std::string& label() const { return label_; }
   const AlignedBytes& bytes() const { return bytes_; }
+  const std::string& unrunnable_reason() const { return unrunnable_reason_; }
 
  private:
-  void load();
+  void load(bool allow_unrunnable = false);
   AlignedBytes bytes_;
   Model model_;
   std::string label_;
+  std::string unrunnable_reason_;
 };
 
 // The arena figures of a model (computed with host memory for the planner).

@@ -83,6 +83,7 @@ ModelReport make_report(const Model& model) {
     report.macs += op.macs;
     report.operators.push_back(std::move(op));
   }
+  if (!model.runnable()) return report;  // no kernels to ask for a memory plan
   report.arena = plan_arena(model);
   // Tensors live at the peak operator: produced at or before it, last read at or after it.
   const int peak = report.arena.live_set_peak_op;
@@ -131,7 +132,7 @@ nlohmann::json report_json(const ModelReport& report) {
     j["variable"] = t.variable;
     tensors.push_back(j);
   }
-  return {{"ops", ops},
+  json result = {{"ops", ops},
           {"inputs", inputs},
           {"outputs", outputs},
           {"tensors", tensors},
@@ -143,6 +144,13 @@ nlohmann::json report_json(const ModelReport& report) {
           {"arena_persistent_bytes", report.arena.persistent_bytes},
           {"live_set_peak_op", report.arena.live_set_peak_op},
           {"live_at_peak", report.live_at_peak}};
+  if (!report.cannot_run.empty()) {
+    result["error"] = report.cannot_run;
+    for (const char* key : {"arena_bytes", "arena_lower_bound_bytes", "arena_planned_bytes",
+                            "arena_persistent_bytes", "live_set_peak_op", "live_at_peak"})
+      result.erase(key);
+  }
+  return result;
 }
 
 std::string report_text(const ModelReport& report) {
@@ -175,6 +183,10 @@ std::string report_text(const ModelReport& report) {
   list("Inputs", report.inputs);
   list("Outputs", report.outputs);
   out << "Parameters: " << report.params << "\nMACs: " << report.macs << "\n";
+  if (!report.cannot_run.empty()) {
+    out << "Cannot run: " << report.cannot_run << "\n";
+    return out.str();
+  }
   out << "Memory plan: arena " << report.arena.total_bytes << " bytes (activations and scratch "
       << report.arena.planned_bytes << ", persistent " << report.arena.persistent_bytes << ")\n";
   out << "Live set: " << report.arena.live_set_bytes << " bytes at operator #"

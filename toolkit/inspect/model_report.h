@@ -44,6 +44,7 @@ struct ModelReport {
   int64_t macs = 0;
   ArenaUsage arena;
   std::vector<int> live_at_peak;  // tensors live at the live-set peak operator
+  std::string cannot_run;         // why the runtime cannot run the model; empty if it can
 };
 
 // Multiply-accumulates of one operator (0 for data movement).

@@ -24,15 +24,24 @@ constexpr int32_t kMaxOperators = 4096;
 constexpr int32_t kMaxOperatorInputs = 64;
 constexpr uint32_t kMaxTensorBytes = 0x40000000u;
 
+enum class Verification : uint8_t {
+  kFull,       // everything, so the model can run
+  kStructure,  // the file's structure, tensors and graph, but not the operators' kernels
+               // (enough to describe a model this runtime cannot run)
+};
+
 class Model {
  public:
   // Verifies `data` completely: FlatBuffers structure, then meaning (buffer sizes against shapes,
   // indices, execution order, and every operator against its kernel's requirements). The bytes
   // are not copied; they must stay valid and unchanged while the model is used. `data` must be
   // 4-byte aligned (16 is recommended, as for TFLite Micro).
-  Status load(const void* data, size_t size);
+  Status load(const void* data, size_t size, Verification level = Verification::kFull);
 
+  // Loaded and verified (at the level asked for).
   bool ok() const { return model_ != nullptr; }
+  // Fully verified, including every operator against its kernel: the interpreter can run it.
+  bool runnable() const { return runnable_; }
   const char* error() const { return error_.c_str(); }
 
   int num_tensors() const;
@@ -48,6 +57,7 @@ class Model {
   // The builtin operator code (tflite::BuiltinOperator value) and version of operator `index`.
   int32_t op_code(int index) const;
   int32_t op_version(int index) const;
+  // The kernel that runs operator `index` (null if the model is not runnable()).
   const KernelRegistration* op_kernel(int index) const;
   const tflite::Operator* op(int index) const;
   // Tensor indices of operator `index`'s inputs and outputs (-1 for omitted optional inputs).
@@ -74,6 +84,7 @@ class Model {
   const tflite::Model* model_ = nullptr;
   const tflite::SubGraph* subgraph_ = nullptr;
   ErrorMessage error_;
+  bool runnable_ = false;
 };
 
 // The builtin operator's name ("CONV_2D"), or "UNKNOWN".

@@ -53,9 +53,9 @@ size_t Interpreter::planner_work_bytes(const Model& model) { return MemoryPlanne
 
 Status Interpreter::plan(const Model& model, void* work, size_t work_bytes, ArenaUsage* usage,
                          ErrorMessage* error) {
-  if (!model.ok()) {
+  if (!model.runnable()) {
     error->clear();
-    error->add("model is not loaded");
+    error->add("model is not loaded and fully verified");
     return Status::kNotReady;
   }
   const size_t needed = MemoryPlanner::work_bytes(model);
@@ -82,8 +82,8 @@ Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes) {
   ready_ = false;
   model_ = &model;
   error_.clear();
-  if (!model.ok()) {
-    error_.add("model is not loaded");
+  if (!model.runnable()) {
+    error_.add("model is not loaded and fully verified");
     return Status::kNotReady;
   }
   if (arena == nullptr) {

@@ -52,7 +52,8 @@ Status Model::fail(Status status) {
   return status;
 }
 
-Status Model::load(const void* data, size_t size) {
+Status Model::load(const void* data, size_t size, Verification level) {
+  runnable_ = false;
   model_ = nullptr;
   subgraph_ = nullptr;
   error_.clear();
@@ -92,7 +93,9 @@ Status Model::load(const void* data, size_t size) {
   if ((status = verify_operators()) != Status::kOk) return fail(status);
   if ((status = verify_io()) != Status::kOk) return fail(status);
   if ((status = verify_execution_order()) != Status::kOk) return fail(status);
+  if (level == Verification::kStructure) return Status::kOk;
   if ((status = verify_kernels()) != Status::kOk) return fail(status);
+  runnable_ = true;
   return Status::kOk;
 }
 
@@ -247,27 +250,7 @@ Status Model::verify_operators() {
       error_.add(" operator codes)");
       return Status::kMalformedModel;
     }
-    const tflite::OperatorCode* code = codes->Get(op->opcode_index());
-    const int32_t builtin = builtin_code_of(code);
-    if (builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
-      error_.add("operator ").add(i).add(": custom operator '").add(
-          code->custom_code() != nullptr ? code->custom_code()->c_str() : "");
-      error_.add("' is not supported");
-      return Status::kUnsupported;
-    }
-    const KernelRegistration* kernel = find_kernel(builtin);
-    if (kernel == nullptr) {
-      error_.add("operator ").add(i).add(": ").add(op_name(builtin)).add(" is not supported");
-      return Status::kUnsupported;
-    }
-    if (code->version() < kernel->min_version || code->version() > kernel->max_version) {
-      error_.add("operator ").add(i).add(": ").add(op_name(builtin)).add(" version ").add(
-          code->version());
-      error_.add(" is not supported (supported: ").add(kernel->min_version).add("..").add(
-          kernel->max_version);
-      error_.add(")");
-      return Status::kUnsupported;
-    }
+    const int32_t builtin = builtin_code_of(codes->Get(op->opcode_index()));
     if (op->outputs() == nullptr || op->outputs()->size() == 0) {
       error_.add("operator ").add(i).add(" (").add(op_name(builtin)).add("): has no outputs");
       return Status::kMalformedModel;
@@ -373,6 +356,30 @@ Status Model::verify_execution_order() {
 }
 
 Status Model::verify_kernels() {
+  const auto* codes = model_->operator_codes();
+  for (int i = 0; i < num_operators(); ++i) {
+    const tflite::OperatorCode* code = codes->Get(op(i)->opcode_index());
+    const int32_t builtin = builtin_code_of(code);
+    if (builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
+      error_.add("operator ").add(i).add(": custom operator '").add(
+          code->custom_code() != nullptr ? code->custom_code()->c_str() : "");
+      error_.add("' is not supported");
+      return Status::kUnsupported;
+    }
+    const KernelRegistration* kernel = find_kernel(builtin);
+    if (kernel == nullptr) {
+      error_.add("operator ").add(i).add(": ").add(op_name(builtin)).add(" is not supported");
+      return Status::kUnsupported;
+    }
+    if (code->version() < kernel->min_version || code->version() > kernel->max_version) {
+      error_.add("operator ").add(i).add(": ").add(op_name(builtin)).add(" version ").add(
+          code->version());
+      error_.add(" is not supported (supported: ").add(kernel->min_version).add("..").add(
+          kernel->max_version);
+      error_.add(")");
+      return Status::kUnsupported;
+    }
+  }
   for (int i = 0; i < num_operators(); ++i) {
     PrepareContext ctx(*this, i, /*tensor_data=*/nullptr, &error_, nullptr, 0);
     const Status status = op_kernel(i)->prepare(ctx);

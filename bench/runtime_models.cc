@@ -1,0 +1,63 @@
+// For every conformance model: arena bytes beside TFLite Micro's, the live-set figure, and host
+// invoke time (median) beside TFLite Micro's recorded reference-kernel time on the same kind of
+// machine. Usage: bench_runtime_models [SHARED_DIR] [REPEATS]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "toolkit/host/model_file.h"
+
+namespace fs = std::filesystem;
+using namespace tinyforge;
+
+int main(int argc, char** argv) {
+  const fs::path shared = argc > 1 ? fs::path(argv[1]) : fs::path(TINYFORGE_SHARED_DIR);
+  const int repeats = argc > 2 ? std::stoi(argv[2]) : 50;
+  std::ifstream in(shared / "conformance" / "manifest.json");
+  if (!in) {
+    std::cerr << "bench: cannot read " << (shared / "conformance" / "manifest.json") << "\n";
+    return 1;
+  }
+  const nlohmann::json manifest = nlohmann::json::parse(in);
+  std::printf("| model | arena (ours) | planned + persistent | live set | TFLM arena (x86-64) | ours / TFLM | invoke us (ours, median) | TFLM invoke us | ours / TFLM |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const auto& [name, entry] : manifest["models"].items()) {
+    if (entry.value("tflm_status", "") != "ok") {
+      std::printf("| %s | — | — | — | TFLM refuses it | — | — | — | — |\n", name.c_str());
+      continue;
+    }
+    try {
+      const host::ModelFile file(shared / "conformance" / entry["file"].get<std::string>());
+      host::HostInterpreter runner(file);
+      Interpreter& interpreter = runner.get();
+      for (int i = 0; i < interpreter.num_inputs(); ++i) {
+        const auto bytes = host::random_input(interpreter.input(i), 1, i);
+        std::copy(bytes.begin(), bytes.end(), static_cast<uint8_t*>(interpreter.input(i).data));
+      }
+      std::vector<double> times;
+      for (int r = 0; r < repeats; ++r) {
+        interpreter.reset_state();
+        const auto start = std::chrono::steady_clock::now();
+        runner.invoke();
+        times.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+      }
+      std::sort(times.begin(), times.end());
+      const double median = times[times.size() / 2];
+      const ArenaUsage& usage = interpreter.arena_usage();
+      const double tflm_arena = entry["tflm_arena_used_bytes"].get<double>();
+      const double tflm_us = entry["tflm_host_invoke_us"].get<double>();
+      std::printf("| %s | %zu | %zu + %zu | %zu | %.0f | %.2f | %.1f | %.1f | %.2f |\n", name.c_str(),
+                  usage.total_bytes, usage.planned_bytes, usage.persistent_bytes, usage.live_set_bytes,
+                  tflm_arena, usage.total_bytes / tflm_arena, median, tflm_us, median / tflm_us);
+    } catch (const std::exception& e) {
+      std::printf("| %s | error: %s | | | | | | | |\n", name.c_str(), e.what());
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}
