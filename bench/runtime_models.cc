@@ -24,7 +24,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   const nlohmann::json manifest = nlohmann::json::parse(in);
-  std::printf("| model | arena (ours) | planned + persistent | live set | TFLM arena (x86-64) | ours / TFLM | invoke us (ours, median) | TFLM invoke us | ours / TFLM |\n");
+  std::printf(
+      "| model | arena (ours) | planned + persistent | live set | TFLM arena (x86-64) | ours / "
+      "TFLM | invoke us (ours, median) | TFLM invoke us | ours / TFLM |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto& [name, entry] : manifest["models"].items()) {
     if (entry.value("tflm_status", "") != "ok") {
@@ -44,16 +46,19 @@ int main(int argc, char** argv) {
         interpreter.reset_state();
         const auto start = std::chrono::steady_clock::now();
         runner.invoke();
-        times.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+        times.push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+                .count());
       }
       std::sort(times.begin(), times.end());
       const double median = times[times.size() / 2];
       const ArenaUsage& usage = interpreter.arena_usage();
       const double tflm_arena = entry["tflm_arena_used_bytes"].get<double>();
       const double tflm_us = entry["tflm_host_invoke_us"].get<double>();
-      std::printf("| %s | %zu | %zu + %zu | %zu | %.0f | %.2f | %.1f | %.1f | %.2f |\n", name.c_str(),
-                  usage.total_bytes, usage.planned_bytes, usage.persistent_bytes, usage.live_set_bytes,
-                  tflm_arena, usage.total_bytes / tflm_arena, median, tflm_us, median / tflm_us);
+      std::printf("| %s | %zu | %zu + %zu | %zu | %.0f | %.2f | %.1f | %.1f | %.2f |\n",
+                  name.c_str(), usage.total_bytes, usage.planned_bytes, usage.persistent_bytes,
+                  usage.live_set_bytes, tflm_arena, usage.total_bytes / tflm_arena, median, tflm_us,
+                  median / tflm_us);
     } catch (const std::exception& e) {
       std::printf("| %s | error: %s | | | | | | | |\n", name.c_str(), e.what());
     }

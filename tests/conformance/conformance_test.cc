@@ -87,11 +87,13 @@ TEST(Conformance, ManifestVectorsMatchTfliteMicro) {
     for (int seed : entry["vectors"]["seeds"]) {
       std::vector<std::vector<uint8_t>> inputs;
       for (size_t i = 0; i < entry["inputs"].size(); ++i)
-        inputs.push_back(read_bytes(dir / ("input_" + std::to_string(seed) + "_" + std::to_string(i) + ".bin")));
+        inputs.push_back(
+            read_bytes(dir / ("input_" + std::to_string(seed) + "_" + std::to_string(i) + ".bin")));
       const RunResult result = run_model(model, inputs);
       std::string problem = result.status == Status::kOk ? "" : result.message;
       for (size_t o = 0; problem.empty() && o < entry["outputs"].size(); ++o) {
-        const auto want = read_bytes(dir / ("output_" + std::to_string(seed) + "_" + std::to_string(o) + ".bin"));
+        const auto want =
+            read_bytes(dir / ("output_" + std::to_string(seed) + "_" + std::to_string(o) + ".bin"));
         problem = compare(entry["outputs"][o]["dtype"], result.outputs[o], want);
         if (!problem.empty()) problem = "output " + std::to_string(o) + ": " + problem;
       }
@@ -111,10 +113,12 @@ std::vector<uint8_t> read_csv(const fs::path& path, const std::string& dtype) {
     const long long v = std::stoll(value);
     if (dtype == "int16") {
       const int16_t x = static_cast<int16_t>(v);
-      bytes.insert(bytes.end(), reinterpret_cast<const uint8_t*>(&x), reinterpret_cast<const uint8_t*>(&x) + 2);
+      bytes.insert(bytes.end(), reinterpret_cast<const uint8_t*>(&x),
+                   reinterpret_cast<const uint8_t*>(&x) + 2);
     } else if (dtype == "int32") {
       const int32_t x = static_cast<int32_t>(v);
-      bytes.insert(bytes.end(), reinterpret_cast<const uint8_t*>(&x), reinterpret_cast<const uint8_t*>(&x) + 4);
+      bytes.insert(bytes.end(), reinterpret_cast<const uint8_t*>(&x),
+                   reinterpret_cast<const uint8_t*>(&x) + 4);
     } else {
       bytes.push_back(static_cast<uint8_t>(static_cast<int8_t>(v)));
     }
@@ -141,7 +145,8 @@ TEST(Conformance, SeanetInt16SuitesMatchGoldens) {
     for (int i = 0;; ++i) {
       bool found = false;
       for (const char* dtype : {"int8", "int16", "int32"}) {
-        const fs::path csv = path.parent_path() / (stem + "_input" + std::to_string(i) + "_" + dtype + ".csv");
+        const fs::path csv =
+            path.parent_path() / (stem + "_input" + std::to_string(i) + "_" + dtype + ".csv");
         if (fs::exists(csv)) {
           inputs.push_back(read_csv(csv, dtype));
           found = true;
@@ -151,11 +156,14 @@ TEST(Conformance, SeanetInt16SuitesMatchGoldens) {
     }
     std::string golden_dtype;
     for (const char* dtype : {"int8", "int16", "int32"})
-      if (fs::exists(path.parent_path() / (stem + "_golden_" + dtype + ".csv"))) golden_dtype = dtype;
-    const auto golden = read_csv(path.parent_path() / (stem + "_golden_" + golden_dtype + ".csv"), golden_dtype);
+      if (fs::exists(path.parent_path() / (stem + "_golden_" + dtype + ".csv")))
+        golden_dtype = dtype;
+    const auto golden =
+        read_csv(path.parent_path() / (stem + "_golden_" + golden_dtype + ".csv"), golden_dtype);
     const RunResult result = run_model(read_bytes(path), inputs);
     std::string problem = result.status == Status::kOk ? "" : result.message;
-    if (problem.empty() && result.outputs[0].size() != golden.size()) problem = "output size differs";
+    if (problem.empty() && result.outputs[0].size() != golden.size())
+      problem = "output size differs";
     if (problem.empty()) {
       const size_t width = golden_dtype == "int8" ? 1 : (golden_dtype == "int16" ? 2 : 4);
       int diffs = 0, worst = 0;
@@ -203,13 +211,17 @@ TEST(Conformance, ExampleTestDataMatchesTfliteMicro) {
   for (const char* suite : {"micro_speech", "person_detection"}) {
     for (const auto& [name, entry] : m["testdata"][suite].items()) {
       if (!entry.contains("tflm_output_file")) continue;
-      const std::string input_key = entry.contains("features_file") ? "features_file" : "input_file";
+      const std::string input_key =
+          entry.contains("features_file") ? "features_file" : "input_file";
       const auto input = read_bytes(root / entry[input_key].get<std::string>());
-      const RunResult result = run_model(read_bytes(root / entry["model"].get<std::string>()), {input});
+      const RunResult result =
+          run_model(read_bytes(root / entry["model"].get<std::string>()), {input});
       std::string problem = result.status == Status::kOk ? "" : result.message;
       if (problem.empty())
-        problem = compare("int8", result.outputs[0], read_bytes(root / entry["tflm_output_file"].get<std::string>()));
-      tally.record(problem.empty(), std::string(suite) + "/" + name + (problem.empty() ? "" : ": " + problem));
+        problem = compare("int8", result.outputs[0],
+                          read_bytes(root / entry["tflm_output_file"].get<std::string>()));
+      tally.record(problem.empty(),
+                   std::string(suite) + "/" + name + (problem.empty() ? "" : ": " + problem));
     }
   }
   tally.summary("example test data");

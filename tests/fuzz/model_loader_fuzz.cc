@@ -40,7 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (int i = 0; i < interpreter.num_inputs(); ++i) {
           const tinyforge::TensorView in = interpreter.input(i);
           const size_t n = in.bytes();
-          for (size_t k = 0; k < n; ++k) static_cast<uint8_t*>(in.data)[k] = data[(k * 7 + i) % size];
+          for (size_t k = 0; k < n; ++k)
+            static_cast<uint8_t*>(in.data)[k] = data[(k * 7 + i) % size];
         }
         interpreter.invoke();
         interpreter.reset_state();

@@ -86,13 +86,14 @@ std::vector<uint8_t> ModelBuilder::finish() {
     const auto [op, version] = codes_[i];
     const int32_t value = static_cast<int32_t>(op);
     auto custom = custom_names_[i].empty() ? 0 : b.CreateString(custom_names_[i]);
-    codes.push_back(CreateOperatorCode(b, static_cast<int8_t>(value < 127 ? value : 127), custom,
-                                       version, op));
+    codes.push_back(
+        CreateOperatorCode(b, static_cast<int8_t>(value < 127 ? value : 127), custom, version, op));
   }
   std::vector<int> outputs = outputs_;
   if (outputs.empty() && !ops_.empty()) outputs = ops_.back().outputs;
-  auto subgraph = CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(inputs_),
-                                 b.CreateVector(outputs), b.CreateVector(ops), b.CreateString("main"));
+  auto subgraph =
+      CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(inputs_), b.CreateVector(outputs),
+                     b.CreateVector(ops), b.CreateString("main"));
   auto model = CreateModel(b, 3, b.CreateVector(codes), b.CreateVector(&subgraph, 1),
                            b.CreateString("tinyforge test model"), b.CreateVector(buffers));
   b.Finish(model, ModelIdentifier());

@@ -24,7 +24,8 @@ inline Quant per_tensor(float scale, int64_t zero_point) { return Quant{{scale},
 class ModelBuilder {
  public:
   // A tensor computed at run time (or a graph input / variable).
-  int add_tensor(DataType type, std::vector<int32_t> shape, Quant quant = {}, std::string name = "");
+  int add_tensor(DataType type, std::vector<int32_t> shape, Quant quant = {},
+                 std::string name = "");
   int add_input(DataType type, std::vector<int32_t> shape, Quant quant = {});
   int add_variable(DataType type, std::vector<int32_t> shape, Quant quant = {});
   // A constant tensor holding `values` (their bytes are copied as they are).

@@ -55,7 +55,8 @@ inline int64_t reference_requantize(int64_t acc, double real_multiplier) {
 }
 
 // round(f / scale) + zero_point clamped to [lo, hi] — TFLite's quantization of a real value.
-inline int32_t reference_quantize(double f, double scale, int32_t zero_point, int32_t lo, int32_t hi) {
+inline int32_t reference_quantize(double f, double scale, int32_t zero_point, int32_t lo,
+                                  int32_t hi) {
   const double q = std::round(f / scale) + zero_point;
   return static_cast<int32_t>(std::clamp(q, static_cast<double>(lo), static_cast<double>(hi)));
 }

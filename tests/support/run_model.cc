@@ -1,8 +1,8 @@
 #include "tests/support/run_model.h"
 
-#include "toolkit/host/model_file.h"
 #include "tinyforge/interpreter.h"
 #include "tinyforge/model.h"
+#include "toolkit/host/model_file.h"
 
 namespace tinyforge::testing {
 
@@ -14,8 +14,8 @@ LoadResult load_model(const std::vector<uint8_t>& model) {
   return {status, m.error()};
 }
 
-RunResult run_model(const std::vector<uint8_t>& model, const std::vector<std::vector<uint8_t>>& inputs,
-                    int invocations) {
+RunResult run_model(const std::vector<uint8_t>& model,
+                    const std::vector<std::vector<uint8_t>>& inputs, int invocations) {
   RunResult result;
   host::AlignedBytes bytes(model.size());
   if (!model.empty()) std::memcpy(bytes.data(), model.data(), model.size());

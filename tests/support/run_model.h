@@ -27,8 +27,8 @@ struct RunResult {
 };
 
 // Loads, plans, copies `inputs` (raw bytes, in input order) and invokes `invocations` times.
-RunResult run_model(const std::vector<uint8_t>& model, const std::vector<std::vector<uint8_t>>& inputs,
-                    int invocations = 1);
+RunResult run_model(const std::vector<uint8_t>& model,
+                    const std::vector<std::vector<uint8_t>>& inputs, int invocations = 1);
 
 template <typename T>
 std::vector<uint8_t> to_bytes(const std::vector<T>& values) {

@@ -24,16 +24,16 @@ inline bool running_in_ci() {
 }  // namespace tinyforge::testing
 
 // Use at the start of a test that reads ../shared.
-#define TINYFORGE_REQUIRE_SHARED()                                                          \
-  do {                                                                                      \
-    if (!std::filesystem::exists(::tinyforge::testing::shared_dir() / "conformance")) {     \
-      if (::tinyforge::testing::running_in_ci()) {                                          \
-        FAIL() << "CI=true but the shared corpus is missing at "                            \
-               << ::tinyforge::testing::shared_dir();                                       \
-      }                                                                                     \
-      GTEST_SKIP() << "shared corpus not found at " << ::tinyforge::testing::shared_dir()   \
-                   << " (set TINYFORGE_SHARED_DIR); skipping";                              \
-    }                                                                                       \
+#define TINYFORGE_REQUIRE_SHARED()                                                        \
+  do {                                                                                    \
+    if (!std::filesystem::exists(::tinyforge::testing::shared_dir() / "conformance")) {   \
+      if (::tinyforge::testing::running_in_ci()) {                                        \
+        FAIL() << "CI=true but the shared corpus is missing at "                          \
+               << ::tinyforge::testing::shared_dir();                                     \
+      }                                                                                   \
+      GTEST_SKIP() << "shared corpus not found at " << ::tinyforge::testing::shared_dir() \
+                   << " (set TINYFORGE_SHARED_DIR); skipping";                            \
+    }                                                                                     \
   } while (0)
 
 #endif  // TINYFORGE_TESTS_SUPPORT_SHARED_DATA_H_

@@ -23,7 +23,8 @@ struct Case {
 
 void check_int8(const Case& c, std::mt19937& rng) {
   const float in_scale = random_scale(rng), out_scale = random_scale(rng, 0.01f, 1.0f);
-  const int32_t in_zp = random_int<int32_t>(rng, -128, 127), out_zp = random_int<int32_t>(rng, -128, 127);
+  const int32_t in_zp = random_int<int32_t>(rng, -128, 127),
+                out_zp = random_int<int32_t>(rng, -128, 127);
   std::vector<float> w_scales(c.per_channel ? c.units : 1);
   for (float& s : w_scales) s = random_scale(rng, 1e-3f, 0.05f);
   std::vector<int8_t> weights(c.units * c.depth), input(c.batches * c.depth);
@@ -43,10 +44,11 @@ void check_int8(const Case& c, std::mt19937& rng) {
     b = m.add_constant(DataType::kInt32, {c.units}, bias,
                        Quant{b_scales, std::vector<int64_t>(b_scales.size(), 0), 0});
   }
-  const int out = m.add_tensor(DataType::kInt8, {c.batches, c.units}, per_tensor(out_scale, out_zp));
+  const int out =
+      m.add_tensor(DataType::kInt8, {c.batches, c.units}, per_tensor(out_scale, out_zp));
   auto options = tflite::CreateFullyConnectedOptions(m.fbb(), c.activation).Union();
-  m.add_op(BuiltinOperator::FULLY_CONNECTED, {in, w, b}, {out}, BuiltinOptions::FullyConnectedOptions,
-           options, 4);
+  m.add_op(BuiltinOperator::FULLY_CONNECTED, {in, w, b}, {out},
+           BuiltinOptions::FullyConnectedOptions, options, 4);
   const RunResult result = run_model(m.finish(), {to_bytes(input)});
   ASSERT_EQ(result.status, Status::kOk) << result.message;
   const auto got = from_bytes<int8_t>(result.outputs[0]);
@@ -62,8 +64,10 @@ void check_int8(const Case& c, std::mt19937& rng) {
       int64_t acc = c.with_bias ? bias[o] : 0;
       for (int d = 0; d < c.depth; ++d)
         acc += static_cast<int64_t>(input[bi * c.depth + d] - in_zp) * weights[o * c.depth + d];
-      const double real = static_cast<double>(in_scale) * w_scales[c.per_channel ? o : 0] / out_scale;
-      const int64_t expected = std::clamp<int64_t>(reference_requantize(acc, real) + out_zp, lo, hi);
+      const double real =
+          static_cast<double>(in_scale) * w_scales[c.per_channel ? o : 0] / out_scale;
+      const int64_t expected =
+          std::clamp<int64_t>(reference_requantize(acc, real) + out_zp, lo, hi);
       ASSERT_EQ(got[bi * c.units + o], expected) << "batch " << bi << " unit " << o;
     }
   }
@@ -71,12 +75,15 @@ void check_int8(const Case& c, std::mt19937& rng) {
 
 TEST(FullyConnected, Int8MatchesReferenceOnRandomShapes) {
   std::mt19937 rng(7);
-  const ActivationFunctionType activations[] = {ActivationFunctionType::NONE,
-                                                ActivationFunctionType::RELU,
-                                                ActivationFunctionType::RELU6};
+  const ActivationFunctionType activations[] = {
+      ActivationFunctionType::NONE, ActivationFunctionType::RELU, ActivationFunctionType::RELU6};
   for (int trial = 0; trial < 60; ++trial) {
-    Case c{random_int<int>(rng, 1, 4), random_int<int>(rng, 1, 70), random_int<int>(rng, 1, 40),
-           trial % 2 == 1, trial % 3 != 0, activations[trial % 3]};
+    Case c{random_int<int>(rng, 1, 4),
+           random_int<int>(rng, 1, 70),
+           random_int<int>(rng, 1, 40),
+           trial % 2 == 1,
+           trial % 3 != 0,
+           activations[trial % 3]};
     SCOPED_TRACE(trial);
     check_int8(c, rng);
   }
@@ -96,15 +103,16 @@ TEST(FullyConnected, FloatMatchesReference) {
   const int b = m.add_constant(DataType::kFloat32, {units}, bias);
   const int out = m.add_tensor(DataType::kFloat32, {batches, units});
   auto options = tflite::CreateFullyConnectedOptions(m.fbb(), ActivationFunctionType::RELU).Union();
-  m.add_op(BuiltinOperator::FULLY_CONNECTED, {in, w, b}, {out}, BuiltinOptions::FullyConnectedOptions,
-           options);
+  m.add_op(BuiltinOperator::FULLY_CONNECTED, {in, w, b}, {out},
+           BuiltinOptions::FullyConnectedOptions, options);
   const RunResult result = run_model(m.finish(), {to_bytes(input)});
   ASSERT_EQ(result.status, Status::kOk) << result.message;
   const auto got = from_bytes<float>(result.outputs[0]);
   for (int bi = 0; bi < batches; ++bi) {
     for (int o = 0; o < units; ++o) {
       double acc = bias[o];
-      for (int d = 0; d < depth; ++d) acc += static_cast<double>(input[bi * depth + d]) * weights[o * depth + d];
+      for (int d = 0; d < depth; ++d)
+        acc += static_cast<double>(input[bi * depth + d]) * weights[o * depth + d];
       EXPECT_NEAR(got[bi * units + o], std::max(0.0, acc), 1e-5);
     }
   }

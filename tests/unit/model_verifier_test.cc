@@ -135,7 +135,8 @@ TEST(ModelVerifier, RefusesInconsistentQuantization) {
   {
     ModelBuilder b;
     const int in = b.add_input(DataType::kInt8, {1, 4}, Quant{{NAN}, {0}, 0});
-    const int w = b.add_constant(DataType::kInt8, {3, 4}, std::vector<int8_t>(12, 1), per_tensor(0.1f, 0));
+    const int w =
+        b.add_constant(DataType::kInt8, {3, 4}, std::vector<int8_t>(12, 1), per_tensor(0.1f, 0));
     const int out = b.add_tensor(DataType::kInt8, {1, 3}, per_tensor(0.1f, 0));
     b.add_op(BuiltinOperator::FULLY_CONNECTED, {in, w, -1}, {out});
     expect_refused(b.finish(), Status::kMalformedModel, "finite positive");
@@ -143,7 +144,8 @@ TEST(ModelVerifier, RefusesInconsistentQuantization) {
   {
     ModelBuilder b;
     const int in = b.add_input(DataType::kInt8, {1, 4}, Quant{{0.5f}, {}, 0});
-    const int w = b.add_constant(DataType::kInt8, {3, 4}, std::vector<int8_t>(12, 1), per_tensor(0.1f, 0));
+    const int w =
+        b.add_constant(DataType::kInt8, {3, 4}, std::vector<int8_t>(12, 1), per_tensor(0.1f, 0));
     const int out = b.add_tensor(DataType::kInt8, {1, 3}, per_tensor(0.1f, 0));
     b.add_op(BuiltinOperator::FULLY_CONNECTED, {in, w, -1}, {out});
     expect_refused(b.finish(), Status::kMalformedModel, "1 scales but 0 zero points");
@@ -158,7 +160,8 @@ TEST(ModelVerifier, NamesUnsupportedOperatorsAndVersions) {
   }
   {
     Mlp m;
-    m.b.add_op(BuiltinOperator::FULLY_CONNECTED, {m.in, m.w1, -1}, {m.h}, tflite::BuiltinOptions::NONE, 0, 99);
+    m.b.add_op(BuiltinOperator::FULLY_CONNECTED, {m.in, m.w1, -1}, {m.h},
+               tflite::BuiltinOptions::NONE, 0, 99);
     expect_refused(m.b.finish(), Status::kUnsupported, "FULLY_CONNECTED version 99");
   }
   {
@@ -172,7 +175,8 @@ TEST(ModelVerifier, NamesUnsupportedOperatorsAndVersions) {
 TEST(ModelVerifier, TruncatedRealModelsAreRefused) {
   TINYFORGE_REQUIRE_SHARED();
   for (const char* name : {"hello_world_int8", "micro_speech_quantized", "kws_ref_model"}) {
-    const auto bytes = host::read_file(shared_dir() / "conformance" / "models" / (std::string(name) + ".tflite"));
+    const auto bytes =
+        host::read_file(shared_dir() / "conformance" / "models" / (std::string(name) + ".tflite"));
     int refused = 0;
     for (size_t cut = 0; cut < bytes.size(); cut += 1 + bytes.size() / 300) {
       const std::vector<uint8_t> prefix(bytes.begin(), bytes.begin() + cut);
@@ -192,7 +196,8 @@ TEST(ModelVerifier, BitFlippedRealModelsNeverCrash) {
   TINYFORGE_REQUIRE_SHARED();
   std::mt19937 rng(11);
   for (const char* name : {"hello_world_int8", "hello_world_float", "micro_speech_quantized"}) {
-    const auto original = host::read_file(shared_dir() / "conformance" / "models" / (std::string(name) + ".tflite"));
+    const auto original =
+        host::read_file(shared_dir() / "conformance" / "models" / (std::string(name) + ".tflite"));
     int refused = 0, ran = 0;
     for (int trial = 0; trial < 400; ++trial) {
       auto bytes = original;

@@ -109,7 +109,8 @@ std::vector<uint8_t> random_input(const TensorView& tensor, uint64_t seed, int i
     uint8_t* out = bytes.data() + i * width;
     switch (tensor.type) {
       case DataType::kFloat32: {
-        const float value = static_cast<float>(static_cast<double>(r >> 40) / 16777216.0 * 2.0 - 1.0);
+        const float value =
+            static_cast<float>(static_cast<double>(r >> 40) / 16777216.0 * 2.0 - 1.0);
         std::memcpy(out, &value, 4);
         break;
       }

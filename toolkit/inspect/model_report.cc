@@ -66,8 +66,8 @@ ModelReport make_report(const Model& model) {
   for (int i = 0; i < model.num_outputs(); ++i) report.outputs.push_back(model.output_tensor(i));
   for (int t = 0; t < model.num_tensors(); ++t) {
     const TensorView v = model.tensor(t);
-    TensorReport tr{t, v.name, dtype_name(v.type), {}, {}, {}, v.is_constant, v.is_variable,
-                    v.bytes()};
+    TensorReport tr{t,  v.name,        dtype_name(v.type), {},       {},
+                    {}, v.is_constant, v.is_variable,      v.bytes()};
     for (int d = 0; d < v.rank; ++d) tr.shape.push_back(v.dims[d]);
     for (int s = 0; s < v.num_scales; ++s) {
       tr.scales.push_back(v.scale(s));
@@ -77,7 +77,8 @@ ModelReport make_report(const Model& model) {
     report.tensors.push_back(std::move(tr));
   }
   for (int i = 0; i < model.num_operators(); ++i) {
-    OperatorReport op{i, op_name(model.op_code(i)), model.op_version(i), {}, {}, operator_macs(model, i)};
+    OperatorReport op{i,  op_name(model.op_code(i)), model.op_version(i), {},
+                      {}, operator_macs(model, i)};
     for (int k = 0; k < model.op_num_inputs(i); ++k) op.inputs.push_back(model.op_input(i, k));
     for (int k = 0; k < model.op_num_outputs(i); ++k) op.outputs.push_back(model.op_output(i, k));
     report.macs += op.macs;
@@ -110,12 +111,19 @@ nlohmann::json report_json(const ModelReport& report) {
   using nlohmann::json;
   json ops = json::array();
   for (const OperatorReport& op : report.operators) {
-    ops.push_back({{"index", op.index}, {"op", op.name}, {"version", op.version},
-                   {"inputs", op.inputs}, {"outputs", op.outputs}, {"macs", op.macs}});
+    ops.push_back({{"index", op.index},
+                   {"op", op.name},
+                   {"version", op.version},
+                   {"inputs", op.inputs},
+                   {"outputs", op.outputs},
+                   {"macs", op.macs}});
   }
   auto tensor_json = [&](int index) {
     const TensorReport& t = report.tensors[index];
-    json j = {{"index", t.index}, {"name", t.name}, {"dtype", t.dtype}, {"shape", t.shape},
+    json j = {{"index", t.index},
+              {"name", t.name},
+              {"dtype", t.dtype},
+              {"shape", t.shape},
               {"bytes", t.bytes}};
     if (!t.scales.empty()) {
       j["scale"] = t.scales.size() == 1 ? json(t.scales[0]) : json(t.scales);
@@ -133,17 +141,17 @@ nlohmann::json report_json(const ModelReport& report) {
     tensors.push_back(j);
   }
   json result = {{"ops", ops},
-          {"inputs", inputs},
-          {"outputs", outputs},
-          {"tensors", tensors},
-          {"params", report.params},
-          {"macs", report.macs},
-          {"arena_bytes", report.arena.total_bytes},
-          {"arena_lower_bound_bytes", report.arena.live_set_bytes},
-          {"arena_planned_bytes", report.arena.planned_bytes},
-          {"arena_persistent_bytes", report.arena.persistent_bytes},
-          {"live_set_peak_op", report.arena.live_set_peak_op},
-          {"live_at_peak", report.live_at_peak}};
+                 {"inputs", inputs},
+                 {"outputs", outputs},
+                 {"tensors", tensors},
+                 {"params", report.params},
+                 {"macs", report.macs},
+                 {"arena_bytes", report.arena.total_bytes},
+                 {"arena_lower_bound_bytes", report.arena.live_set_bytes},
+                 {"arena_planned_bytes", report.arena.planned_bytes},
+                 {"arena_persistent_bytes", report.arena.persistent_bytes},
+                 {"live_set_peak_op", report.arena.live_set_peak_op},
+                 {"live_at_peak", report.live_at_peak}};
   if (!report.cannot_run.empty()) {
     result["error"] = report.cannot_run;
     for (const char* key : {"arena_bytes", "arena_lower_bound_bytes", "arena_planned_bytes",

@@ -10,8 +10,12 @@ extern "C" {
 #endif
 
 /* Opaque storage for the C++ objects; sizes are checked at compile time. */
-typedef struct { uint64_t storage[48]; } tf_model;
-typedef struct { uint64_t storage[48]; } tf_interpreter;
+typedef struct {
+  uint64_t storage[48];
+} tf_model;
+typedef struct {
+  uint64_t storage[48];
+} tf_interpreter;
 
 typedef struct {
   int32_t dtype; /* tflite TensorType value: 0 float32, 2 int32, 3 uint8, 7 int16, 9 int8 */

@@ -9,12 +9,12 @@ namespace tinyforge {
 
 enum class Status : uint8_t {
   kOk = 0,
-  kInvalidArgument,   // the caller passed something unusable (null buffer, bad index)
-  kMalformedModel,    // the bytes are not a well-formed, self-consistent TFLite model
-  kUnsupported,       // well-formed, but uses an op, version or dtype this runtime lacks
-  kArenaTooSmall,     // the caller's arena cannot hold the memory plan
-  kNotReady,          // called out of order (e.g. invoke before init)
-  kKernelError,       // a kernel refused its inputs at run time
+  kInvalidArgument,  // the caller passed something unusable (null buffer, bad index)
+  kMalformedModel,   // the bytes are not a well-formed, self-consistent TFLite model
+  kUnsupported,      // well-formed, but uses an op, version or dtype this runtime lacks
+  kArenaTooSmall,    // the caller's arena cannot hold the memory plan
+  kNotReady,         // called out of order (e.g. invoke before init)
+  kKernelError,      // a kernel refused its inputs at run time
 };
 
 const char* status_name(Status status);

@@ -19,7 +19,9 @@ static_assert(sizeof(tf_interpreter) >= sizeof(Interpreter) &&
 namespace {
 
 const Model* as_model(const tf_model* m) { return reinterpret_cast<const Model*>(m->storage); }
-Interpreter* as_interpreter(tf_interpreter* i) { return reinterpret_cast<Interpreter*>(i->storage); }
+Interpreter* as_interpreter(tf_interpreter* i) {
+  return reinterpret_cast<Interpreter*>(i->storage);
+}
 const Interpreter* as_interpreter(const tf_interpreter* i) {
   return reinterpret_cast<const Interpreter*>(i->storage);
 }

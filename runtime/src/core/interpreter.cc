@@ -20,7 +20,8 @@ constexpr size_t kArenaAlignment = 16;
 size_t align8(size_t bytes) { return (bytes + 7) & ~size_t{7}; }
 
 size_t table_bytes(const Model& model) {
-  return align8(sizeof(void*) * model.num_tensors()) + align8(sizeof(OpRecord) * model.num_operators());
+  return align8(sizeof(void*) * model.num_tensors()) +
+         align8(sizeof(OpRecord) * model.num_operators());
 }
 
 size_t variable_bytes(const Model& model) {
@@ -49,7 +50,9 @@ Status measure_kernels(const Model& model, MemoryPlanner* planner, size_t* persi
 
 }  // namespace
 
-size_t Interpreter::planner_work_bytes(const Model& model) { return MemoryPlanner::work_bytes(model); }
+size_t Interpreter::planner_work_bytes(const Model& model) {
+  return MemoryPlanner::work_bytes(model);
+}
 
 Status Interpreter::plan(const Model& model, void* work, size_t work_bytes, ArenaUsage* usage,
                          ErrorMessage* error) {
@@ -91,16 +94,17 @@ Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes) {
     return Status::kInvalidArgument;
   }
   uint8_t* base = static_cast<uint8_t*>(arena);
-  const size_t skew = (kArenaAlignment - reinterpret_cast<uintptr_t>(base) % kArenaAlignment) %
-                      kArenaAlignment;
+  const size_t skew =
+      (kArenaAlignment - reinterpret_cast<uintptr_t>(base) % kArenaAlignment) % kArenaAlignment;
   if (arena_bytes < skew) arena_bytes = skew;
   base += skew;
   const size_t available = arena_bytes - skew;
 
   const size_t work_bytes = MemoryPlanner::work_bytes(model);
   if (work_bytes > available) {
-    error_.add("arena too small: ").add(static_cast<int64_t>(available)).add(
-        " bytes, planning alone needs ");
+    error_.add("arena too small: ")
+        .add(static_cast<int64_t>(available))
+        .add(" bytes, planning alone needs ");
     error_.add(static_cast<int64_t>(work_bytes));
     return Status::kArenaTooSmall;
   }
@@ -115,10 +119,13 @@ Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes) {
   usage_.live_set_bytes = planner.live_set_bytes();
   usage_.live_set_peak_op = planner.live_set_peak_op();
   usage_.planner_work_bytes = work_bytes;
-  const size_t front = align8(usage_.planned_bytes > work_bytes ? usage_.planned_bytes : work_bytes);
+  const size_t front =
+      align8(usage_.planned_bytes > work_bytes ? usage_.planned_bytes : work_bytes);
   usage_.total_bytes = front + usage_.persistent_bytes;
   if (usage_.total_bytes > available) {
-    error_.add("arena too small: ").add(static_cast<int64_t>(available)).add(" bytes, the model needs ");
+    error_.add("arena too small: ")
+        .add(static_cast<int64_t>(available))
+        .add(" bytes, the model needs ");
     error_.add(static_cast<int64_t>(usage_.total_bytes + skew));
     return Status::kArenaTooSmall;
   }

@@ -107,8 +107,10 @@ Status Model::verify_buffers() {
     if (buffer == nullptr || buffer->offset() <= 1) continue;
     const uint64_t offset = buffer->offset(), bytes = buffer->size();
     if (offset > size_ || bytes > size_ - offset) {
-      error_.add("buffer ").add(static_cast<int64_t>(i)).add(": external data [").add(
-          static_cast<int64_t>(offset));
+      error_.add("buffer ")
+          .add(static_cast<int64_t>(i))
+          .add(": external data [")
+          .add(static_cast<int64_t>(offset));
       error_.add(", +").add(static_cast<int64_t>(bytes)).add(") lies outside the file");
       return Status::kMalformedModel;
     }
@@ -173,8 +175,11 @@ Status Model::verify_tensors() {
     const BufferSpan span = buffer_span(data_, model_, t->buffer());
     if (span.data != nullptr) {
       if (span.size != bytes) {
-        prefix().add("buffer ").add(static_cast<int64_t>(t->buffer())).add(" holds ").add(
-            static_cast<int64_t>(span.size));
+        prefix()
+            .add("buffer ")
+            .add(static_cast<int64_t>(t->buffer()))
+            .add(" holds ")
+            .add(static_cast<int64_t>(span.size));
         error_.add(" bytes, shape and dtype need ").add(static_cast<int64_t>(bytes));
         return Status::kMalformedModel;
       }
@@ -195,8 +200,10 @@ Status Model::verify_tensors() {
       const uint32_t zero_points = q->zero_point() == nullptr ? 0 : q->zero_point()->size();
       if (scales > 0) {
         if (zero_points != scales) {
-          prefix().add(static_cast<int64_t>(scales)).add(" scales but ").add(
-              static_cast<int64_t>(zero_points));
+          prefix()
+              .add(static_cast<int64_t>(scales))
+              .add(" scales but ")
+              .add(static_cast<int64_t>(zero_points));
           error_.add(" zero points");
           return Status::kMalformedModel;
         }
@@ -208,7 +215,9 @@ Status Model::verify_tensors() {
               qdim >= 0 && qdim < rank && static_cast<uint32_t>(shape->Get(qdim)) == scales;
           const bool matches_vector = rank == 1 && static_cast<uint32_t>(shape->Get(0)) == scales;
           if (!matches_dimension && !matches_vector) {
-            prefix().add(static_cast<int64_t>(scales)).add(" scales do not match quantized_dimension ");
+            prefix()
+                .add(static_cast<int64_t>(scales))
+                .add(" scales do not match quantized_dimension ");
             error_.add(qdim);
             return Status::kMalformedModel;
           }
@@ -216,8 +225,10 @@ Status Model::verify_tensors() {
         for (uint32_t s = 0; s < scales; ++s) {
           const float scale = q->scale()->Get(s);
           if (!(scale > 0.0f) || scale > 3.0e38f) {
-            prefix().add("quantization scale ").add(static_cast<int64_t>(s)).add(
-                " is not a finite positive number");
+            prefix()
+                .add("quantization scale ")
+                .add(static_cast<int64_t>(s))
+                .add(" is not a finite positive number");
             return Status::kMalformedModel;
           }
           const int64_t zp = q->zero_point()->Get(s);
@@ -244,9 +255,12 @@ Status Model::verify_operators() {
   const int32_t num_tensors = this->num_tensors();
   for (int32_t i = 0; i < count; ++i) {
     const tflite::Operator* op = ops->Get(i);
-    if (op == nullptr || op->opcode_index() >= num_codes || codes->Get(op->opcode_index()) == nullptr) {
-      error_.add("operator ").add(i).add(": opcode index out of range (").add(
-          static_cast<int64_t>(num_codes));
+    if (op == nullptr || op->opcode_index() >= num_codes ||
+        codes->Get(op->opcode_index()) == nullptr) {
+      error_.add("operator ")
+          .add(i)
+          .add(": opcode index out of range (")
+          .add(static_cast<int64_t>(num_codes));
       error_.add(" operator codes)");
       return Status::kMalformedModel;
     }
@@ -268,8 +282,9 @@ Status Model::verify_operators() {
         const bool optional_input = l == 0 && t == -1;
         if (!optional_input && (t < 0 || t >= num_tensors)) {
           error_.add("operator ").add(i).add(" (").add(op_name(builtin)).add("): ");
-          error_.add(l == 0 ? "input " : "output ").add(static_cast<int64_t>(k)).add(
-              " refers to tensor ");
+          error_.add(l == 0 ? "input " : "output ")
+              .add(static_cast<int64_t>(k))
+              .add(" refers to tensor ");
           error_.add(t).add(", but there are ").add(num_tensors);
           return Status::kMalformedModel;
         }
@@ -361,8 +376,10 @@ Status Model::verify_kernels() {
     const tflite::OperatorCode* code = codes->Get(op(i)->opcode_index());
     const int32_t builtin = builtin_code_of(code);
     if (builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
-      error_.add("operator ").add(i).add(": custom operator '").add(
-          code->custom_code() != nullptr ? code->custom_code()->c_str() : "");
+      error_.add("operator ")
+          .add(i)
+          .add(": custom operator '")
+          .add(code->custom_code() != nullptr ? code->custom_code()->c_str() : "");
       error_.add("' is not supported");
       return Status::kUnsupported;
     }
@@ -372,10 +389,16 @@ Status Model::verify_kernels() {
       return Status::kUnsupported;
     }
     if (code->version() < kernel->min_version || code->version() > kernel->max_version) {
-      error_.add("operator ").add(i).add(": ").add(op_name(builtin)).add(" version ").add(
-          code->version());
-      error_.add(" is not supported (supported: ").add(kernel->min_version).add("..").add(
-          kernel->max_version);
+      error_.add("operator ")
+          .add(i)
+          .add(": ")
+          .add(op_name(builtin))
+          .add(" version ")
+          .add(code->version());
+      error_.add(" is not supported (supported: ")
+          .add(kernel->min_version)
+          .add("..")
+          .add(kernel->max_version);
       error_.add(")");
       return Status::kUnsupported;
     }

@@ -62,17 +62,15 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
   const int left_shift = shift > 0 ? shift : 0;
   const int right_shift = shift > 0 ? 0 : -shift;
   return rounding_divide_by_pot(
-      saturating_rounding_doubling_high_mul(static_cast<int32_t>(static_cast<uint32_t>(x)
-                                                                 << left_shift),
-                                            multiplier),
+      saturating_rounding_doubling_high_mul(
+          static_cast<int32_t>(static_cast<uint32_t>(x) << left_shift), multiplier),
       right_shift);
 }
 
 // The 64-bit accumulator form used by int16x8 kernels (int64 bias): the multiplier is reduced
 // to 16 bits and one rounding shift is applied.
 inline int32_t multiply_by_quantized_multiplier(int64_t x, int32_t multiplier, int shift) {
-  const int32_t reduced =
-      multiplier < 0x7FFF0000 ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
+  const int32_t reduced = multiplier < 0x7FFF0000 ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
   const int total_shift = 15 - shift;
   const int64_t round = int64_t{1} << (total_shift - 1);
   const int64_t result = (x * static_cast<int64_t>(reduced) + round) >> total_shift;
@@ -108,7 +106,9 @@ bool quantized_activation_range(tflite::ActivationFunctionType activation, const
 bool float_activation_range(tflite::ActivationFunctionType activation, float* act_min,
                             float* act_max);
 
-inline int32_t clamp32(int32_t x, int32_t lo, int32_t hi) { return x < lo ? lo : (x > hi ? hi : x); }
+inline int32_t clamp32(int32_t x, int32_t lo, int32_t hi) {
+  return x < lo ? lo : (x > hi ? hi : x);
+}
 inline float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
 }  // namespace tinyforge

@@ -91,7 +91,8 @@ void MemoryPlanner::apply_aliases() {
     if (in < 0 || (buffers_[in].size == 0 && buffers_[in].alias < 0)) continue;
     if (buffers_[out].size == 0) continue;
     bool out_is_graph_input = false;
-    for (int k = 0; k < model_.num_inputs(); ++k) out_is_graph_input |= model_.input_tensor(k) == out;
+    for (int k = 0; k < model_.num_inputs(); ++k)
+      out_is_graph_input |= model_.input_tensor(k) == out;
     const int r = root(in);
     // The input's memory may be taken over only if nothing reads it after this operator.
     if (out_is_graph_input || buffers_[r].last != i || buffers_[r].size < buffers_[out].size) {
@@ -115,7 +116,8 @@ uint32_t MemoryPlanner::place() {
     int b = a - 1;
     auto before = [&](uint16_t x, uint16_t y) {
       const PlannedBuffer &bx = buffers_[x], &by = buffers_[y];
-      return bx.size != by.size ? bx.size > by.size : (bx.first != by.first ? bx.first < by.first : x < y);
+      return bx.size != by.size ? bx.size > by.size
+                                : (bx.first != by.first ? bx.first < by.first : x < y);
     };
     while (b >= 0 && before(key, order_[b])) {
       order_[b + 1] = order_[b];

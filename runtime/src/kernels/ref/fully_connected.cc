@@ -28,7 +28,8 @@ const tflite::FullyConnectedOptions* options_of(const OpContext& ctx) {
 
 Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() < 2 || ctx.num_outputs() != 1)
-    return ctx.fail(Status::kMalformedModel, "expects inputs (input, filter[, bias]) and one output");
+    return ctx.fail(Status::kMalformedModel,
+                    "expects inputs (input, filter[, bias]) and one output");
   const TensorView input = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2);
   const TensorView output = ctx.output(0);
   const auto* options = options_of(ctx);
@@ -78,8 +79,9 @@ Status prepare(PrepareContext& ctx) {
   auto* multipliers = ctx.allocate_persistent<QuantizedMultiplier>(num_multipliers);
   int32_t act_min = 0, act_max = 0;
   float act_min_f = 0, act_max_f = 0;
-  const bool fusable = is_float ? float_activation_range(activation, &act_min_f, &act_max_f)
-                                : quantized_activation_range(activation, output, &act_min, &act_max);
+  const bool fusable = is_float
+                           ? float_activation_range(activation, &act_min_f, &act_max_f)
+                           : quantized_activation_range(activation, output, &act_min, &act_max);
   if (!fusable) return ctx.fail(Status::kUnsupported, "fused activation is not supported");
   if (ctx.sizing()) return Status::kOk;
 
@@ -97,7 +99,8 @@ Status prepare(PrepareContext& ctx) {
     data->filter_offset = -filter.zero_point();
     data->output_offset = output.zero_point();
     for (int32_t c = 0; c < num_multipliers; ++c) {
-      const double real = static_cast<double>(input.scale()) * static_cast<double>(filter.scale(c)) /
+      const double real = static_cast<double>(input.scale()) *
+                          static_cast<double>(filter.scale(c)) /
                           static_cast<double>(output.scale());
       multipliers[c] = quantize_multiplier(real);
     }
@@ -120,7 +123,8 @@ void eval_quantized(const FullyConnectedData& d, const In* input, const int8_t* 
       const QuantizedMultiplier& m = d.multipliers[d.num_multipliers == 1 ? 0 : o];
       int32_t value = multiply_by_quantized_multiplier(acc, m.multiplier, m.shift);
       value += d.output_offset;
-      output[static_cast<int64_t>(b) * d.units + o] = static_cast<In>(clamp32(value, d.act_min, d.act_max));
+      output[static_cast<int64_t>(b) * d.units + o] =
+          static_cast<In>(clamp32(value, d.act_min, d.act_max));
     }
   }
 }
