@@ -217,6 +217,98 @@ inline int32_t input_radius(int integer_bits, int left_shift) {
   return static_cast<int32_t>(floor(max_rescaled));
 }
 
+// sigmoid(i / 24) in unsigned Q0.16 for i = 0 .. 255 (TFLite's table for int16 logistic and tanh,
+// tanh(x) = 2 * sigmoid(2x) - 1; both are symmetric, so only |x| is looked up).
+inline constexpr uint16_t kSigmoidTableQ16[256] = {
+    32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794,
+    41432, 42064, 42688, 43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443,
+    48964, 49475, 49975, 50464, 50942, 51409, 51865, 52311, 52745, 53169, 53581, 53983, 54374,
+    54755, 55125, 55485, 55834, 56174, 56503, 56823, 57133, 57433, 57724, 58007, 58280, 58544,
+    58800, 59048, 59288, 59519, 59743, 59959, 60168, 60370, 60565, 60753, 60935, 61110, 61279,
+    61441, 61599, 61750, 61896, 62036, 62172, 62302, 62428, 62549, 62666, 62778, 62886, 62990,
+    63090, 63186, 63279, 63368, 63454, 63536, 63615, 63691, 63765, 63835, 63903, 63968, 64030,
+    64090, 64148, 64204, 64257, 64308, 64357, 64405, 64450, 64494, 64536, 64576, 64614, 64652,
+    64687, 64721, 64754, 64786, 64816, 64845, 64873, 64900, 64926, 64950, 64974, 64997, 65019,
+    65039, 65060, 65079, 65097, 65115, 65132, 65149, 65164, 65179, 65194, 65208, 65221, 65234,
+    65246, 65258, 65269, 65280, 65291, 65301, 65310, 65319, 65328, 65337, 65345, 65352, 65360,
+    65367, 65374, 65381, 65387, 65393, 65399, 65404, 65410, 65415, 65420, 65425, 65429, 65433,
+    65438, 65442, 65445, 65449, 65453, 65456, 65459, 65462, 65465, 65468, 65471, 65474, 65476,
+    65479, 65481, 65483, 65485, 65488, 65489, 65491, 65493, 65495, 65497, 65498, 65500, 65501,
+    65503, 65504, 65505, 65507, 65508, 65509, 65510, 65511, 65512, 65513, 65514, 65515, 65516,
+    65517, 65517, 65518, 65519, 65520, 65520, 65521, 65522, 65522, 65523, 65523, 65524, 65524,
+    65525, 65525, 65526, 65526, 65526, 65527, 65527, 65528, 65528, 65528, 65529, 65529, 65529,
+    65529, 65530, 65530, 65530, 65530, 65531, 65531, 65531, 65531, 65531, 65532, 65532, 65532,
+    65532, 65532, 65532, 65533, 65533, 65533, 65533, 65533, 65533, 65533, 65533, 65534, 65534,
+    65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535,
+};
+
+// Input rescaling for the int8 logistic / tanh: the input (minus zero point) times
+// multiplier * 2^(shift - 31) lands in Q4.27; inputs at or beyond +-radius saturate.
+struct SigmoidInt8Params {
+  int32_t multiplier;
+  int shift;
+  int32_t radius;
+};
+
+// False when the input scale is too small or too large for TFLite's recipe.
+inline bool sigmoid_int8_params(float input_scale, SigmoidInt8Params* p) {
+  const double real = static_cast<double>(input_scale) * static_cast<double>(1 << 27);
+  int shift;
+  const double q = split_exponent(real, &shift);
+  if (shift < 0 || shift > 62) return false;
+  p->multiplier = static_cast<int32_t>(round_away(q * 2147483648.0));
+  if (p->multiplier < 0) return false;  // q rounded up to 2^31 (impossible for float scales)
+  p->shift = shift;
+  p->radius = input_radius(4, shift);
+  return true;
+}
+
+// Input rescaling for the int16 logistic / tanh table lookups: multiplier 0 marks a power-of-two
+// input scale handled by a small integer multiplier.
+struct SigmoidInt16Params {
+  int32_t multiplier;
+  int shift;
+};
+
+// `pot_shifts` is the largest power-of-two left shift the op takes directly (0 for logistic,
+// 1 for tanh). Returns null or a message describing why the scales are refused.
+inline const char* sigmoid_int16_params(float input_scale, float output_scale, int pot_shifts,
+                                        SigmoidInt16Params* p) {
+  int log2_rounded;
+  bool pot = checked_log2(input_scale, &log2_rounded);
+  p->shift = 12 + log2_rounded;
+  pot = pot && p->shift >= 0 && p->shift <= pot_shifts;
+  if (pot) {
+    p->multiplier = 0;
+  } else {
+    // Rescale the input to 1 / (3 * 4096) (+-2^17 then covers +-10.7).
+    double multiplier = static_cast<double>(input_scale) * 4096.0 * 3.0;
+    p->shift = 0;
+    while (multiplier <= 32767.0 / 2.0 && p->shift <= 30) {
+      ++p->shift;
+      multiplier *= 2.0;
+    }
+    if (!(multiplier <= 32767.0)) return "input scale is too large";
+    p->multiplier = static_cast<int32_t>(multiplier);
+    if (p->multiplier == 0) return "input scale is too small";
+  }
+  int output_log2;
+  if (!checked_log2(output_scale, &output_log2) || output_log2 != -15)
+    return "int16 output needs scale 1/32768";
+  return nullptr;
+}
+
+// The rescaled int16 input the table lookups index with.
+inline int32_t sigmoid_int16_rescale(int16_t x, const SigmoidInt16Params& p) {
+  int32_t multiplier = p.multiplier, shift = p.shift;
+  if (multiplier == 0) {
+    multiplier = 3 << shift;
+    shift = 0;
+  }
+  const int32_t round = shift > 0 ? int32_t{1} << (shift - 1) : 0;
+  return (static_cast<int32_t>(x) * multiplier + round) >> shift;
+}
+
 }  // namespace act
 }  // namespace tinyforge
 
