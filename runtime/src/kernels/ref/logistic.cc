@@ -1,0 +1,123 @@
+// LOGISTIC: 1 / (1 + exp(-x)). float32; int8 through TFLite's Q4.27 fixed-point logistic (output
+// scale 1/256, zero point -128); int16 through TFLite's sigmoid table with linear interpolation
+// (zero points 0, output scale 1/32768).
+#include "kernels/activations_common.h"
+#include "kernels/kernel.h"
+#include "kernels/quant_math.h"
+
+namespace tinyforge {
+namespace {
+
+struct LogisticData {
+  int32_t size;
+  int32_t input_zero_point;
+  act::SigmoidInt8Params int8;
+  act::SigmoidInt16Params int16;
+};
+
+Status prepare(PrepareContext& ctx) {
+  Status status = act::check_unary(ctx);
+  if (status != Status::kOk) return status;
+  const TensorView input = ctx.input(0), output = ctx.output(0);
+  if (input.type != DataType::kFloat32 && input.type != DataType::kInt8 &&
+      input.type != DataType::kInt16)
+    return ctx.fail(Status::kUnsupported, "input dtype must be float32, int8 or int16");
+  if (output.type != input.type)
+    return ctx.fail(Status::kMalformedModel, "output dtype must match the input dtype");
+  act::SigmoidInt8Params int8{};
+  act::SigmoidInt16Params int16{};
+  if (input.type != DataType::kFloat32) {
+    if (!act::has_tensor_quantization(input) || !act::has_tensor_quantization(output))
+      return ctx.fail(Status::kMalformedModel, "quantized tensors need one scale and zero point");
+  }
+  if (input.type == DataType::kInt8) {
+    if (output.zero_point() != -128 || output.scale() != 1.0f / 256)
+      return ctx.fail(Status::kUnsupported, "int8 output needs scale 1/256 and zero point -128");
+    if (!act::sigmoid_int8_params(input.scale(), &int8))
+      return ctx.fail(Status::kUnsupported, "input scale is out of range");
+  } else if (input.type == DataType::kInt16) {
+    if (input.zero_point() != 0 || output.zero_point() != 0)
+      return ctx.fail(Status::kUnsupported, "int16 tensors must have zero point 0");
+    const char* problem = act::sigmoid_int16_params(input.scale(), output.scale(), 0, &int16);
+    if (problem != nullptr) return ctx.fail(Status::kUnsupported, problem);
+  }
+  auto* data = ctx.allocate_persistent<LogisticData>();
+  if (ctx.sizing()) return Status::kOk;
+  data->size = static_cast<int32_t>(input.elements());
+  data->input_zero_point = input.zero_point();
+  data->int8 = int8;
+  data->int16 = int16;
+  return Status::kOk;
+}
+
+void eval_float(const LogisticData& d, const float* input, float* output) {
+  const float upper = 16.619047164916992188f, lower = -9.0f;
+  for (int32_t i = 0; i < d.size; ++i) {
+    const float x = input[i];
+    if (x > upper)
+      output[i] = 1.0f;
+    else if (x < lower)
+      output[i] = expf(x);
+    else
+      output[i] = 1.0f / (1.0f + expf(-x));
+  }
+}
+
+void eval_int8(const LogisticData& d, const int8_t* input, int8_t* output) {
+  const act::SigmoidInt8Params& p = d.int8;
+  for (int32_t i = 0; i < d.size; ++i) {
+    const int32_t x = static_cast<int32_t>(input[i]) - d.input_zero_point;
+    if (x <= -p.radius) {
+      output[i] = -128;
+    } else if (x >= p.radius) {
+      output[i] = 127;
+    } else {
+      const int32_t q4 = multiply_by_quantized_multiplier(x, p.multiplier, p.shift);
+      const int32_t q0 = act::fixed_logistic(q4, 4);
+      const int32_t q23 = rounding_divide_by_pot(q0, 23);
+      output[i] = static_cast<int8_t>(clamp32(q23 - 128, -128, 127));
+    }
+  }
+}
+
+void eval_int16(const LogisticData& d, const int16_t* input, int16_t* output) {
+  for (int32_t i = 0; i < d.size; ++i) {
+    const int32_t x = act::sigmoid_int16_rescale(input[i], d.int16);
+    const uint32_t magnitude = static_cast<uint32_t>(x < 0 ? -x : x);
+    // Table step 1/24 = 2^9 units of the rescaled input (1/4 of the 3/4 scaling, 2^7 per step).
+    const uint32_t index = magnitude >> 9;
+    uint32_t result;
+    if (index >= 255) {
+      result = 0x7FFFu << 10;
+    } else {
+      const uint32_t a = act::kSigmoidTableQ16[index], b = act::kSigmoidTableQ16[index + 1];
+      result = (a << 9) + (magnitude & 0x1ff) * (b - a);
+    }
+    result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1;
+    output[i] = static_cast<int16_t>(result >> 10);
+  }
+}
+
+Status eval(EvalContext& ctx) {
+  const auto& d = *ctx.persistent<LogisticData>();
+  const TensorView input = ctx.input(0), output = ctx.output(0);
+  switch (input.type) {
+    case DataType::kFloat32:
+      eval_float(d, input.as<float>(), output.as<float>());
+      break;
+    case DataType::kInt8:
+      eval_int8(d, input.as<int8_t>(), output.as<int8_t>());
+      break;
+    default:
+      eval_int16(d, input.as<int16_t>(), output.as<int16_t>());
+      break;
+  }
+  return Status::kOk;
+}
+
+}  // namespace
+
+extern const KernelRegistration kKernel_LOGISTIC = {
+    static_cast<int32_t>(tflite::BuiltinOperator::LOGISTIC), 1, 3, prepare, eval, false};
+
+}  // namespace tinyforge
