@@ -1,0 +1,197 @@
+// DEPTHWISE_CONV_2D: NHWC input, filter [1, filter_h, filter_w, in_channels * depth_multiplier],
+// optional bias; output channel c = i * depth_multiplier + m reads input channel i. The depth
+// multiplier is derived from the shapes (the option, when set, must agree). SAME/VALID padding,
+// strides, dilations, fused activation. float32, int8 (per-tensor or per-channel int8 filter, int32
+// bias) and int16 activations with int8 filter and int64 bias, with TFLite's requantization.
+//
+// Each output position accumulates all channels at once in the scratch buffer, one filter tap at a
+// time, so the inner loops run over contiguous channels. Per channel, taps are still summed in
+// TFLite's order (filter rows, then columns), so float results match it bit for bit.
+#include "kernels/conv_common.h"
+#include "kernels/kernel.h"
+#include "kernels/quant_math.h"
+
+namespace tinyforge {
+namespace {
+
+struct DepthwiseData {
+  conv::Geometry g;
+  conv::AccumKind kind;
+  int32_t in_depth;
+  int32_t out_depth;
+  int32_t depth_multiplier;
+  conv::QuantParams q;
+};
+
+Status prepare(PrepareContext& ctx) {
+  if ((ctx.num_inputs() != 2 && ctx.num_inputs() != 3) || ctx.num_outputs() != 1)
+    return ctx.fail(Status::kMalformedModel,
+                    "expects inputs (input, filter[, bias]) and one output");
+  const TensorView input = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2);
+  const TensorView output = ctx.output(0);
+  const auto* options = ctx.op().builtin_options_as_DepthwiseConv2DOptions();
+  if (options == nullptr)
+    return ctx.fail(Status::kMalformedModel, "missing DepthwiseConv2DOptions");
+  if (filter.rank != 4 || filter.dim(0) != 1)
+    return ctx.fail(Status::kMalformedModel, "filter must have shape [1, h, w, channels]");
+
+  conv::Geometry g;
+  Status s = conv::check_geometry(ctx, input, output, filter.dim(1), filter.dim(2),
+                                  options->padding(), options->stride_h(), options->stride_w(),
+                                  options->dilation_h_factor(), options->dilation_w_factor(), &g);
+  if (s != Status::kOk) return s;
+  const int32_t in_depth = input.dim(3), out_depth = filter.dim(3);
+  if (output.dim(3) != out_depth)
+    return ctx.fail(Status::kMalformedModel, "output depth does not match the filter's channels");
+  if (in_depth < 1 || out_depth % in_depth != 0)
+    return ctx.fail(Status::kMalformedModel,
+                    "filter channels are not a multiple of the input depth");
+  const int32_t depth_multiplier = out_depth / in_depth;
+  if (options->depth_multiplier() != 0 && options->depth_multiplier() != depth_multiplier) {
+    s = ctx.fail(Status::kMalformedModel, "depth_multiplier option ");
+    ctx.message().add(options->depth_multiplier()).add(" disagrees with the shapes (");
+    ctx.message().add(out_depth).add(" filter channels / ").add(in_depth).add(" input channels)");
+    return s;
+  }
+
+  conv::AccumKind kind;
+  s = conv::check_types(ctx, input, filter, bias, output, out_depth, 3, false, &kind);
+  if (s != Status::kOk) return s;
+  const bool is_float = kind == conv::AccumKind::kFloat;
+  const auto activation = options->fused_activation_function();
+  int32_t act_min = 0, act_max = 0;
+  float act_min_f = 0, act_max_f = 0;
+  const bool fusable = is_float
+                           ? float_activation_range(activation, &act_min_f, &act_max_f)
+                           : quantized_activation_range(activation, output, &act_min, &act_max);
+  if (!fusable) return ctx.fail(Status::kUnsupported, "fused activation is not supported");
+
+  // One accumulator per output channel.
+  const size_t acc_bytes = kind == conv::AccumKind::kInt16Acc64 ? 8 : 4;
+  ctx.request_scratch(static_cast<size_t>(out_depth) * acc_bytes);
+  auto* data = ctx.allocate_persistent<DepthwiseData>();
+  const int32_t num_multipliers = is_float ? 0 : out_depth;
+  auto* multipliers = ctx.allocate_persistent<QuantizedMultiplier>(num_multipliers);
+  if (!is_float) {
+    s = conv::compute_multipliers(ctx, input, filter, output, out_depth, kind, multipliers);
+    if (s != Status::kOk) return s;
+  }
+  if (ctx.sizing()) return Status::kOk;
+
+  data->g = g;
+  data->kind = kind;
+  data->in_depth = in_depth;
+  data->out_depth = out_depth;
+  data->depth_multiplier = depth_multiplier;
+  data->q.input_offset = is_float ? 0 : -input.zero_point();
+  data->q.output_offset = is_float ? 0 : output.zero_point();
+  data->q.act_min = act_min;
+  data->q.act_max = act_max;
+  data->q.act_min_f = act_min_f;
+  data->q.act_max_f = act_max_f;
+  data->q.multipliers = multipliers;
+  return Status::kOk;
+}
+
+// Runs the accumulation for every output position. Acc is the accumulator element type (float,
+// uint32_t or uint64_t: the integer ones wrap), `term(w, x)` is one tap's contribution and
+// `finish(acc, channel, out)` writes one output value.
+template <typename In, typename W, typename Acc, typename Term, typename Finish>
+void run(const DepthwiseData& d, const In* input, const W* filter, Acc* acc, Term term,
+         Finish finish, In* output) {
+  const conv::Geometry& g = d.g;
+  const int32_t depth = d.out_depth, multiplier = d.depth_multiplier;
+  In* out = output;
+  for (int32_t b = 0; b < g.batches; ++b) {
+    const In* image = input + static_cast<int64_t>(b) * g.in_h * g.in_w * d.in_depth;
+    for (int32_t oy = 0; oy < g.out_h; ++oy) {
+      const int32_t iy0 = oy * g.stride_h - g.pad_h;
+      int32_t fy0, fy1;
+      conv::valid_taps(iy0, g.in_h, g.filter_h, g.dilation_h, &fy0, &fy1);
+      for (int32_t ox = 0; ox < g.out_w; ++ox) {
+        const int32_t ix0 = ox * g.stride_w - g.pad_w;
+        int32_t fx0, fx1;
+        conv::valid_taps(ix0, g.in_w, g.filter_w, g.dilation_w, &fx0, &fx1);
+        for (int32_t c = 0; c < depth; ++c) acc[c] = Acc(0);
+        for (int32_t fy = fy0; fy < fy1; ++fy) {
+          const int32_t iy = iy0 + fy * g.dilation_h;
+          for (int32_t fx = fx0; fx < fx1; ++fx) {
+            const int32_t ix = ix0 + fx * g.dilation_w;
+            const In* x = image + (static_cast<int64_t>(iy) * g.in_w + ix) * d.in_depth;
+            const int64_t tap = (static_cast<int64_t>(fy) * g.filter_w + fx) * depth;
+            const W* w = filter + tap;
+            if (multiplier == 1) {
+              for (int32_t c = 0; c < depth; ++c) acc[c] += term(w[c], x[c]);
+            } else {
+              for (int32_t i = 0, c = 0; i < d.in_depth; ++i)
+                for (int32_t m = 0; m < multiplier; ++m, ++c) acc[c] += term(w[c], x[i]);
+            }
+          }
+        }
+        for (int32_t c = 0; c < depth; ++c) out[c] = finish(acc[c], c);
+        out += depth;
+      }
+    }
+  }
+}
+
+Status eval(EvalContext& ctx) {
+  const auto& d = *ctx.persistent<DepthwiseData>();
+  const TensorView input = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2);
+  const TensorView output = ctx.output(0);
+  const conv::QuantParams& q = d.q;
+  switch (d.kind) {
+    case conv::AccumKind::kFloat: {
+      const float* b = bias.as<float>();
+      run<float, float, float>(
+          d, input.as<float>(), filter.as<float>(), static_cast<float*>(ctx.scratch()),
+          [](float w, float x) { return x * w; },
+          [&](float total, int32_t c) {
+            return clampf(total + (b != nullptr ? b[c] : 0.0f), q.act_min_f, q.act_max_f);
+          },
+          output.as<float>());
+      break;
+    }
+    case conv::AccumKind::kInt8: {
+      const int32_t* b = bias.as<int32_t>();
+      const int32_t input_offset = q.input_offset;
+      run<int8_t, int8_t, uint32_t>(
+          d, input.as<int8_t>(), filter.as<int8_t>(), static_cast<uint32_t*>(ctx.scratch()),
+          [input_offset](int8_t w, int8_t x) {
+            return static_cast<uint32_t>(static_cast<int32_t>(w) *
+                                         (static_cast<int32_t>(x) + input_offset));
+          },
+          [&](uint32_t acc, int32_t c) {
+            if (b != nullptr) acc += static_cast<uint32_t>(b[c]);
+            const int32_t value = conv::requantize32(acc, q.multipliers[c]) + q.output_offset;
+            return static_cast<int8_t>(clamp32(value, q.act_min, q.act_max));
+          },
+          output.as<int8_t>());
+      break;
+    }
+    default: {  // int16 activations, int64 accumulator
+      const int64_t* b = bias.as<int64_t>();
+      run<int16_t, int8_t, uint64_t>(
+          d, input.as<int16_t>(), filter.as<int8_t>(), static_cast<uint64_t*>(ctx.scratch()),
+          [](int8_t w, int16_t x) {
+            return static_cast<uint64_t>(
+                static_cast<int64_t>(static_cast<int32_t>(w) * static_cast<int32_t>(x)));
+          },
+          [&](uint64_t acc, int32_t c) {
+            if (b != nullptr) acc += static_cast<uint64_t>(b[c]);
+            const int32_t value = conv::requantize64(static_cast<int64_t>(acc), q.multipliers[c]);
+            return static_cast<int16_t>(clamp32(value, q.act_min, q.act_max));
+          },
+          output.as<int16_t>());
+      break;
+    }
+  }
+  return Status::kOk;
+}
+
+}  // namespace
+
+extern const KernelRegistration kKernel_DEPTHWISE_CONV_2D = {
+    static_cast<int32_t>(tflite::BuiltinOperator::DEPTHWISE_CONV_2D), 1, 7, prepare, eval, false};
+
+}  // namespace tinyforge
