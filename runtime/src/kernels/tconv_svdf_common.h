@@ -4,6 +4,7 @@
 #define TINYFORGE_KERNELS_TCONV_SVDF_COMMON_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #include "kernels/quant_math.h"
 
@@ -24,6 +25,18 @@ inline bool checked_multiplier(double real, int max_shift, QuantizedMultiplier* 
 
 // True when a tensor's scale is a positive finite float.
 inline bool usable_scale(float scale) { return scale > 0.0f && scale < 3.0e38f; }
+
+// True when every zero point of a quantized tensor lies in its dtype's range.
+inline bool zero_points_in_range(const TensorView& t) {
+  int32_t lo, hi;
+  dtype_range(t.type, &lo, &hi);
+  for (int i = 0; i < t.num_zero_points; ++i) {
+    int64_t zp;
+    memcpy(&zp, t.zero_points_raw + 8 * i, sizeof(zp));
+    if (zp < lo || zp > hi) return false;
+  }
+  return true;
+}
 
 // Two's complement wrap-around arithmetic on int32 accumulators (TFLM's plain int additions,
 // defined for every input).

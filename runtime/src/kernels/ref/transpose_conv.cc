@@ -102,6 +102,8 @@ Status prepare(PrepareContext& ctx) {
                               : "int16 input needs int8 weights, int64 bias and int16 output");
     if (!input.is_quantized() || !weights.is_quantized() || !output.is_quantized())
       return ctx.fail(Status::kMalformedModel, "quantized tensors need scale and zero point");
+    if (!zero_points_in_range(input) || !zero_points_in_range(output))
+      return ctx.fail(Status::kMalformedModel, "zero point outside its dtype's range");
     if (weights.num_scales != 1 && weights.num_scales != out_depth)
       return ctx.fail(Status::kMalformedModel, "weights need one scale or one per output channel");
     if (weights.num_scales > 1 && weights.quantized_dimension != 0)
@@ -285,7 +287,8 @@ Status eval(EvalContext& ctx) {
         int32_t v = acc[p * d.out_depth + oc];
         if (b != nullptr) v = wrapping_add(v, b[oc]);
         const QuantizedMultiplier& m = d.multipliers[oc];
-        v = multiply_by_quantized_multiplier(v, m.multiplier, m.shift) + d.output_offset;
+        v = wrapping_add(multiply_by_quantized_multiplier(v, m.multiplier, m.shift),
+                         d.output_offset);
         out[p * d.out_depth + oc] = static_cast<int8_t>(clamp32(v, d.act_min, d.act_max));
       }
     }
