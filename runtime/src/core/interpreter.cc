@@ -183,7 +183,9 @@ void Interpreter::reset_state() {
   if (!ready_) return;
   for (int t = 0; t < model_->num_tensors(); ++t) {
     const TensorView v = model_->tensor(t);
-    if (v.is_variable) memset(tensor_data_[t], 0, v.bytes());
+    // As TFLite Micro: int8 state starts at its zero point (the real value 0), others at 0.
+    if (v.is_variable)
+      memset(tensor_data_[t], v.type == DataType::kInt8 ? v.zero_point() : 0, v.bytes());
   }
 }
 

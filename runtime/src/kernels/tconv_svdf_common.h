@@ -1,0 +1,50 @@
+// Helpers shared by TRANSPOSE_CONV, SVDF and BATCH_MATMUL: checked multiplier construction and
+// accumulation that wraps like two's complement hardware instead of overflowing into UB.
+#ifndef TINYFORGE_KERNELS_TCONV_SVDF_COMMON_H_
+#define TINYFORGE_KERNELS_TCONV_SVDF_COMMON_H_
+
+#include <stdint.h>
+#include <string.h>
+
+#include "kernels/quant_math.h"
+
+namespace tinyforge {
+
+// Largest shift the 32-bit requantization may see: its left shift acts on a 32-bit value.
+constexpr int kMaxShift32 = 30;
+// Largest shift the 64-bit (int16x8) requantization may see: it shifts right by 15 - shift >= 1.
+constexpr int kMaxShift64 = 14;
+
+// Quantizes a real multiplier as TFLite does and checks that it is usable: finite, not negative
+// and small enough for the requantization that will apply it. Returns false otherwise.
+inline bool checked_multiplier(double real, int max_shift, QuantizedMultiplier* out) {
+  if (!(real >= 0.0) || real > 1e30) return false;
+  *out = quantize_multiplier(real);
+  return out->shift <= max_shift;
+}
+
+// True when a tensor's scale is a positive finite float.
+inline bool usable_scale(float scale) { return scale > 0.0f && scale < 3.0e38f; }
+
+// True when every zero point of a quantized tensor lies in its dtype's range.
+inline bool zero_points_in_range(const TensorView& t) {
+  int32_t lo, hi;
+  dtype_range(t.type, &lo, &hi);
+  for (int i = 0; i < t.num_zero_points; ++i) {
+    int64_t zp;
+    memcpy(&zp, t.zero_points_raw + 8 * i, sizeof(zp));
+    if (zp < lo || zp > hi) return false;
+  }
+  return true;
+}
+
+// Two's complement wrap-around arithmetic on int32 accumulators (TFLM's plain int additions,
+// defined for every input).
+inline int32_t wrap32(int64_t x) { return static_cast<int32_t>(static_cast<uint32_t>(x)); }
+inline int32_t wrapping_add(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
+}
+
+}  // namespace tinyforge
+
+#endif  // TINYFORGE_KERNELS_TCONV_SVDF_COMMON_H_
