@@ -5,6 +5,7 @@
 #define TINYFORGE_KERNELS_QUANT_MATH_H_
 
 #include <stdint.h>
+#include <string.h>
 
 #include "tflite_generated.h"
 #include "tinyforge/tensor.h"
@@ -105,6 +106,15 @@ bool quantized_activation_range(tflite::ActivationFunctionType activation, const
 // The same for float outputs.
 bool float_activation_range(tflite::ActivationFunctionType activation, float* act_min,
                             float* act_max);
+
+// Constants are only guaranteed 4-byte alignment in a .tflite file, so 8-byte values (int64
+// biases) are read through memcpy, which compiles to plain loads where alignment allows.
+template <typename T>
+inline T load_unaligned(const T* base, int64_t index) {
+  T value;
+  memcpy(&value, base + index, sizeof(T));
+  return value;
+}
 
 inline int32_t clamp32(int32_t x, int32_t lo, int32_t hi) {
   return x < lo ? lo : (x > hi ? hi : x);

@@ -208,7 +208,8 @@ void eval_int16(const ConvData& d, const int16_t* input, const int8_t* filter, c
               acc += static_cast<uint64_t>(partial);
             }
           }
-          if (bias != nullptr) acc += static_cast<uint64_t>(static_cast<int64_t>(bias[oc]));
+          if (bias != nullptr)
+            acc += static_cast<uint64_t>(static_cast<int64_t>(load_unaligned(bias, oc)));
           const QuantizedMultiplier& m = d.q.multipliers[oc];
           const int32_t value = kAcc64 ? conv::requantize64(static_cast<int64_t>(acc), m)
                                        : conv::requantize32(static_cast<uint32_t>(acc), m);

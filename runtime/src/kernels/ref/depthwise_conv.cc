@@ -178,7 +178,7 @@ Status eval(EvalContext& ctx) {
                 static_cast<int64_t>(static_cast<int32_t>(w) * static_cast<int32_t>(x)));
           },
           [&](uint64_t acc, int32_t c) {
-            if (b != nullptr) acc += static_cast<uint64_t>(b[c]);
+            if (b != nullptr) acc += static_cast<uint64_t>(load_unaligned(b, c));
             const int32_t value = conv::requantize64(static_cast<int64_t>(acc), q.multipliers[c]);
             return static_cast<int16_t>(clamp32(value, q.act_min, q.act_max));
           },

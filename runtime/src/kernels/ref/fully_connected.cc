@@ -119,7 +119,7 @@ void eval_quantized(const FullyConnectedData& d, const In* input, const int8_t* 
       for (int32_t i = 0; i < d.depth; ++i) {
         acc += static_cast<Acc>(in[i] + d.input_offset) * static_cast<Acc>(w[i] + d.filter_offset);
       }
-      if (bias != nullptr) acc += bias[o];
+      if (bias != nullptr) acc += load_unaligned(bias, o);
       const QuantizedMultiplier& m = d.multipliers[d.num_multipliers == 1 ? 0 : o];
       int32_t value = multiply_by_quantized_multiplier(acc, m.multiplier, m.shift);
       value += d.output_offset;
@@ -137,7 +137,7 @@ void eval_float(const FullyConnectedData& d, const float* input, const float* fi
       const float* w = filter + static_cast<int64_t>(o) * d.depth;
       float acc = 0.0f;
       for (int32_t i = 0; i < d.depth; ++i) acc += in[i] * w[i];
-      if (bias != nullptr) acc += bias[o];
+      if (bias != nullptr) acc += load_unaligned(bias, o);
       output[static_cast<int64_t>(b) * d.units + o] = clampf(acc, d.act_min_f, d.act_max_f);
     }
   }
