@@ -81,7 +81,7 @@ TEST(ModelVerifier, RefusesNonPositiveDimensions) {
   const int w = b.add_constant(DataType::kFloat32, {1, 1}, std::vector<float>{1});
   const int out = b.add_tensor(DataType::kFloat32, {1, 1});
   b.add_op(BuiltinOperator::FULLY_CONNECTED, {in, w, -1}, {out});
-  expect_refused(b.finish(), Status::kMalformedModel, "dimension 1 is -4, expected >= 0");
+  expect_refused(b.finish(), Status::kMalformedModel, "dimension 1 is -4, expected >= 1");
 }
 
 TEST(ModelVerifier, RefusesCyclicGraphs) {

@@ -118,6 +118,28 @@ Status Model::verify_buffers() {
   return Status::kOk;
 }
 
+namespace {
+
+// Whether any operator input/output or graph input/output names tensor `index`.
+bool tensor_is_referenced(const tflite::SubGraph* subgraph, int32_t index) {
+  auto contains = [index](const flatbuffers::Vector<int32_t>* list) {
+    if (list == nullptr) return false;
+    for (uint32_t k = 0; k < list->size(); ++k)
+      if (list->Get(k) == index) return true;
+    return false;
+  };
+  if (contains(subgraph->inputs()) || contains(subgraph->outputs())) return true;
+  const auto* ops = subgraph->operators();
+  if (ops == nullptr) return false;
+  for (uint32_t o = 0; o < ops->size(); ++o) {
+    const tflite::Operator* op = ops->Get(o);
+    if (op != nullptr && (contains(op->inputs()) || contains(op->outputs()))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Status Model::verify_tensors() {
   const auto* tensors = subgraph_->tensors();
   const int32_t count = tensors == nullptr ? 0 : static_cast<int32_t>(tensors->size());
@@ -155,9 +177,10 @@ Status Model::verify_tensors() {
     uint64_t bytes = dtype_size(type);
     for (int32_t d = 0; d < rank; ++d) {
       const int32_t dim = shape->Get(d);
-      // Zero is legal: TFLite writes [0]-shaped placeholders (e.g. LSTM intermediates).
-      if (dim < 0) {
-        prefix().add("dimension ").add(d).add(" is ").add(dim).add(", expected >= 0");
+      // A tensor no operator or graph edge touches may be empty (the converter leaves such
+      // placeholders, e.g. an LSTM's intermediates, with shape [0]).
+      if (dim < 1 && !(dim == 0 && !tensor_is_referenced(subgraph_, i))) {
+        prefix().add("dimension ").add(d).add(" is ").add(dim).add(", expected >= 1");
         return Status::kMalformedModel;
       }
       bytes *= static_cast<uint64_t>(dim);
