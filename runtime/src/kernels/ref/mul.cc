@@ -90,9 +90,11 @@ struct QuantizedMul {
   const MulData& d;
   T operator()(T x, T y) const {
     const int32_t product = (d.input1_offset + x) * (d.input2_offset + y);
-    const int32_t result =
-        multiply_by_quantized_multiplier(product, d.multiplier.multiplier, d.multiplier.shift) +
-        d.output_offset;
+    // Multipliers above one can bring the scaled product near the int32 limits; adding the
+    // zero point wraps there as it does in TFLM, without undefined behaviour.
+    const int32_t result = wrapping_add(
+        multiply_by_quantized_multiplier(product, d.multiplier.multiplier, d.multiplier.shift),
+        d.output_offset);
     return static_cast<T>(clamp32(result, d.act_min, d.act_max));
   }
 };

@@ -82,7 +82,7 @@ struct QuantizedPrelu {
       result = multiply_by_quantized_multiplier(value * (d.alpha_offset + a), d.negative.multiplier,
                                                 d.negative.shift);
     }
-    return static_cast<T>(clamp32(result + d.output_offset, d.out_min, d.out_max));
+    return static_cast<T>(clamp32(wrapping_add(result, d.output_offset), d.out_min, d.out_max));
   }
 };
 
