@@ -1,0 +1,111 @@
+// The `tinyforge` program as scripts use it: DESIGN.md's command-line contract (tensor files,
+// --random, --json keys on the last line, non-zero exit with {"error": ...}).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/shared_data.h"
+#include "toolkit/host/model_file.h"
+
+namespace tinyforge::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int exit_code;
+  std::string out;
+  nlohmann::json last_json() const {
+    const size_t end = out.find_last_not_of('\n');
+    const size_t start = out.rfind('\n', end);
+    return nlohmann::json::parse(out.substr(start == std::string::npos ? 0 : start + 1));
+  }
+};
+
+Result run(const std::string& args) {
+  const std::string command = std::string(TINYFORGE_CLI) + " " + args + " 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buffer;
+  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+fs::path models() { return shared_dir() / "conformance" / "models"; }
+fs::path vectors(const std::string& name) {
+  return shared_dir() / "conformance" / "vectors" / name;
+}
+
+TEST(Cli, InspectJsonHasTheContractKeys) {
+  TINYFORGE_REQUIRE_SHARED();
+  const Result r = run("inspect " + (models() / "kws_ref_model.tflite").string() + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = r.last_json();
+  for (const char* key :
+       {"ops", "inputs", "outputs", "params", "macs", "arena_bytes", "arena_lower_bound_bytes"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["ops"].size(), 13u);
+  EXPECT_EQ(j["inputs"][0]["shape"], nlohmann::json({1, 49, 10, 1}));
+  EXPECT_GT(j["macs"].get<int64_t>(), 2000000);
+  EXPECT_LE(j["arena_lower_bound_bytes"].get<int64_t>(), j["arena_bytes"].get<int64_t>());
+}
+
+TEST(Cli, RunWithRandomSeedReproducesTheConformanceVector) {
+  TINYFORGE_REQUIRE_SHARED();
+  const fs::path out = fs::temp_directory_path() / "tinyforge_cli_test_out.bin";
+  const Result r = run("run " + (models() / "micro_speech_quantized.tflite").string() +
+                       " --random 2 --repeat 3 --output " + out.string() + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = r.last_json();
+  EXPECT_EQ(j["outputs"][0]["dtype"], "int8");
+  EXPECT_GT(j["arena_bytes"].get<int64_t>(), 0);
+  EXPECT_TRUE(j.contains("invoke_us"));
+  EXPECT_EQ(host::read_file(out),
+            host::read_file(vectors("micro_speech_quantized") / "output_2_0.bin"));
+  fs::remove(out);
+}
+
+TEST(Cli, RunAcceptsRepeatedAndListedInputs) {
+  TINYFORGE_REQUIRE_SHARED();
+  const fs::path dir = vectors("simple_add_model");
+  const fs::path out = fs::temp_directory_path() / "tinyforge_cli_test_add.bin";
+  const std::string model = (models() / "simple_add_model.tflite").string();
+  for (const std::string inputs :
+       {"--input " + (dir / "input_3_0.bin").string() + " " + (dir / "input_3_1.bin").string(),
+        "--input " + (dir / "input_3_0.bin").string() + " --input " +
+            (dir / "input_3_1.bin").string()}) {
+    const Result r = run("run " + model + " " + inputs + " --output " + out.string());
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_EQ(host::read_file(out), host::read_file(dir / "output_3_0.bin"));
+  }
+  fs::remove(out);
+}
+
+TEST(Cli, FailuresExitNonZeroWithAnErrorObject) {
+  TINYFORGE_REQUIRE_SHARED();
+  const fs::path bogus = fs::temp_directory_path() / "tinyforge_cli_not_a_model.tflite";
+  host::write_file(bogus, "hello", 5);
+  Result r = run("inspect " + bogus.string() + " --json");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.last_json()["error"].get<std::string>().find(bogus.string()), std::string::npos);
+  // Wrong input size names the file and the expected bytes.
+  r = run("run " + (models() / "hello_world_int8.tflite").string() + " --input " + bogus.string() +
+          " --json");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.last_json()["error"].get<std::string>().find("needs 1 bytes"), std::string::npos);
+  // A model the runtime refuses is still described, with the reason.
+  r = run("inspect " + (models() / "kws_ref_model_float32.tflite").string() + " --json");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.last_json()["error"].get<std::string>().find("hybrid"), std::string::npos);
+  EXPECT_EQ(r.last_json()["ops"].size(), 13u);
+  fs::remove(bogus);
+}
+
+}  // namespace
+}  // namespace tinyforge::testing
