@@ -242,6 +242,38 @@ inline constexpr uint16_t kSigmoidTableQ16[256] = {
     65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535,
 };
 
+// The int16 logistic of a rescaled input (see sigmoid_int16_rescale), result in Q0.15: the
+// table step 1/24 is 2^9 units of the rescaled input, interpolated linearly in between.
+inline int16_t sigmoid_int16_lookup(int32_t x) {
+  const uint32_t magnitude = static_cast<uint32_t>(x < 0 ? -x : x);
+  const uint32_t index = magnitude >> 9;
+  uint32_t result;
+  if (index >= 255) {
+    result = 0x7FFFu << 10;
+  } else {
+    const uint32_t a = kSigmoidTableQ16[index], b = kSigmoidTableQ16[index + 1];
+    result = (a << 9) + (magnitude & 0x1ff) * (b - a);
+  }
+  result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1;
+  return static_cast<int16_t>(result >> 10);
+}
+
+// The int16 tanh of a rescaled input, result in Q0.15: tanh(x) = 2 * sigmoid(2x) - 1, so the
+// table step is 2^8 units of the rescaled input.
+inline int16_t tanh_int16_lookup(int32_t x) {
+  const uint32_t magnitude = static_cast<uint32_t>(x < 0 ? -x : x);
+  const uint32_t index = magnitude >> 8;
+  int32_t result;
+  if (index >= 255) {
+    result = 0xFFFF << 8;
+  } else {
+    const uint32_t a = kSigmoidTableQ16[index], b = kSigmoidTableQ16[index + 1];
+    result = static_cast<int32_t>((a << 8) + (magnitude & 0xff) * (b - a));
+  }
+  result = x >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
+  return static_cast<int16_t>(result >> 8);
+}
+
 // Input rescaling for the int8 logistic / tanh: the input (minus zero point) times
 // multiplier * 2^(shift - 31) lands in Q4.27; inputs at or beyond +-radius saturate.
 struct SigmoidInt8Params {

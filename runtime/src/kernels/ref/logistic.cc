@@ -81,21 +81,8 @@ void eval_int8(const LogisticData& d, const int8_t* input, int8_t* output) {
 }
 
 void eval_int16(const LogisticData& d, const int16_t* input, int16_t* output) {
-  for (int32_t i = 0; i < d.size; ++i) {
-    const int32_t x = act::sigmoid_int16_rescale(input[i], d.int16);
-    const uint32_t magnitude = static_cast<uint32_t>(x < 0 ? -x : x);
-    // Table step 1/24 = 2^9 units of the rescaled input (1/4 of the 3/4 scaling, 2^7 per step).
-    const uint32_t index = magnitude >> 9;
-    uint32_t result;
-    if (index >= 255) {
-      result = 0x7FFFu << 10;
-    } else {
-      const uint32_t a = act::kSigmoidTableQ16[index], b = act::kSigmoidTableQ16[index + 1];
-      result = (a << 9) + (magnitude & 0x1ff) * (b - a);
-    }
-    result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1;
-    output[i] = static_cast<int16_t>(result >> 10);
-  }
+  for (int32_t i = 0; i < d.size; ++i)
+    output[i] = act::sigmoid_int16_lookup(act::sigmoid_int16_rescale(input[i], d.int16));
 }
 
 Status eval(EvalContext& ctx) {

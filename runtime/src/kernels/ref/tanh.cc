@@ -67,21 +67,8 @@ void eval_int8(const TanhData& d, const int8_t* input, int8_t* output) {
 }
 
 void eval_int16(const TanhData& d, const int16_t* input, int16_t* output) {
-  for (int32_t i = 0; i < d.size; ++i) {
-    const int32_t x = act::sigmoid_int16_rescale(input[i], d.int16);
-    const uint32_t magnitude = static_cast<uint32_t>(x < 0 ? -x : x);
-    // sigmoid(2x): the table step is 2^8 units of the rescaled input.
-    const uint32_t index = magnitude >> 8;
-    int32_t result;
-    if (index >= 255) {
-      result = 0xFFFF << 8;
-    } else {
-      const uint32_t a = act::kSigmoidTableQ16[index], b = act::kSigmoidTableQ16[index + 1];
-      result = static_cast<int32_t>((a << 8) + (magnitude & 0xff) * (b - a));
-    }
-    result = x >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
-    output[i] = static_cast<int16_t>(result >> 8);
-  }
+  for (int32_t i = 0; i < d.size; ++i)
+    output[i] = act::tanh_int16_lookup(act::sigmoid_int16_rescale(input[i], d.int16));
 }
 
 Status eval(EvalContext& ctx) {

@@ -52,7 +52,7 @@ struct LstmData {
   QuantizedMultiplier forget_cell_multiplier;  // Q0.15 * cell -> cell
   QuantizedMultiplier input_cell_multiplier;   // Q0.15 * Q0.15 -> cell
   QuantizedMultiplier hidden_multiplier;       // Q0.15 * Q0.15 -> hidden
-  lstm::TanhScaling cell_tanh;
+  act::SigmoidInt16Params cell_tanh;
   bool clip_cell;
   int16_t quantized_cell_clip;
   float cell_clip;
@@ -287,7 +287,7 @@ void eval_integer_step(const LstmData& d, EvalContext& ctx, const In* x, In* hid
                       static_cast<const Bias*>(nullptr), p.recurrent_multiplier, d.state_size,
                       temp);
     const bool sigmoid = g != kCellGate;
-    const lstm::TanhScaling gate_tanh = lstm::tanh_scaling_for_power(-12);
+    const act::SigmoidInt16Params gate_tanh = lstm::tanh_scaling_for_power(-12);
     for (int32_t i = 0; i < n; ++i) {
       const int16_t sum = lstm::saturate_int16(static_cast<int32_t>(result[i]) + temp[i]);
       result[i] = sigmoid ? lstm::sigmoid_q3_12(sum) : lstm::tanh_int16(sum, gate_tanh);
