@@ -31,9 +31,6 @@ inline int16_t tanh_int16(int16_t x, const act::SigmoidInt16Params& scaling) {
   return act::tanh_int16_lookup(act::sigmoid_int16_rescale(x, scaling));
 }
 
-inline int32_t wrap_to_int32(int64_t x) {
-  return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(x)));
-}
 inline int64_t wrapping_add64(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
 }
@@ -51,7 +48,7 @@ inline int32_t requantize64(int64_t x, QuantizedMultiplier m) {
       rounded >= 0
           ? (rounded >> total_shift)
           : -static_cast<int64_t>(((static_cast<uint64_t>(-(rounded + 1))) >> total_shift) + 1u);
-  return wrap_to_int32(shifted);
+  return wrap32(shifted);
 }
 
 inline int16_t saturate_int16(int32_t x) { return static_cast<int16_t>(clamp32(x, -32768, 32767)); }

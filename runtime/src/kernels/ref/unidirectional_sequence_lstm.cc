@@ -248,7 +248,7 @@ void gate_fc(const In* x, int32_t rows, int32_t depth, int32_t x_offset, const i
       int32_t value;
       if (sizeof(Bias) == 4) {
         if (bias != nullptr) acc += bias[u];
-        value = multiply_by_quantized_multiplier(lstm::wrap_to_int32(acc), m.multiplier, m.shift);
+        value = multiply_by_quantized_multiplier(wrap32(acc), m.multiplier, m.shift);
       } else {
         if (bias != nullptr) acc = lstm::wrapping_add64(acc, static_cast<int64_t>(bias[u]));
         value = lstm::requantize64(acc, m);
