@@ -333,6 +333,55 @@ inline int32_t sigmoid_int16_rescale(int16_t x, const SigmoidInt16Params& p) {
   return (static_cast<int32_t>(x) * multiplier + round) >> shift;
 }
 
+// What LOGISTIC and TANH keep between prepare and eval.
+struct SigmoidFamilyData {
+  int32_t size;
+  int32_t input_zero_point;
+  SigmoidInt8Params int8;
+  SigmoidInt16Params int16;
+};
+
+// The prepare LOGISTIC and TANH share: float32, int8 or int16 in and the same dtype out; int8
+// needs the output quantization the op fixes (`int8_output_scale`, `int8_output_zero_point`,
+// refused with `int8_output_message`), int16 zero points 0 and the scales sigmoid_int16_params
+// takes with `pot_shifts`.
+inline Status prepare_sigmoid_family(PrepareContext& ctx, float int8_output_scale,
+                                     int32_t int8_output_zero_point,
+                                     const char* int8_output_message, int pot_shifts) {
+  Status status = check_unary(ctx);
+  if (status != Status::kOk) return status;
+  const TensorView input = ctx.input(0), output = ctx.output(0);
+  if (input.type != DataType::kFloat32 && input.type != DataType::kInt8 &&
+      input.type != DataType::kInt16)
+    return ctx.fail(Status::kUnsupported, "input dtype must be float32, int8 or int16");
+  if (output.type != input.type)
+    return ctx.fail(Status::kMalformedModel, "output dtype must match the input dtype");
+  SigmoidInt8Params int8{};
+  SigmoidInt16Params int16{};
+  if (input.type != DataType::kFloat32) {
+    if (!has_tensor_quantization(input) || !has_tensor_quantization(output))
+      return ctx.fail(Status::kMalformedModel, "quantized tensors need one scale and zero point");
+  }
+  if (input.type == DataType::kInt8) {
+    if (output.zero_point() != int8_output_zero_point || output.scale() != int8_output_scale)
+      return ctx.fail(Status::kUnsupported, int8_output_message);
+    if (!sigmoid_int8_params(input.scale(), &int8))
+      return ctx.fail(Status::kUnsupported, "input scale is out of range");
+  } else if (input.type == DataType::kInt16) {
+    if (input.zero_point() != 0 || output.zero_point() != 0)
+      return ctx.fail(Status::kUnsupported, "int16 tensors must have zero point 0");
+    const char* problem = sigmoid_int16_params(input.scale(), output.scale(), pot_shifts, &int16);
+    if (problem != nullptr) return ctx.fail(Status::kUnsupported, problem);
+  }
+  auto* data = ctx.allocate_persistent<SigmoidFamilyData>();
+  if (ctx.sizing()) return Status::kOk;
+  data->size = static_cast<int32_t>(input.elements());
+  data->input_zero_point = input.zero_point();
+  data->int8 = int8;
+  data->int16 = int16;
+  return Status::kOk;
+}
+
 }  // namespace act
 }  // namespace tinyforge
 
