@@ -9,6 +9,7 @@
 
 #include "tests/support/model_builder.h"
 #include "tests/support/shared_data.h"
+#include "toolkit/deploy/firmware_project.h"
 #include "toolkit/deploy/qemu_runner.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
@@ -88,9 +89,8 @@ TEST(Qemu, InstructionCounterIsExactOnALoopOfKnownLength) {
   }
 }
 
-// A fully connected layer with 5 MiB of weights: more than mps2-an386's 4 MiB of RAM.
-TEST(Qemu, ModelTooLargeForTheBoardGivesAClearError) {
-  TINYFORGE_REQUIRE_QEMU();
+// A fully connected layer with 5 MiB of weights: more than mps2-an386's 4 MiB of RAM or flash.
+std::vector<uint8_t> too_large_model() {
   ModelBuilder m;
   const int depth = 2048, units = 2560;
   const int in = m.add_input(DataType::kInt8, {1, depth}, per_tensor(0.5f, 0));
@@ -101,7 +101,13 @@ TEST(Qemu, ModelTooLargeForTheBoardGivesAClearError) {
   auto options = tflite::CreateFullyConnectedOptions(m.fbb()).Union();
   m.add_op(tflite::BuiltinOperator::FULLY_CONNECTED, {in, w, -1}, {out},
            tflite::BuiltinOptions::FullyConnectedOptions, options, 4);
-  const auto bytes = m.finish();
+  return m.finish();
+}
+
+TEST(Qemu, ModelTooLargeForTheBoardGivesAClearError) {
+  TINYFORGE_REQUIRE_QEMU();
+  const int depth = 2048;
+  const auto bytes = too_large_model();
   const fs::path dir = fs::path(::testing::TempDir()) / "tinyforge_qemu_too_large";
   fs::create_directories(dir);
   host::write_file(dir / "big.tflite", bytes.data(), bytes.size());
@@ -116,6 +122,45 @@ TEST(Qemu, ModelTooLargeForTheBoardGivesAClearError) {
     EXPECT_NE(message.find("RAM budget"), std::string::npos) << message;
     EXPECT_NE(message.find("over by"), std::string::npos) << message;
   }
+}
+
+// deploy: the linker refuses the image and the error names the flash budget and the overflow.
+TEST(Qemu, DeployOfATooLargeModelNamesTheFlashBudgetAndOverflow) {
+  TINYFORGE_REQUIRE_QEMU();
+  const auto bytes = too_large_model();
+  const fs::path dir = fs::path(::testing::TempDir()) / "tinyforge_deploy_too_large";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  host::write_file(dir / "big.tflite", bytes.data(), bytes.size());
+  try {
+    deploy::deploy_model(dir / "big.tflite", "mps2-an386", dir / "project");
+    FAIL() << "expected the link to fail";
+  } catch (const host::Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("does not fit mps2-an386: FLASH budget 4194304 bytes"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("overflowed by"), std::string::npos) << message;
+  }
+}
+
+// deploy: a per-model image with only the model's kernels, which runs and reports its figures.
+TEST(Qemu, DeployBuildsAnImageThatRuns) {
+  TINYFORGE_REQUIRE_SHARED();
+  TINYFORGE_REQUIRE_QEMU();
+  const fs::path dir = fs::path(::testing::TempDir()) / "tinyforge_deploy_ad01";
+  fs::remove_all(dir);
+  const auto r =
+      deploy::deploy_model(conformance() / "models" / "ad01_int8.tflite", "mps2-an386", dir);
+  EXPECT_TRUE(r.fits);
+  EXPECT_EQ(r.flash_model_bytes, 276976u);
+  EXPECT_GT(r.flash_code_bytes, 0u);
+  EXPECT_EQ(r.ops, std::vector<std::string>{"FULLY_CONNECTED"});
+  EXPECT_EQ(r.ram_stack_bytes, 0x8000u);
+  const auto run = deploy::run_qemu(deploy::board_info("mps2-an386"), r.elf, "", 60);
+  EXPECT_EQ(run.exit_code, 0) << run.console;
+  EXPECT_NE(run.console.find("TF_RESULT"), std::string::npos) << run.console;
+  EXPECT_EQ(run.instructions.size(), 1u);
 }
 
 TEST(Qemu, UnknownBoardListsTheKnownOnes) {
