@@ -1,0 +1,81 @@
+// Helpers shared by the compute kernels (dense, convolution, pooling, normalization): Eigen views
+// of tensor memory, errors that name the node, output sizing without needless clearing, and the
+// incoming gradient with the fused activation's derivative applied.
+#ifndef TINYFORGE_TOOLKIT_TRAIN_OPS_COMPUTE_COMMON_H_
+#define TINYFORGE_TOOLKIT_TRAIN_OPS_COMPUTE_COMMON_H_
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "toolkit/host/error.h"
+#include "toolkit/train/op_kernel.h"
+#include "toolkit/train/ops/fused_activation.h"
+
+namespace tinyforge::train::compute {
+
+// Tensors are row-major, so a [rows, cols] block of floats is a row-major Eigen matrix.
+using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MatrixMap = Eigen::Map<Matrix>;
+using ConstMatrixMap = Eigen::Map<const Matrix>;
+using RowVectorMap = Eigen::Map<Eigen::RowVectorXf>;
+using ConstRowVectorMap = Eigen::Map<const Eigen::RowVectorXf>;
+
+[[noreturn]] inline void fail(const graph::Node& node, const std::string& what) {
+  throw host::Error("node '" + node.name + "' (" + graph::op_type_name(node.type) + "): " + what);
+}
+
+inline void expect_input_count(const graph::Node& node, size_t got, size_t min, size_t max) {
+  if (got < min || got > max) {
+    fail(node, "expects " + std::to_string(min) + (min == max ? "" : " to " + std::to_string(max)) +
+                   " inputs, got " + std::to_string(got));
+  }
+}
+
+inline void expect_shape(const graph::Node& node, const Tensor& t, const graph::Shape& want,
+                         const char* role) {
+  if (t.shape() != want) {
+    fail(node, std::string(role) + " has shape " + graph::shape_string(t.shape()) + ", expected " +
+                   graph::shape_string(want));
+  }
+}
+
+// Gives `t` the shape `shape`. Keeps the old buffer (unzeroed) when the shape is unchanged, since
+// the kernels overwrite every element and clearing megabytes per batch is measurable.
+inline void ensure_shape(Tensor& t, const graph::Shape& shape) {
+  if (t.shape() != shape) t.reset(shape);
+}
+
+// The gradient tensor of input i, or null when nobody wants it. A gradient that does not have the
+// input's shape yet is created as zeros, since kernels add to it.
+inline Tensor* input_grad(BackwardContext& ctx, size_t i) {
+  if (i >= ctx.input_grads.size() || ctx.input_grads[i] == nullptr) return nullptr;
+  Tensor* g = ctx.input_grads[i];
+  if (g->shape() != ctx.inputs[i]->shape()) g->reset(ctx.inputs[i]->shape(), 0.0f);
+  return g;
+}
+
+// d loss / d pre-activation. Without a fused activation that is the output gradient itself (no
+// copy); otherwise a masked copy in `storage`.
+inline const float* pre_activation_grad(const BackwardContext& ctx, std::vector<float>& storage) {
+  const Tensor& grad = *ctx.output_grads[0];
+  const graph::Activation act = ctx.node.attrs.activation;
+  if (act == graph::Activation::kNone) return grad.data();
+  storage.assign(grad.values().begin(), grad.values().end());
+  activation_gradient(act, ctx.outputs[0]->data(), storage.data(), grad.size());
+  return storage.data();
+}
+
+// Reusable per-thread scratch memory for large temporaries (im2col columns and their gradients):
+// allocating megabytes per batch costs page faults every step.
+inline float* scratch(int slot, int64_t n) {
+  thread_local std::vector<float> buffers[4];
+  std::vector<float>& b = buffers[slot];
+  if (static_cast<int64_t>(b.size()) < n) b.resize(static_cast<size_t>(n));
+  return b.data();
+}
+
+}  // namespace tinyforge::train::compute
+
+#endif  // TINYFORGE_TOOLKIT_TRAIN_OPS_COMPUTE_COMMON_H_

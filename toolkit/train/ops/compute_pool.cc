@@ -1,0 +1,134 @@
+// MaxPool2D and AveragePool2D over NHWC with TFLite's padding: windows are clipped to the image,
+// the average divides by the number of pixels inside it, and padding never wins a max. Max-pool
+// backward recomputes each window's first maximum instead of keeping indices (cheap, and nothing
+// to store per batch). A fused activation, as TFLite's pool options allow, applies to the output.
+#include <algorithm>
+#include <limits>
+#include <string>
+
+#include "toolkit/train/ops/compute_common.h"
+#include "toolkit/train/ops/compute_kernels.h"
+#include "toolkit/train/ops/compute_window.h"
+
+namespace tinyforge::train::compute {
+namespace {
+
+Window check(const graph::Node& node, size_t input_count, const Tensor& x) {
+  expect_input_count(node, input_count, 1, 1);
+  const graph::Attributes& a = node.attrs;
+  return make_window(node, x.shape(), a.filter_h, a.filter_w, 1, 1);
+}
+
+// The rows and columns of a window that lie inside the image.
+struct Span {
+  int64_t h0, h1, w0, w1;
+  int64_t count() const { return (h1 - h0) * (w1 - w0); }
+};
+
+Span clip(const Window& w, int64_t oh, int64_t ow) {
+  const int64_t r = w.row0(oh), c = w.col0(ow);
+  return {std::max<int64_t>(r, 0), std::min(r + w.k_h, w.in_h), std::max<int64_t>(c, 0),
+          std::min(c + w.k_w, w.in_w)};
+}
+
+template <bool kMax>
+void forward(ForwardContext& ctx) {
+  const Tensor& input = *ctx.inputs[0];
+  const Window w = check(ctx.node, ctx.inputs.size(), input);
+  const int64_t c = w.channels;
+  Tensor& y = *ctx.outputs[0];
+  ensure_shape(y, {w.batch, w.out_h, w.out_w, c});
+  const float* x = input.data();
+  float* out_base = y.data();
+  const int64_t rows = w.batch * w.out_h;
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t n = r / w.out_h, oh = r % w.out_h;
+    const float* image = x + n * w.in_h * w.in_w * c;
+    for (int64_t ow = 0; ow < w.out_w; ++ow) {
+      float* out = out_base + (r * w.out_w + ow) * c;
+      const Span s = clip(w, oh, ow);
+      std::fill(out, out + c, kMax ? -std::numeric_limits<float>::infinity() : 0.0f);
+      for (int64_t ih = s.h0; ih < s.h1; ++ih) {
+        for (int64_t iw = s.w0; iw < s.w1; ++iw) {
+          const float* pixel = image + (ih * w.in_w + iw) * c;
+          for (int64_t i = 0; i < c; ++i)
+            out[i] = kMax ? std::max(out[i], pixel[i]) : out[i] + pixel[i];
+        }
+      }
+      if (!kMax) {
+        const float scale = 1.0f / static_cast<float>(s.count());
+        for (int64_t i = 0; i < c; ++i) out[i] *= scale;
+      }
+    }
+  }
+  apply_activation(ctx.node.attrs.activation, y);
+}
+
+template <bool kMax>
+void backward(BackwardContext& ctx) {
+  const Tensor& input = *ctx.inputs[0];
+  const Window w = check(ctx.node, ctx.inputs.size(), input);
+  Tensor* dx_tensor = input_grad(ctx, 0);
+  if (!dx_tensor) return;
+  const int64_t c = w.channels;
+  std::vector<float> masked;
+  const float* g = pre_activation_grad(ctx, masked);
+  const float* x = input.data();
+  float* dx = dx_tensor->data();
+  // Threads split the batch: windows of one sample may overlap and so stay in one thread.
+#pragma omp parallel
+  {
+    std::vector<float> best(kMax ? c : 0);
+    std::vector<int64_t> where(kMax ? c : 0);
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < w.batch; ++n) {
+      const float* image = x + n * w.in_h * w.in_w * c;
+      float* d_image = dx + n * w.in_h * w.in_w * c;
+      for (int64_t oh = 0; oh < w.out_h; ++oh) {
+        for (int64_t ow = 0; ow < w.out_w; ++ow) {
+          const float* grad = g + ((n * w.out_h + oh) * w.out_w + ow) * c;
+          const Span s = clip(w, oh, ow);
+          if (kMax) {
+            std::fill(best.begin(), best.end(), -std::numeric_limits<float>::infinity());
+            std::fill(where.begin(), where.end(), int64_t{-1});
+            for (int64_t ih = s.h0; ih < s.h1; ++ih) {
+              for (int64_t iw = s.w0; iw < s.w1; ++iw) {
+                const int64_t offset = (ih * w.in_w + iw) * c;
+                for (int64_t i = 0; i < c; ++i) {
+                  if (image[offset + i] > best[i] || where[i] < 0) {
+                    best[i] = image[offset + i];
+                    where[i] = offset + i;
+                  }
+                }
+              }
+            }
+            for (int64_t i = 0; i < c; ++i) d_image[where[i]] += grad[i];
+          } else {
+            const float scale = 1.0f / static_cast<float>(s.count());
+            for (int64_t ih = s.h0; ih < s.h1; ++ih) {
+              for (int64_t iw = s.w0; iw < s.w1; ++iw) {
+                float* d_pixel = d_image + (ih * w.in_w + iw) * c;
+                for (int64_t i = 0; i < c; ++i) d_pixel[i] += grad[i] * scale;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+const OpKernel& max_pool_kernel() {
+  static const OpKernel kernel{forward<true>, backward<true>};
+  return kernel;
+}
+
+const OpKernel& average_pool_kernel() {
+  static const OpKernel kernel{forward<false>, backward<false>};
+  return kernel;
+}
+
+}  // namespace tinyforge::train::compute
