@@ -78,7 +78,8 @@ void backward(BackwardContext& ctx) {
   if (d.rows == 0) return;
   ConstMatrixMap g(ctx.output_grads[0]->data(), d.rows, d.channels);
   ConstRowVectorMap gamma(ctx.inputs[1]->data(), d.channels);
-  const bool batch_stats = ctx.saved.size() == 2 && ctx.saved[0].shape() == ctx.inputs[0]->shape();
+  const bool batch_stats =
+      ctx.saved.size() == 2 && ctx.saved[0].shape() == graph::Shape{d.rows, d.channels};
 
   Matrix xhat_storage;
   Eigen::RowVectorXf inv_std;
