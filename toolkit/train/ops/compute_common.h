@@ -4,7 +4,10 @@
 #ifndef TINYFORGE_TOOLKIT_TRAIN_OPS_COMPUTE_COMMON_H_
 #define TINYFORGE_TOOLKIT_TRAIN_OPS_COMPUTE_COMMON_H_
 
+#include <omp.h>
+
 #include <Eigen/Core>
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -65,6 +68,36 @@ inline const float* pre_activation_grad(const BackwardContext& ctx, std::vector<
   storage.assign(grad.values().begin(), grad.values().end());
   activation_gradient(act, ctx.outputs[0]->data(), storage.data(), grad.size());
   return storage.data();
+}
+
+// d loss / d pre-activation for elements [begin, end) only, written to `out` (which may be the
+// gradient itself when there is no activation: then nothing is copied and `out` is returned
+// unchanged as the gradient's own memory). Returns the gradient data to read for that range.
+inline const float* pre_activation_grad_range(const BackwardContext& ctx, float* storage,
+                                              int64_t begin, int64_t end) {
+  const float* grad = ctx.output_grads[0]->data();
+  const graph::Activation act = ctx.node.attrs.activation;
+  if (act == graph::Activation::kNone) return grad;
+  std::copy(grad + begin, grad + end, storage + begin);
+  activation_gradient(act, ctx.outputs[0]->data() + begin, storage + begin, end - begin);
+  return storage;
+}
+
+// Threads for a batch-split kernel: at most one per sample.
+inline int batch_threads(int64_t batch) {
+  return static_cast<int>(std::clamp<int64_t>(batch, 1, omp_get_max_threads()));
+}
+
+// Runs f(thread, begin, end) on `threads` threads, each with a contiguous run of the batch. One
+// parallel region per kernel call: a region's barrier costs a scheduler slice when the cores are
+// shared, so kernels avoid many small regions. Inside, Eigen runs single-threaded.
+template <class F>
+void for_each_batch_chunk(int64_t batch, int threads, F&& f) {
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    f(t, batch * t / nt, batch * (t + 1) / nt);
+  }
 }
 
 // Reusable per-thread scratch memory for large temporaries (im2col columns and their gradients):

@@ -1,6 +1,8 @@
-// Conv2D through im2col and GEMM (Eigen, multithreaded): forward y = col * filter^T + bias;
-// backward d filter = g^T * col, d bias = column sums of g, d x = col2im(g * filter). Training
-// keeps the column matrix for backward; 1x1 stride-1 convolutions use x itself as the columns.
+// Conv2D through im2col and GEMM (Eigen): forward y = col * filter^T + bias; backward
+// d filter = g^T * col, d bias = column sums of g, d x = col2im(g * filter). Threads split the
+// batch (each runs im2col and its own GEMMs on its samples; filter gradients are per-thread
+// partial sums reduced at the end). Training keeps the column matrix for backward; 1x1 stride-1
+// convolutions use x itself as the columns.
 #include <string>
 
 #include "toolkit/train/ops/compute_common.h"
@@ -13,7 +15,8 @@ namespace {
 struct Geometry {
   Window window;
   int64_t out_channels;
-  int64_t rows;    // N * out_h * out_w
+  int64_t pixels;  // out_h * out_w: column rows per sample
+  int64_t rows;    // N * pixels
   int64_t depth;   // k_h * k_w * channels
   bool pointwise;  // 1x1, stride 1: the input already is the column matrix
 };
@@ -35,7 +38,8 @@ Geometry check(const graph::Node& node, const std::vector<const Tensor*>& in) {
   g.out_channels = f.dim(0);
   if (in.size() == 3) expect_shape(node, *in[2], {g.out_channels}, "bias");
   const Window& w = g.window;
-  g.rows = w.batch * w.out_h * w.out_w;
+  g.pixels = w.out_h * w.out_w;
+  g.rows = w.batch * g.pixels;
   g.depth = w.k_h * w.k_w * w.channels;
   g.pointwise = w.k_h == 1 && w.k_w == 1 && w.stride_h == 1 && w.stride_w == 1;
   return g;
@@ -44,66 +48,89 @@ Geometry check(const graph::Node& node, const std::vector<const Tensor*>& in) {
 void forward(ForwardContext& ctx) {
   const Geometry g = check(ctx.node, {ctx.inputs.begin(), ctx.inputs.end()});
   const Window& w = g.window;
-  const float* col = ctx.inputs[0]->data();
+  const float* x = ctx.inputs[0]->data();
+  float* col = nullptr;
   if (!g.pointwise) {
-    float* buffer;
     if (ctx.training) {
       ctx.saved.resize(1);
       ensure_shape(ctx.saved[0], {g.rows, g.depth});
-      buffer = ctx.saved[0].data();
+      col = ctx.saved[0].data();
     } else {
       ctx.saved.clear();  // inference keeps nothing, and stale columns must not reach backward
-      buffer = scratch(0, g.rows * g.depth);
+      col = scratch(0, g.rows * g.depth);
     }
-    im2col(ctx.inputs[0]->data(), w, buffer);
-    col = buffer;
   }
   Tensor& y = *ctx.outputs[0];
   ensure_shape(y, {w.batch, w.out_h, w.out_w, g.out_channels});
-  MatrixMap out(y.data(), g.rows, g.out_channels);
-  out.noalias() = ConstMatrixMap(col, g.rows, g.depth) *
-                  ConstMatrixMap(ctx.inputs[1]->data(), g.out_channels, g.depth).transpose();
-  if (ctx.inputs.size() == 3) {
-    out.rowwise() += ConstRowVectorMap(ctx.inputs[2]->data(), g.out_channels);
-  }
-  apply_activation(ctx.node.attrs.activation, y);
+  ConstMatrixMap filter(ctx.inputs[1]->data(), g.out_channels, g.depth);
+  const float* bias = ctx.inputs.size() == 3 ? ctx.inputs[2]->data() : nullptr;
+  const graph::Activation act = ctx.node.attrs.activation;
+
+  for_each_batch_chunk(w.batch, batch_threads(w.batch), [&](int, int64_t n0, int64_t n1) {
+    const int64_t r0 = n0 * g.pixels, rows = (n1 - n0) * g.pixels;
+    const float* cols = x + r0 * g.depth;
+    if (!g.pointwise) {
+      im2col(x, w, n0, n1, col + r0 * g.depth);
+      cols = col + r0 * g.depth;
+    }
+    MatrixMap out(y.data() + r0 * g.out_channels, rows, g.out_channels);
+    out.noalias() = ConstMatrixMap(cols, rows, g.depth) * filter.transpose();
+    if (bias) out.rowwise() += ConstRowVectorMap(bias, g.out_channels);
+    apply_activation(act, out.data(), out.size());
+  });
 }
 
 void backward(BackwardContext& ctx) {
   const Geometry geo = check(ctx.node, ctx.inputs);
   const Window& w = geo.window;
-  std::vector<float> masked;
-  ConstMatrixMap g(pre_activation_grad(ctx, masked), geo.rows, geo.out_channels);
-  ConstMatrixMap filter(ctx.inputs[1]->data(), geo.out_channels, geo.depth);
+  const int64_t out_c = geo.out_channels, depth = geo.depth;
+  ConstMatrixMap filter(ctx.inputs[1]->data(), out_c, depth);
+  Tensor* dx = input_grad(ctx, 0);
+  Tensor* df = input_grad(ctx, 1);
+  Tensor* db = input_grad(ctx, 2);
 
-  if (Tensor* df = input_grad(ctx, 1)) {
-    const float* col = ctx.inputs[0]->data();
-    if (!geo.pointwise) {
-      const bool kept =
-          ctx.saved.size() == 1 && ctx.saved[0].shape() == graph::Shape{geo.rows, geo.depth};
-      if (kept) {
-        col = ctx.saved[0].data();
-      } else {  // forward ran without training: rebuild the columns
-        float* buffer = scratch(0, geo.rows * geo.depth);
-        im2col(ctx.inputs[0]->data(), w, buffer);
-        col = buffer;
+  const float* x = ctx.inputs[0]->data();
+  const float* col = x;
+  bool rebuild = false;  // forward ran without training: rebuild the columns per chunk
+  if (!geo.pointwise) {
+    if (ctx.saved.size() == 1 && ctx.saved[0].shape() == graph::Shape{geo.rows, depth}) {
+      col = ctx.saved[0].data();
+    } else {
+      rebuild = df != nullptr;
+      col = rebuild ? scratch(0, geo.rows * depth) : nullptr;
+    }
+  }
+  float* masked = ctx.node.attrs.activation == graph::Activation::kNone
+                      ? nullptr
+                      : scratch(2, geo.rows * out_c);
+  float* dcol = dx && !geo.pointwise ? scratch(1, geo.rows * depth) : nullptr;
+  const int threads = batch_threads(w.batch);
+  // Per thread: filter gradient [out_c, depth] then bias gradient [out_c].
+  Matrix partial = Matrix::Zero(threads, out_c * depth + out_c);
+
+  for_each_batch_chunk(w.batch, threads, [&](int t, int64_t n0, int64_t n1) {
+    const int64_t r0 = n0 * geo.pixels, rows = (n1 - n0) * geo.pixels;
+    const float* grad = pre_activation_grad_range(ctx, masked, r0 * out_c, (r0 + rows) * out_c);
+    ConstMatrixMap g(grad + r0 * out_c, rows, out_c);
+    if (df) {
+      if (rebuild) im2col(x, w, n0, n1, const_cast<float*>(col) + r0 * depth);
+      MatrixMap(partial.row(t).data(), out_c, depth).noalias() =
+          g.transpose() * ConstMatrixMap(col + r0 * depth, rows, depth);
+    }
+    if (db) RowVectorMap(partial.row(t).data() + out_c * depth, out_c) = g.colwise().sum();
+    if (dx) {
+      if (geo.pointwise) {
+        MatrixMap(dx->data() + r0 * depth, rows, depth).noalias() += g * filter;
+      } else {
+        MatrixMap(dcol + r0 * depth, rows, depth).noalias() = g * filter;
+        col2im_add(dcol + r0 * depth, w, n0, n1, dx->data());
       }
     }
-    MatrixMap(df->data(), geo.out_channels, geo.depth).noalias() +=
-        g.transpose() * ConstMatrixMap(col, geo.rows, geo.depth);
-  }
-  if (Tensor* db = input_grad(ctx, 2)) {
-    RowVectorMap(db->data(), geo.out_channels) += g.colwise().sum();
-  }
-  if (Tensor* dx = input_grad(ctx, 0)) {
-    if (geo.pointwise) {
-      MatrixMap(dx->data(), geo.rows, geo.depth).noalias() += g * filter;
-    } else {
-      float* dcol = scratch(1, geo.rows * geo.depth);
-      MatrixMap(dcol, geo.rows, geo.depth).noalias() = g * filter;
-      col2im_add(dcol, w, dx->data());
-    }
-  }
+  });
+
+  const Eigen::RowVectorXf total = partial.colwise().sum();
+  if (df) RowVectorMap(df->data(), out_c * depth) += total.head(out_c * depth);
+  if (db) RowVectorMap(db->data(), out_c) += total.tail(out_c);
 }
 
 }  // namespace

@@ -7,31 +7,31 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 
 #include "toolkit/train/ops/compute_window.h"
 
 namespace tinyforge::train::compute {
 
-// col: [N * out_h * out_w, k_h * k_w * channels], every element written.
-inline void im2col(const float* x, const Window& w, float* col) {
+// Columns of samples [n_begin, n_end): `col` receives their out_h * out_w rows each, every element
+// written. Single-threaded: the caller splits the batch among threads.
+inline void im2col(const float* x, const Window& w, int64_t n_begin, int64_t n_end, float* col) {
   const int64_t c = w.channels;
-  const int64_t row_len = w.k_h * w.k_w * c;
-  const int64_t rows = w.batch * w.out_h;
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t n = r / w.out_h, oh = r % w.out_h;
+  float* out = col;
+  for (int64_t n = n_begin; n < n_end; ++n) {
     const float* image = x + n * w.in_h * w.in_w * c;
-    float* out = col + r * w.out_w * row_len;
-    for (int64_t ow = 0; ow < w.out_w; ++ow) {
-      for (int64_t kh = 0; kh < w.k_h; ++kh) {
-        const int64_t ih = w.row0(oh) + kh * w.dilation_h;
-        for (int64_t kw = 0; kw < w.k_w; ++kw, out += c) {
-          const int64_t iw = w.col0(ow) + kw * w.dilation_w;
-          if (ih < 0 || ih >= w.in_h || iw < 0 || iw >= w.in_w) {
-            std::fill(out, out + c, 0.0f);
-          } else {
-            std::memcpy(out, image + (ih * w.in_w + iw) * c, sizeof(float) * c);
+    for (int64_t oh = 0; oh < w.out_h; ++oh) {
+      for (int64_t ow = 0; ow < w.out_w; ++ow) {
+        for (int64_t kh = 0; kh < w.k_h; ++kh) {
+          const int64_t ih = w.row0(oh) + kh * w.dilation_h;
+          for (int64_t kw = 0; kw < w.k_w; ++kw, out += c) {
+            const int64_t iw = w.col0(ow) + kw * w.dilation_w;
+            if (ih < 0 || ih >= w.in_h || iw < 0 || iw >= w.in_w) {
+              std::fill(out, out + c, 0.0f);
+            } else {
+              // A loop, not memcpy: first layers have one or three channels.
+              const float* pixel = image + (ih * w.in_w + iw) * c;
+              for (int64_t i = 0; i < c; ++i) out[i] = pixel[i];
+            }
           }
         }
       }
@@ -39,15 +39,14 @@ inline void im2col(const float* x, const Window& w, float* col) {
   }
 }
 
-// dx (same layout as x) += the column gradients scattered back to their pixels. Samples are
-// independent, so threads split the batch; windows of one sample overlap and stay in one thread.
-inline void col2im_add(const float* dcol, const Window& w, float* dx) {
+// dx (same layout as x) += the column gradients of samples [n_begin, n_end) (`dcol` points at
+// their first row) scattered back to their pixels. Single-threaded, like im2col.
+inline void col2im_add(const float* dcol, const Window& w, int64_t n_begin, int64_t n_end,
+                       float* dx) {
   const int64_t c = w.channels;
-  const int64_t row_len = w.k_h * w.k_w * c;
-#pragma omp parallel for schedule(static)
-  for (int64_t n = 0; n < w.batch; ++n) {
+  const float* in = dcol;
+  for (int64_t n = n_begin; n < n_end; ++n) {
     float* image = dx + n * w.in_h * w.in_w * c;
-    const float* in = dcol + n * w.out_h * w.out_w * row_len;
     for (int64_t oh = 0; oh < w.out_h; ++oh) {
       for (int64_t ow = 0; ow < w.out_w; ++ow) {
         for (int64_t kh = 0; kh < w.k_h; ++kh) {
