@@ -3,6 +3,7 @@
 // batch (each runs im2col and its own GEMMs on its samples; filter gradients are per-thread
 // partial sums reduced at the end). Training keeps the column matrix for backward; 1x1 stride-1
 // convolutions use x itself as the columns.
+#include <algorithm>
 #include <string>
 
 #include "toolkit/train/ops/compute_common.h"
@@ -45,6 +46,13 @@ Geometry check(const graph::Node& node, const std::vector<const Tensor*>& in) {
   return g;
 }
 
+// Samples per GEMM: enough that the column block (~256 KiB) stays in L2 between im2col, GEMM
+// and the bias/activation pass, instead of streaming the whole batch through memory each time.
+int64_t cache_block(const Geometry& g) {
+  return std::max<int64_t>(1,
+                           (int64_t{256} << 10) / (4 * std::max<int64_t>(1, g.pixels * g.depth)));
+}
+
 void forward(ForwardContext& ctx) {
   const Geometry g = check(ctx.node, {ctx.inputs.begin(), ctx.inputs.end()});
   const Window& w = g.window;
@@ -66,17 +74,21 @@ void forward(ForwardContext& ctx) {
   const float* bias = ctx.inputs.size() == 3 ? ctx.inputs[2]->data() : nullptr;
   const graph::Activation act = ctx.node.attrs.activation;
 
-  for_each_batch_chunk(w.batch, batch_threads(w.batch), [&](int, int64_t n0, int64_t n1) {
-    const int64_t r0 = n0 * g.pixels, rows = (n1 - n0) * g.pixels;
-    const float* cols = x + r0 * g.depth;
-    if (!g.pointwise) {
-      im2col(x, w, n0, n1, col + r0 * g.depth);
-      cols = col + r0 * g.depth;
+  const int64_t block = cache_block(g);
+  for_each_batch_chunk(w.batch, batch_threads(w.batch), [&](int, int64_t begin, int64_t end) {
+    for (int64_t n0 = begin; n0 < end; n0 += block) {
+      const int64_t n1 = std::min(end, n0 + block);
+      const int64_t r0 = n0 * g.pixels, rows = (n1 - n0) * g.pixels;
+      const float* cols = x + r0 * g.depth;
+      if (!g.pointwise) {
+        im2col(x, w, n0, n1, col + r0 * g.depth);
+        cols = col + r0 * g.depth;
+      }
+      MatrixMap out(y.data() + r0 * g.out_channels, rows, g.out_channels);
+      out.noalias() = ConstMatrixMap(cols, rows, g.depth) * filter.transpose();
+      if (bias) out.rowwise() += ConstRowVectorMap(bias, g.out_channels);
+      apply_activation(act, out.data(), out.size());
     }
-    MatrixMap out(y.data() + r0 * g.out_channels, rows, g.out_channels);
-    out.noalias() = ConstMatrixMap(cols, rows, g.depth) * filter.transpose();
-    if (bias) out.rowwise() += ConstRowVectorMap(bias, g.out_channels);
-    apply_activation(act, out.data(), out.size());
   });
 }
 
@@ -108,22 +120,27 @@ void backward(BackwardContext& ctx) {
   // Per thread: filter gradient [out_c, depth] then bias gradient [out_c].
   Matrix partial = Matrix::Zero(threads, out_c * depth + out_c);
 
-  for_each_batch_chunk(w.batch, threads, [&](int t, int64_t n0, int64_t n1) {
-    const int64_t r0 = n0 * geo.pixels, rows = (n1 - n0) * geo.pixels;
-    const float* grad = pre_activation_grad_range(ctx, masked, r0 * out_c, (r0 + rows) * out_c);
-    ConstMatrixMap g(grad + r0 * out_c, rows, out_c);
-    if (df) {
-      if (rebuild) im2col(x, w, n0, n1, const_cast<float*>(col) + r0 * depth);
-      MatrixMap(partial.row(t).data(), out_c, depth).noalias() =
-          g.transpose() * ConstMatrixMap(col + r0 * depth, rows, depth);
-    }
-    if (db) RowVectorMap(partial.row(t).data() + out_c * depth, out_c) = g.colwise().sum();
-    if (dx) {
-      if (geo.pointwise) {
-        MatrixMap(dx->data() + r0 * depth, rows, depth).noalias() += g * filter;
-      } else {
-        MatrixMap(dcol + r0 * depth, rows, depth).noalias() = g * filter;
-        col2im_add(dcol + r0 * depth, w, n0, n1, dx->data());
+  const int64_t block = cache_block(geo);
+  for_each_batch_chunk(w.batch, threads, [&](int t, int64_t begin, int64_t end) {
+    MatrixMap my_df(partial.row(t).data(), out_c, depth);
+    RowVectorMap my_db(partial.row(t).data() + out_c * depth, out_c);
+    for (int64_t n0 = begin; n0 < end; n0 += block) {
+      const int64_t n1 = std::min(end, n0 + block);
+      const int64_t r0 = n0 * geo.pixels, rows = (n1 - n0) * geo.pixels;
+      const float* grad = pre_activation_grad_range(ctx, masked, r0 * out_c, (r0 + rows) * out_c);
+      ConstMatrixMap g(grad + r0 * out_c, rows, out_c);
+      if (df) {
+        if (rebuild) im2col(x, w, n0, n1, const_cast<float*>(col) + r0 * depth);
+        my_df.noalias() += g.transpose() * ConstMatrixMap(col + r0 * depth, rows, depth);
+      }
+      if (db) my_db += g.colwise().sum();
+      if (dx) {
+        if (geo.pointwise) {
+          MatrixMap(dx->data() + r0 * depth, rows, depth).noalias() += g * filter;
+        } else {
+          MatrixMap(dcol + r0 * depth, rows, depth).noalias() = g * filter;
+          col2im_add(dcol + r0 * depth, w, n0, n1, dx->data());
+        }
       }
     }
   });

@@ -3,6 +3,7 @@
 // backward recomputes each window's first maximum instead of keeping indices (cheap, and nothing
 // to store per batch). A fused activation, as TFLite's pool options allow, applies to the output.
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -80,7 +81,7 @@ void backward(BackwardContext& ctx) {
 #pragma omp parallel
   {
     std::vector<float> best(kMax ? c : 0);
-    std::vector<int64_t> where(kMax ? c : 0);
+    std::vector<int32_t> where(kMax ? c : 0);  // pixel offsets within one sample
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < w.batch; ++n) {
       const float* image = x + n * w.in_h * w.in_w * c;
@@ -90,20 +91,23 @@ void backward(BackwardContext& ctx) {
           const float* grad = g + ((n * w.out_h + oh) * w.out_w + ow) * c;
           const Span s = clip(w, oh, ow);
           if (kMax) {
-            std::fill(best.begin(), best.end(), -std::numeric_limits<float>::infinity());
-            std::fill(where.begin(), where.end(), int64_t{-1});
+            // The window's first maximum, as forward's std::max keeps it; branch-free so the
+            // channel loop vectorizes.
+            const int32_t first = static_cast<int32_t>((s.h0 * w.in_w + s.w0) * c);
+            std::copy(image + first, image + first + c, best.begin());
+            std::fill(where.begin(), where.end(), first);
             for (int64_t ih = s.h0; ih < s.h1; ++ih) {
               for (int64_t iw = s.w0; iw < s.w1; ++iw) {
-                const int64_t offset = (ih * w.in_w + iw) * c;
+                const int32_t offset = static_cast<int32_t>((ih * w.in_w + iw) * c);
+                const float* pixel = image + offset;
                 for (int64_t i = 0; i < c; ++i) {
-                  if (image[offset + i] > best[i] || where[i] < 0) {
-                    best[i] = image[offset + i];
-                    where[i] = offset + i;
-                  }
+                  const bool larger = pixel[i] > best[i];
+                  best[i] = larger ? pixel[i] : best[i];
+                  where[i] = larger ? offset : where[i];
                 }
               }
             }
-            for (int64_t i = 0; i < c; ++i) d_image[where[i]] += grad[i];
+            for (int64_t i = 0; i < c; ++i) d_image[where[i] + i] += grad[i];
           } else {
             const float scale = 1.0f / static_cast<float>(s.count());
             for (int64_t ih = s.h0; ih < s.h1; ++ih) {
