@@ -4,8 +4,6 @@
 #ifndef TINYFORGE_TOOLKIT_TRAIN_OPS_COMPUTE_COMMON_H_
 #define TINYFORGE_TOOLKIT_TRAIN_OPS_COMPUTE_COMMON_H_
 
-#include <omp.h>
-
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstdint>
@@ -14,6 +12,7 @@
 
 #include "toolkit/host/error.h"
 #include "toolkit/train/op_kernel.h"
+#include "toolkit/train/ops/compute_thread_pool.h"
 #include "toolkit/train/ops/fused_activation.h"
 
 namespace tinyforge::train::compute {
@@ -85,19 +84,15 @@ inline const float* pre_activation_grad_range(const BackwardContext& ctx, float*
 
 // Threads for a batch-split kernel: at most one per sample.
 inline int batch_threads(int64_t batch) {
-  return static_cast<int>(std::clamp<int64_t>(batch, 1, omp_get_max_threads()));
+  return static_cast<int>(std::clamp<int64_t>(batch, 1, max_threads()));
 }
 
-// Runs f(thread, begin, end) on `threads` threads, each with a contiguous run of the batch. One
-// parallel region per kernel call: a region's barrier costs a scheduler slice when the cores are
-// shared, so kernels avoid many small regions. Inside, Eigen runs single-threaded.
+// Runs f(thread, begin, end) on `threads` threads, each with a contiguous run of the batch, so
+// each kernel call costs one wake-up of the pool; inside, Eigen runs single-threaded (these files
+// are compiled with EIGEN_DONT_PARALLELIZE).
 template <class F>
 void for_each_batch_chunk(int64_t batch, int threads, F&& f) {
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    f(t, batch * t / nt, batch * (t + 1) / nt);
-  }
+  parallel_run(threads, [&](int t) { f(t, batch * t / threads, batch * (t + 1) / threads); });
 }
 
 // Reusable per-thread scratch memory for large temporaries (im2col columns and their gradients):

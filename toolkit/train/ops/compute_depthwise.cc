@@ -2,8 +2,6 @@
 // input channel c. Direct loops vectorized over channels (a depthwise layer has too little work
 // per pixel for im2col + GEMM to pay); threads split the batch. Weight gradients are summed in
 // per-thread buffers and reduced at the end, so no two threads write the same memory.
-#include <omp.h>
-
 #include <string>
 
 #include "toolkit/train/ops/compute_common.h"
@@ -50,31 +48,31 @@ void forward(ForwardContext& ctx) {
   Tensor& y = *ctx.outputs[0];
   ensure_shape(y, {w.batch, w.out_h, w.out_w, c_out});
   float* out_base = y.data();
-  const int64_t rows = w.batch * w.out_h;
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t n = r / w.out_h, oh = r % w.out_h;
-    const float* image = x + n * w.in_h * w.in_w * c_in;
-    for (int64_t ow = 0; ow < w.out_w; ++ow) {
-      float* out = out_base + (r * w.out_w + ow) * c_out;
-      for (int64_t o = 0; o < c_out; ++o) out[o] = bias ? bias[o] : 0.0f;
-      for (int64_t kh = 0; kh < w.k_h; ++kh) {
-        const int64_t ih = w.row0(oh) + kh * w.dilation_h;
-        if (ih < 0 || ih >= w.in_h) continue;
-        for (int64_t kw = 0; kw < w.k_w; ++kw) {
-          const int64_t iw = w.col0(ow) + kw * w.dilation_w;
-          if (iw < 0 || iw >= w.in_w) continue;
-          const float* pixel = image + (ih * w.in_w + iw) * c_in;
-          const float* taps = filter + (kh * w.k_w + kw) * c_out;
-          if (m == 1) {
-            for (int64_t c = 0; c < c_in; ++c) out[c] += pixel[c] * taps[c];
-          } else {
-            for (int64_t o = 0; o < c_out; ++o) out[o] += pixel[o / m] * taps[o];
+  for_each_batch_chunk(w.batch, batch_threads(w.batch), [&](int, int64_t begin, int64_t end) {
+    for (int64_t r = begin * w.out_h; r < end * w.out_h; ++r) {
+      const int64_t n = r / w.out_h, oh = r % w.out_h;
+      const float* image = x + n * w.in_h * w.in_w * c_in;
+      for (int64_t ow = 0; ow < w.out_w; ++ow) {
+        float* out = out_base + (r * w.out_w + ow) * c_out;
+        for (int64_t o = 0; o < c_out; ++o) out[o] = bias ? bias[o] : 0.0f;
+        for (int64_t kh = 0; kh < w.k_h; ++kh) {
+          const int64_t ih = w.row0(oh) + kh * w.dilation_h;
+          if (ih < 0 || ih >= w.in_h) continue;
+          for (int64_t kw = 0; kw < w.k_w; ++kw) {
+            const int64_t iw = w.col0(ow) + kw * w.dilation_w;
+            if (iw < 0 || iw >= w.in_w) continue;
+            const float* pixel = image + (ih * w.in_w + iw) * c_in;
+            const float* taps = filter + (kh * w.k_w + kw) * c_out;
+            if (m == 1) {
+              for (int64_t c = 0; c < c_in; ++c) out[c] += pixel[c] * taps[c];
+            } else {
+              for (int64_t o = 0; o < c_out; ++o) out[o] += pixel[o / m] * taps[o];
+            }
           }
         }
       }
     }
-  }
+  });
   apply_activation(ctx.node.attrs.activation, y);
 }
 
@@ -90,16 +88,14 @@ void backward(BackwardContext& ctx) {
   Tensor* df = input_grad(ctx, 1);
   Tensor* db = input_grad(ctx, 2);
   const int64_t filter_size = w.k_h * w.k_w * c_out;
-  const int threads = omp_get_max_threads();
+  const int threads = batch_threads(w.batch);
   // Per thread: filter gradient, then bias gradient.
   std::vector<float> partial(static_cast<size_t>(threads * (filter_size + c_out)), 0.0f);
 
-#pragma omp parallel num_threads(threads)
-  {
-    float* my_df = partial.data() + omp_get_thread_num() * (filter_size + c_out);
+  for_each_batch_chunk(w.batch, threads, [&](int t, int64_t begin, int64_t end) {
+    float* my_df = partial.data() + t * (filter_size + c_out);
     float* my_db = my_df + filter_size;
-#pragma omp for schedule(static)
-    for (int64_t n = 0; n < w.batch; ++n) {
+    for (int64_t n = begin; n < end; ++n) {
       const float* image = x + n * w.in_h * w.in_w * c_in;
       float* d_image = dx ? dx->data() + n * w.in_h * w.in_w * c_in : nullptr;
       for (int64_t oh = 0; oh < w.out_h; ++oh) {
@@ -135,7 +131,7 @@ void backward(BackwardContext& ctx) {
         }
       }
     }
-  }
+  });
   for (int t = 0; t < threads; ++t) {
     const float* part = partial.data() + t * (filter_size + c_out);
     if (df) {

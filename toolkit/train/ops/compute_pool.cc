@@ -41,28 +41,28 @@ void forward(ForwardContext& ctx) {
   ensure_shape(y, {w.batch, w.out_h, w.out_w, c});
   const float* x = input.data();
   float* out_base = y.data();
-  const int64_t rows = w.batch * w.out_h;
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t n = r / w.out_h, oh = r % w.out_h;
-    const float* image = x + n * w.in_h * w.in_w * c;
-    for (int64_t ow = 0; ow < w.out_w; ++ow) {
-      float* out = out_base + (r * w.out_w + ow) * c;
-      const Span s = clip(w, oh, ow);
-      std::fill(out, out + c, kMax ? -std::numeric_limits<float>::infinity() : 0.0f);
-      for (int64_t ih = s.h0; ih < s.h1; ++ih) {
-        for (int64_t iw = s.w0; iw < s.w1; ++iw) {
-          const float* pixel = image + (ih * w.in_w + iw) * c;
-          for (int64_t i = 0; i < c; ++i)
-            out[i] = kMax ? std::max(out[i], pixel[i]) : out[i] + pixel[i];
+  for_each_batch_chunk(w.batch, batch_threads(w.batch), [&](int, int64_t begin, int64_t end) {
+    for (int64_t r = begin * w.out_h; r < end * w.out_h; ++r) {
+      const int64_t n = r / w.out_h, oh = r % w.out_h;
+      const float* image = x + n * w.in_h * w.in_w * c;
+      for (int64_t ow = 0; ow < w.out_w; ++ow) {
+        float* out = out_base + (r * w.out_w + ow) * c;
+        const Span s = clip(w, oh, ow);
+        std::fill(out, out + c, kMax ? -std::numeric_limits<float>::infinity() : 0.0f);
+        for (int64_t ih = s.h0; ih < s.h1; ++ih) {
+          for (int64_t iw = s.w0; iw < s.w1; ++iw) {
+            const float* pixel = image + (ih * w.in_w + iw) * c;
+            for (int64_t i = 0; i < c; ++i)
+              out[i] = kMax ? std::max(out[i], pixel[i]) : out[i] + pixel[i];
+          }
+        }
+        if (!kMax) {
+          const float scale = 1.0f / static_cast<float>(s.count());
+          for (int64_t i = 0; i < c; ++i) out[i] *= scale;
         }
       }
-      if (!kMax) {
-        const float scale = 1.0f / static_cast<float>(s.count());
-        for (int64_t i = 0; i < c; ++i) out[i] *= scale;
-      }
     }
-  }
+  });
   apply_activation(ctx.node.attrs.activation, y);
 }
 
@@ -78,12 +78,10 @@ void backward(BackwardContext& ctx) {
   const float* x = input.data();
   float* dx = dx_tensor->data();
   // Threads split the batch: windows of one sample may overlap and so stay in one thread.
-#pragma omp parallel
-  {
+  for_each_batch_chunk(w.batch, batch_threads(w.batch), [&](int, int64_t begin, int64_t end) {
     std::vector<float> best(kMax ? c : 0);
     std::vector<int32_t> where(kMax ? c : 0);  // pixel offsets within one sample
-#pragma omp for schedule(static)
-    for (int64_t n = 0; n < w.batch; ++n) {
+    for (int64_t n = begin; n < end; ++n) {
       const float* image = x + n * w.in_h * w.in_w * c;
       float* d_image = dx + n * w.in_h * w.in_w * c;
       for (int64_t oh = 0; oh < w.out_h; ++oh) {
@@ -120,7 +118,7 @@ void backward(BackwardContext& ctx) {
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace
