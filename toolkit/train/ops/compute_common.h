@@ -82,17 +82,26 @@ inline const float* pre_activation_grad_range(const BackwardContext& ctx, float*
   return storage;
 }
 
-// Threads for a batch-split kernel: at most one per sample.
-inline int batch_threads(int64_t batch) {
-  return static_cast<int>(std::clamp<int64_t>(batch, 1, max_threads()));
+// Splits [0, n) into `blocks` contiguous runs and runs f(block, begin, end) for each on the
+// thread pool (one wake-up per kernel call; inside, Eigen runs single-threaded since these files
+// are compiled with EIGEN_DONT_PARALLELIZE). Which thread runs a block varies, so kernels keep
+// sums per block and add them in block order: results do not depend on the thread count.
+template <class F>
+void for_each_block(int64_t n, int64_t blocks, F&& f) {
+  blocks = std::clamp<int64_t>(blocks, 1, std::max<int64_t>(n, 1));
+  parallel_for(blocks, [&](int64_t b) { f(b, n * b / blocks, n * (b + 1) / blocks); });
 }
 
-// Runs f(thread, begin, end) on `threads` threads, each with a contiguous run of the batch, so
-// each kernel call costs one wake-up of the pool; inside, Eigen runs single-threaded (these files
-// are compiled with EIGEN_DONT_PARALLELIZE).
-template <class F>
-void for_each_batch_chunk(int64_t batch, int threads, F&& f) {
-  parallel_run(threads, [&](int t) { f(t, batch * t / threads, batch * (t + 1) / threads); });
+// Number of blocks of about `per_block` items each.
+inline int64_t blocks_of(int64_t n, int64_t per_block) {
+  per_block = std::max<int64_t>(per_block, 1);
+  return std::max<int64_t>(1, (n + per_block - 1) / per_block);
+}
+
+// Adds the rows of a [blocks, n] matrix of per-block partial sums, in block order, to `out`.
+inline void add_partials(const Matrix& partial, int64_t offset, int64_t n, float* out) {
+  RowVectorMap total(out, n);
+  for (int64_t b = 0; b < partial.rows(); ++b) total += partial.row(b).segment(offset, n);
 }
 
 // Reusable per-thread scratch memory for large temporaries (im2col columns and their gradients):

@@ -1,7 +1,7 @@
 // Conv2D through im2col and GEMM (Eigen): forward y = col * filter^T + bias; backward
 // d filter = g^T * col, d bias = column sums of g, d x = col2im(g * filter). Threads split the
-// batch (each runs im2col and its own GEMMs on its samples; filter gradients are per-thread
-// partial sums reduced at the end). Training keeps the column matrix for backward; 1x1 stride-1
+// batch in blocks of samples (each runs im2col and its own GEMMs; filter gradients are per-block
+// partial sums added in block order). Training keeps the column matrix for backward; 1x1 stride-1
 // convolutions use x itself as the columns.
 #include <algorithm>
 #include <string>
@@ -74,21 +74,18 @@ void forward(ForwardContext& ctx) {
   const float* bias = ctx.inputs.size() == 3 ? ctx.inputs[2]->data() : nullptr;
   const graph::Activation act = ctx.node.attrs.activation;
 
-  const int64_t block = cache_block(g);
-  for_each_batch_chunk(w.batch, batch_threads(w.batch), [&](int, int64_t begin, int64_t end) {
-    for (int64_t n0 = begin; n0 < end; n0 += block) {
-      const int64_t n1 = std::min(end, n0 + block);
-      const int64_t r0 = n0 * g.pixels, rows = (n1 - n0) * g.pixels;
-      const float* cols = x + r0 * g.depth;
-      if (!g.pointwise) {
-        im2col(x, w, n0, n1, col + r0 * g.depth);
-        cols = col + r0 * g.depth;
-      }
-      MatrixMap out(y.data() + r0 * g.out_channels, rows, g.out_channels);
-      out.noalias() = ConstMatrixMap(cols, rows, g.depth) * filter.transpose();
-      if (bias) out.rowwise() += ConstRowVectorMap(bias, g.out_channels);
-      apply_activation(act, out.data(), out.size());
+  const int64_t samples = w.batch;
+  for_each_block(samples, blocks_of(samples, cache_block(g)), [&](int64_t, int64_t n0, int64_t n1) {
+    const int64_t r0 = n0 * g.pixels, rows = (n1 - n0) * g.pixels;
+    const float* cols = x + r0 * g.depth;
+    if (!g.pointwise) {
+      im2col(x, w, n0, n1, col + r0 * g.depth);
+      cols = col + r0 * g.depth;
     }
+    MatrixMap out(y.data() + r0 * g.out_channels, rows, g.out_channels);
+    out.noalias() = ConstMatrixMap(cols, rows, g.depth) * filter.transpose();
+    if (bias) out.rowwise() += ConstRowVectorMap(bias, g.out_channels);
+    apply_activation(act, out.data(), out.size());
   });
 }
 
@@ -103,51 +100,43 @@ void backward(BackwardContext& ctx) {
 
   const float* x = ctx.inputs[0]->data();
   const float* col = x;
-  bool rebuild = false;  // forward ran without training: rebuild the columns per chunk
+  float* rebuilt = nullptr;  // forward ran without training: columns are rebuilt per block
   if (!geo.pointwise) {
     if (ctx.saved.size() == 1 && ctx.saved[0].shape() == graph::Shape{geo.rows, depth}) {
       col = ctx.saved[0].data();
-    } else {
-      rebuild = df != nullptr;
-      col = rebuild ? scratch(0, geo.rows * depth) : nullptr;
+    } else if (df) {
+      col = rebuilt = scratch(0, geo.rows * depth);
     }
   }
   float* masked = ctx.node.attrs.activation == graph::Activation::kNone
                       ? nullptr
                       : scratch(2, geo.rows * out_c);
   float* dcol = dx && !geo.pointwise ? scratch(1, geo.rows * depth) : nullptr;
-  const int threads = batch_threads(w.batch);
-  // Per thread: filter gradient [out_c, depth] then bias gradient [out_c].
-  Matrix partial = Matrix::Zero(threads, out_c * depth + out_c);
+  const int64_t blocks = blocks_of(w.batch, cache_block(geo));
+  // Per block: filter gradient [out_c, depth], then bias gradient [out_c].
+  Matrix partial(blocks, out_c * depth + out_c);
 
-  const int64_t block = cache_block(geo);
-  for_each_batch_chunk(w.batch, threads, [&](int t, int64_t begin, int64_t end) {
-    MatrixMap my_df(partial.row(t).data(), out_c, depth);
-    RowVectorMap my_db(partial.row(t).data() + out_c * depth, out_c);
-    for (int64_t n0 = begin; n0 < end; n0 += block) {
-      const int64_t n1 = std::min(end, n0 + block);
-      const int64_t r0 = n0 * geo.pixels, rows = (n1 - n0) * geo.pixels;
-      const float* grad = pre_activation_grad_range(ctx, masked, r0 * out_c, (r0 + rows) * out_c);
-      ConstMatrixMap g(grad + r0 * out_c, rows, out_c);
-      if (df) {
-        if (rebuild) im2col(x, w, n0, n1, const_cast<float*>(col) + r0 * depth);
-        my_df.noalias() += g.transpose() * ConstMatrixMap(col + r0 * depth, rows, depth);
-      }
-      if (db) my_db += g.colwise().sum();
-      if (dx) {
-        if (geo.pointwise) {
-          MatrixMap(dx->data() + r0 * depth, rows, depth).noalias() += g * filter;
-        } else {
-          MatrixMap(dcol + r0 * depth, rows, depth).noalias() = g * filter;
-          col2im_add(dcol + r0 * depth, w, n0, n1, dx->data());
-        }
+  for_each_block(w.batch, blocks, [&](int64_t b, int64_t n0, int64_t n1) {
+    const int64_t r0 = n0 * geo.pixels, rows = (n1 - n0) * geo.pixels;
+    const float* grad = pre_activation_grad_range(ctx, masked, r0 * out_c, (r0 + rows) * out_c);
+    ConstMatrixMap g(grad + r0 * out_c, rows, out_c);
+    if (df) {
+      if (rebuilt) im2col(x, w, n0, n1, rebuilt + r0 * depth);
+      MatrixMap(partial.row(b).data(), out_c, depth).noalias() =
+          g.transpose() * ConstMatrixMap(col + r0 * depth, rows, depth);
+    }
+    if (db) partial.row(b).tail(out_c) = g.colwise().sum();
+    if (dx) {
+      if (geo.pointwise) {
+        MatrixMap(dx->data() + r0 * depth, rows, depth).noalias() += g * filter;
+      } else {
+        MatrixMap(dcol + r0 * depth, rows, depth).noalias() = g * filter;
+        col2im_add(dcol + r0 * depth, w, n0, n1, dx->data());
       }
     }
   });
-
-  const Eigen::RowVectorXf total = partial.colwise().sum();
-  if (df) RowVectorMap(df->data(), out_c * depth) += total.head(out_c * depth);
-  if (db) RowVectorMap(db->data(), out_c) += total.tail(out_c);
+  if (df) add_partials(partial, 0, out_c * depth, df->data());
+  if (db) add_partials(partial, out_c * depth, out_c, db->data());
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // FullyConnected: y = x W^T + b with TFLite's weights [units, in]; inputs of higher rank flatten
 // to [N, in]. Both directions are GEMMs on the tensors' memory (Eigen); threads split the batch
-// and the weight gradient is summed from per-thread partials.
+// for y and d x, and the units for d weights.
 #include <string>
 
 #include "toolkit/train/ops/compute_common.h"
@@ -8,6 +8,9 @@
 
 namespace tinyforge::train::compute {
 namespace {
+
+// Rows (samples, or units for the weight gradient) per GEMM handed to a thread.
+constexpr int64_t kRowsPerBlock = 16;
 
 struct Dims {
   int64_t batch, in, units;
@@ -40,7 +43,7 @@ void forward(ForwardContext& ctx) {
   const float* x = ctx.inputs[0]->data();
   const float* bias = ctx.inputs.size() == 3 ? ctx.inputs[2]->data() : nullptr;
   const graph::Activation act = ctx.node.attrs.activation;
-  for_each_batch_chunk(d.batch, batch_threads(d.batch), [&](int, int64_t n0, int64_t n1) {
+  for_each_block(d.batch, blocks_of(d.batch, kRowsPerBlock), [&](int64_t, int64_t n0, int64_t n1) {
     MatrixMap out(y.data() + n0 * d.units, n1 - n0, d.units);
     out.noalias() = ConstMatrixMap(x + n0 * d.in, n1 - n0, d.in) * w.transpose();
     if (bias) out.rowwise() += ConstRowVectorMap(bias, d.units);
@@ -51,29 +54,35 @@ void forward(ForwardContext& ctx) {
 void backward(BackwardContext& ctx) {
   const Dims d = check(ctx.node, ctx.inputs);
   ConstMatrixMap w(ctx.inputs[1]->data(), d.units, d.in);
-  const float* x = ctx.inputs[0]->data();
+  ConstMatrixMap x(ctx.inputs[0]->data(), d.batch, d.in);
   Tensor* dx = input_grad(ctx, 0);
   Tensor* dw = input_grad(ctx, 1);
   Tensor* db = input_grad(ctx, 2);
   float* masked = ctx.node.attrs.activation == graph::Activation::kNone
                       ? nullptr
                       : scratch(2, d.batch * d.units);
-  const int threads = batch_threads(d.batch);
-  // Per thread: weight gradient [units, in] then bias gradient [units].
-  Matrix partial = Matrix::Zero(threads, d.units * d.in + d.units);
-  for_each_batch_chunk(d.batch, threads, [&](int t, int64_t n0, int64_t n1) {
-    const float* grad = pre_activation_grad_range(ctx, masked, n0 * d.units, n1 * d.units);
-    ConstMatrixMap g(grad + n0 * d.units, n1 - n0, d.units);
-    if (dx) MatrixMap(dx->data() + n0 * d.in, n1 - n0, d.in).noalias() += g * w;
+  const float* grad = masked ? masked : ctx.output_grads[0]->data();
+  // Samples: the activation's mask and d x.
+  if (dx || masked) {
+    for_each_block(d.batch, blocks_of(d.batch, kRowsPerBlock),
+                   [&](int64_t, int64_t n0, int64_t n1) {
+                     pre_activation_grad_range(ctx, masked, n0 * d.units, n1 * d.units);
+                     if (!dx) return;
+                     MatrixMap(dx->data() + n0 * d.in, n1 - n0, d.in).noalias() +=
+                         ConstMatrixMap(grad + n0 * d.units, n1 - n0, d.units) * w;
+                   });
+  }
+  // Units: rows of d weights and d bias, each a sum over the whole batch in one GEMM, so nothing
+  // is summed across threads.
+  if (!dw && !db) return;
+  ConstMatrixMap g(grad, d.batch, d.units);
+  for_each_block(d.units, blocks_of(d.units, kRowsPerBlock), [&](int64_t, int64_t u0, int64_t u1) {
     if (dw) {
-      MatrixMap(partial.row(t).data(), d.units, d.in).noalias() =
-          g.transpose() * ConstMatrixMap(x + n0 * d.in, n1 - n0, d.in);
+      MatrixMap(dw->data() + u0 * d.in, u1 - u0, d.in).noalias() +=
+          g.middleCols(u0, u1 - u0).transpose() * x;
     }
-    if (db) RowVectorMap(partial.row(t).data() + d.units * d.in, d.units) = g.colwise().sum();
+    if (db) RowVectorMap(db->data() + u0, u1 - u0) += g.middleCols(u0, u1 - u0).colwise().sum();
   });
-  const Eigen::RowVectorXf total = partial.colwise().sum();
-  if (dw) RowVectorMap(dw->data(), d.units * d.in) += total.head(d.units * d.in);
-  if (db) RowVectorMap(db->data(), d.units) += total.tail(d.units);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // DepthwiseConv2D with TFLite's filter [1, kh, kw, C * multiplier]: output channel c * m + j reads
 // input channel c. Direct loops vectorized over channels (a depthwise layer has too little work
-// per pixel for im2col + GEMM to pay); threads split the batch. Weight gradients are summed in
-// per-thread buffers and reduced at the end, so no two threads write the same memory.
+// per pixel for im2col + GEMM to pay); threads split the batch. Weight gradients are summed per
+// block of samples and added in block order, so no two threads write the same memory.
+#include <algorithm>
 #include <string>
 
 #include "toolkit/train/ops/compute_common.h"
@@ -10,6 +11,9 @@
 
 namespace tinyforge::train::compute {
 namespace {
+
+// Blocks of samples for backward, each with its own filter-gradient sums.
+constexpr int64_t kMaxBlocks = 32;
 
 struct Geometry {
   Window window;
@@ -48,7 +52,7 @@ void forward(ForwardContext& ctx) {
   Tensor& y = *ctx.outputs[0];
   ensure_shape(y, {w.batch, w.out_h, w.out_w, c_out});
   float* out_base = y.data();
-  for_each_batch_chunk(w.batch, batch_threads(w.batch), [&](int, int64_t begin, int64_t end) {
+  for_each_block(w.batch, w.batch, [&](int64_t, int64_t begin, int64_t end) {
     for (int64_t r = begin * w.out_h; r < end * w.out_h; ++r) {
       const int64_t n = r / w.out_h, oh = r % w.out_h;
       const float* image = x + n * w.in_h * w.in_w * c_in;
@@ -88,12 +92,12 @@ void backward(BackwardContext& ctx) {
   Tensor* df = input_grad(ctx, 1);
   Tensor* db = input_grad(ctx, 2);
   const int64_t filter_size = w.k_h * w.k_w * c_out;
-  const int threads = batch_threads(w.batch);
-  // Per thread: filter gradient, then bias gradient.
-  std::vector<float> partial(static_cast<size_t>(threads * (filter_size + c_out)), 0.0f);
+  // Per block of samples: filter gradient, then bias gradient.
+  const int64_t blocks = std::min<int64_t>(w.batch, kMaxBlocks);
+  Matrix partial = Matrix::Zero(std::max<int64_t>(blocks, 1), filter_size + c_out);
 
-  for_each_batch_chunk(w.batch, threads, [&](int t, int64_t begin, int64_t end) {
-    float* my_df = partial.data() + t * (filter_size + c_out);
+  for_each_block(w.batch, blocks, [&](int64_t b, int64_t begin, int64_t end) {
+    float* my_df = partial.row(b).data();
     float* my_db = my_df + filter_size;
     for (int64_t n = begin; n < end; ++n) {
       const float* image = x + n * w.in_h * w.in_w * c_in;
@@ -132,15 +136,8 @@ void backward(BackwardContext& ctx) {
       }
     }
   });
-  for (int t = 0; t < threads; ++t) {
-    const float* part = partial.data() + t * (filter_size + c_out);
-    if (df) {
-      for (int64_t i = 0; i < filter_size; ++i) (*df)[i] += part[i];
-    }
-    if (db) {
-      for (int64_t o = 0; o < c_out; ++o) (*db)[o] += part[filter_size + o];
-    }
-  }
+  if (df) add_partials(partial, 0, filter_size, df->data());
+  if (db) add_partials(partial, filter_size, c_out, db->data());
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ void forward(ForwardContext& ctx) {
   ensure_shape(y, {w.batch, w.out_h, w.out_w, c});
   const float* x = input.data();
   float* out_base = y.data();
-  for_each_batch_chunk(w.batch, batch_threads(w.batch), [&](int, int64_t begin, int64_t end) {
+  for_each_block(w.batch, w.batch, [&](int64_t, int64_t begin, int64_t end) {
     for (int64_t r = begin * w.out_h; r < end * w.out_h; ++r) {
       const int64_t n = r / w.out_h, oh = r % w.out_h;
       const float* image = x + n * w.in_h * w.in_w * c;
@@ -78,7 +78,7 @@ void backward(BackwardContext& ctx) {
   const float* x = input.data();
   float* dx = dx_tensor->data();
   // Threads split the batch: windows of one sample may overlap and so stay in one thread.
-  for_each_batch_chunk(w.batch, batch_threads(w.batch), [&](int, int64_t begin, int64_t end) {
+  for_each_block(w.batch, w.batch, [&](int64_t, int64_t begin, int64_t end) {
     std::vector<float> best(kMax ? c : 0);
     std::vector<int32_t> where(kMax ? c : 0);  // pixel offsets within one sample
     for (int64_t n = begin; n < end; ++n) {

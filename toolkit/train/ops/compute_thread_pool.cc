@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -104,6 +105,14 @@ void parallel_run(int threads, const std::function<void(int)>& job) {
   }
   static Pool pool;
   pool.run(threads, job);
+}
+
+void parallel_for(int64_t count, const std::function<void(int64_t)>& task) {
+  std::atomic<int64_t> next{0};
+  const int threads = static_cast<int>(std::min<int64_t>(count, max_threads()));
+  parallel_run(threads, [&](int) {
+    for (int64_t i = next++; i < count; i = next++) task(i);
+  });
 }
 
 }  // namespace tinyforge::train::compute

@@ -6,6 +6,7 @@
 #ifndef TINYFORGE_TOOLKIT_TRAIN_OPS_COMPUTE_THREAD_POOL_H_
 #define TINYFORGE_TOOLKIT_TRAIN_OPS_COMPUTE_THREAD_POOL_H_
 
+#include <cstdint>
 #include <functional>
 
 namespace tinyforge::train::compute {
@@ -16,6 +17,11 @@ int max_threads();
 // Runs job(t) for t in [0, threads) concurrently, the caller running t = 0, and returns when all
 // have finished. Rethrows the first exception a job threw. Calls from inside a job run serially.
 void parallel_run(int threads, const std::function<void(int)>& job);
+
+// Runs task(i) for every i in [0, count), threads taking the next index as they become free, so a
+// thread the scheduler starts late (shared cores) simply takes fewer tasks. Tasks must not depend
+// on which thread runs them.
+void parallel_for(int64_t count, const std::function<void(int64_t)>& task);
 
 }  // namespace tinyforge::train::compute
 
