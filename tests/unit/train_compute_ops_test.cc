@@ -3,8 +3,10 @@
 // and paddings; backward against central finite differences for the input and every weight.
 // Kernels are called directly through their OpKernel, as the executor will.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "toolkit/host/error.h"
+#include "toolkit/train/ops/compute_thread_pool.h"
 #include "toolkit/train/ops/registry.h"
 
 namespace tinyforge::train {
@@ -493,6 +496,91 @@ TEST(TrainComputeOps, BatchNormGradients) {
     OpRun inference = make_batch_norm(rng, shape);
     check_gradients(inference, false, "inference " + graph::shape_string(shape), {3, 4});
   }
+}
+
+// A mean far from zero must not swamp the variance (statistics are merged per block in double).
+TEST(TrainComputeOps, BatchNormVarianceWithLargeMean) {
+  std::mt19937 rng(15);
+  OpRun run = make_batch_norm(rng, {5000, 2}, 0.0f);  // momentum 0: moving = batch statistics
+  for (int64_t i = 0; i < run.inputs[0].size(); ++i) run.inputs[0][i] += 1000.0f;
+  run.forward(true);
+  for (int64_t ch = 0; ch < 2; ++ch) {
+    double mean = 0, var = 0;
+    for (int64_t r = 0; r < 5000; ++r) mean += run.inputs[0][r * 2 + ch];
+    mean /= 5000;
+    for (int64_t r = 0; r < 5000; ++r) var += std::pow(run.inputs[0][r * 2 + ch] - mean, 2);
+    var /= 5000;
+    EXPECT_NEAR(run.inputs[3][ch], mean, 1e-3);
+    EXPECT_NEAR(run.inputs[4][ch], var, 1e-4 * var);
+  }
+}
+
+// ---- threads ----
+
+// Runs forward and backward with a given number of threads.
+std::vector<Tensor> run_with_threads(OpRun run, int threads, const Tensor& out_grad,
+                                     const std::vector<size_t>& skip = {}) {
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(threads);
+  std::vector<Tensor> results{run.forward(true)};
+  for (Tensor& g : run.backward(out_grad, skip)) results.push_back(std::move(g));
+  omp_set_num_threads(before);
+  return results;
+}
+
+// Work is split into blocks that do not depend on the thread count, and partial sums are added
+// in block order: one thread and four give the same bits. Shapes are large enough for several
+// blocks per op.
+TEST(TrainComputeOps, ResultsDoNotDependOnThreadCount) {
+  std::mt19937 rng(16);
+  std::vector<std::pair<OpRun, std::vector<size_t>>> runs;
+  ConvCase conv{6, 20, 20, 8, 8, 3, 3, {}, true};
+  conv.attrs.padding = Padding::kSame;
+  conv.attrs.activation = Activation::kRelu;
+  runs.push_back({make_conv(rng, conv, false), {}});
+  runs.push_back({make_conv(rng, conv, true), {}});
+  Attributes pool;
+  pool.filter_h = pool.filter_w = pool.stride_h = pool.stride_w = 2;
+  runs.push_back({OpRun(OpType::kMaxPool2D, pool, {random_tensor(rng, {6, 20, 20, 8})}), {}});
+  runs.push_back({OpRun(OpType::kAveragePool2D, pool, {random_tensor(rng, {6, 20, 20, 8})}), {}});
+  Attributes relu;
+  relu.activation = Activation::kRelu;
+  runs.push_back({OpRun(OpType::kFullyConnected, relu,
+                        {random_tensor(rng, {40, 300}), random_tensor(rng, {40, 300}),
+                         random_tensor(rng, {40})}),
+                  {}});
+  runs.push_back({make_batch_norm(rng, {6, 20, 20, 8}), {3, 4}});
+  for (auto& [run, skip] : runs) {
+    OpRun probe = run;
+    const Tensor out_grad = random_tensor(rng, probe.forward(true).shape());
+    const std::vector<Tensor> one = run_with_threads(run, 1, out_grad, skip);
+    const std::vector<Tensor> four = run_with_threads(run, 4, out_grad, skip);
+    for (size_t i = 0; i < one.size(); ++i) {
+      EXPECT_EQ(one[i].values(), four[i].values())
+          << "op " << static_cast<int>(run.node.type) << " result " << i;
+    }
+  }
+}
+
+TEST(TrainComputeThreadPool, RunsEveryTaskOnceAndRethrows) {
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(3);
+  std::vector<std::atomic<int>> hits(1000);
+  compute::parallel_for(1000, [&](int64_t i) {
+    // Nested calls run inline on the calling thread.
+    compute::parallel_for(2, [&](int64_t j) { hits[i] += static_cast<int>(j) + 1; });
+  });
+  for (const auto& h : hits) EXPECT_EQ(h.load(), 3);
+  EXPECT_THROW(compute::parallel_for(10,
+                                     [](int64_t i) {
+                                       if (i == 7) throw host::Error("task 7");
+                                     }),
+               host::Error);
+  // The pool still works after a failed job.
+  std::atomic<int> count{0};
+  compute::parallel_for(10, [&](int64_t) { ++count; });
+  EXPECT_EQ(count.load(), 10);
+  omp_set_num_threads(before);
 }
 
 // ---- errors ----

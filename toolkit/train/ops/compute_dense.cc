@@ -1,6 +1,7 @@
 // FullyConnected: y = x W^T + b with TFLite's weights [units, in]; inputs of higher rank flatten
 // to [N, in]. Both directions are GEMMs on the tensors' memory (Eigen); threads split the batch
 // for y and d x, and the units for d weights.
+#include <algorithm>
 #include <string>
 
 #include "toolkit/train/ops/compute_common.h"
@@ -9,8 +10,11 @@
 namespace tinyforge::train::compute {
 namespace {
 
-// Rows (samples, or units for the weight gradient) per GEMM handed to a thread.
-constexpr int64_t kRowsPerBlock = 16;
+// Rows (samples, or units for the weight gradient) per GEMM handed to a thread: at least 16, and
+// enough for about 64K multiply-adds, below which waking a thread costs more than it saves.
+int64_t rows_per_block(int64_t macs_per_row) {
+  return std::max<int64_t>(16, (int64_t{64} << 10) / std::max<int64_t>(macs_per_row, 1));
+}
 
 struct Dims {
   int64_t batch, in, units;
@@ -43,12 +47,13 @@ void forward(ForwardContext& ctx) {
   const float* x = ctx.inputs[0]->data();
   const float* bias = ctx.inputs.size() == 3 ? ctx.inputs[2]->data() : nullptr;
   const graph::Activation act = ctx.node.attrs.activation;
-  for_each_block(d.batch, blocks_of(d.batch, kRowsPerBlock), [&](int64_t, int64_t n0, int64_t n1) {
-    MatrixMap out(y.data() + n0 * d.units, n1 - n0, d.units);
-    out.noalias() = ConstMatrixMap(x + n0 * d.in, n1 - n0, d.in) * w.transpose();
-    if (bias) out.rowwise() += ConstRowVectorMap(bias, d.units);
-    apply_activation(act, out.data(), out.size());
-  });
+  for_each_block(d.batch, blocks_of(d.batch, rows_per_block(d.in * d.units)),
+                 [&](int64_t, int64_t n0, int64_t n1) {
+                   MatrixMap out(y.data() + n0 * d.units, n1 - n0, d.units);
+                   out.noalias() = ConstMatrixMap(x + n0 * d.in, n1 - n0, d.in) * w.transpose();
+                   if (bias) out.rowwise() += ConstRowVectorMap(bias, d.units);
+                   apply_activation(act, out.data(), out.size());
+                 });
 }
 
 void backward(BackwardContext& ctx) {
@@ -64,7 +69,7 @@ void backward(BackwardContext& ctx) {
   const float* grad = masked ? masked : ctx.output_grads[0]->data();
   // Samples: the activation's mask and d x.
   if (dx || masked) {
-    for_each_block(d.batch, blocks_of(d.batch, kRowsPerBlock),
+    for_each_block(d.batch, blocks_of(d.batch, rows_per_block(d.in * d.units)),
                    [&](int64_t, int64_t n0, int64_t n1) {
                      pre_activation_grad_range(ctx, masked, n0 * d.units, n1 * d.units);
                      if (!dx) return;
@@ -76,13 +81,16 @@ void backward(BackwardContext& ctx) {
   // is summed across threads.
   if (!dw && !db) return;
   ConstMatrixMap g(grad, d.batch, d.units);
-  for_each_block(d.units, blocks_of(d.units, kRowsPerBlock), [&](int64_t, int64_t u0, int64_t u1) {
-    if (dw) {
-      MatrixMap(dw->data() + u0 * d.in, u1 - u0, d.in).noalias() +=
-          g.middleCols(u0, u1 - u0).transpose() * x;
-    }
-    if (db) RowVectorMap(db->data() + u0, u1 - u0) += g.middleCols(u0, u1 - u0).colwise().sum();
-  });
+  for_each_block(d.units, blocks_of(d.units, rows_per_block(d.batch * d.in)),
+                 [&](int64_t, int64_t u0, int64_t u1) {
+                   if (dw) {
+                     MatrixMap(dw->data() + u0 * d.in, u1 - u0, d.in).noalias() +=
+                         g.middleCols(u0, u1 - u0).transpose() * x;
+                   }
+                   if (db)
+                     RowVectorMap(db->data() + u0, u1 - u0) +=
+                         g.middleCols(u0, u1 - u0).colwise().sum();
+                 });
 }
 
 }  // namespace
