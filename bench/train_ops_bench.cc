@@ -74,6 +74,28 @@ Layer dense(std::mt19937& rng, int in, int units, Activation act) {
   return l;
 }
 
+void layer_forward(Layer& l, const Tensor& x, std::mt19937_64& rng) {
+  std::vector<Tensor*> in{const_cast<Tensor*>(&x)};
+  for (Tensor& p : l.params) in.push_back(&p);
+  ForwardContext ctx{l.node, in, {&l.output}, true, &rng, l.saved};
+  tinyforge::train::compute_op_kernel(l.node.type)->forward(ctx);
+}
+
+// Gradients start at zero, as the executor hands them over; no input gradient for the images.
+void layer_backward(Layer& l, const Tensor& x, const Tensor& grad, bool input_grad) {
+  std::vector<const Tensor*> in{&x};
+  std::vector<Tensor*> grads{input_grad ? &l.input_grad : nullptr};
+  if (input_grad) l.input_grad.reset(x.shape());
+  l.param_grads.resize(l.params.size());
+  for (size_t p = 0; p < l.params.size(); ++p) {
+    in.push_back(&l.params[p]);
+    l.param_grads[p].reset(l.params[p].shape());
+    grads.push_back(&l.param_grads[p]);
+  }
+  BackwardContext ctx{l.node, in, {&l.output}, {&grad}, grads, l.saved};
+  tinyforge::train::compute_op_kernel(l.node.type)->backward(ctx);
+}
+
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
@@ -107,10 +129,7 @@ int main(int argc, char** argv) {
     const Tensor* x = &images;
     for (Layer& l : layers) {
       const auto t = Clock::now();
-      std::vector<Tensor*> in{const_cast<Tensor*>(x)};
-      for (Tensor& p : l.params) in.push_back(&p);
-      ForwardContext ctx{l.node, in, {&l.output}, true, &dropout_rng, l.saved};
-      tinyforge::train::compute_op_kernel(l.node.type)->forward(ctx);
+      layer_forward(l, *x, dropout_rng);
       if (timed) l.forward_ms += ms_since(t);
       x = &l.output;
     }
@@ -130,18 +149,7 @@ int main(int argc, char** argv) {
     for (size_t i = layers.size(); i-- > 0;) {
       Layer& l = layers[i];
       const auto t = Clock::now();
-      const Tensor* input = i == 0 ? &images : &layers[i - 1].output;
-      std::vector<const Tensor*> in{input};
-      std::vector<Tensor*> grads{i == 0 ? nullptr : &l.input_grad};
-      if (i != 0) l.input_grad.reset(input->shape());
-      l.param_grads.resize(l.params.size());
-      for (size_t p = 0; p < l.params.size(); ++p) {
-        in.push_back(&l.params[p]);
-        l.param_grads[p].reset(l.params[p].shape());
-        grads.push_back(&l.param_grads[p]);
-      }
-      BackwardContext ctx{l.node, in, {&l.output}, {g}, grads, l.saved};
-      tinyforge::train::compute_op_kernel(l.node.type)->backward(ctx);
+      layer_backward(l, i == 0 ? images : layers[i - 1].output, *g, i != 0);
       if (timed) l.backward_ms += ms_since(t);
       g = &l.input_grad;
     }
@@ -167,5 +175,33 @@ int main(int argc, char** argv) {
       "\nCNN forward+backward, batch %d, %d threads, %d batches: %.2f ms/batch wall (%.2f ms "
       "CPU); %.1f s per 60000-image epoch (938 batches)\n",
       kBatch, threads, batches, per_batch, cpu_per_batch, per_batch * 938 / 1000.0);
+
+  // Kernels of the other zoo models at the CNN's sizes.
+  std::printf("\n| other kernel, batch 64 | forward+backward ms |\n|---|---|\n");
+  Attributes bn_attrs;
+  Layer bn{Node{OpType::kBatchNorm, "bn", {}, {}, bn_attrs}, {}, {}, {}, {}, {}};
+  bn.params = {Tensor({16}, 1.0f), Tensor({16}), Tensor({16}), Tensor({16}, 1.0f)};
+  Attributes dw_attrs;
+  dw_attrs.padding = Padding::kSame;
+  dw_attrs.activation = Activation::kRelu6;
+  Layer dw{Node{OpType::kDepthwiseConv2D, "dw", {}, {}, dw_attrs}, {}, {}, {}, {}, {}};
+  dw.params = {kaiming_uniform(rng, {1, 3, 3, 32}, 9), kaiming_uniform(rng, {32}, 9)};
+  struct Extra {
+    const char* name;
+    Layer* layer;
+    Tensor input;
+  } extras[] = {{"BatchNorm [64,28,28,16] (training)", &bn, Tensor({kBatch, 28, 28, 16})},
+                {"DepthwiseConv2D 3x3 [64,14,14,32] + ReLU6", &dw, Tensor({kBatch, 14, 14, 32})}};
+  for (Extra& e : extras) {
+    for (float& v : e.input.values()) v = pixel(rng);
+    double ms = 0;
+    for (int i = 0; i < batches + 5; ++i) {
+      const auto t = Clock::now();
+      layer_forward(*e.layer, e.input, dropout_rng);
+      layer_backward(*e.layer, e.input, e.layer->output, true);  // any gradient of the right shape
+      if (i >= 5) ms += ms_since(t);
+    }
+    std::printf("| %s | %.3f |\n", e.name, ms / batches);
+  }
   return 0;
 }
