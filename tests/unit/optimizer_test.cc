@@ -98,6 +98,24 @@ TEST(AdamW, DecayThenAdamStep) {
   expect_sequence(quadratic_steps(c, 1), {0.95 - 0.1 * 2 / (2 + 1e-8)});
 }
 
+// Reference sequences from torch.optim (PyTorch 1.13, float64) on f(x) = x^2 from x = 1.
+TEST(Optimizer, MatchesTorchOptimOnAQuadratic) {
+  expect_sequence(
+      quadratic_steps({.kind = OptimizerKind::kAdamW, .learning_rate = 0.1, .weight_decay = 0.5},
+                      4),
+      {0.8500000004999999, 0.7082484433597452, 0.5749739307415966, 0.4505145183555379});
+  expect_sequence(
+      quadratic_steps({.kind = OptimizerKind::kAdam, .learning_rate = 0.1, .weight_decay = 0.5}, 4),
+      {0.9000000003999999, 0.8004122284876838, 0.7015862726343534, 0.6039390601520738});
+  expect_sequence(quadratic_steps({.kind = OptimizerKind::kSgd,
+                                   .learning_rate = 0.1,
+                                   .weight_decay = 0.1,
+                                   .momentum = 0.9,
+                                   .nesterov = true},
+                                  4),
+                  {0.601, 0.191101, -0.14046839900000005, -0.34671587789900005});
+}
+
 TEST(Optimizer, LearningRateChangesTakeEffect) {
   Optimizer optimizer({.kind = OptimizerKind::kSgd, .learning_rate = 0.1});
   Tensor p({1}, {1}), g({1}, {1});
