@@ -16,6 +16,8 @@ int run_command(bool json, const std::function<nlohmann::json()>& body);
 
 void add_inspect_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
+void add_export_command(CLI::App& app, int& exit_code);
+void add_deploy_command(CLI::App& app, int& exit_code);
 
 }  // namespace tinyforge::cli
 

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   tinyforge::cli::add_inspect_command(app, exit_code);
   tinyforge::cli::add_run_command(app, exit_code);
+  tinyforge::cli::add_export_command(app, exit_code);
+  tinyforge::cli::add_deploy_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -1,8 +1,12 @@
+#include <unistd.h>
 #include <algorithm>
 #include <chrono>
+
+#include <filesystem>
 #include <iostream>
 
 #include "cli/command.h"
+#include "toolkit/deploy/qemu_runner.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/tensor_io.h"
@@ -18,9 +22,67 @@ struct RunOptions {
   int repeat = 1;
   int top_k = 5;
   bool json = false;
+  std::string board;
+  int timeout_s = 600;
 };
 
+// --board: the model runs in QEMU on the board's generic runner firmware.
+nlohmann::json run_on_board(const RunOptions& o) {
+  const host::ModelFile file(o.model);
+  const Model& model = file.model();
+  if (!o.outputs.empty() && static_cast<int>(o.outputs.size()) != model.num_outputs()) {
+    throw host::Error(o.model + ": the model has " + std::to_string(model.num_outputs()) +
+                      " output(s), but " + std::to_string(o.outputs.size()) + " --output given");
+  }
+  std::vector<std::filesystem::path> inputs(o.inputs.begin(), o.inputs.end());
+  std::filesystem::path random_dir;
+  if (o.random > 0) {
+    random_dir =
+        std::filesystem::temp_directory_path() / ("tinyforge-random-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(random_dir);
+    for (int i = 0; i < model.num_inputs(); ++i) {
+      const auto bytes = host::random_input(model.tensor(model.input_tensor(i)), o.random, i);
+      inputs.push_back(random_dir / ("input_" + std::to_string(i) + ".bin"));
+      host::write_file(inputs.back(), bytes.data(), bytes.size());
+    }
+  }
+  deploy::BoardRun r;
+  try {
+    r = deploy::run_model_on_board(o.board, o.model, inputs, o.timeout_s);
+  } catch (...) {
+    if (!random_dir.empty()) std::filesystem::remove_all(random_dir);
+    throw;
+  }
+  if (!random_dir.empty()) std::filesystem::remove_all(random_dir);
+  nlohmann::json outputs = nlohmann::json::array();
+  for (int i = 0; i < model.num_outputs(); ++i) {
+    TensorView out = model.tensor(model.output_tensor(i));
+    out.data = r.outputs[i].data();
+    nlohmann::json entry = {{"name", out.name},
+                            {"dtype", dtype_name(out.type)},
+                            {"shape", std::vector<int32_t>(out.dims, out.dims + out.rank)}};
+    if (!o.outputs.empty()) {
+      host::write_file(o.outputs[i], r.outputs[i].data(), r.outputs[i].size());
+      entry["file"] = o.outputs[i];
+    }
+    if (!o.json) {
+      std::cout << "output " << i << " '" << out.name << "' " << dtype_name(out.type) << ": "
+                << host::tensor_values_text(out) << "\n";
+    }
+    outputs.push_back(entry);
+  }
+  if (!o.json) {
+    std::cout << r.board << ": arena " << r.arena_bytes << " bytes, " << r.instructions
+              << " instructions per inference\n";
+  }
+  return {{"outputs", outputs},
+          {"arena_bytes", r.arena_bytes},
+          {"instructions", r.instructions},
+          {"board", r.board}};
+}
+
 nlohmann::json run(const RunOptions& o) {
+  if (!o.board.empty()) return run_on_board(o);
   const host::ModelFile file(o.model);
   host::HostInterpreter runner(file);
   Interpreter& interpreter = runner.get();
@@ -113,6 +175,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--repeat", o->repeat, "Invoke N times and report the median time")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--top", o->top_k, "How many best classes to print")->check(CLI::PositiveNumber);
+  cmd->add_option("--board", o->board,
+                  "Run in QEMU on this board (mps2-an386, mps2-an500, mps3-an547) and count "
+                  "instructions");
+  cmd->add_option("--timeout", o->timeout_s, "With --board: seconds before QEMU is stopped")
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, &exit_code]() { exit_code = run_command(o->json, [&]() { return run(*o); }); });
 }

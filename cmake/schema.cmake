@@ -1,7 +1,7 @@
 # Generates the C++ accessors for schema/tflite.fbs with flatc (Debian flatbuffers-compiler).
 find_program(FLATC flatc REQUIRED)
 set(TINYFORGE_GENERATED_DIR ${CMAKE_BINARY_DIR}/generated)
-set(TINYFORGE_SCHEMA ${PROJECT_SOURCE_DIR}/schema/tflite.fbs)
+set(TINYFORGE_SCHEMA ${CMAKE_CURRENT_LIST_DIR}/../schema/tflite.fbs)
 add_custom_command(
   OUTPUT ${TINYFORGE_GENERATED_DIR}/tflite_generated.h
   COMMAND ${FLATC} --cpp --scoped-enums -o ${TINYFORGE_GENERATED_DIR} ${TINYFORGE_SCHEMA}

@@ -1,0 +1,54 @@
+// `tinyforge export c-array MODEL.tflite -o model_data.h [--source] [--name N] [--section S]
+// [--progmem] [--json]`
+#include <iostream>
+
+#include "cli/command.h"
+#include "toolkit/export/c_array.h"
+
+namespace tinyforge::cli {
+namespace {
+
+struct CArrayCommand {
+  std::string model;
+  std::string output;
+  host::CArrayOptions options;
+  bool json = false;
+};
+
+nlohmann::json export_c_array(const CArrayCommand& c) {
+  const host::CArrayResult r = host::export_c_array(c.model, c.output, c.options);
+  std::vector<std::string> files;
+  for (const auto& f : r.files) files.push_back(f.string());
+  if (!c.json) {
+    std::cout << "wrote";
+    for (const auto& f : files) std::cout << " " << f;
+    std::cout << ": " << r.identifier << "[" << r.bytes << "], sha256 " << r.sha256 << "\n";
+  }
+  return {
+      {"output", files}, {"identifier", r.identifier}, {"bytes", r.bytes}, {"sha256", r.sha256}};
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("export", "Export a model for other toolchains");
+  cmd->require_subcommand(1);
+  auto* c_array = cmd->add_subcommand(
+      "c-array", "Write a .tflite file as a 16-byte aligned const byte array in a C/C++ header");
+  auto c = std::make_shared<CArrayCommand>();
+  c_array->add_option("model", c->model, "The .tflite file")->required()->check(CLI::ExistingFile);
+  c_array->add_option("-o,--output", c->output, "The header to write (e.g. model_data.h)")
+      ->required();
+  c_array->add_flag("--source", c->options.source,
+                    "Write a declaring header and a defining .cc beside it");
+  c_array->add_option("--name", c->options.name,
+                      "The array's identifier (default: derived from the file name)");
+  c_array->add_option("--section", c->options.section, "Place the array in this linker section");
+  c_array->add_flag("--progmem", c->options.progmem, "Mark the array PROGMEM (AVR-style flash)");
+  c_array->add_flag("--json", c->json, "Print one JSON object as the last line");
+  c_array->callback([c, &exit_code]() {
+    exit_code = run_command(c->json, [&]() { return export_c_array(*c); });
+  });
+}
+
+}  // namespace tinyforge::cli

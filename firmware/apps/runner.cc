@@ -1,0 +1,152 @@
+// The generic runner: one firmware per board that runs any model the runtime supports. Over
+// semihosting it reads a job file named on the command line:
+//   model PATH       the .tflite, read into the pool (the rest of the pool is the arena)
+//   input PATH       one per model input, raw tensor bytes
+//   output PATH      one per model output, written back
+// runs one inference between the instruction-count markers and prints
+//   TF_RESULT arena_bytes=N model_bytes=M pool_bytes=P
+// or a line starting with TF_ERROR and a non-zero exit status.
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal/hal.h"
+#include "tinyforge/interpreter.h"
+#include "tinyforge/model.h"
+
+extern "C" uint8_t __tf_pool_start[];
+extern "C" uint8_t __tf_pool_end[];
+
+namespace {
+
+constexpr int kMaxFiles = 32;
+char job[4096];
+
+struct Job {
+  const char* model = nullptr;
+  const char* inputs[kMaxFiles] = {};
+  const char* outputs[kMaxFiles] = {};
+  int num_inputs = 0;
+  int num_outputs = 0;
+};
+
+int error(const char* a, const char* b = "", const char* c = "") {
+  hal_puts("TF_ERROR ");
+  hal_puts(a);
+  hal_puts(b);
+  hal_puts(c);
+  hal_puts("\n");
+  return 1;
+}
+
+bool starts_with(const char* line, const char* word) {
+  while (*word != '\0') {
+    if (*line++ != *word++) return false;
+  }
+  return true;
+}
+
+// Splits the job text in place into lines "key value".
+bool parse_job(char* text, Job* out) {
+  char* p = text;
+  while (*p != '\0') {
+    char* line = p;
+    while (*p != '\0' && *p != '\n') ++p;
+    if (*p == '\n') *p++ = '\0';
+    if (starts_with(line, "model ")) {
+      out->model = line + 6;
+    } else if (starts_with(line, "input ") && out->num_inputs < kMaxFiles) {
+      out->inputs[out->num_inputs++] = line + 6;
+    } else if (starts_with(line, "output ") && out->num_outputs < kMaxFiles) {
+      out->outputs[out->num_outputs++] = line + 7;
+    } else if (line[0] != '\0') {
+      return false;
+    }
+  }
+  return out->model != nullptr;
+}
+
+// Reads a whole file into `data` (at most `capacity` bytes); returns its size or -1.
+int32_t read_whole(const char* path, void* data, size_t capacity, const char* what) {
+  const int handle = hal_open(path, HAL_READ_BINARY);
+  if (handle < 0) return error("cannot open ", what, path), -1;
+  const int32_t size = hal_file_length(handle);
+  if (size < 0) return hal_close(handle), error("cannot size ", what, path), -1;
+  if (static_cast<size_t>(size) > capacity) {
+    hal_puts("TF_ERROR ");
+    hal_puts(what);
+    hal_puts(path);
+    hal_puts(" has ");
+    hal_put_uint(static_cast<uint32_t>(size));
+    hal_puts(" bytes; room for ");
+    hal_put_uint(static_cast<uint32_t>(capacity));
+    hal_puts("\n");
+    hal_close(handle);
+    return -1;
+  }
+  const int status = hal_read(handle, data, static_cast<size_t>(size));
+  hal_close(handle);
+  if (status != 0) return error("cannot read ", what, path), -1;
+  return size;
+}
+
+}  // namespace
+
+int main() {
+  hal_led_set(1);
+  if (hal_command_line(job, sizeof(job)) != 0) return error("no command line (job file expected)");
+  static char job_text[8192];
+  char* job_path = job;
+  while (*job_path == ' ') ++job_path;
+  const int32_t job_size = read_whole(job_path, job_text, sizeof(job_text) - 1, "job file ");
+  if (job_size < 0) return 2;
+  job_text[job_size] = '\0';
+  Job j;
+  if (!parse_job(job_text, &j)) return error("malformed job file ", job_path);
+
+  uint8_t* const pool = __tf_pool_start;
+  const size_t pool_bytes = static_cast<size_t>(__tf_pool_end - __tf_pool_start);
+  const int32_t model_size = read_whole(j.model, pool, pool_bytes, "model ");
+  if (model_size < 0) return 3;
+  tinyforge::Model model;
+  if (model.load(pool, static_cast<size_t>(model_size)) != tinyforge::Status::kOk) {
+    return error("model: ", model.error());
+  }
+  const size_t arena_offset = (static_cast<size_t>(model_size) + 15u) & ~static_cast<size_t>(15u);
+  uint8_t* const arena = pool + arena_offset;
+  const size_t arena_room = pool_bytes > arena_offset ? pool_bytes - arena_offset : 0;
+  tinyforge::Interpreter interpreter;
+  if (interpreter.init(model, arena, arena_room) != tinyforge::Status::kOk) {
+    return error("init: ", interpreter.error());
+  }
+  if (j.num_inputs != interpreter.num_inputs() || j.num_outputs != interpreter.num_outputs()) {
+    return error("job file: input/output count does not match the model");
+  }
+  for (int i = 0; i < j.num_inputs; ++i) {
+    const tinyforge::TensorView t = interpreter.input(i);
+    const int32_t size = read_whole(j.inputs[i], t.data, t.bytes(), "input ");
+    if (size < 0) return 4;
+    if (static_cast<size_t>(size) != t.bytes()) return error("input ", j.inputs[i], ": wrong size");
+  }
+  hal_led_set(2);
+  hal_insn_begin();
+  const tinyforge::Status status = interpreter.invoke();
+  hal_insn_end();
+  hal_led_set(0);
+  if (status != tinyforge::Status::kOk) return error("invoke: ", interpreter.error());
+  for (int i = 0; i < j.num_outputs; ++i) {
+    const tinyforge::TensorView t = interpreter.output(i);
+    const int handle = hal_open(j.outputs[i], HAL_WRITE_BINARY);
+    if (handle < 0) return error("cannot open output ", j.outputs[i]);
+    const int written = hal_write(handle, t.data, t.bytes());
+    hal_close(handle);
+    if (written != 0) return error("cannot write output ", j.outputs[i]);
+  }
+  hal_puts("TF_RESULT arena_bytes=");
+  hal_put_uint(static_cast<uint32_t>(interpreter.arena_usage().total_bytes));
+  hal_puts(" model_bytes=");
+  hal_put_uint(static_cast<uint32_t>(model_size));
+  hal_puts(" pool_bytes=");
+  hal_put_uint(static_cast<uint32_t>(pool_bytes));
+  hal_puts("\n");
+  return 0;
+}

@@ -1,0 +1,17 @@
+# Before project(): the board's settings and the cross toolchain. Included by firmware/CMakeLists.txt
+# and by the projects `tinyforge deploy` generates.
+get_filename_component(TINYFORGE_FIRMWARE_DIR ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
+set(TINYFORGE_BOARD "mps2-an386" CACHE STRING "Board: a file in firmware/boards/")
+set(TINYFORGE_BOARD_FILE ${TINYFORGE_FIRMWARE_DIR}/boards/${TINYFORGE_BOARD}.cmake)
+if(NOT EXISTS ${TINYFORGE_BOARD_FILE})
+  file(GLOB known RELATIVE ${TINYFORGE_FIRMWARE_DIR}/boards ${TINYFORGE_FIRMWARE_DIR}/boards/*.cmake)
+  message(FATAL_ERROR "TINYFORGE_BOARD=${TINYFORGE_BOARD}: no such board (known: ${known})")
+endif()
+include(${TINYFORGE_BOARD_FILE})
+set(TINYFORGE_CPU_FLAGS "${BOARD_CPU_FLAGS}" CACHE STRING "CPU flags (from the board file)" FORCE)
+if(NOT CMAKE_TOOLCHAIN_FILE)
+  set(CMAKE_TOOLCHAIN_FILE ${TINYFORGE_FIRMWARE_DIR}/../cmake/arm-none-eabi.cmake)
+endif()
+if(NOT CMAKE_BUILD_TYPE)
+  set(CMAKE_BUILD_TYPE Release CACHE STRING "Build type" FORCE)
+endif()

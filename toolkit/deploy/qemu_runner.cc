@@ -1,0 +1,299 @@
+#include "toolkit/deploy/qemu_runner.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include "toolkit/host/error.h"
+#include "toolkit/host/model_file.h"
+
+namespace tinyforge::deploy {
+namespace fs = std::filesystem;
+using host::Error;
+
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// QEMU option values escape ',' by doubling it.
+std::string qemu_escape(const std::string& s) {
+  std::string e;
+  for (char c : s) e += c == ',' ? std::string(",,") : std::string(1, c);
+  return e;
+}
+
+int shell(const std::string& command) {
+  const int status = std::system(command.c_str());
+  if (status == -1 || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string tail(const std::string& text, size_t lines) {
+  size_t pos = text.size();
+  for (size_t n = 0; n <= lines && pos != std::string::npos && pos > 0; ++n)
+    pos = text.rfind('\n', pos - 1);
+  return pos == std::string::npos ? text : text.substr(pos + 1);
+}
+
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& path) : fd_(::open(path.c_str(), O_CREAT | O_RDWR, 0644)) {
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) throw Error(path.string() + ": cannot lock");
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    const fs::path base = fs::temp_directory_path();
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      path_ = base / ("tinyforge-qemu-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+      if (fs::create_directory(path_)) return;
+    }
+    throw Error("cannot create a temporary directory in " + base.string());
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string board_setting(const fs::path& file, const std::string& key) {
+  const std::regex pattern("^\\s*set\\(" + key + "\\s+\"?([^\")]*)\"?\\)");
+  std::ifstream in(file);
+  std::string line;
+  std::smatch match;
+  while (std::getline(in, line)) {
+    if (std::regex_search(line, match, pattern)) return match[1];
+  }
+  throw Error(file.string() + ": " + key + " not set");
+}
+
+}  // namespace
+
+fs::path source_root() {
+  if (const char* env = std::getenv("TINYFORGE_SOURCE_DIR")) return env;
+  return TINYFORGE_SOURCE_ROOT;
+}
+
+fs::path firmware_cache_dir() {
+  if (const char* env = std::getenv("TINYFORGE_FIRMWARE_CACHE")) return env;
+  return TINYFORGE_DEFAULT_FIRMWARE_CACHE;
+}
+
+std::vector<std::string> known_boards() {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(source_root() / "firmware" / "boards")) {
+    if (entry.path().extension() == ".cmake") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+BoardInfo board_info(const std::string& name) {
+  const auto names = known_boards();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    throw Error("--board '" + name + "': unknown board (known: " + list + ")");
+  }
+  BoardInfo info;
+  info.name = name;
+  info.file = source_root() / "firmware" / "boards" / (name + ".cmake");
+  info.qemu_machine = board_setting(info.file, "BOARD_QEMU_MACHINE");
+  return info;
+}
+
+void build_firmware(const fs::path& build_dir, const std::string& board,
+                    const std::vector<std::string>& cmake_options) {
+  fs::create_directories(build_dir);
+  FileLock lock(build_dir.string() + ".lock");
+  const fs::path log = build_dir / "tinyforge-build.log";
+  if (!fs::exists(build_dir / "build.ninja")) {
+    std::string configure = "cmake -S " + quote((source_root() / "firmware").string()) + " -B " +
+                            quote(build_dir.string()) +
+                            " -G Ninja -DTINYFORGE_BOARD=" + quote(board);
+    for (const auto& o : cmake_options) configure += " " + quote(o);
+    if (shell(configure + " > " + quote(log.string()) + " 2>&1") != 0) {
+      const std::string text = read_text(log);
+      fs::remove(build_dir / "CMakeCache.txt");
+      throw Error("firmware for " + board + ": cmake configure failed (" + log.string() + "):\n" +
+                  tail(text, 20));
+    }
+  }
+  if (shell("cmake --build " + quote(build_dir.string()) + " > " + quote(log.string()) + " 2>&1") !=
+      0) {
+    throw Error("firmware for " + board + ": build failed (" + log.string() + "):\n" +
+                tail(read_text(log), 30));
+  }
+}
+
+fs::path build_board_firmware(const std::string& board) {
+  board_info(board);
+  const fs::path dir = firmware_cache_dir() / board;
+  build_firmware(dir, board);
+  return dir;
+}
+
+std::map<std::string, uint64_t> elf_symbols(const fs::path& elf) {
+  TempDir temp;
+  const fs::path listing = temp.path() / "nm.txt";
+  if (shell("arm-none-eabi-nm " + quote(elf.string()) + " > " + quote(listing.string()) +
+            " 2>&1") != 0) {
+    throw Error(elf.string() + ": arm-none-eabi-nm failed: " + read_text(listing));
+  }
+  std::map<std::string, uint64_t> symbols;
+  std::istringstream in(read_text(listing));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string address, type, name;
+    if (fields >> address >> type >> name) symbols[name] = std::stoull(address, nullptr, 16);
+  }
+  return symbols;
+}
+
+QemuResult run_qemu(const BoardInfo& board, const fs::path& elf, const std::string& semihosting_arg,
+                    int timeout_seconds) {
+  const auto symbols = elf_symbols(elf);
+  const auto begin = symbols.find("hal_insn_begin");
+  const auto end = symbols.find("hal_insn_end");
+  if (begin == symbols.end() || end == symbols.end()) {
+    throw Error(elf.string() +
+                ": no hal_insn_begin/hal_insn_end markers (not a tinyforge firmware?)");
+  }
+  TempDir temp;
+  const fs::path counts = temp.path() / "insns.txt";
+  const fs::path console = temp.path() / "console.txt";
+  std::ostringstream plugin;
+  plugin << qemu_escape(TINYFORGE_INSN_PLUGIN) << ",begin=0x" << std::hex << begin->second
+         << ",end=0x" << end->second << ",out=" << qemu_escape(counts.string());
+  const std::string command =
+      "timeout -k 5 " + std::to_string(timeout_seconds) + " qemu-system-arm -machine " +
+      quote(board.qemu_machine) + " -nographic -monitor none -serial null -semihosting-config " +
+      quote("enable=on,target=native,arg=" + qemu_escape(semihosting_arg)) + " -kernel " +
+      quote(elf.string()) + " -plugin " + quote(plugin.str()) + " < /dev/null > " +
+      quote(console.string()) + " 2>&1";
+  QemuResult result;
+  result.exit_code = shell(command);
+  result.timed_out = result.exit_code == 124 || result.exit_code == 137;
+  result.console = read_text(console);
+  std::istringstream in(read_text(counts));
+  std::string word;
+  uint64_t value;
+  while (in >> word >> value) {
+    if (word == "insns") result.instructions.push_back(value);
+    if (word == "total") in >> word >> value;  // "total N pairs K"
+  }
+  return result;
+}
+
+BoardRun run_model_on_board(const std::string& board_name, const fs::path& model_path,
+                            const std::vector<fs::path>& inputs, int timeout_seconds) {
+  const BoardInfo board = board_info(board_name);
+  // Verified on the host first, so an unsupported model gets the runtime's reason right away.
+  const host::ModelFile file(model_path);
+  const Model& model = file.model();
+  if (static_cast<int>(inputs.size()) != model.num_inputs()) {
+    throw Error(model_path.string() + ": the model has " + std::to_string(model.num_inputs()) +
+                " input(s); give that many --input files");
+  }
+  const fs::path build = build_board_firmware(board.name);
+  const fs::path elf = build / "tinyforge_runner.elf";
+  const auto symbols = elf_symbols(elf);
+  const uint64_t pool = symbols.at("__tf_pool_end") - symbols.at("__tf_pool_start");
+  const size_t model_bytes = file.bytes().size();
+  const size_t arena = host::plan_arena(model).total_bytes;
+  const uint64_t needed = ((model_bytes + 15) & ~size_t{15}) + arena;
+  if (needed > pool) {
+    throw Error(model_path.string() + " does not fit " + board.name + ": model " +
+                std::to_string(model_bytes) + " bytes + arena " + std::to_string(arena) +
+                " bytes = " + std::to_string(needed) +
+                " bytes, but the board's RAM budget for them is " + std::to_string(pool) +
+                " bytes (" + board.file.filename().string() + "); over by " +
+                std::to_string(needed - pool) + " bytes");
+  }
+  TempDir temp;
+  std::ofstream job(temp.path() / "job.txt");
+  job << "model " << fs::absolute(model_path).string() << "\n";
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorView t = model.tensor(model.input_tensor(static_cast<int>(i)));
+    const auto size = fs::file_size(inputs[i]);
+    if (size != t.bytes()) {
+      throw Error(inputs[i].string() + ": input " + std::to_string(i) + " has " +
+                  std::to_string(size) + " bytes; the model expects " + std::to_string(t.bytes()));
+    }
+    job << "input " << fs::absolute(inputs[i]).string() << "\n";
+  }
+  for (int i = 0; i < model.num_outputs(); ++i) {
+    job << "output " << (temp.path() / ("output_" + std::to_string(i) + ".bin")).string() << "\n";
+  }
+  job.close();
+  const QemuResult r = run_qemu(board, elf, (temp.path() / "job.txt").string(), timeout_seconds);
+  const std::regex error_line("TF_ERROR ([^\n]*)");
+  std::smatch match;
+  if (r.timed_out) {
+    throw Error(model_path.string() + " on " + board.name + ": QEMU timed out after " +
+                std::to_string(timeout_seconds) + " s");
+  }
+  if (std::regex_search(r.console, match, error_line)) {
+    throw Error(model_path.string() + " on " + board.name + ": " + match[1].str());
+  }
+  const std::regex result_line("TF_RESULT arena_bytes=([0-9]+)");
+  if (r.exit_code != 0 || !std::regex_search(r.console, match, result_line)) {
+    throw Error(model_path.string() + " on " + board.name + ": the firmware exited with status " +
+                std::to_string(r.exit_code) + ": " + tail(r.console, 10));
+  }
+  if (r.instructions.size() != 1) {
+    throw Error(model_path.string() + " on " + board.name +
+                ": the instruction counter recorded no inference");
+  }
+  BoardRun run;
+  run.board = board.name;
+  run.arena_bytes = std::stoull(match[1].str());
+  run.instructions = r.instructions[0];
+  for (int i = 0; i < model.num_outputs(); ++i) {
+    run.outputs.push_back(host::read_file(temp.path() / ("output_" + std::to_string(i) + ".bin")));
+    const size_t expected = model.tensor(model.output_tensor(i)).bytes();
+    if (run.outputs.back().size() != expected) {
+      throw Error(model_path.string() + " on " + board.name + ": output " + std::to_string(i) +
+                  " has " + std::to_string(run.outputs.back().size()) + " bytes, expected " +
+                  std::to_string(expected));
+    }
+  }
+  return run;
+}
+
+}  // namespace tinyforge::deploy
