@@ -10,12 +10,16 @@
 
 namespace tinyforge::data {
 
+// `message` already names the place ("file: what" or "file:line: what") and the expectation.
+inline void reject_sample(Dataset& dataset, bool skip_bad, std::string message) {
+  if (!skip_bad) throw host::Error(message + " (skip_bad: true skips bad samples)");
+  dataset.skipped.push_back(std::move(message));
+}
+
 // `where` is "file" or "file:line"; `what` says what is wrong and what was expected.
 inline void reject_sample(Dataset& dataset, bool skip_bad, const std::string& where,
                           const std::string& what) {
-  std::string message = where + ": " + what;
-  if (!skip_bad) throw host::Error(message + " (skip_bad: true skips bad samples)");
-  dataset.skipped.push_back(std::move(message));
+  reject_sample(dataset, skip_bad, where + ": " + what);
 }
 
 }  // namespace tinyforge::data

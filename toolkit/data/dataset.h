@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "toolkit/data/normalization.h"
 #include "toolkit/graph/tensor.h"
 
 namespace tinyforge::data {
@@ -61,9 +62,11 @@ class Dataset {
   std::vector<std::string> sources_;
 };
 
-// The three splits a trainer needs; any of validation/test may be empty.
+// The three splits a trainer needs; any of validation/test may be empty. `normalization` is what
+// load_dataset() applied to all three (computed on train); store it with the model.
 struct DatasetSplit {
   Dataset train, validation, test;
+  Normalization normalization;
 };
 
 }  // namespace tinyforge::data
