@@ -12,8 +12,8 @@ namespace tinyforge::data {
 namespace {
 
 // Moves image `img` [H, W, C] by (dy, dx) pixels, filling uncovered pixels with `fill`.
-void shift_image(float* img, int64_t h, int64_t w, int64_t c, int64_t dy, int64_t dx, float fill,
-                 std::vector<float>& scratch) {
+void shift_image(float* img, int64_t h, int64_t w, int64_t c, int64_t dy, int64_t dx,
+                 const std::vector<float>& fill, std::vector<float>& scratch) {
   if (dy == 0 && dx == 0) return;
   scratch.assign(img, img + h * w * c);
   for (int64_t y = 0; y < h; ++y) {
@@ -21,7 +21,7 @@ void shift_image(float* img, int64_t h, int64_t w, int64_t c, int64_t dy, int64_
       const int64_t sy = y - dy, sx = x - dx;
       float* dst = img + (y * w + x) * c;
       if (sy < 0 || sy >= h || sx < 0 || sx >= w) {
-        std::fill(dst, dst + c, fill);
+        for (int64_t ch = 0; ch < c; ++ch) dst[ch] = fill.empty() ? 0.0f : fill[ch % fill.size()];
       } else {
         const float* src = scratch.data() + (sy * w + sx) * c;
         std::copy(src, src + c, dst);
