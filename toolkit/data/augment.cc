@@ -99,7 +99,8 @@ void augment_audio(graph::Tensor& batch, const AudioAugmentation& options, Rng& 
       }
       if (signal_power == 0 || noise_power == 0) continue;
       // P_signal / (g^2 P_noise) = 10^(snr/10)  =>  g = sqrt(P_signal / P_noise / 10^(snr/10)).
-      const double gain = std::sqrt(signal_power / noise_power / std::pow(10.0, options.snr_db / 10));
+      const double gain =
+          std::sqrt(signal_power / noise_power / std::pow(10.0, options.snr_db / 10));
       for (int64_t t = 0; t < len; ++t) clip[t] += static_cast<float>(gain * scratch[t]);
     }
   }

@@ -27,7 +27,8 @@ void augment_images(graph::Tensor& batch, const ImageAugmentation& options, Rng&
 struct AudioAugmentation {
   int max_time_shift = 0;  // shift each clip by up to this many samples either way (zero fill)
   // Background noise clips (a clip shorter than the batch's clips loops), each mixed, from a
-  // random offset, into a random `noise_probability` share of the batch at `snr_db` signal-to-noise ratio.
+  // random offset, into a random `noise_probability` share of the batch at `snr_db` signal-to-noise
+  // ratio.
   std::vector<std::vector<float>> noise;
   float snr_db = 10.0f;
   float noise_probability = 1.0f;

@@ -39,8 +39,8 @@ ClassFolders list_class_folders(const std::string& root, const std::vector<std::
     if (files.empty()) {
       std::string accepted;
       for (const auto& e : extensions) accepted += (accepted.empty() ? "" : " ") + e;
-      std::string message = folder.string() + ": class folder is empty (expected files " +
-                            accepted + ")";
+      std::string message =
+          folder.string() + ": class folder is empty (expected files " + accepted + ")";
       if (!skip_bad) throw host::Error(message + " (skip_bad: true skips it)");
       skipped.push_back(message);
       continue;

@@ -60,14 +60,22 @@ std::vector<std::string> string_list(const YAML::Node& node, const std::string& 
 
 const char* format_name(DataFormat format) {
   switch (format) {
-    case DataFormat::kFashionMnist: return "fashion_mnist";
-    case DataFormat::kIdx: return "idx";
-    case DataFormat::kImageFolder: return "image_folder";
-    case DataFormat::kWavFolder: return "wav_folder";
-    case DataFormat::kCsv: return "csv";
-    case DataFormat::kCsvWindows: return "csv_windows";
-    case DataFormat::kVoc: return "voc";
-    case DataFormat::kYolo: return "yolo";
+    case DataFormat::kFashionMnist:
+      return "fashion_mnist";
+    case DataFormat::kIdx:
+      return "idx";
+    case DataFormat::kImageFolder:
+      return "image_folder";
+    case DataFormat::kWavFolder:
+      return "wav_folder";
+    case DataFormat::kCsv:
+      return "csv";
+    case DataFormat::kCsvWindows:
+      return "csv_windows";
+    case DataFormat::kVoc:
+      return "voc";
+    case DataFormat::kYolo:
+      return "yolo";
   }
   return "?";
 }
@@ -76,10 +84,10 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
   DataConfig c;
   if (!node || node.IsNull()) return c;  // no data section: the embedded Fashion-MNIST
   const std::string w = "data";
-  check_keys(node, w,
-             {"format", "path", "test_path", "images", "labels", "test_images", "test_labels",
-              "classes", "splits", "seed", "normalization", "skip_bad", "image", "audio", "csv",
-              "augmentation"});
+  check_keys(
+      node, w,
+      {"format", "path", "test_path", "images", "labels", "test_images", "test_labels", "classes",
+       "splits", "seed", "normalization", "skip_bad", "image", "audio", "csv", "augmentation"});
   const std::string format = get<std::string>(node, "format", w, "fashion_mnist", "a format name");
   bool found = false;
   std::string names;
@@ -102,7 +110,8 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
   c.seed = get<uint64_t>(node, "seed", w, c.seed, "a non-negative integer");
   c.skip_bad = get<bool>(node, "skip_bad", w, false, "true or false");
 
-  const std::string norm = get<std::string>(node, "normalization", w, "none", "none or per_channel");
+  const std::string norm =
+      get<std::string>(node, "normalization", w, "none", "none or per_channel");
   if (norm != "none" && norm != "per_channel") {
     throw host::Error(w + ".normalization: '" + norm + "'; expected none or per_channel");
   }
@@ -110,19 +119,22 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
 
   if (const YAML::Node s = node["splits"]) {
     check_keys(s, w + ".splits", {"validation", "test"});
-    c.validation_fraction = get<double>(s, "validation", w + ".splits", 0.0, "a fraction in [0, 1)");
+    c.validation_fraction =
+        get<double>(s, "validation", w + ".splits", 0.0, "a fraction in [0, 1)");
     c.test_fraction = get<double>(s, "test", w + ".splits", 0.0, "a fraction in [0, 1)");
     if (c.validation_fraction < 0 || c.test_fraction < 0 ||
         c.validation_fraction + c.test_fraction >= 1) {
-      throw host::Error(w + ".splits: validation and test must be fractions >= 0 with a sum "
-                            "below 1");
+      throw host::Error(w +
+                        ".splits: validation and test must be fractions >= 0 with a sum "
+                        "below 1");
     }
   }
   const bool own_test = c.format == DataFormat::kFashionMnist || !c.test_path.empty() ||
                         (c.format == DataFormat::kIdx && !c.test_images.empty());
   if (own_test && c.test_fraction > 0) {
-    throw host::Error(w + ".splits.test: this dataset has its own test set; remove splits.test "
-                          "(or test_path/test_images)");
+    throw host::Error(w +
+                      ".splits.test: this dataset has its own test set; remove splits.test "
+                      "(or test_path/test_images)");
   }
 
   if (const YAML::Node i = node["image"]) {
@@ -151,7 +163,8 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
   }
   if (const YAML::Node v = node["csv"]) {
     const std::string cw = w + ".csv";
-    check_keys(v, cw, {"label_column", "feature_columns", "header", "delimiter", "window", "stride"});
+    check_keys(v, cw,
+               {"label_column", "feature_columns", "header", "delimiter", "window", "stride"});
     c.csv.label_column = get<std::string>(v, "label_column", cw, "", "a column name or index");
     c.csv.feature_columns = string_list(v["feature_columns"], cw + ".feature_columns");
     c.csv.header = get<bool>(v, "header", cw, true, "true or false");
@@ -169,10 +182,12 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
   }
   if (const YAML::Node g = node["augmentation"]) {
     const std::string gw = w + ".augmentation";
-    check_keys(g, gw, {"shift", "horizontal_flip", "crop_padding", "time_shift", "noise_path",
-                       "noise_snr_db", "noise_probability"});
+    check_keys(g, gw,
+               {"shift", "horizontal_flip", "crop_padding", "time_shift", "noise_path",
+                "noise_snr_db", "noise_probability"});
     c.image_augmentation.max_shift = get<int>(g, "shift", gw, 0, "pixels (an integer)");
-    c.image_augmentation.horizontal_flip = get<bool>(g, "horizontal_flip", gw, false, "true or false");
+    c.image_augmentation.horizontal_flip =
+        get<bool>(g, "horizontal_flip", gw, false, "true or false");
     c.image_augmentation.crop_padding = get<int>(g, "crop_padding", gw, 0, "pixels (an integer)");
     c.audio_augmentation.max_time_shift = get<int>(g, "time_shift", gw, 0, "samples (an integer)");
     c.noise_path = resolve(get<std::string>(g, "noise_path", gw, "", "a directory"), base_dir);
@@ -204,11 +219,16 @@ namespace {
 // One source of samples in the configured format (`path` for the folder/CSV formats).
 Dataset load_one(const DataConfig& c, const std::string& path) {
   switch (c.format) {
-    case DataFormat::kImageFolder: return load_image_folder(path, c.image);
-    case DataFormat::kWavFolder: return load_wav_folder(path, c.audio);
-    case DataFormat::kCsv: return load_csv_table(path, c.csv);
-    case DataFormat::kCsvWindows: return load_csv_windows(path, c.csv);
-    default: break;
+    case DataFormat::kImageFolder:
+      return load_image_folder(path, c.image);
+    case DataFormat::kWavFolder:
+      return load_wav_folder(path, c.audio);
+    case DataFormat::kCsv:
+      return load_csv_table(path, c.csv);
+    case DataFormat::kCsvWindows:
+      return load_csv_windows(path, c.csv);
+    default:
+      break;
   }
   throw host::Error(std::string("data.format: ") + format_name(c.format) +
                     " is a detection format; load it with load_detection_set");
@@ -217,8 +237,10 @@ Dataset load_one(const DataConfig& c, const std::string& path) {
 void check_same_classes(const Dataset& train, const Dataset& test, const std::string& test_path) {
   if (train.class_names() != test.class_names() || train.sample_shape() != test.sample_shape()) {
     throw host::Error(test_path + ": the test set's classes or sample shape " +
-                      graph::shape_string(test.sample_shape()) + " differ from the training "
-                      "data's " + graph::shape_string(train.sample_shape()));
+                      graph::shape_string(test.sample_shape()) +
+                      " differ from the training "
+                      "data's " +
+                      graph::shape_string(train.sample_shape()));
   }
 }
 
@@ -252,8 +274,8 @@ DatasetSplit load_dataset(const DataConfig& c) {
       own_test = true;
     }
   }
-  DatasetSplit split = stratified_split(all, c.validation_fraction,
-                                        own_test ? 0.0 : c.test_fraction, c.seed);
+  DatasetSplit split =
+      stratified_split(all, c.validation_fraction, own_test ? 0.0 : c.test_fraction, c.seed);
   if (own_test) {
     test.skipped.insert(test.skipped.begin(), split.train.skipped.begin(),
                         split.train.skipped.end());
@@ -281,7 +303,8 @@ Augmentation make_augmentation(const DataConfig& c, const Normalization& norm) {
   Augmentation a{c.image_augmentation, c.audio_augmentation};
   if (norm.enabled()) {
     a.image.fill.clear();
-    for (size_t ch = 0; ch < norm.mean.size(); ++ch) a.image.fill.push_back(-norm.mean[ch] / norm.std[ch]);
+    for (size_t ch = 0; ch < norm.mean.size(); ++ch)
+      a.image.fill.push_back(-norm.mean[ch] / norm.std[ch]);
   }
   if (!c.noise_path.empty()) a.audio.noise = load_noise_clips(c.noise_path);
   return a;

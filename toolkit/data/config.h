@@ -18,7 +18,16 @@
 
 namespace tinyforge::data {
 
-enum class DataFormat { kFashionMnist, kIdx, kImageFolder, kWavFolder, kCsv, kCsvWindows, kVoc, kYolo };
+enum class DataFormat {
+  kFashionMnist,
+  kIdx,
+  kImageFolder,
+  kWavFolder,
+  kCsv,
+  kCsvWindows,
+  kVoc,
+  kYolo
+};
 
 // The format's name in the project file ("fashion_mnist", "image_folder", ...).
 const char* format_name(DataFormat format);

@@ -140,9 +140,9 @@ CsvFile read_csv_file(const std::string& path, const CsvOptions& options, Datase
     for (int c : features) {
       float v;
       if (!parse_float(fields[c], v)) {
-        reject_sample(rejects, options.skip_bad, where,
-                      "column " + std::to_string(c + 1) + " holds '" + fields[c] +
-                          "'; expected a number");
+        reject_sample(
+            rejects, options.skip_bad, where,
+            "column " + std::to_string(c + 1) + " holds '" + fields[c] + "'; expected a number");
         good = false;
         break;
       }

@@ -70,8 +70,7 @@ DetectionSample read_voc_file(const fs::path& file, std::vector<std::string>& cl
   } else if (filename) {
     sample.image = (file.parent_path() / filename).string();
   } else {
-    throw host::Error(path + ":" + std::to_string(root->GetLineNum()) +
-                      ": <filename> is missing");
+    throw host::Error(path + ":" + std::to_string(root->GetLineNum()) + ": <filename> is missing");
   }
   const tinyxml2::XMLElement* size = root->FirstChildElement("size");
   const std::string size_where = path + ":" + std::to_string(size ? size->GetLineNum() : 0);
@@ -104,8 +103,7 @@ DetectionSample read_voc_file(const fs::path& file, std::vector<std::string>& cl
 
 }  // namespace
 
-DetectionSet load_voc(const std::string& dir, std::vector<std::string> class_names,
-                      bool skip_bad) {
+DetectionSet load_voc(const std::string& dir, std::vector<std::string> class_names, bool skip_bad) {
   DetectionSet set;
   const bool fixed = !class_names.empty();
   set.class_names = std::move(class_names);

@@ -10,7 +10,7 @@
 namespace tinyforge::data {
 
 struct Box {
-  int label = 0;  // index into DetectionSet::class_names
+  int label = 0;                                 // index into DetectionSet::class_names
   float xmin = 0, ymin = 0, xmax = 0, ymax = 0;  // pixels
 };
 

@@ -29,7 +29,8 @@ nlohmann::json to_json(const DatasetSummary& s) {
   nlohmann::json splits = nlohmann::json::object();
   for (const SplitSummary& part : s.splits) {
     nlohmann::json per_class = nlohmann::json::object();
-    for (size_t k = 0; k < s.class_names.size(); ++k) per_class[s.class_names[k]] = part.per_class[k];
+    for (size_t k = 0; k < s.class_names.size(); ++k)
+      per_class[s.class_names[k]] = part.per_class[k];
     splits[part.name] = {{"samples", part.samples}, {"per_class", per_class}};
   }
   nlohmann::json json = {{"classes", s.class_names},

@@ -16,8 +16,8 @@ enum class SampleFormat {
 };
 
 struct AudioOptions {
-  int length = 16000;    // samples per clip after padding/cropping
-  int sample_rate = 0;   // required rate in Hz; 0 accepts any (a mismatch is bad data)
+  int length = 16000;   // samples per clip after padding/cropping
+  int sample_rate = 0;  // required rate in Hz; 0 accepts any (a mismatch is bad data)
   SampleFormat format = SampleFormat::kFloat;
   bool skip_bad = false;
 };
