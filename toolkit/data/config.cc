@@ -246,7 +246,10 @@ void check_same_classes(const Dataset& train, const Dataset& test, const std::st
 
 }  // namespace
 
-DatasetSplit load_dataset(const DataConfig& c) {
+DatasetSplit load_dataset(const DataConfig& config) {
+  // skip_bad may have been overridden after parsing (--skip-bad): it governs every loader.
+  DataConfig c = config;
+  c.image.skip_bad = c.audio.skip_bad = c.csv.skip_bad = c.skip_bad;
   Dataset all, test;
   bool own_test = false;
   if (c.format == DataFormat::kFashionMnist) {

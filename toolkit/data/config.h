@@ -63,7 +63,8 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
 
 // Loads the classification dataset, splits it (stratified by seed; a separate test set is used
 // as is), and, with normalize, computes the normalization on train and applies it to all splits.
-// Options (skip_bad, sizes) are passed through to every split's loader. Detection formats throw
+// config.skip_bad governs every loader (even if set after parsing, as --skip-bad does); image
+// sizes fixed by the training data also apply to test_path. Detection formats throw
 // (use load_detection_set).
 DatasetSplit load_dataset(const DataConfig& config);
 
