@@ -61,13 +61,6 @@ inline std::vector<int32_t> random_shape(std::mt19937& rng, int max_rank = 4, in
   return shape;
 }
 
-template <typename T>
-std::vector<T> random_values(std::mt19937& rng, int64_t n, int64_t lo, int64_t hi) {
-  std::vector<T> v(n);
-  for (auto& x : v) x = random_int<T>(rng, lo, hi);
-  return v;
-}
-
 inline double reference_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 inline double reference_hard_swish(double x) {

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
+#include <vector>
 
 namespace tinyforge::testing {
 
@@ -71,6 +73,25 @@ template <typename T>
 T random_int(std::mt19937& rng, int64_t lo, int64_t hi) {
   std::uniform_int_distribution<int64_t> u(lo, hi);
   return static_cast<T>(u(rng));
+}
+
+// n integers uniform in [lo, hi] (by default the whole range of T).
+template <typename T>
+std::vector<T> random_values(std::mt19937& rng, int64_t n,
+                             int64_t lo = std::numeric_limits<T>::min(),
+                             int64_t hi = std::numeric_limits<T>::max()) {
+  std::vector<T> v(n);
+  for (T& x : v) x = random_int<T>(rng, lo, hi);
+  return v;
+}
+
+// n floats uniform in [lo, hi).
+inline std::vector<float> random_floats(std::mt19937& rng, int64_t n, float lo = -4.0f,
+                                        float hi = 4.0f) {
+  std::uniform_real_distribution<float> u(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = u(rng);
+  return v;
 }
 
 }  // namespace tinyforge::testing

@@ -74,22 +74,6 @@ std::vector<uint8_t> binary_model(BuiltinOperator op, const Operand& a, const Op
   return m.finish();
 }
 
-template <typename T>
-std::vector<T> random_values(std::mt19937& rng, int64_t n,
-                             int64_t lo = std::numeric_limits<T>::min(),
-                             int64_t hi = std::numeric_limits<T>::max()) {
-  std::vector<T> v(n);
-  for (T& x : v) x = random_int<T>(rng, lo, hi);
-  return v;
-}
-
-std::vector<float> random_floats(std::mt19937& rng, int64_t n) {
-  std::uniform_real_distribution<float> u(-4.0f, 4.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = u(rng);
-  return v;
-}
-
 const ActivationFunctionType kActivations[] = {
     ActivationFunctionType::NONE, ActivationFunctionType::RELU, ActivationFunctionType::RELU6,
     ActivationFunctionType::RELU_N1_TO_1};

@@ -36,17 +36,14 @@ struct Dtype<int32_t> {
   static constexpr DataType kType = DataType::kInt32;
 };
 
+// n elements of T over its whole range (floats in [-10, 10)).
 template <typename T>
-std::vector<T> random_values(std::mt19937& rng, int64_t n) {
-  std::vector<T> v(n);
+std::vector<T> random_elements(std::mt19937& rng, int64_t n) {
   if constexpr (std::is_same_v<T, float>) {
-    std::uniform_real_distribution<float> u(-10, 10);
-    for (auto& x : v) x = u(rng);
+    return random_floats(rng, n, -10.0f, 10.0f);
   } else {
-    for (auto& x : v)
-      x = random_int<T>(rng, std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
+    return random_values<T>(rng, n);
   }
-  return v;
 }
 
 // Random per-tensor quantization for int8/int16 (int16: zero point 0), none otherwise.
@@ -81,7 +78,7 @@ void check_reshape_family(std::mt19937& rng) {
     SCOPED_TRACE(trial);
     const Quant q = random_quant<T>(rng);
     const Shape shape = random_shape(rng, random_int<int>(rng, 1, 4));
-    const auto input = random_values<T>(rng, shape_size(shape));
+    const auto input = random_elements<T>(rng, shape_size(shape));
     // Flatten to [N], then to [1, N] by one of three ways of giving the shape, chained so the
     // second may run in place on the first's memory.
     const int32_t n = static_cast<int32_t>(shape_size(shape));
@@ -113,7 +110,7 @@ void check_reshape_family(std::mt19937& rng) {
     const int pos = random_int<int>(rng, 0, static_cast<int>(shape.size()));
     Shape expanded = shape;
     expanded.insert(expanded.begin() + pos, 1);
-    const auto input = random_values<T>(rng, shape_size(shape));
+    const auto input = random_elements<T>(rng, shape_size(shape));
     ModelBuilder m;
     const int in = m.add_input(type, shape, q);
     const int axis_value = trial % 2 ? pos : pos - static_cast<int>(shape.size()) - 1;
@@ -127,7 +124,7 @@ void check_reshape_family(std::mt19937& rng) {
     expect_bytes(run_model(m.finish(), {to_bytes(input)}), 0, input);
   }
   // SQUEEZE without squeeze_dims removes every size-1 dimension.
-  const auto input = random_values<T>(rng, 6);
+  const auto input = random_elements<T>(rng, 6);
   const Quant q = random_quant<T>(rng);
   ModelBuilder m;
   const int in = m.add_input(type, {1, 2, 1, 3, 1}, q);
@@ -215,10 +212,10 @@ void check_pad(std::mt19937& rng, bool v2) {
       pads32.insert(pads32.end(), {p.first, p.second});
       pads64.insert(pads64.end(), {p.first, p.second});
     }
-    const auto input = random_values<T>(rng, shape_size(shape));
+    const auto input = random_elements<T>(rng, shape_size(shape));
     T value = T(0);
     if (v2) {
-      value = random_values<T>(rng, 1)[0];
+      value = random_elements<T>(rng, 1)[0];
     } else if (type == DataType::kInt8) {
       value = static_cast<T>(q.zero_points[0]);
     }
@@ -329,7 +326,7 @@ void check_strided_slice(std::mt19937& rng) {
       positions.push_back(kept);
       if (!shrink) out_shape.push_back(static_cast<int32_t>(positions.back().size()));
     }
-    const auto input = random_values<T>(rng, shape_size(shape));
+    const auto input = random_elements<T>(rng, shape_size(shape));
     const auto expected = reference_gather_positions(input, shape, positions);
     ModelBuilder m;
     const int in = m.add_input(type, shape, q);
@@ -408,7 +405,7 @@ void check_transpose(std::mt19937& rng) {
     std::vector<int> perm(rank);
     for (int i = 0; i < rank; ++i) perm[i] = i;
     std::shuffle(perm.begin(), perm.end(), rng);
-    const auto input = random_values<T>(rng, shape_size(shape));
+    const auto input = random_elements<T>(rng, shape_size(shape));
     Shape out_shape;
     const auto expected = reference_transpose(input, shape, perm, &out_shape);
     ModelBuilder m;
@@ -467,7 +464,7 @@ void check_concat(std::mt19937& rng) {
       Shape s = base;
       s[axis] = random_int<int32_t>(rng, 1, 4);
       shapes.push_back(s);
-      inputs.push_back(random_values<T>(rng, shape_size(s)));
+      inputs.push_back(random_elements<T>(rng, shape_size(s)));
       bytes.push_back(to_bytes(inputs.back()));
     }
     Shape out_shape;
@@ -529,7 +526,7 @@ void check_split_pack_unpack(std::mt19937& rng) {
     const int axis = random_int<int>(rng, 0, rank - 1);
     const int n = random_int<int>(rng, 1, 4);
     shape[axis] *= n;
-    const auto input = random_values<T>(rng, shape_size(shape));
+    const auto input = random_elements<T>(rng, shape_size(shape));
 
     // SPLIT
     {
@@ -553,7 +550,7 @@ void check_split_pack_unpack(std::mt19937& rng) {
     {
       Shape s = shape;
       s[axis] = n;
-      const auto values = random_values<T>(rng, shape_size(s));
+      const auto values = random_elements<T>(rng, shape_size(s));
       Shape part = s;
       part.erase(part.begin() + axis);
       ModelBuilder m;

@@ -19,20 +19,6 @@ using tflite::BuiltinOperator;
 using tflite::BuiltinOptions;
 using tflite::Padding;
 
-template <typename T>
-std::vector<T> random_values(std::mt19937& rng, size_t n, int64_t lo, int64_t hi) {
-  std::vector<T> v(n);
-  for (auto& x : v) x = random_int<T>(rng, lo, hi);
-  return v;
-}
-
-std::vector<float> random_floats(std::mt19937& rng, size_t n) {
-  std::uniform_real_distribution<float> u(-4.0f, 4.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
-
 int64_t product(const std::vector<int32_t>& dims) {
   int64_t n = 1;
   for (int32_t d : dims) n *= d;

@@ -36,14 +36,6 @@ inline bool multiplier_usable(const QuantizedMultiplier& m) {
   return m.shift <= 30 && m.shift >= -31;
 }
 
-// Two's complement wrap-around arithmetic (gemmlowp's plain int32 add/sub).
-inline int32_t wrap_add(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
-}
-inline int32_t wrap_sub(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b));
-}
-
 inline int count_leading_zeros(uint32_t x) {
   if (x == 0) return 32;
   int n = 0;
@@ -82,14 +74,14 @@ inline int32_t rounding_half_sum(int32_t a, int32_t b) {
 inline int32_t exp_on_quarter_interval(int32_t a) {
   constexpr int32_t kExpMinusOneEighth = 1895147668;
   constexpr int32_t kOneThird = 715827883;
-  const int32_t x = wrap_add(a, 1 << 28);
+  const int32_t x = wrapping_add(a, 1 << 28);
   const int32_t x2 = fp_mul(x, x);
   const int32_t x3 = fp_mul(x2, x);
   const int32_t x4 = fp_mul(x2, x2);
   const int32_t x4_over_4 = rounding_divide_by_pot(x4, 2);
   const int32_t poly =
-      rounding_divide_by_pot(wrap_add(fp_mul(wrap_add(x4_over_4, x3), kOneThird), x2), 1);
-  return wrap_add(kExpMinusOneEighth, fp_mul(kExpMinusOneEighth, wrap_add(x, poly)));
+      rounding_divide_by_pot(wrapping_add(fp_mul(wrapping_add(x4_over_4, x3), kOneThird), x2), 1);
+  return wrapping_add(kExpMinusOneEighth, fp_mul(kExpMinusOneEighth, wrapping_add(x, poly)));
 }
 
 // exp(a) for a <= 0 given with `integer_bits` integer bits; result in Q0.31.
@@ -97,10 +89,10 @@ inline int32_t exp_on_negative_values(int32_t a, int integer_bits) {
   const int fractional_bits = 31 - integer_bits;
   const int32_t one_quarter = int32_t{1} << (fractional_bits - 2);
   const int32_t mask = one_quarter - 1;
-  const int32_t a_mod_quarter_minus_quarter = wrap_sub(a & mask, one_quarter);
+  const int32_t a_mod_quarter_minus_quarter = wrapping_sub(a & mask, one_quarter);
   int32_t result =
       exp_on_quarter_interval(fp_rescale(a_mod_quarter_minus_quarter, integer_bits, 0));
-  const int32_t remainder = wrap_sub(a_mod_quarter_minus_quarter, a);
+  const int32_t remainder = wrapping_sub(a_mod_quarter_minus_quarter, a);
   // exp(-2^k) in Q0.31 for k = -2 .. 4.
   static const int32_t kMultipliers[7] = {1672461947, 1302514674, 790015084, 290630308,
                                           39332535,   720401,     242};
@@ -124,11 +116,11 @@ inline int32_t newton_reciprocal_q2(int32_t half_denominator) {
   constexpr int32_t k48Over17 = 1515870810;
   constexpr int32_t kNeg32Over17 = -1010580540;
   constexpr int32_t kOneQ2 = 1 << 29;
-  int32_t x = wrap_add(k48Over17, fp_mul(half_denominator, kNeg32Over17));
+  int32_t x = wrapping_add(k48Over17, fp_mul(half_denominator, kNeg32Over17));
   for (int i = 0; i < 3; ++i) {
     const int32_t half_denominator_times_x = fp_mul(half_denominator, x);
-    const int32_t one_minus = wrap_sub(kOneQ2, half_denominator_times_x);
-    x = wrap_add(x, fp_rescale(fp_mul(x, one_minus), 4, 2));
+    const int32_t one_minus = wrapping_sub(kOneQ2, half_denominator_times_x);
+    x = wrapping_add(x, fp_rescale(fp_mul(x, one_minus), 4, 2));
   }
   return x;
 }
@@ -142,26 +134,26 @@ inline int32_t one_over_one_plus_x(int32_t a) {
 // (1 - a) / (1 + a) for a in [0, 1), Q0.31 in and out.
 inline int32_t one_minus_x_over_one_plus_x(int32_t a) {
   const int32_t x = newton_reciprocal_q2(rounding_half_sum(a, INT32_MAX));
-  return fp_rescale(wrap_sub(x, 1 << 29), 2, 0);
+  return fp_rescale(wrapping_sub(x, 1 << 29), 2, 0);
 }
 
 // logistic(a) for a with `integer_bits` integer bits; result in Q0.31.
 inline int32_t fixed_logistic(int32_t a, int integer_bits) {
   if (a == 0) return 1 << 30;
-  const int32_t magnitude = a > 0 ? a : wrap_sub(0, a);
+  const int32_t magnitude = a > 0 ? a : wrapping_sub(0, a);
   const int32_t positive =
-      one_over_one_plus_x(exp_on_negative_values(wrap_sub(0, magnitude), integer_bits));
-  return a > 0 ? positive : wrap_sub(INT32_MAX, positive);
+      one_over_one_plus_x(exp_on_negative_values(wrapping_sub(0, magnitude), integer_bits));
+  return a > 0 ? positive : wrapping_sub(INT32_MAX, positive);
 }
 
 // tanh(a) for a with `integer_bits` integer bits; result in Q0.31.
 inline int32_t fixed_tanh(int32_t a, int integer_bits) {
   if (a == 0) return 0;
-  const int32_t negative_part = a < 0 ? a : wrap_sub(0, a);
+  const int32_t negative_part = a < 0 ? a : wrapping_sub(0, a);
   // exp(2 * n): the same raw value read with one more integer bit.
   const int32_t t =
       one_minus_x_over_one_plus_x(exp_on_negative_values(negative_part, integer_bits + 1));
-  return a < 0 ? wrap_sub(0, t) : t;
+  return a < 0 ? wrapping_sub(0, t) : t;
 }
 
 // int16 -> int16 lookup in a 513-entry table: 9 bits index, 7 bits interpolate.
@@ -242,6 +234,38 @@ inline constexpr uint16_t kSigmoidTableQ16[256] = {
     65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535,
 };
 
+// The int16 logistic of a rescaled input (see sigmoid_int16_rescale), result in Q0.15: the
+// table step 1/24 is 2^9 units of the rescaled input, interpolated linearly in between.
+inline int16_t sigmoid_int16_lookup(int32_t x) {
+  const uint32_t magnitude = static_cast<uint32_t>(x < 0 ? -x : x);
+  const uint32_t index = magnitude >> 9;
+  uint32_t result;
+  if (index >= 255) {
+    result = 0x7FFFu << 10;
+  } else {
+    const uint32_t a = kSigmoidTableQ16[index], b = kSigmoidTableQ16[index + 1];
+    result = (a << 9) + (magnitude & 0x1ff) * (b - a);
+  }
+  result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1;
+  return static_cast<int16_t>(result >> 10);
+}
+
+// The int16 tanh of a rescaled input, result in Q0.15: tanh(x) = 2 * sigmoid(2x) - 1, so the
+// table step is 2^8 units of the rescaled input.
+inline int16_t tanh_int16_lookup(int32_t x) {
+  const uint32_t magnitude = static_cast<uint32_t>(x < 0 ? -x : x);
+  const uint32_t index = magnitude >> 8;
+  int32_t result;
+  if (index >= 255) {
+    result = 0xFFFF << 8;
+  } else {
+    const uint32_t a = kSigmoidTableQ16[index], b = kSigmoidTableQ16[index + 1];
+    result = static_cast<int32_t>((a << 8) + (magnitude & 0xff) * (b - a));
+  }
+  result = x >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
+  return static_cast<int16_t>(result >> 8);
+}
+
 // Input rescaling for the int8 logistic / tanh: the input (minus zero point) times
 // multiplier * 2^(shift - 31) lands in Q4.27; inputs at or beyond +-radius saturate.
 struct SigmoidInt8Params {
@@ -307,6 +331,55 @@ inline int32_t sigmoid_int16_rescale(int16_t x, const SigmoidInt16Params& p) {
   }
   const int32_t round = shift > 0 ? int32_t{1} << (shift - 1) : 0;
   return (static_cast<int32_t>(x) * multiplier + round) >> shift;
+}
+
+// What LOGISTIC and TANH keep between prepare and eval.
+struct SigmoidFamilyData {
+  int32_t size;
+  int32_t input_zero_point;
+  SigmoidInt8Params int8;
+  SigmoidInt16Params int16;
+};
+
+// The prepare LOGISTIC and TANH share: float32, int8 or int16 in and the same dtype out; int8
+// needs the output quantization the op fixes (`int8_output_scale`, `int8_output_zero_point`,
+// refused with `int8_output_message`), int16 zero points 0 and the scales sigmoid_int16_params
+// takes with `pot_shifts`.
+inline Status prepare_sigmoid_family(PrepareContext& ctx, float int8_output_scale,
+                                     int32_t int8_output_zero_point,
+                                     const char* int8_output_message, int pot_shifts) {
+  Status status = check_unary(ctx);
+  if (status != Status::kOk) return status;
+  const TensorView input = ctx.input(0), output = ctx.output(0);
+  if (input.type != DataType::kFloat32 && input.type != DataType::kInt8 &&
+      input.type != DataType::kInt16)
+    return ctx.fail(Status::kUnsupported, "input dtype must be float32, int8 or int16");
+  if (output.type != input.type)
+    return ctx.fail(Status::kMalformedModel, "output dtype must match the input dtype");
+  SigmoidInt8Params int8{};
+  SigmoidInt16Params int16{};
+  if (input.type != DataType::kFloat32) {
+    if (!has_tensor_quantization(input) || !has_tensor_quantization(output))
+      return ctx.fail(Status::kMalformedModel, "quantized tensors need one scale and zero point");
+  }
+  if (input.type == DataType::kInt8) {
+    if (output.zero_point() != int8_output_zero_point || output.scale() != int8_output_scale)
+      return ctx.fail(Status::kUnsupported, int8_output_message);
+    if (!sigmoid_int8_params(input.scale(), &int8))
+      return ctx.fail(Status::kUnsupported, "input scale is out of range");
+  } else if (input.type == DataType::kInt16) {
+    if (input.zero_point() != 0 || output.zero_point() != 0)
+      return ctx.fail(Status::kUnsupported, "int16 tensors must have zero point 0");
+    const char* problem = sigmoid_int16_params(input.scale(), output.scale(), pot_shifts, &int16);
+    if (problem != nullptr) return ctx.fail(Status::kUnsupported, problem);
+  }
+  auto* data = ctx.allocate_persistent<SigmoidFamilyData>();
+  if (ctx.sizing()) return Status::kOk;
+  data->size = static_cast<int32_t>(input.elements());
+  data->input_zero_point = input.zero_point();
+  data->int8 = int8;
+  data->int16 = int16;
+  return Status::kOk;
 }
 
 }  // namespace act

@@ -38,43 +38,6 @@ inline bool valid_per_tensor_quantization(const TensorView& t) {
   return zp >= lo && zp <= hi;
 }
 
-// TFLite's CalculateActivationRange for int32 outputs.
-inline bool int32_activation_range(tflite::ActivationFunctionType activation, int32_t* act_min,
-                                   int32_t* act_max) {
-  switch (activation) {
-    case tflite::ActivationFunctionType::NONE:
-      *act_min = INT32_MIN;
-      *act_max = INT32_MAX;
-      return true;
-    case tflite::ActivationFunctionType::RELU:
-      *act_min = 0;
-      *act_max = INT32_MAX;
-      return true;
-    case tflite::ActivationFunctionType::RELU6:
-      *act_min = 0;
-      *act_max = 6;
-      return true;
-    case tflite::ActivationFunctionType::RELU_N1_TO_1:
-      *act_min = -1;
-      *act_max = 1;
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Two's-complement wrapping int32 arithmetic (what TFLM's plain int32 kernels produce on
-// every target), without signed-overflow undefined behaviour.
-inline int32_t wrapping_add(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
-}
-inline int32_t wrapping_sub(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b));
-}
-inline int32_t wrapping_mul(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) * static_cast<uint32_t>(b));
-}
-
 // Multipliers from quantize_multiplier() whose left shift the int32 helpers can apply.
 inline bool multiplier_in_range(const QuantizedMultiplier& m) { return m.shift <= 30; }
 

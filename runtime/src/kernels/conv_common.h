@@ -202,6 +202,51 @@ inline Status compute_multipliers(PrepareContext& ctx, const TensorView& input,
   return Status::kOk;
 }
 
+// Inputs (input, filter[, bias]) and one output.
+inline Status check_operand_count(PrepareContext& ctx) {
+  if ((ctx.num_inputs() != 2 && ctx.num_inputs() != 3) || ctx.num_outputs() != 1)
+    return ctx.fail(Status::kMalformedModel,
+                    "expects inputs (input, filter[, bias]) and one output");
+  return Status::kOk;
+}
+
+// check_types, then the clamp of the fused `activation` and the zero-point offsets: all of `q`
+// but the multipliers (see allocate_multipliers).
+inline Status check_quantization(PrepareContext& ctx, const TensorView& input,
+                                 const TensorView& filter, const TensorView& bias,
+                                 const TensorView& output, int32_t channels, int quant_dim,
+                                 bool int32_bias_for_int16,
+                                 tflite::ActivationFunctionType activation, AccumKind* kind,
+                                 QuantParams* q) {
+  const Status s = check_types(ctx, input, filter, bias, output, channels, quant_dim,
+                               int32_bias_for_int16, kind);
+  if (s != Status::kOk) return s;
+  const bool is_float = *kind == AccumKind::kFloat;
+  q->act_min = 0;
+  q->act_max = 0;
+  q->act_min_f = 0;
+  q->act_max_f = 0;
+  const bool fusable =
+      is_float ? float_activation_range(activation, &q->act_min_f, &q->act_max_f)
+               : quantized_activation_range(activation, output, &q->act_min, &q->act_max);
+  if (!fusable) return ctx.fail(Status::kUnsupported, "fused activation is not supported");
+  q->input_offset = is_float ? 0 : -input.zero_point();
+  q->output_offset = is_float ? 0 : output.zero_point();
+  q->multipliers = nullptr;
+  return Status::kOk;
+}
+
+// Allocates one persistent multiplier per output channel (none for float) and computes them
+// into q->multipliers.
+inline Status allocate_multipliers(PrepareContext& ctx, const TensorView& input,
+                                   const TensorView& filter, const TensorView& output,
+                                   int32_t channels, AccumKind kind, QuantParams* q) {
+  const bool is_float = kind == AccumKind::kFloat;
+  q->multipliers = ctx.allocate_persistent<QuantizedMultiplier>(is_float ? 0 : channels);
+  if (is_float) return Status::kOk;
+  return compute_multipliers(ctx, input, filter, output, channels, kind, q->multipliers);
+}
+
 // int32 accumulator -> output value before the zero point (TFLite's MultiplyByQuantizedMultiplier).
 inline int32_t requantize32(uint32_t wrapped_acc, const QuantizedMultiplier& m) {
   return multiply_by_quantized_multiplier(static_cast<int32_t>(wrapped_acc), m.multiplier, m.shift);

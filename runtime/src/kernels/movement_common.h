@@ -86,6 +86,54 @@ inline void copy_blocks(const uint8_t* in, size_t in_stride, uint8_t* out, size_
   }
 }
 
+// Gathers a rank-`rank` block of elements into `out` in row-major order: output index
+// (i0, i1, ...) reads in[i0 * steps[0] + i1 * steps[1] + ...] (steps in elements, any sign),
+// with counts[k] indices along axis k. Used by STRIDED_SLICE and TRANSPOSE.
+template <typename T>
+T* gather_axis(int rank, const int32_t* counts, const int64_t* steps, int axis, const T* in,
+               T* out) {
+  if (axis == rank - 1) {
+    if (steps[axis] == 1) {
+      memcpy(out, in, sizeof(T) * static_cast<size_t>(counts[axis]));
+      return out + counts[axis];
+    }
+    for (int32_t i = 0; i < counts[axis]; ++i) *out++ = in[i * steps[axis]];
+    return out;
+  }
+  for (int32_t i = 0; i < counts[axis]; ++i)
+    out = gather_axis(rank, counts, steps, axis + 1, in + i * steps[axis], out);
+  return out;
+}
+
+template <typename T>
+void gather_typed(int rank, const int32_t* counts, const int64_t* steps, const void* in,
+                  void* out) {
+  if (rank == 0) {
+    *static_cast<T*>(out) = *static_cast<const T*>(in);
+    return;
+  }
+  gather_axis(rank, counts, steps, 0, static_cast<const T*>(in), static_cast<T*>(out));
+}
+
+// gather_axis for elements of `element_size` bytes (1, 2, 4 or 8), moved as raw bytes.
+inline void gather_strided(int32_t element_size, int rank, const int32_t* counts,
+                           const int64_t* steps, const void* in, void* out) {
+  switch (element_size) {
+    case 1:
+      gather_typed<uint8_t>(rank, counts, steps, in, out);
+      break;
+    case 2:
+      gather_typed<uint16_t>(rank, counts, steps, in, out);
+      break;
+    case 4:
+      gather_typed<uint32_t>(rank, counts, steps, in, out);
+      break;
+    default:
+      gather_typed<uint64_t>(rank, counts, steps, in, out);
+      break;
+  }
+}
+
 }  // namespace movement
 }  // namespace tinyforge
 

@@ -101,29 +101,45 @@ bool quantized_activation_range(tflite::ActivationFunctionType activation, const
   }
 }
 
-bool float_activation_range(tflite::ActivationFunctionType activation, float* act_min,
-                            float* act_max) {
-  constexpr float kMax = 3.402823466e+38f;
+namespace {
+
+// TFLite's CalculateActivationRange for unquantized outputs, between the dtype's limits.
+template <typename T>
+bool unquantized_activation_range(tflite::ActivationFunctionType activation, T lowest, T highest,
+                                  T* act_min, T* act_max) {
   switch (activation) {
     case tflite::ActivationFunctionType::NONE:
-      *act_min = -kMax;
-      *act_max = kMax;
+      *act_min = lowest;
+      *act_max = highest;
       return true;
     case tflite::ActivationFunctionType::RELU:
-      *act_min = 0.0f;
-      *act_max = kMax;
+      *act_min = 0;
+      *act_max = highest;
       return true;
     case tflite::ActivationFunctionType::RELU6:
-      *act_min = 0.0f;
-      *act_max = 6.0f;
+      *act_min = 0;
+      *act_max = 6;
       return true;
     case tflite::ActivationFunctionType::RELU_N1_TO_1:
-      *act_min = -1.0f;
-      *act_max = 1.0f;
+      *act_min = -1;
+      *act_max = 1;
       return true;
     default:
       return false;
   }
+}
+
+}  // namespace
+
+bool float_activation_range(tflite::ActivationFunctionType activation, float* act_min,
+                            float* act_max) {
+  constexpr float kMax = 3.402823466e+38f;
+  return unquantized_activation_range(activation, -kMax, kMax, act_min, act_max);
+}
+
+bool int32_activation_range(tflite::ActivationFunctionType activation, int32_t* act_min,
+                            int32_t* act_max) {
+  return unquantized_activation_range(activation, INT32_MIN, INT32_MAX, act_min, act_max);
 }
 
 }  // namespace tinyforge

@@ -106,6 +106,9 @@ bool quantized_activation_range(tflite::ActivationFunctionType activation, const
 // The same for float outputs.
 bool float_activation_range(tflite::ActivationFunctionType activation, float* act_min,
                             float* act_max);
+// The same for int32 outputs (TFLite's CalculateActivationRange<int32_t>: no quantization).
+bool int32_activation_range(tflite::ActivationFunctionType activation, int32_t* act_min,
+                            int32_t* act_max);
 
 // Constants are only guaranteed 4-byte alignment in a .tflite file, so 8-byte values (int64
 // biases) are read through memcpy, which compiles to plain loads where alignment allows.
@@ -115,6 +118,20 @@ inline T load_unaligned(const T* base, int64_t index) {
   memcpy(&value, base + index, sizeof(T));
   return value;
 }
+
+// Two's-complement wrapping int32 arithmetic (what TFLM's plain int32 kernels produce on
+// every target), without signed-overflow undefined behaviour.
+inline int32_t wrapping_add(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
+}
+inline int32_t wrapping_sub(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b));
+}
+inline int32_t wrapping_mul(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) * static_cast<uint32_t>(b));
+}
+// Truncates a 64-bit value to int32 the same way.
+inline int32_t wrap32(int64_t x) { return static_cast<int32_t>(static_cast<uint32_t>(x)); }
 
 inline int32_t clamp32(int32_t x, int32_t lo, int32_t hi) {
   return x < lo ? lo : (x > hi ? hi : x);

@@ -1,5 +1,5 @@
 // Helpers shared by TRANSPOSE_CONV, SVDF and BATCH_MATMUL: checked multiplier construction and
-// accumulation that wraps like two's complement hardware instead of overflowing into UB.
+// quantization checks. (Their wrapping accumulation is in quant_math.h.)
 #ifndef TINYFORGE_KERNELS_TCONV_SVDF_COMMON_H_
 #define TINYFORGE_KERNELS_TCONV_SVDF_COMMON_H_
 
@@ -36,13 +36,6 @@ inline bool zero_points_in_range(const TensorView& t) {
     if (zp < lo || zp > hi) return false;
   }
   return true;
-}
-
-// Two's complement wrap-around arithmetic on int32 accumulators (TFLM's plain int additions,
-// defined for every input).
-inline int32_t wrap32(int64_t x) { return static_cast<int32_t>(static_cast<uint32_t>(x)); }
-inline int32_t wrapping_add(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
 }
 
 }  // namespace tinyforge

@@ -21,9 +21,8 @@ struct ConvData {
 };
 
 Status prepare(PrepareContext& ctx) {
-  if ((ctx.num_inputs() != 2 && ctx.num_inputs() != 3) || ctx.num_outputs() != 1)
-    return ctx.fail(Status::kMalformedModel,
-                    "expects inputs (input, filter[, bias]) and one output");
+  Status s = conv::check_operand_count(ctx);
+  if (s != Status::kOk) return s;
   const TensorView input = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2);
   const TensorView output = ctx.output(0);
   const auto* options = ctx.op().builtin_options_as_Conv2DOptions();
@@ -32,9 +31,9 @@ Status prepare(PrepareContext& ctx) {
     return ctx.fail(Status::kMalformedModel, "filter must have rank 4 [out, h, w, in]");
 
   conv::Geometry g;
-  Status s = conv::check_geometry(ctx, input, output, filter.dim(1), filter.dim(2),
-                                  options->padding(), options->stride_h(), options->stride_w(),
-                                  options->dilation_h_factor(), options->dilation_w_factor(), &g);
+  s = conv::check_geometry(ctx, input, output, filter.dim(1), filter.dim(2), options->padding(),
+                           options->stride_h(), options->stride_w(), options->dilation_h_factor(),
+                           options->dilation_w_factor(), &g);
   if (s != Status::kOk) return s;
   const int32_t in_depth = input.dim(3), out_depth = filter.dim(0), filter_depth = filter.dim(3);
   if (output.dim(3) != out_depth)
@@ -49,24 +48,14 @@ Status prepare(PrepareContext& ctx) {
     return ctx.fail(Status::kMalformedModel, "output depth is not a multiple of the group count");
 
   conv::AccumKind kind;
-  s = conv::check_types(ctx, input, filter, bias, output, out_depth, 0, true, &kind);
+  conv::QuantParams q;
+  s = conv::check_quantization(ctx, input, filter, bias, output, out_depth, 0, true,
+                               options->fused_activation_function(), &kind, &q);
   if (s != Status::kOk) return s;
-  const bool is_float = kind == conv::AccumKind::kFloat;
-  const auto activation = options->fused_activation_function();
-  int32_t act_min = 0, act_max = 0;
-  float act_min_f = 0, act_max_f = 0;
-  const bool fusable = is_float
-                           ? float_activation_range(activation, &act_min_f, &act_max_f)
-                           : quantized_activation_range(activation, output, &act_min, &act_max);
-  if (!fusable) return ctx.fail(Status::kUnsupported, "fused activation is not supported");
 
   auto* data = ctx.allocate_persistent<ConvData>();
-  const int32_t num_multipliers = is_float ? 0 : out_depth;
-  auto* multipliers = ctx.allocate_persistent<QuantizedMultiplier>(num_multipliers);
-  if (!is_float) {
-    s = conv::compute_multipliers(ctx, input, filter, output, out_depth, kind, multipliers);
-    if (s != Status::kOk) return s;
-  }
+  s = conv::allocate_multipliers(ctx, input, filter, output, out_depth, kind, &q);
+  if (s != Status::kOk) return s;
   if (ctx.sizing()) return Status::kOk;
 
   data->g = g;
@@ -75,13 +64,7 @@ Status prepare(PrepareContext& ctx) {
   data->out_depth = out_depth;
   data->filter_depth = filter_depth;
   data->out_per_group = out_depth / groups;
-  data->q.input_offset = is_float ? 0 : -input.zero_point();
-  data->q.output_offset = is_float ? 0 : output.zero_point();
-  data->q.act_min = act_min;
-  data->q.act_max = act_max;
-  data->q.act_min_f = act_min_f;
-  data->q.act_max_f = act_max_f;
-  data->q.multipliers = multipliers;
+  data->q = q;
   return Status::kOk;
 }
 

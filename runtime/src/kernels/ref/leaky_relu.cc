@@ -59,7 +59,7 @@ void eval_quantized(const LeakyReluData& d, const T* input, T* output) {
     const int32_t x = static_cast<int32_t>(input[i]) - d.input_zero_point;
     const QuantizedMultiplier& m = x >= 0 ? d.identity : d.alpha_multiplier;
     const int32_t scaled = multiply_by_quantized_multiplier(x, m.multiplier, m.shift);
-    output[i] = static_cast<T>(clamp32(act::wrap_add(scaled, d.output_zero_point), kMin, kMax));
+    output[i] = static_cast<T>(clamp32(wrapping_add(scaled, d.output_zero_point), kMin, kMax));
   }
 }
 

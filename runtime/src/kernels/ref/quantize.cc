@@ -90,10 +90,10 @@ template <typename In, typename Out>
 void requantize(const QuantizeData& d, const In* input, Out* output) {
   constexpr int32_t kMin = type_min<Out>(), kMax = type_max<Out>();
   for (int32_t i = 0; i < d.size; ++i) {
-    const int32_t x = act::wrap_sub(static_cast<int32_t>(input[i]), d.input_zero_point);
+    const int32_t x = wrapping_sub(static_cast<int32_t>(input[i]), d.input_zero_point);
     const int32_t scaled =
         multiply_by_quantized_multiplier(x, d.multiplier.multiplier, d.multiplier.shift);
-    output[i] = static_cast<Out>(clamp32(act::wrap_add(scaled, d.output_zero_point), kMin, kMax));
+    output[i] = static_cast<Out>(clamp32(wrapping_add(scaled, d.output_zero_point), kMin, kMax));
   }
 }
 

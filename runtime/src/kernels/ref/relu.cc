@@ -92,7 +92,7 @@ void relu_quantized(const ReluData& d, const T* input, T* output) {
     const int32_t scaled =
         multiply_by_quantized_multiplier(x, d.multiplier.multiplier, d.multiplier.shift);
     output[i] =
-        static_cast<T>(clamp32(act::wrap_add(scaled, d.output_zero_point), d.act_min, d.act_max));
+        static_cast<T>(clamp32(wrapping_add(scaled, d.output_zero_point), d.act_min, d.act_max));
   }
 }
 

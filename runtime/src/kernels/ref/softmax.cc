@@ -149,7 +149,7 @@ void eval_int8(const SoftmaxData& d, const int8_t* input, Out* output) {
     for (int32_t c = 0; c < d.depth; ++c) {
       const int32_t diff = in[c] - max;
       if (diff >= d.diff_min)
-        sum = act::wrap_add(sum, act::fp_rescale(scaled_exp(d, diff), 0, kAccumulationIntegerBits));
+        sum = wrapping_add(sum, act::fp_rescale(scaled_exp(d, diff), 0, kAccumulationIntegerBits));
     }
 
     // 1 / sum as a Q0.31 value in [0.5, 1) times 2^-num_bits_over_unit.
@@ -169,7 +169,7 @@ void eval_int8(const SoftmaxData& d, const int8_t* input, Out* output) {
       if (diff >= d.diff_min) {
         const int32_t unsaturated =
             rounding_divide_by_pot(act::fp_mul(shifted_scale, scaled_exp(d, diff)), exponent);
-        out[c] = static_cast<Out>(clamp32(act::wrap_add(unsaturated, kOutMin), kOutMin, kOutMax));
+        out[c] = static_cast<Out>(clamp32(wrapping_add(unsaturated, kOutMin), kOutMin, kOutMax));
       } else {
         out[c] = static_cast<Out>(kOutMin);
       }
@@ -190,7 +190,7 @@ void eval_int16(const SoftmaxData& d, const int16_t* input, int16_t* output) {
     for (int32_t c = 0; c < d.depth; ++c) {
       const int32_t scaled =
           multiply_by_quantized_multiplier(in[c] - max, d.input_multiplier, d.input_left_shift);
-      const int32_t centered = clamp32(act::wrap_add(scaled, 32767), -32768, 32767);
+      const int32_t centered = clamp32(wrapping_add(scaled, 32767), -32768, 32767);
       out[c] = act::lut_lookup(static_cast<int16_t>(centered), d.exp_lut);
       sum += out[c];
     }

@@ -6,7 +6,6 @@
 // the single element at begin and drops the axis. ellipsis_mask and new_axis_mask are refused
 // (TFLite Micro ignores them, which would silently give a different slice).
 #include <math.h>
-#include <string.h>
 
 #include "kernels/kernel.h"
 #include "kernels/movement_common.h"
@@ -139,49 +138,17 @@ Status prepare(PrepareContext& ctx) {
   return Status::kOk;
 }
 
-template <typename T>
-T* slice_axis(const SliceData& d, int a, const T* in, T* out) {
-  const T* p = in + d.start[a] * d.in_stride[a];
-  const int64_t step = d.stride[a] * d.in_stride[a];
-  if (a == d.rank - 1) {
-    if (d.stride[a] == 1) {
-      memcpy(out, p, sizeof(T) * static_cast<size_t>(d.count[a]));
-      return out + d.count[a];
-    }
-    for (int32_t i = 0; i < d.count[a]; ++i) *out++ = p[i * step];
-    return out;
-  }
-  for (int32_t i = 0; i < d.count[a]; ++i) out = slice_axis(d, a + 1, p + i * step, out);
-  return out;
-}
-
-template <typename T>
-void run(const SliceData& d, const void* in, void* out) {
-  if (d.rank == 0) {
-    *static_cast<T*>(out) = *static_cast<const T*>(in);
-    return;
-  }
-  slice_axis(d, 0, static_cast<const T*>(in), static_cast<T*>(out));
-}
-
 Status eval(EvalContext& ctx) {
   const SliceData& d = *ctx.persistent<SliceData>();
   const TensorView input = ctx.input(0), output = ctx.output(0);
   if (output.elements() == 0) return Status::kOk;
-  switch (d.element_size) {
-    case 1:
-      run<uint8_t>(d, input.data, output.data);
-      break;
-    case 2:
-      run<uint16_t>(d, input.data, output.data);
-      break;
-    case 4:
-      run<uint32_t>(d, input.data, output.data);
-      break;
-    default:
-      run<uint64_t>(d, input.data, output.data);
-      break;
+  const uint8_t* first = static_cast<const uint8_t*>(input.data);
+  int64_t steps[kMaxRank];
+  for (int a = 0; a < d.rank; ++a) {
+    first += d.start[a] * d.in_stride[a] * d.element_size;
+    steps[a] = d.stride[a] * d.in_stride[a];
   }
+  movement::gather_strided(d.element_size, d.rank, d.count, steps, first, output.data);
   return Status::kOk;
 }
 

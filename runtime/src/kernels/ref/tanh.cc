@@ -8,49 +8,14 @@
 namespace tinyforge {
 namespace {
 
-struct TanhData {
-  int32_t size;
-  int32_t input_zero_point;
-  act::SigmoidInt8Params int8;
-  act::SigmoidInt16Params int16;
-};
+using Data = act::SigmoidFamilyData;
 
 Status prepare(PrepareContext& ctx) {
-  Status status = act::check_unary(ctx);
-  if (status != Status::kOk) return status;
-  const TensorView input = ctx.input(0), output = ctx.output(0);
-  if (input.type != DataType::kFloat32 && input.type != DataType::kInt8 &&
-      input.type != DataType::kInt16)
-    return ctx.fail(Status::kUnsupported, "input dtype must be float32, int8 or int16");
-  if (output.type != input.type)
-    return ctx.fail(Status::kMalformedModel, "output dtype must match the input dtype");
-  act::SigmoidInt8Params int8{};
-  act::SigmoidInt16Params int16{};
-  if (input.type != DataType::kFloat32) {
-    if (!act::has_tensor_quantization(input) || !act::has_tensor_quantization(output))
-      return ctx.fail(Status::kMalformedModel, "quantized tensors need one scale and zero point");
-  }
-  if (input.type == DataType::kInt8) {
-    if (output.zero_point() != 0 || output.scale() != 1.0f / 128)
-      return ctx.fail(Status::kUnsupported, "int8 output needs scale 1/128 and zero point 0");
-    if (!act::sigmoid_int8_params(input.scale(), &int8))
-      return ctx.fail(Status::kUnsupported, "input scale is out of range");
-  } else if (input.type == DataType::kInt16) {
-    if (input.zero_point() != 0 || output.zero_point() != 0)
-      return ctx.fail(Status::kUnsupported, "int16 tensors must have zero point 0");
-    const char* problem = act::sigmoid_int16_params(input.scale(), output.scale(), 1, &int16);
-    if (problem != nullptr) return ctx.fail(Status::kUnsupported, problem);
-  }
-  auto* data = ctx.allocate_persistent<TanhData>();
-  if (ctx.sizing()) return Status::kOk;
-  data->size = static_cast<int32_t>(input.elements());
-  data->input_zero_point = input.zero_point();
-  data->int8 = int8;
-  data->int16 = int16;
-  return Status::kOk;
+  return act::prepare_sigmoid_family(ctx, 1.0f / 128, 0,
+                                     "int8 output needs scale 1/128 and zero point 0", 1);
 }
 
-void eval_int8(const TanhData& d, const int8_t* input, int8_t* output) {
+void eval_int8(const Data& d, const int8_t* input, int8_t* output) {
   const act::SigmoidInt8Params& p = d.int8;
   for (int32_t i = 0; i < d.size; ++i) {
     const int32_t x = static_cast<int32_t>(input[i]) - d.input_zero_point;
@@ -66,26 +31,13 @@ void eval_int8(const TanhData& d, const int8_t* input, int8_t* output) {
   }
 }
 
-void eval_int16(const TanhData& d, const int16_t* input, int16_t* output) {
-  for (int32_t i = 0; i < d.size; ++i) {
-    const int32_t x = act::sigmoid_int16_rescale(input[i], d.int16);
-    const uint32_t magnitude = static_cast<uint32_t>(x < 0 ? -x : x);
-    // sigmoid(2x): the table step is 2^8 units of the rescaled input.
-    const uint32_t index = magnitude >> 8;
-    int32_t result;
-    if (index >= 255) {
-      result = 0xFFFF << 8;
-    } else {
-      const uint32_t a = act::kSigmoidTableQ16[index], b = act::kSigmoidTableQ16[index + 1];
-      result = static_cast<int32_t>((a << 8) + (magnitude & 0xff) * (b - a));
-    }
-    result = x >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
-    output[i] = static_cast<int16_t>(result >> 8);
-  }
+void eval_int16(const Data& d, const int16_t* input, int16_t* output) {
+  for (int32_t i = 0; i < d.size; ++i)
+    output[i] = act::tanh_int16_lookup(act::sigmoid_int16_rescale(input[i], d.int16));
 }
 
 Status eval(EvalContext& ctx) {
-  const auto& d = *ctx.persistent<TanhData>();
+  const auto& d = *ctx.persistent<Data>();
   const TensorView input = ctx.input(0), output = ctx.output(0);
   switch (input.type) {
     case DataType::kFloat32: {

@@ -1,7 +1,6 @@
 // TRANSPOSE: output[i0, ..., in-1] = input[j] where j[perm[k]] = ik; perm is a constant int32 or
 // int64 permutation of the input's dimensions (rank up to 6). Any dtype; quantized tensors keep
 // their scale and zero point.
-#include <string.h>
 
 #include "kernels/kernel.h"
 #include "kernels/movement_common.h"
@@ -60,44 +59,11 @@ Status prepare(PrepareContext& ctx) {
   return Status::kOk;
 }
 
-template <typename T>
-T* transpose_axis(const TransposeData& d, int k, const T* in, T* out) {
-  if (k == d.rank - 1) {
-    for (int32_t i = 0; i < d.out_dims[k]; ++i) *out++ = in[i * d.in_step[k]];
-    return out;
-  }
-  for (int32_t i = 0; i < d.out_dims[k]; ++i)
-    out = transpose_axis(d, k + 1, in + i * d.in_step[k], out);
-  return out;
-}
-
-template <typename T>
-void run(const TransposeData& d, const void* in, void* out) {
-  if (d.rank == 0) {
-    *static_cast<T*>(out) = *static_cast<const T*>(in);
-    return;
-  }
-  transpose_axis(d, 0, static_cast<const T*>(in), static_cast<T*>(out));
-}
-
 Status eval(EvalContext& ctx) {
   const TransposeData& d = *ctx.persistent<TransposeData>();
   const TensorView input = ctx.input(0), output = ctx.output(0);
   if (output.elements() == 0) return Status::kOk;
-  switch (d.element_size) {
-    case 1:
-      run<uint8_t>(d, input.data, output.data);
-      break;
-    case 2:
-      run<uint16_t>(d, input.data, output.data);
-      break;
-    case 4:
-      run<uint32_t>(d, input.data, output.data);
-      break;
-    default:
-      run<uint64_t>(d, input.data, output.data);
-      break;
-  }
+  movement::gather_strided(d.element_size, d.rank, d.out_dims, d.in_step, input.data, output.data);
   return Status::kOk;
 }
 

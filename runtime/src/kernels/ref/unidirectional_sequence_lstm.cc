@@ -52,7 +52,7 @@ struct LstmData {
   QuantizedMultiplier forget_cell_multiplier;  // Q0.15 * cell -> cell
   QuantizedMultiplier input_cell_multiplier;   // Q0.15 * Q0.15 -> cell
   QuantizedMultiplier hidden_multiplier;       // Q0.15 * Q0.15 -> hidden
-  lstm::TanhScaling cell_tanh;
+  act::SigmoidInt16Params cell_tanh;
   bool clip_cell;
   int16_t quantized_cell_clip;
   float cell_clip;
@@ -248,7 +248,7 @@ void gate_fc(const In* x, int32_t rows, int32_t depth, int32_t x_offset, const i
       int32_t value;
       if (sizeof(Bias) == 4) {
         if (bias != nullptr) acc += bias[u];
-        value = multiply_by_quantized_multiplier(lstm::wrap_to_int32(acc), m.multiplier, m.shift);
+        value = multiply_by_quantized_multiplier(wrap32(acc), m.multiplier, m.shift);
       } else {
         if (bias != nullptr) acc = lstm::wrapping_add64(acc, static_cast<int64_t>(bias[u]));
         value = lstm::requantize64(acc, m);
@@ -287,7 +287,7 @@ void eval_integer_step(const LstmData& d, EvalContext& ctx, const In* x, In* hid
                       static_cast<const Bias*>(nullptr), p.recurrent_multiplier, d.state_size,
                       temp);
     const bool sigmoid = g != kCellGate;
-    const lstm::TanhScaling gate_tanh = lstm::tanh_scaling_for_power(-12);
+    const act::SigmoidInt16Params gate_tanh = lstm::tanh_scaling_for_power(-12);
     for (int32_t i = 0; i < n; ++i) {
       const int16_t sum = lstm::saturate_int16(static_cast<int32_t>(result[i]) + temp[i]);
       result[i] = sigmoid ? lstm::sigmoid_q3_12(sum) : lstm::tanh_int16(sum, gate_tanh);
