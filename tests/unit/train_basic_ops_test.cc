@@ -2,6 +2,7 @@
 // finite differences (toolkit/train/gradient_check.h), and the executor's gradient bookkeeping
 // (sums over consumers, only trainable parameters, nothing for frozen branches).
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <random>
@@ -441,6 +442,63 @@ TEST(TrainBasicOpsTest, BatchSizeMayChangeBetweenCalls) {
   const Tensor small = executor.forward({Tensor({2, 2, 2, 3}, 3.0f)}, false, rng)[0];
   EXPECT_EQ(small.shape(), (Shape{2, 3}));
   expect_values(small, std::vector<float>(6, 3.0f));
+}
+
+TEST(TrainBasicOpsTest, LargeTensorsGiveTheSameResultsOnAnyThreadCount) {
+  // Big enough for several chunks (parallel_chunks splits at 32768 elements): broadcast add,
+  // scalar mul, ReLU and dropout, forward and backward, with one and with two threads.
+  Graph g;
+  const int x = g.add_input("x", {-1, 300, 250});
+  const int c = g.add_parameter("c", random_tensor({250}, 81));
+  const int s = g.add_parameter("s", Tensor(Shape{}, 1.5f));
+  const int same = g.add_input("same", {-1, 300, 250});
+  Attributes drop;
+  drop.rate = 0.3f;
+  int h = g.add_node(OpType::kAdd, {x, c});
+  h = g.add_node(OpType::kMul, {h, s});
+  h = g.add_node(OpType::kAdd, {h, same});
+  h = g.add_node(OpType::kRelu, {h});
+  h = g.add_node(OpType::kDropout, {h}, drop);
+  g.set_outputs({h});
+  const std::vector<Tensor> inputs{random_tensor({2, 300, 250}, 82),
+                                   random_tensor({2, 300, 250}, 83)};
+  const Tensor out_grad = random_tensor({2, 300, 250}, 84);
+  struct Run {
+    Tensor out, gc, gs, gx;
+  };
+  auto run_with = [&](int threads) {
+    omp_set_num_threads(threads);
+    Executor executor(g);
+    executor.set_input_gradients(true);
+    std::mt19937_64 rng(5);
+    Run r{executor.forward(inputs, true, rng)[0], {}, {}, {}};
+    executor.backward({out_grad});
+    r.gc = executor.gradient(c);
+    r.gs = executor.gradient(s);
+    r.gx = executor.gradient(x);
+    return r;
+  };
+  const Run one = run_with(1), two = run_with(2);
+  omp_set_num_threads(omp_get_num_procs());
+  EXPECT_EQ(one.out.values(), two.out.values());
+  EXPECT_EQ(one.gx.values(), two.gx.values());
+  EXPECT_EQ(one.gc.values(), two.gc.values());
+  EXPECT_EQ(one.gs.values(), two.gs.values());
+  // By hand: out = dropout(relu((x + c) * 1.5 + same)), mask m in {0, 1 / 0.7}.
+  int64_t kept = 0;
+  for (int64_t i = 0; i < one.out.size(); i += 997) {
+    const float pre = (inputs[0][i] + g.value(c).data[i % 250]) * 1.5f + inputs[1][i];
+    const float relu = std::max(pre, 0.0f);
+    const bool dropped = one.out[i] == 0.0f && relu != 0.0f;
+    if (!dropped) {
+      EXPECT_NEAR(one.out[i], relu / 0.7f, 1e-5f) << i;
+      EXPECT_NEAR(one.gx[i], pre > 0 ? out_grad[i] / 0.7f * 1.5f : 0.0f, 1e-5f) << i;
+      kept += relu != 0.0f;
+    } else {
+      EXPECT_EQ(one.gx[i], 0.0f) << i;
+    }
+  }
+  EXPECT_GT(kept, 0);
 }
 
 }  // namespace

@@ -123,6 +123,8 @@ void Executor::backward(const std::vector<Tensor>& output_grads) {
       gradients_[v].reset(values[v].data.shape());
     } else if (needs_grad_[v]) {
       gradients_[v].reset(activations_[v].shape());
+    } else if (!gradients_[v].empty()) {
+      gradients_[v] = Tensor();  // not stale from an earlier call that needed it
     }
   }
   for (size_t i = 0; i < outputs.size(); ++i) {

@@ -25,18 +25,21 @@ void binary_forward(ForwardContext& ctx) {
   const BroadcastLoop loop = make_broadcast_loop(y.shape(), a.shape(), b.shape());
   const float *pa = a.data(), *pb = b.data();
   float* py = y.data();
+  // Equal shapes collapse to one long run: that one is split over both cores.
   for_each_run(loop, [&](int64_t o, int64_t ia, int64_t ib, int64_t n, int64_t sa, int64_t sb) {
-    ArrayMap out(py + o, n);
-    with_run(pa, ia, n, sa, [&](const auto& x) {
-      with_run(pb, ib, n, sb, [&](const auto& z) {
-        if constexpr (kMul) {
-          out = x * z;
-        } else {
-          out = x + z;
-        }
+    parallel_chunks(n, [&](int64_t c, int64_t m) {
+      ArrayMap out(py + o + c, m);
+      with_run(pa, ia + c * sa, m, sa, [&](const auto& x) {
+        with_run(pb, ib + c * sb, m, sb, [&](const auto& z) {
+          if constexpr (kMul) {
+            out = x * z;
+          } else {
+            out = x + z;
+          }
+          return 0;
+        });
         return 0;
       });
-      return 0;
     });
   });
   apply_activation(ctx.node.attrs.activation, y);
@@ -51,19 +54,23 @@ void accumulate(const BroadcastLoop& loop, bool self_is_a, const float* g, const
   for_each_run(loop, [&](int64_t o, int64_t ia, int64_t ib, int64_t n, int64_t sa, int64_t sb) {
     const int64_t is = self_is_a ? ia : ib, ss = self_is_a ? sa : sb;
     const int64_t io = self_is_a ? ib : ia, so = self_is_a ? sb : sa;
-    const ConstArrayMap go(g + o, n);
-    auto add = [&](const auto& term) {
-      if (ss == 0) {
-        pg[is] += term.sum();
+    auto term = [&](int64_t c, int64_t m, auto&& use) {  // d out / d self on [c, c + m)
+      const ConstArrayMap go(g + o + c, m);
+      if constexpr (kMul) {
+        return with_run(other, io + c * so, m, so, [&](const auto& z) { return use(go * z); });
       } else {
-        ArrayMap(pg + is, n) += term;
+        return use(go);
       }
-      return 0;
     };
-    if constexpr (kMul) {
-      with_run(other, io, n, so, [&](const auto& z) { return add(go * z); });
+    if (ss == 0) {  // broadcast along this run: its gradient is the sum
+      pg[is] += term(0, n, [](const auto& t) { return t.sum(); });
     } else {
-      add(go);
+      parallel_chunks(n, [&](int64_t c, int64_t m) {
+        term(c, m, [&](const auto& t) {
+          ArrayMap(pg + is + c, m) += t;
+          return 0.0f;
+        });
+      });
     }
   });
 }
