@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "toolkit/host/error.h"
+#include "toolkit/train/executor.h"
+#include "toolkit/train/gradient_check.h"
 #include "toolkit/train/ops/compute_thread_pool.h"
 #include "toolkit/train/ops/registry.h"
 
@@ -581,6 +583,53 @@ TEST(TrainComputeThreadPool, RunsEveryTaskOnceAndRethrows) {
   compute::parallel_for(10, [&](int64_t) { ++count; });
   EXPECT_EQ(count.load(), 10);
   omp_set_num_threads(before);
+}
+
+// ---- through the executor ----
+
+// Every compute op in one graph, run by the Executor (shape inference, kernel lookup, gradient
+// routing) and checked with the shared finite-difference checker. No fused ReLU here and a small
+// step, so no element crosses a kink or changes a window's maximum.
+TEST(TrainComputeOps, SmallNetworkGradientsThroughTheExecutor) {
+  std::mt19937 rng(17);
+  graph::Graph g;
+  const int x = g.add_input("x", {-1, 8, 8, 3});
+  Attributes same;
+  same.padding = Padding::kSame;
+  int h = g.add_node(OpType::kConv2D,
+                     {x, g.add_parameter("conv_w", random_tensor(rng, {4, 3, 3, 3})),
+                      g.add_parameter("conv_b", random_tensor(rng, {4}))},
+                     same, "conv");
+  h = g.add_node(OpType::kBatchNorm,
+                 {h, g.add_parameter("gamma", random_tensor(rng, {4}, 0.5f, 1.5f)),
+                  g.add_parameter("beta", random_tensor(rng, {4})),
+                  g.add_parameter("moving_mean", Tensor({4}), false),
+                  g.add_parameter("moving_variance", Tensor({4}, 1.0f), false)},
+                 {}, "bn");
+  Attributes pool;
+  pool.filter_h = pool.filter_w = pool.stride_h = pool.stride_w = 2;
+  h = g.add_node(OpType::kMaxPool2D, {h}, pool, "max");
+  Attributes depthwise = same;
+  depthwise.stride_h = 2;
+  h = g.add_node(OpType::kDepthwiseConv2D,
+                 {h, g.add_parameter("dw_w", random_tensor(rng, {1, 3, 3, 8})),
+                  g.add_parameter("dw_b", random_tensor(rng, {8}))},
+                 depthwise, "depthwise");
+  Attributes average = pool;
+  average.padding = Padding::kSame;  // 2x4 -> 1x2, windows clipped at the edge
+  h = g.add_node(OpType::kAveragePool2D, {h}, average, "average");
+  h = g.add_node(OpType::kFullyConnected,
+                 {h, g.add_parameter("fc_w", random_tensor(rng, {5, 16})),
+                  g.add_parameter("fc_b", random_tensor(rng, {5}))},
+                 {}, "fc");
+  g.set_outputs({h});
+  ASSERT_EQ(g.value(h).shape, (Shape{-1, 5}));
+
+  GradientCheckOptions options;
+  options.step = 1e-3;
+  const GradientCheckResult r = check_gradients(g, {random_tensor(rng, {3, 8, 8, 3})}, options);
+  EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_GT(r.checked, 400);
 }
 
 // ---- errors ----
