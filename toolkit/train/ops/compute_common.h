@@ -69,16 +69,16 @@ inline const float* pre_activation_grad(const BackwardContext& ctx, std::vector<
   return storage.data();
 }
 
-// d loss / d pre-activation for elements [begin, end) only, written to `out` (which may be the
-// gradient itself when there is no activation: then nothing is copied and `out` is returned
-// unchanged as the gradient's own memory). Returns the gradient data to read for that range.
-inline const float* pre_activation_grad_range(const BackwardContext& ctx, float* storage,
-                                              int64_t begin, int64_t end) {
+// d loss / d pre-activation for output elements [begin, end): the output gradient itself when
+// there is no fused activation, else a masked copy written to storage[0, end - begin). Returns
+// where element `begin`'s value is.
+inline const float* pre_activation_grad_range(const BackwardContext& ctx, int64_t begin,
+                                              int64_t end, float* storage) {
   const float* grad = ctx.output_grads[0]->data();
   const graph::Activation act = ctx.node.attrs.activation;
-  if (act == graph::Activation::kNone) return grad;
-  std::copy(grad + begin, grad + end, storage + begin);
-  activation_gradient(act, ctx.outputs[0]->data() + begin, storage + begin, end - begin);
+  if (act == graph::Activation::kNone) return grad + begin;
+  std::copy(grad + begin, grad + end, storage);
+  activation_gradient(act, ctx.outputs[0]->data() + begin, storage, end - begin);
   return storage;
 }
 
@@ -104,8 +104,8 @@ inline void add_partials(const Matrix& partial, int64_t offset, int64_t n, float
   for (int64_t b = 0; b < partial.rows(); ++b) total += partial.row(b).segment(offset, n);
 }
 
-// Reusable per-thread scratch memory for large temporaries (im2col columns and their gradients):
-// allocating megabytes per batch costs page faults every step.
+// Reusable per-thread scratch memory for temporaries (a block's columns, their gradients, masked
+// gradients): each pool thread has its own, and allocating per call costs page faults.
 inline float* scratch(int slot, int64_t n) {
   thread_local std::vector<float> buffers[4];
   std::vector<float>& b = buffers[slot];

@@ -57,16 +57,15 @@ void forward(ForwardContext& ctx) {
   const Geometry g = check(ctx.node, {ctx.inputs.begin(), ctx.inputs.end()});
   const Window& w = g.window;
   const float* x = ctx.inputs[0]->data();
-  float* col = nullptr;
-  if (!g.pointwise) {
-    if (ctx.training) {
-      ctx.saved.resize(1);
-      ensure_shape(ctx.saved[0], {g.rows, g.depth});
-      col = ctx.saved[0].data();
-    } else {
-      ctx.saved.clear();  // inference keeps nothing, and stale columns must not reach backward
-      col = scratch(0, g.rows * g.depth);
-    }
+  // Training keeps every block's columns for backward; inference only needs one block's at a
+  // time, in the running thread's scratch (a whole test set at once must not need gigabytes).
+  float* kept = nullptr;
+  if (!g.pointwise && ctx.training) {
+    ctx.saved.resize(1);
+    ensure_shape(ctx.saved[0], {g.rows, g.depth});
+    kept = ctx.saved[0].data();
+  } else {
+    ctx.saved.clear();  // stale columns must not reach backward
   }
   Tensor& y = *ctx.outputs[0];
   ensure_shape(y, {w.batch, w.out_h, w.out_w, g.out_channels});
@@ -79,8 +78,9 @@ void forward(ForwardContext& ctx) {
     const int64_t r0 = n0 * g.pixels, rows = (n1 - n0) * g.pixels;
     const float* cols = x + r0 * g.depth;
     if (!g.pointwise) {
-      im2col(x, w, n0, n1, col + r0 * g.depth);
-      cols = col + r0 * g.depth;
+      float* block_cols = kept ? kept + r0 * g.depth : scratch(0, rows * g.depth);
+      im2col(x, w, n0, n1, block_cols);
+      cols = block_cols;
     }
     MatrixMap out(y.data() + r0 * g.out_channels, rows, g.out_channels);
     out.noalias() = ConstMatrixMap(cols, rows, g.depth) * filter.transpose();
@@ -99,39 +99,43 @@ void backward(BackwardContext& ctx) {
   Tensor* db = input_grad(ctx, 2);
 
   const float* x = ctx.inputs[0]->data();
-  const float* col = x;
-  float* rebuilt = nullptr;  // forward ran without training: columns are rebuilt per block
-  if (!geo.pointwise) {
-    if (ctx.saved.size() == 1 && ctx.saved[0].shape() == graph::Shape{geo.rows, depth}) {
-      col = ctx.saved[0].data();
-    } else if (df) {
-      col = rebuilt = scratch(0, geo.rows * depth);
-    }
-  }
-  float* masked = ctx.node.attrs.activation == graph::Activation::kNone
-                      ? nullptr
-                      : scratch(2, geo.rows * out_c);
-  float* dcol = dx && !geo.pointwise ? scratch(1, geo.rows * depth) : nullptr;
+  // Columns kept by a training forward; otherwise (after an inference forward) rebuilt per block.
+  const float* kept = !geo.pointwise && ctx.saved.size() == 1 &&
+                              ctx.saved[0].shape() == graph::Shape{geo.rows, depth}
+                          ? ctx.saved[0].data()
+                          : nullptr;
+  const bool masked = ctx.node.attrs.activation != graph::Activation::kNone;
   const int64_t blocks = blocks_of(w.batch, cache_block(geo));
   // Per block: filter gradient [out_c, depth], then bias gradient [out_c].
   Matrix partial(blocks, out_c * depth + out_c);
 
   for_each_block(w.batch, blocks, [&](int64_t b, int64_t n0, int64_t n1) {
     const int64_t r0 = n0 * geo.pixels, rows = (n1 - n0) * geo.pixels;
-    const float* grad = pre_activation_grad_range(ctx, masked, r0 * out_c, (r0 + rows) * out_c);
-    ConstMatrixMap g(grad + r0 * out_c, rows, out_c);
+    ConstMatrixMap g(pre_activation_grad_range(ctx, r0 * out_c, (r0 + rows) * out_c,
+                                               masked ? scratch(2, rows * out_c) : nullptr),
+                     rows, out_c);
     if (df) {
-      if (rebuilt) im2col(x, w, n0, n1, rebuilt + r0 * depth);
+      const float* cols = x + r0 * depth;
+      if (!geo.pointwise) {
+        if (kept) {
+          cols = kept + r0 * depth;
+        } else {
+          float* rebuilt = scratch(0, rows * depth);
+          im2col(x, w, n0, n1, rebuilt);
+          cols = rebuilt;
+        }
+      }
       MatrixMap(partial.row(b).data(), out_c, depth).noalias() =
-          g.transpose() * ConstMatrixMap(col + r0 * depth, rows, depth);
+          g.transpose() * ConstMatrixMap(cols, rows, depth);
     }
     if (db) partial.row(b).tail(out_c) = g.colwise().sum();
     if (dx) {
       if (geo.pointwise) {
         MatrixMap(dx->data() + r0 * depth, rows, depth).noalias() += g * filter;
       } else {
-        MatrixMap(dcol + r0 * depth, rows, depth).noalias() = g * filter;
-        col2im_add(dcol + r0 * depth, w, n0, n1, dx->data());
+        float* dcol = scratch(1, rows * depth);
+        MatrixMap(dcol, rows, depth).noalias() = g * filter;
+        col2im_add(dcol, w, n0, n1, dx->data());
       }
     }
   });

@@ -71,7 +71,8 @@ void backward(BackwardContext& ctx) {
   if (dx || masked) {
     for_each_block(d.batch, blocks_of(d.batch, rows_per_block(d.in * d.units)),
                    [&](int64_t, int64_t n0, int64_t n1) {
-                     pre_activation_grad_range(ctx, masked, n0 * d.units, n1 * d.units);
+                     pre_activation_grad_range(ctx, n0 * d.units, n1 * d.units,
+                                               masked ? masked + n0 * d.units : nullptr);
                      if (!dx) return;
                      MatrixMap(dx->data() + n0 * d.in, n1 - n0, d.in).noalias() +=
                          ConstMatrixMap(grad + n0 * d.units, n1 - n0, d.units) * w;
