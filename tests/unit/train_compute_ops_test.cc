@@ -632,6 +632,32 @@ TEST(TrainComputeOps, SmallNetworkGradientsThroughTheExecutor) {
   EXPECT_GT(r.checked, 400);
 }
 
+// An empty batch (the last batch of a split can be empty) gives empty outputs and no gradients.
+TEST(TrainComputeOps, EmptyBatch) {
+  std::mt19937 rng(18);
+  Attributes pool;
+  pool.filter_h = pool.filter_w = pool.stride_h = pool.stride_w = 2;
+  Attributes relu;
+  relu.activation = Activation::kRelu;
+  std::vector<OpRun> runs{
+      OpRun(OpType::kFullyConnected, relu,
+            {Tensor({0, 3, 2}), random_tensor(rng, {4, 6}), random_tensor(rng, {4})}),
+      make_conv(rng, ConvCase{0, 5, 5, 2, 3, 3, 3, {}, true}, false),
+      make_conv(rng, ConvCase{0, 5, 5, 2, 3, 3, 3, {}, true}, true),
+      OpRun(OpType::kMaxPool2D, pool, {Tensor({0, 4, 4, 2})}),
+      OpRun(OpType::kAveragePool2D, pool, {Tensor({0, 4, 4, 2})}),
+      make_batch_norm(rng, {0, 4, 4, 3})};
+  for (OpRun& run : runs) {
+    run.inputs[0] = Tensor(run.inputs[0].shape());  // batch 0
+    const Tensor& y = run.forward(true);
+    EXPECT_EQ(y.dim(0), 0) << static_cast<int>(run.node.type);
+    EXPECT_EQ(y.size(), 0);
+    for (const Tensor& g : run.backward(Tensor(y.shape()))) {
+      for (float v : g.values()) EXPECT_EQ(v, 0.0f) << static_cast<int>(run.node.type);
+    }
+  }
+}
+
 // ---- errors ----
 
 TEST(TrainComputeOps, MismatchedWeightsNameTheNode) {

@@ -8,6 +8,7 @@
 // Threads take blocks of rows. Channel sums are kept per block in double and combined in block
 // order (means and squared deviations merged as Chan et al.'s parallel variance), so results do
 // not depend on the thread count and a large mean does not swamp the variance.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -35,7 +36,9 @@ Dims check(const graph::Node& node, const std::vector<const Tensor*>& in) {
 }
 
 // About 64 KiB of floats per block of rows.
-int64_t row_blocks(const Dims& d) { return blocks_of(d.rows, (int64_t{16} << 10) / d.channels); }
+int64_t row_blocks(const Dims& d) {
+  return blocks_of(d.rows, (int64_t{16} << 10) / std::max<int64_t>(d.channels, 1));
+}
 
 // Per-channel mean and biased variance of x [rows, channels], in double.
 void batch_statistics(const float* x, const Dims& d, std::vector<double>& mean,

@@ -29,7 +29,8 @@ Dims check(const graph::Node& node, const std::vector<const Tensor*>& in) {
          "input has shape " + graph::shape_string(x.shape()) + ", expected [N, features, ...]");
   }
   Dims d{x.dim(0), 0, 0};
-  d.in = d.batch == 0 ? 0 : x.size() / d.batch;
+  d.in = 1;  // from the shape, not size / batch, so an empty batch still has its width
+  for (int i = 1; i < x.rank(); ++i) d.in *= x.dim(i);
   if (w.rank() != 2 || w.dim(1) != d.in) {
     fail(node, "weights have shape " + graph::shape_string(w.shape()) + ", expected [units, " +
                    std::to_string(d.in) + "]");
