@@ -434,6 +434,22 @@ TEST(TrainComputeOps, MaxPoolRoutesGradientToTheMaximum) {
   EXPECT_EQ(g[0].values(), (std::vector<float>{0.0f, 5.0f, 0.0f, 0.0f}));
 }
 
+// Backward after an inference forward finds the maxima again instead of reading recorded ones;
+// with a fused ReLU6 and overlapping SAME windows.
+TEST(TrainComputeOps, MaxPoolBackwardAfterInferenceForward) {
+  std::mt19937 rng(19);
+  Attributes attrs;
+  attrs.filter_h = attrs.filter_w = 3;
+  attrs.stride_h = attrs.stride_w = 2;
+  attrs.padding = Padding::kSame;
+  attrs.activation = Activation::kRelu6;
+  OpRun run(OpType::kMaxPool2D, attrs, {random_tensor(rng, {3, 7, 6, 4}, -8, 8)});
+  const Tensor out_grad = random_tensor(rng, run.forward(true).shape());
+  const std::vector<Tensor> after_training = run.backward(out_grad);
+  run.forward(false);
+  EXPECT_EQ(after_training[0].values(), run.backward(out_grad)[0].values());
+}
+
 // ---- BatchNorm ----
 
 OpRun make_batch_norm(std::mt19937& rng, Shape x_shape, float momentum = 0.9f) {

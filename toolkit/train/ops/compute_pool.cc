@@ -1,11 +1,15 @@
 // MaxPool2D and AveragePool2D over NHWC with TFLite's padding: windows are clipped to the image,
-// the average divides by the number of pixels inside it, and padding never wins a max. Max-pool
-// backward recomputes each window's first maximum instead of keeping indices (cheap, and nothing
-// to store per batch). A fused activation, as TFLite's pool options allow, applies to the output.
+// the average divides by the number of pixels inside it, and padding never wins a max. A fused
+// activation, as TFLite's pool options allow, applies to the output.
+//
+// Max pooling sends each output's gradient to its window's first maximum. A training forward
+// records that pixel per output (an int32 offset within the sample, kept bit for bit in a float
+// tensor) so backward is a plain scatter; after an inference forward backward finds it again.
 #include <algorithm>
+#include <bit>
 #include <cstdint>
-#include <limits>
 #include <string>
+#include <vector>
 
 #include "toolkit/train/ops/compute_common.h"
 #include "toolkit/train/ops/compute_kernels.h"
@@ -20,7 +24,8 @@ Window check(const graph::Node& node, size_t input_count, const Tensor& x) {
   return make_window(node, x.shape(), a.filter_h, a.filter_w, 1, 1);
 }
 
-// The rows and columns of a window that lie inside the image.
+// The rows and columns of a window that lie inside the image (never empty: TFLite's SAME padding
+// is less than the window on each side).
 struct Span {
   int64_t h0, h1, w0, w1;
   int64_t count() const { return (h1 - h0) * (w1 - w0); }
@@ -32,87 +37,150 @@ Span clip(const Window& w, int64_t oh, int64_t ow) {
           std::min(c + w.k_w, w.in_w)};
 }
 
-template <bool kMax>
-void forward(ForwardContext& ctx) {
+// Per channel, the window's maximum and the offset (within the sample) of its first occurrence,
+// scanning rows then columns. Branch-free so the channel loop vectorizes.
+void window_max(const float* image, const Window& w, const Span& s, float* best, int32_t* where) {
+  const int64_t c = w.channels;
+  const int32_t first = static_cast<int32_t>((s.h0 * w.in_w + s.w0) * c);
+  for (int64_t i = 0; i < c; ++i) {
+    best[i] = image[first + i];
+    where[i] = first + static_cast<int32_t>(i);
+  }
+  for (int64_t ih = s.h0; ih < s.h1; ++ih) {
+    for (int64_t iw = s.w0; iw < s.w1; ++iw) {
+      const int32_t offset = static_cast<int32_t>((ih * w.in_w + iw) * c);
+      const float* pixel = image + offset;
+      for (int64_t i = 0; i < c; ++i) {
+        const bool larger = pixel[i] > best[i];
+        best[i] = larger ? pixel[i] : best[i];
+        where[i] = larger ? offset + static_cast<int32_t>(i) : where[i];
+      }
+    }
+  }
+}
+
+void max_forward(ForwardContext& ctx) {
   const Tensor& input = *ctx.inputs[0];
   const Window w = check(ctx.node, ctx.inputs.size(), input);
-  const int64_t c = w.channels;
+  const int64_t c = w.channels, per_sample = w.out_h * w.out_w * c;
   Tensor& y = *ctx.outputs[0];
   ensure_shape(y, {w.batch, w.out_h, w.out_w, c});
-  const float* x = input.data();
-  float* out_base = y.data();
+  float* argmax = nullptr;
+  if (ctx.training) {
+    ctx.saved.resize(1);
+    ensure_shape(ctx.saved[0], y.shape());
+    argmax = ctx.saved[0].data();
+  } else {
+    ctx.saved.clear();
+  }
+  const graph::Activation act = ctx.node.attrs.activation;
   for_each_block(w.batch, w.batch, [&](int64_t, int64_t begin, int64_t end) {
-    for (int64_t r = begin * w.out_h; r < end * w.out_h; ++r) {
-      const int64_t n = r / w.out_h, oh = r % w.out_h;
-      const float* image = x + n * w.in_h * w.in_w * c;
-      for (int64_t ow = 0; ow < w.out_w; ++ow) {
-        float* out = out_base + (r * w.out_w + ow) * c;
-        const Span s = clip(w, oh, ow);
-        std::fill(out, out + c, kMax ? -std::numeric_limits<float>::infinity() : 0.0f);
-        for (int64_t ih = s.h0; ih < s.h1; ++ih) {
-          for (int64_t iw = s.w0; iw < s.w1; ++iw) {
-            const float* pixel = image + (ih * w.in_w + iw) * c;
-            for (int64_t i = 0; i < c; ++i)
-              out[i] = kMax ? std::max(out[i], pixel[i]) : out[i] + pixel[i];
+    std::vector<int32_t> where(c);
+    for (int64_t n = begin; n < end; ++n) {
+      const float* image = input.data() + n * w.in_h * w.in_w * c;
+      for (int64_t oh = 0; oh < w.out_h; ++oh) {
+        for (int64_t ow = 0; ow < w.out_w; ++ow) {
+          const int64_t o = n * per_sample + (oh * w.out_w + ow) * c;
+          window_max(image, w, clip(w, oh, ow), y.data() + o, where.data());
+          if (argmax) {
+            for (int64_t i = 0; i < c; ++i) argmax[o + i] = std::bit_cast<float>(where[i]);
           }
         }
-        if (!kMax) {
-          const float scale = 1.0f / static_cast<float>(s.count());
-          for (int64_t i = 0; i < c; ++i) out[i] *= scale;
+      }
+      apply_activation(act, y.data() + n * per_sample, per_sample);
+    }
+  });
+}
+
+void max_backward(BackwardContext& ctx) {
+  const Tensor& input = *ctx.inputs[0];
+  const Window w = check(ctx.node, ctx.inputs.size(), input);
+  Tensor* dx = input_grad(ctx, 0);
+  if (!dx) return;
+  const int64_t c = w.channels, per_sample = w.out_h * w.out_w * c;
+  const int64_t in_per_sample = w.in_h * w.in_w * c;
+  const float* argmax = ctx.saved.size() == 1 && ctx.saved[0].shape() == ctx.outputs[0]->shape()
+                            ? ctx.saved[0].data()
+                            : nullptr;
+  // Threads split the batch: windows of one sample may overlap and so stay in one thread.
+  for_each_block(w.batch, w.batch, [&](int64_t, int64_t begin, int64_t end) {
+    std::vector<float> best(argmax ? 0 : c);
+    std::vector<int32_t> where(c);
+    std::vector<float> masked(per_sample);
+    for (int64_t n = begin; n < end; ++n) {
+      const float* g =
+          pre_activation_grad_range(ctx, n * per_sample, (n + 1) * per_sample, masked.data());
+      const float* image = input.data() + n * in_per_sample;
+      float* d_image = dx->data() + n * in_per_sample;
+      for (int64_t oh = 0; oh < w.out_h; ++oh) {
+        for (int64_t ow = 0; ow < w.out_w; ++ow) {
+          const int64_t o = (oh * w.out_w + ow) * c;
+          if (argmax) {
+            for (int64_t i = 0; i < c; ++i) {
+              where[i] = std::bit_cast<int32_t>(argmax[n * per_sample + o + i]);
+            }
+          } else {
+            window_max(image, w, clip(w, oh, ow), best.data(), where.data());
+          }
+          for (int64_t i = 0; i < c; ++i) d_image[where[i]] += g[o + i];
         }
       }
     }
   });
-  apply_activation(ctx.node.attrs.activation, y);
 }
 
-template <bool kMax>
-void backward(BackwardContext& ctx) {
+void average_forward(ForwardContext& ctx) {
   const Tensor& input = *ctx.inputs[0];
   const Window w = check(ctx.node, ctx.inputs.size(), input);
-  Tensor* dx_tensor = input_grad(ctx, 0);
-  if (!dx_tensor) return;
-  const int64_t c = w.channels;
-  std::vector<float> masked;
-  const float* g = pre_activation_grad(ctx, masked);
-  const float* x = input.data();
-  float* dx = dx_tensor->data();
-  // Threads split the batch: windows of one sample may overlap and so stay in one thread.
+  const int64_t c = w.channels, per_sample = w.out_h * w.out_w * c;
+  Tensor& y = *ctx.outputs[0];
+  ensure_shape(y, {w.batch, w.out_h, w.out_w, c});
+  const graph::Activation act = ctx.node.attrs.activation;
   for_each_block(w.batch, w.batch, [&](int64_t, int64_t begin, int64_t end) {
-    std::vector<float> best(kMax ? c : 0);
-    std::vector<int32_t> where(kMax ? c : 0);  // pixel offsets within one sample
     for (int64_t n = begin; n < end; ++n) {
-      const float* image = x + n * w.in_h * w.in_w * c;
-      float* d_image = dx + n * w.in_h * w.in_w * c;
+      const float* image = input.data() + n * w.in_h * w.in_w * c;
       for (int64_t oh = 0; oh < w.out_h; ++oh) {
         for (int64_t ow = 0; ow < w.out_w; ++ow) {
-          const float* grad = g + ((n * w.out_h + oh) * w.out_w + ow) * c;
+          float* out = y.data() + n * per_sample + (oh * w.out_w + ow) * c;
           const Span s = clip(w, oh, ow);
-          if (kMax) {
-            // The window's first maximum, as forward's std::max keeps it; branch-free so the
-            // channel loop vectorizes.
-            const int32_t first = static_cast<int32_t>((s.h0 * w.in_w + s.w0) * c);
-            std::copy(image + first, image + first + c, best.begin());
-            std::fill(where.begin(), where.end(), first);
-            for (int64_t ih = s.h0; ih < s.h1; ++ih) {
-              for (int64_t iw = s.w0; iw < s.w1; ++iw) {
-                const int32_t offset = static_cast<int32_t>((ih * w.in_w + iw) * c);
-                const float* pixel = image + offset;
-                for (int64_t i = 0; i < c; ++i) {
-                  const bool larger = pixel[i] > best[i];
-                  best[i] = larger ? pixel[i] : best[i];
-                  where[i] = larger ? offset : where[i];
-                }
-              }
+          std::fill(out, out + c, 0.0f);
+          for (int64_t ih = s.h0; ih < s.h1; ++ih) {
+            for (int64_t iw = s.w0; iw < s.w1; ++iw) {
+              const float* pixel = image + (ih * w.in_w + iw) * c;
+              for (int64_t i = 0; i < c; ++i) out[i] += pixel[i];
             }
-            for (int64_t i = 0; i < c; ++i) d_image[where[i] + i] += grad[i];
-          } else {
-            const float scale = 1.0f / static_cast<float>(s.count());
-            for (int64_t ih = s.h0; ih < s.h1; ++ih) {
-              for (int64_t iw = s.w0; iw < s.w1; ++iw) {
-                float* d_pixel = d_image + (ih * w.in_w + iw) * c;
-                for (int64_t i = 0; i < c; ++i) d_pixel[i] += grad[i] * scale;
-              }
+          }
+          const float scale = 1.0f / static_cast<float>(s.count());
+          for (int64_t i = 0; i < c; ++i) out[i] *= scale;
+        }
+      }
+      apply_activation(act, y.data() + n * per_sample, per_sample);
+    }
+  });
+}
+
+void average_backward(BackwardContext& ctx) {
+  const Tensor& input = *ctx.inputs[0];
+  const Window w = check(ctx.node, ctx.inputs.size(), input);
+  Tensor* dx = input_grad(ctx, 0);
+  if (!dx) return;
+  const int64_t c = w.channels, per_sample = w.out_h * w.out_w * c;
+  const int64_t in_per_sample = w.in_h * w.in_w * c;
+  for_each_block(w.batch, w.batch, [&](int64_t, int64_t begin, int64_t end) {
+    std::vector<float> masked(per_sample);
+    for (int64_t n = begin; n < end; ++n) {
+      const float* g =
+          pre_activation_grad_range(ctx, n * per_sample, (n + 1) * per_sample, masked.data());
+      float* d_image = dx->data() + n * in_per_sample;
+      for (int64_t oh = 0; oh < w.out_h; ++oh) {
+        for (int64_t ow = 0; ow < w.out_w; ++ow) {
+          const float* grad = g + (oh * w.out_w + ow) * c;
+          const Span s = clip(w, oh, ow);
+          const float scale = 1.0f / static_cast<float>(s.count());
+          for (int64_t ih = s.h0; ih < s.h1; ++ih) {
+            for (int64_t iw = s.w0; iw < s.w1; ++iw) {
+              float* d_pixel = d_image + (ih * w.in_w + iw) * c;
+              for (int64_t i = 0; i < c; ++i) d_pixel[i] += grad[i] * scale;
             }
           }
         }
@@ -124,12 +192,12 @@ void backward(BackwardContext& ctx) {
 }  // namespace
 
 const OpKernel& max_pool_kernel() {
-  static const OpKernel kernel{forward<true>, backward<true>};
+  static const OpKernel kernel{max_forward, max_backward};
   return kernel;
 }
 
 const OpKernel& average_pool_kernel() {
-  static const OpKernel kernel{forward<false>, backward<false>};
+  static const OpKernel kernel{average_forward, average_backward};
   return kernel;
 }
 
