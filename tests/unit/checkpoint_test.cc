@@ -33,6 +33,7 @@ Checkpoint sample_checkpoint() {
   c.training.step = 938;
   c.training.rng = rng_state(rng);
   c.training.extra = {{"best_epoch", 1}, {"history", {{{"epoch", 1}, {"loss", 0.5}}}}};
+  c.training.tensors.emplace_back("best/w", graph::Tensor({2, 2}, {1, 2, 3, 4}));
   c.labels = {"a", "b", "c"};
   c.normalization_mean = {0.5f, 0.4f, 0.3f};
   c.normalization_std = {0.2f, 0.2f, 0.25f};
@@ -91,6 +92,9 @@ TEST(Checkpoint, RoundTripKeepsEverythingExactly) {
   EXPECT_EQ(d.optimizer.settings, c.optimizer.settings);
   EXPECT_EQ(d.training.epoch, 1);
   EXPECT_EQ(d.training.extra, c.training.extra);
+  ASSERT_EQ(d.training.tensors.size(), 1u);
+  EXPECT_EQ(d.training.tensors[0].first, "best/w");
+  EXPECT_EQ(d.training.tensors[0].second.values(), (std::vector<float>{1, 2, 3, 4}));
   EXPECT_EQ(d.labels, c.labels);
   EXPECT_EQ(d.normalization_mean, c.normalization_mean);
   EXPECT_EQ(d.normalization_std, c.normalization_std);

@@ -360,10 +360,17 @@ std::vector<uint8_t> serialize_checkpoint(const Checkpoint& c) {
                              {"step", c.optimizer.step},
                              {"tensors", opt_tensors},
                              {"settings", c.optimizer.settings}};
+  json train_tensors = json::array();
+  for (const auto& [name, t] : c.training.tensors) {
+    json jt = blob.add(t);
+    jt["name"] = name;
+    train_tensors.push_back(std::move(jt));
+  }
   header["training"] = json{{"epoch", c.training.epoch},
                             {"step", c.training.step},
                             {"rng", c.training.rng},
-                            {"extra", c.training.extra}};
+                            {"extra", c.training.extra},
+                            {"tensors", train_tensors}};
   header["labels"] = c.labels;
   header["normalization"] = json{{"mean", c.normalization_mean}, {"std", c.normalization_std}};
   header["project"] = c.project;
@@ -425,6 +432,14 @@ Checkpoint parse_checkpoint(const uint8_t* data, size_t size, const std::string&
   c.training.step = r.get<int64_t>(t, "step", "training");
   c.training.rng = r.get<std::string>(t, "rng", "training");
   c.training.extra = r.at(t, "extra", "training");
+  if (t.contains("tensors")) {
+    const json& tt = t["tensors"];
+    for (size_t i = 0; i < tt.size(); ++i) {
+      const std::string p = "training.tensors[" + std::to_string(i) + "]";
+      c.training.tensors.emplace_back(r.get<std::string>(tt[i], "name", p),
+                                      read_tensor(r, tt[i], p, blob, blob_size));
+    }
+  }
   if (!c.training.rng.empty()) {
     std::mt19937_64 probe;
     try {

@@ -43,6 +43,8 @@ struct TrainingState {
   // Everything else a resumed run needs to continue identically: early-stopping counters, the
   // best weights' epoch, the log rows so far.
   nlohmann::json extra = nlohmann::json::object();
+  // Named tensors of the training state (the best epoch's weights for early stopping).
+  std::vector<std::pair<std::string, graph::Tensor>> tensors;
 };
 
 struct Checkpoint {
