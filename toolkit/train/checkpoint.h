@@ -29,7 +29,7 @@ namespace tinyforge::train {
 
 // The optimizer's state, whatever the optimizer: named tensors (moments, velocities, in
 // parameter order) and scalars/settings as JSON.
-struct OptimizerState {
+struct SavedOptimizer {
   std::string name;  // "adam", "sgd", ...
   int64_t step = 0;
   std::vector<std::pair<std::string, graph::Tensor>> tensors;
@@ -49,7 +49,7 @@ struct TrainingState {
 
 struct Checkpoint {
   graph::Graph graph;
-  OptimizerState optimizer;
+  SavedOptimizer optimizer;
   TrainingState training;
   std::vector<std::string> labels;
   std::vector<float> normalization_mean, normalization_std;  // per channel; empty = none
