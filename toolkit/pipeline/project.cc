@@ -74,21 +74,6 @@ class Fields {
   std::string label_;
 };
 
-graph::Padding parse_padding(const Fields& f, const YAML::Node& n, const std::string& where) {
-  const std::string p = f.get<std::string>(n, "padding", where, "valid", "same or valid");
-  if (p == "same") return graph::Padding::kSame;
-  if (p == "valid") return graph::Padding::kValid;
-  f.fail(where + ".padding", "'" + p + "'; expected same or valid");
-}
-
-graph::Activation parse_activation(const Fields& f, const YAML::Node& n, const std::string& where) {
-  const std::string a = f.get<std::string>(n, "activation", where, "none", "none, relu or relu6");
-  if (a == "none" || a == "linear") return graph::Activation::kNone;
-  if (a == "relu") return graph::Activation::kRelu;
-  if (a == "relu6") return graph::Activation::kRelu6;
-  f.fail(where + ".activation", "'" + a + "'; expected none, relu or relu6");
-}
-
 train::Initializer parse_init(const Fields& f, const YAML::Node& n, const char* key,
                               const std::string& where) {
   const std::string name = f.get<std::string>(n, key, where, "default", "an initializer name");

@@ -53,6 +53,12 @@ void expect_positive(const std::string& layer, const char* field, int64_t value)
   }
 }
 
+graph::Attributes reshape_to(graph::Shape shape) {
+  graph::Attributes a;
+  a.new_shape = std::move(shape);
+  return a;
+}
+
 }  // namespace
 
 Initializer parse_initializer(std::string_view name) {
@@ -203,9 +209,8 @@ int LayerBuilder::conv1d(int x, const Conv1DOptions& o) {
     throw host::Error("layer '" + layer + "': input has shape " + graph::shape_string(xs) +
                       ", expected [batch, length, channels]");
   }
-  const int y =
-      graph_.add_node(graph::OpType::kReshape, {x},
-                      graph::Attributes{.new_shape = {-1, 1, xs[1], xs[2]}}, layer + "/expand");
+  const int y = graph_.add_node(graph::OpType::kReshape, {x}, reshape_to({-1, 1, xs[1], xs[2]}),
+                                layer + "/expand");
   Conv2DOptions c;
   c.filters = o.filters;
   c.kernel_h = 1;
@@ -219,8 +224,8 @@ int LayerBuilder::conv1d(int x, const Conv1DOptions& o) {
   c.bias_init = o.bias_init;
   const int z = conv2d_on(y, c, layer);
   const graph::Shape& zs = shape(z);
-  return graph_.add_node(graph::OpType::kReshape, {z},
-                         graph::Attributes{.new_shape = {-1, zs[2], zs[3]}}, layer + "/squeeze");
+  return graph_.add_node(graph::OpType::kReshape, {z}, reshape_to({-1, zs[2], zs[3]}),
+                         layer + "/squeeze");
 }
 
 namespace {
@@ -332,15 +337,14 @@ int LayerBuilder::activation(int x, graph::Activation kind, std::string name) {
 }
 
 int LayerBuilder::flatten(int x, std::string name) {
-  return graph_.add_node(graph::OpType::kReshape, {x}, graph::Attributes{.new_shape = {-1, -1}},
+  return graph_.add_node(graph::OpType::kReshape, {x}, reshape_to({-1, -1}),
                          layer_name(name, "flatten"));
 }
 
 int LayerBuilder::reshape(int x, const graph::Shape& sample_shape, std::string name) {
   graph::Shape s{-1};
   s.insert(s.end(), sample_shape.begin(), sample_shape.end());
-  return graph_.add_node(graph::OpType::kReshape, {x}, graph::Attributes{.new_shape = s},
-                         layer_name(name, "reshape"));
+  return graph_.add_node(graph::OpType::kReshape, {x}, reshape_to(s), layer_name(name, "reshape"));
 }
 
 int LayerBuilder::zero_padding(int x, int top, int bottom, int left, int right, std::string name) {

@@ -5,8 +5,8 @@
 //   graph::Graph g;
 //   LayerBuilder b(g, /*seed=*/1234);
 //   int x = b.input({28, 28, 1});
-//   x = b.conv2d(x, {.filters = 16, .kernel_h = 3, .kernel_w = 3, .padding = graph::Padding::kSame});
-//   x = b.relu(x);
+//   x = b.conv2d(x, {.filters = 16, .kernel_h = 3, .kernel_w = 3, .padding =
+//   graph::Padding::kSame}); x = b.relu(x);
 //   ...
 //   g.set_outputs({x});
 #ifndef TINYFORGE_TOOLKIT_TRAIN_LAYERS_H_
@@ -23,14 +23,14 @@
 namespace tinyforge::train {
 
 enum class Initializer : uint8_t {
-  kDefault,        // PyTorch's default: uniform in ±1/sqrt(fan_in), weights and biases alike
+  kDefault,  // PyTorch's default: uniform in ±1/sqrt(fan_in), weights and biases alike
   kZeros,
   kOnes,
   kGlorotUniform,  // Keras' default kernel initializer: ±sqrt(6 / (fan_in + fan_out))
   kGlorotNormal,
-  kHeUniform,      // ±sqrt(6 / fan_in)
-  kHeNormal,       // N(0, 2 / fan_in)
-  kLecunNormal,    // N(0, 1 / fan_in)
+  kHeUniform,    // ±sqrt(6 / fan_in)
+  kHeNormal,     // N(0, 2 / fan_in)
+  kLecunNormal,  // N(0, 1 / fan_in)
 };
 
 // "default", "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
@@ -50,7 +50,7 @@ struct DenseOptions {
   bool use_bias = true;
   Initializer kernel_init = Initializer::kDefault;
   Initializer bias_init = Initializer::kDefault;
-  std::string name;
+  std::string name{};
 };
 
 struct Conv2DOptions {
@@ -63,7 +63,7 @@ struct Conv2DOptions {
   bool use_bias = true;
   Initializer kernel_init = Initializer::kDefault;
   Initializer bias_init = Initializer::kDefault;
-  std::string name;
+  std::string name{};
 };
 
 struct DepthwiseConv2DOptions {
@@ -76,7 +76,7 @@ struct DepthwiseConv2DOptions {
   bool use_bias = true;
   Initializer kernel_init = Initializer::kDefault;
   Initializer bias_init = Initializer::kDefault;
-  std::string name;
+  std::string name{};
 };
 
 // Conv1D over [N, length, channels]: reshaped to [N, 1, length, channels], a 1×kernel Conv2D,
@@ -91,20 +91,20 @@ struct Conv1DOptions {
   bool use_bias = true;
   Initializer kernel_init = Initializer::kDefault;
   Initializer bias_init = Initializer::kDefault;
-  std::string name;
+  std::string name{};
 };
 
 struct Pool2DOptions {
   int pool_h = 2, pool_w = 2;
   int stride_h = 0, stride_w = 0;  // 0 = the pool size, as in Keras and PyTorch
   graph::Padding padding = graph::Padding::kValid;
-  std::string name;
+  std::string name{};
 };
 
 struct BatchNormOptions {
-  float epsilon = 1e-3f;   // Keras' defaults; PyTorch uses 1e-5 and momentum 0.9 in these terms
+  float epsilon = 1e-3f;  // Keras' defaults; PyTorch uses 1e-5 and momentum 0.9 in these terms
   float momentum = 0.99f;
-  std::string name;
+  std::string name{};
 };
 
 class LayerBuilder {
