@@ -27,12 +27,19 @@ class Executor {
   const graph::Tensor& gradient(int value_id) const;
   const graph::Tensor& activation(int value_id) const;
 
+  // Also compute d loss / d graph input in backward() (gradient checks, saliency). Off by
+  // default: training never needs it and it costs the backward pass of the first layer.
+  void set_input_gradients(bool enabled) { input_gradients_ = enabled; }
+
  private:
   graph::Graph& graph_;
-  std::vector<graph::Tensor> activations_;        // per value id
-  std::vector<graph::Tensor> gradients_;          // per value id
+  std::vector<graph::Tensor> activations_;         // per value id
+  std::vector<graph::Tensor> gradients_;           // per value id
   std::vector<std::vector<graph::Tensor>> saved_;  // per node
   std::vector<graph::Tensor> outputs_;
+  std::vector<char> needs_grad_;  // per value id, from the last backward()
+  bool input_gradients_ = false;
+  bool trained_forward_ = false;  // backward() needs a training forward() first
 };
 
 }  // namespace tinyforge::train

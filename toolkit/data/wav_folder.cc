@@ -1,0 +1,75 @@
+#include "toolkit/data/wav_folder.h"
+
+#include <sndfile.h>
+
+#include <algorithm>
+
+#include "toolkit/data/bad_data.h"
+#include "toolkit/data/class_folders.h"
+#include "toolkit/host/error.h"
+
+namespace tinyforge::data {
+
+std::vector<float> read_wav_mono(const std::string& path, int& sample_rate) {
+  SF_INFO info{};
+  SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
+  if (!file) {
+    throw host::Error(path + ": unreadable audio (" + sf_strerror(nullptr) +
+                      "; expected a WAV file)");
+  }
+  std::vector<float> interleaved(static_cast<size_t>(info.frames) * info.channels);
+  sf_count_t frames = sf_readf_float(file, interleaved.data(), info.frames);
+  sf_close(file);
+  if (frames != info.frames) {
+    throw host::Error(path + ": truncated audio (read " + std::to_string(frames) + " of " +
+                      std::to_string(info.frames) + " frames)");
+  }
+  sample_rate = info.samplerate;
+  std::vector<float> mono(static_cast<size_t>(frames));
+  for (sf_count_t i = 0; i < frames; ++i) {
+    float sum = 0;
+    for (int c = 0; c < info.channels; ++c) sum += interleaved[i * info.channels + c];
+    mono[i] = sum / info.channels;
+  }
+  return mono;
+}
+
+Dataset load_wav_folder(const std::string& root, const AudioOptions& options) {
+  if (options.length <= 0) {
+    throw host::Error("audio.length must be positive; got " + std::to_string(options.length));
+  }
+  std::vector<std::string> skipped;
+  ClassFolders folders = list_class_folders(root, {".wav"}, options.skip_bad, skipped);
+  Dataset dataset({options.length, 1}, folders.class_names);
+  dataset.skipped = std::move(skipped);
+  const float scale = options.format == SampleFormat::kInt16 ? 32768.0f : 1.0f;
+  std::vector<float> sample(static_cast<size_t>(options.length));
+  for (size_t k = 0; k < folders.files.size(); ++k) {
+    for (const std::string& file : folders.files[k]) {
+      std::vector<float> clip;
+      int rate = 0;
+      try {
+        clip = read_wav_mono(file, rate);
+      } catch (const host::Error& e) {
+        reject_sample(dataset, options.skip_bad, e.what());
+        continue;
+      }
+      if (options.sample_rate != 0 && rate != options.sample_rate) {
+        reject_sample(dataset, options.skip_bad, file,
+                      "sample rate " + std::to_string(rate) + " Hz; expected " +
+                          std::to_string(options.sample_rate) + " Hz");
+        continue;
+      }
+      std::fill(sample.begin(), sample.end(), 0.0f);
+      const size_t n = std::min(clip.size(), sample.size());
+      for (size_t i = 0; i < n; ++i) {
+        // int16 PCM saturates at +32767, as a converter back to int16 would.
+        sample[i] = std::clamp(clip[i] * scale, -scale, scale == 1.0f ? 1.0f : 32767.0f);
+      }
+      dataset.add(sample, static_cast<int>(k), file);
+    }
+  }
+  return dataset;
+}
+
+}  // namespace tinyforge::data
