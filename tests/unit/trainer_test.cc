@@ -59,7 +59,7 @@ std::vector<std::vector<float>> weights(const graph::Graph& g) {
   std::vector<std::vector<float>> w;
   for (const graph::Value& v : g.values())
     if (v.kind == graph::ValueKind::kParameter || v.kind == graph::ValueKind::kState)
-      w.push_back(v.data.values());
+      w.emplace_back(v.data.values().begin(), v.data.values().end());
   return w;
 }
 

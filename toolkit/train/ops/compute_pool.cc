@@ -73,13 +73,13 @@ void backward(BackwardContext& ctx) {
   Tensor* dx_tensor = input_grad(ctx, 0);
   if (!dx_tensor) return;
   const int64_t c = w.channels;
-  std::vector<float> masked;
+  graph::FloatStorage masked;
   const float* g = pre_activation_grad(ctx, masked);
   const float* x = input.data();
   float* dx = dx_tensor->data();
   // Threads split the batch: windows of one sample may overlap and so stay in one thread.
   for_each_block(w.batch, w.batch, [&](int64_t, int64_t begin, int64_t end) {
-    std::vector<float> best(kMax ? c : 0);
+    graph::FloatStorage best(kMax ? c : 0);
     std::vector<int32_t> where(kMax ? c : 0);  // pixel offsets within one sample
     for (int64_t n = begin; n < end; ++n) {
       const float* image = x + n * w.in_h * w.in_w * c;
