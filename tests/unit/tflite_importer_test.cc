@@ -14,6 +14,7 @@
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/tflite/tflite.h"
+#include "toolkit/train/executor.h"
 
 namespace tinyforge::tflite {
 namespace {
@@ -127,6 +128,38 @@ TEST(TfliteImporter, RefusesQuantizedModelsAndUnsupportedOpsByName) {
     EXPECT_NE(std::string(e.what()).find("INT8"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("vww_96_int8"), std::string::npos) << e.what();
   }
+}
+
+// The training executor's forward pass on an imported model gives the runtime's answer, so a
+// pretrained model fine-tunes from exactly what it computes.
+void expect_executor_matches_runtime(const std::string& name) {
+  Imported imported = import_tflite(model_path(name));
+  const std::vector<uint8_t> original = host::read_file(model_path(name));
+  const host::ModelFile file(original.data(), original.size(), name);
+  train::Executor executor(imported.graph);
+  std::mt19937_64 rng(1);
+  for (int seed = 1; seed <= 3; ++seed) {
+    host::HostInterpreter interpreter(file);
+    const std::vector<uint8_t> input = host::random_input(interpreter.get().input(0), seed, 0);
+    const testing::RunResult run = testing::run_model(original, {input});
+    ASSERT_EQ(run.status, Status::kOk) << run.message;
+    graph::Shape shape = imported.graph.value(imported.graph.inputs()[0]).shape;
+    shape[0] = 1;
+    const std::vector<graph::Tensor>& out =
+        executor.forward({graph::Tensor(shape, from_bytes<float>(input))}, false, rng);
+    const std::vector<float> want = from_bytes<float>(run.outputs[0]);
+    ASSERT_EQ(out[0].values().size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_NEAR(out[0][i], want[i], 1e-5 * std::max(1.0f, std::abs(want[i])))
+          << name << " seed " << seed << " element " << i;
+    }
+  }
+}
+
+TEST(TfliteImporter, ExecutorForwardMatchesRuntimeOnImportedModels) {
+  TINYFORGE_REQUIRE_SHARED();
+  expect_executor_matches_runtime("hello_world_float");
+  expect_executor_matches_runtime("vww_96_float");
 }
 
 TEST(TfliteImporter, NamesAnUnsupportedOperator) {
