@@ -370,6 +370,7 @@ class Writer {
       }
       case OpType::kBatchNorm:
       case OpType::kDropout:
+      case OpType::kFakeQuant:  // QAT only: toolkit/quantize convert_qat removes it
         refuse(node,
                "is a training-only op; fold BatchNorm and drop Dropout (toolkit/quantize) "
                "before writing TFLite");
