@@ -1,10 +1,12 @@
 // Runs one .tflite file in LiteRT.js (its CPU backend: XNNPACK compiled to WebAssembly) with the
 // same tensor-file contract as `tinyforge run` (docs/litert-check.md):
 //
-//   node run.mjs MODEL.tflite --input A.bin [B.bin ...] [--output O.bin ...] [--json]
+//   node run.mjs MODEL.tflite --input A.bin [B.bin ...] [--output O.bin ... | --output-dir DIR]
+//                [--json] [--verbose]
 //
 // Inputs and outputs are raw little-endian tensor bytes, one file per tensor, in the model's
-// order. With --json the last stdout line is one JSON object: {"outputs": [{name, dtype, shape,
+// order; --output-dir writes DIR/output_K.bin for output K (for callers that do not know the
+// output count beforehand). Without either, output values are printed. With --json the last stdout line is one JSON object: {"outputs": [{name, dtype, shape,
 // file}], "wasm": ...} or {"error": "..."} with exit status 1 (e.g. LiteRT refusing the model).
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -17,12 +19,17 @@ const wasmDir = join(here, "node_modules", "@litertjs", "core", "wasm");
 const patchedCore = join(here, "build", "litert_patched.js");
 
 function parseArgs(argv) {
-  const args = { model: null, inputs: [], outputs: [], json: false, verbose: false };
+  const args = { model: null, inputs: [], outputs: [], outputDir: null, json: false, verbose: false };
   let list = null;  // the file list the last --input/--output flag opened
-  for (const arg of argv) {
+  for (let i = 0; i < argv.length; ++i) {
+    const arg = argv[i];
     if (arg === "--input") list = args.inputs;
     else if (arg === "--output") list = args.outputs;
-    else if (arg === "--json") { args.json = true; list = null; }
+    else if (arg === "--output-dir") {
+      if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) throw new Error("--output-dir needs a directory");
+      args.outputDir = argv[++i];
+      list = null;
+    } else if (arg === "--json") { args.json = true; list = null; }
     else if (arg === "--verbose") { args.verbose = true; list = null; }
     else if (arg.startsWith("--")) throw new Error(`unknown option ${arg}`);
     else if (list) list.push(arg);
@@ -30,8 +37,11 @@ function parseArgs(argv) {
     else throw new Error(`unexpected argument ${arg} (one model per run)`);
   }
   if (args.model === null) {
-    throw new Error("usage: node run.mjs MODEL.tflite --input A.bin [...] [--output O.bin ...] [--json]");
+    throw new Error(
+      "usage: node run.mjs MODEL.tflite --input A.bin [...] [--output O.bin ... | --output-dir DIR] [--json] [--verbose]",
+    );
   }
+  if (args.outputs.length && args.outputDir !== null) throw new Error("give --output or --output-dir, not both");
   return args;
 }
 
@@ -189,9 +199,12 @@ async function main() {
       dtype: tensor.type.dtype,
       shape: tensor.type.layout.dimensions,
     };
-    if (args.outputs.length) {
-      writeFileSync(args.outputs[i], new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      entry.file = resolve(args.outputs[i]);
+    const file = args.outputs.length
+      ? args.outputs[i]
+      : args.outputDir !== null ? join(args.outputDir, `output_${i}.bin`) : null;
+    if (file !== null) {
+      writeFileSync(file, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      entry.file = resolve(file);
     } else {
       entry.values = Array.from(data);
     }
