@@ -2,12 +2,16 @@
 // same tensor-file contract as `tinyforge run` (docs/litert-check.md):
 //
 //   node run.mjs MODEL.tflite --input A.bin [B.bin ...] [--output O.bin ... | --output-dir DIR]
-//                [--json] [--verbose]
+//                [--samples K] [--json] [--verbose]
 //
 // Inputs and outputs are raw little-endian tensor bytes, one file per tensor, in the model's
-// order; --output-dir writes DIR/output_K.bin for output K (for callers that do not know the
-// output count beforehand). Without either, output values are printed. With --json the last stdout line is one JSON object: {"outputs": [{name, dtype, shape,
-// file}], "wasm": ...} or {"error": "..."} with exit status 1 (e.g. LiteRT refusing the model).
+// order; --output-dir writes DIR/output_N.bin for output N (for callers that do not know the
+// output count beforehand). Without either, output values are printed. With --samples K every
+// input file holds K tensors back to back, the model runs K times, and every output file gets
+// K results back to back (1,000 test images in one process instead of 1,000 Node starts).
+// With --json the last stdout line is one JSON object: {"outputs": [{name, dtype, shape,
+// file}], "samples": K, "wasm": ...}, or {"error": "..."} with exit status 1 (e.g. LiteRT
+// refusing the model).
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
@@ -19,7 +23,7 @@ const wasmDir = join(here, "node_modules", "@litertjs", "core", "wasm");
 const patchedCore = join(here, "build", "litert_patched.js");
 
 function parseArgs(argv) {
-  const args = { model: null, inputs: [], outputs: [], outputDir: null, json: false, verbose: false };
+  const args = { model: null, inputs: [], outputs: [], outputDir: null, samples: 1, json: false, verbose: false };
   let list = null;  // the file list the last --input/--output flag opened
   for (let i = 0; i < argv.length; ++i) {
     const arg = argv[i];
@@ -28,6 +32,11 @@ function parseArgs(argv) {
     else if (arg === "--output-dir") {
       if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) throw new Error("--output-dir needs a directory");
       args.outputDir = argv[++i];
+      list = null;
+    } else if (arg === "--samples") {
+      const k = Number(argv[++i]);
+      if (!Number.isInteger(k) || k < 1) throw new Error(`--samples needs a positive count, got ${argv[i]}`);
+      args.samples = k;
       list = null;
     } else if (arg === "--json") { args.json = true; list = null; }
     else if (arg === "--verbose") { args.verbose = true; list = null; }
@@ -38,7 +47,7 @@ function parseArgs(argv) {
   }
   if (args.model === null) {
     throw new Error(
-      "usage: node run.mjs MODEL.tflite --input A.bin [...] [--output O.bin ... | --output-dir DIR] [--json] [--verbose]",
+      "usage: node run.mjs MODEL.tflite --input A.bin [...] [--output O.bin ... | --output-dir DIR] [--samples K] [--json] [--verbose]",
     );
   }
   if (args.outputs.length && args.outputDir !== null) throw new Error("give --output or --output-dir, not both");
@@ -109,33 +118,37 @@ const typedArrays = {
   int16: Int16Array,
 };
 
-// Reads one input file as {data, shape}: the typed array the model's input expects
-// (little-endian host assumed, as on every x86/Arm machine Node runs on) and its shape. A
-// dynamic dimension (-1, from shape_signature) takes whatever size the file implies, so the
-// model is still fed; whether LiteRT then accepts that is LiteRT's verdict, reported as such.
-function readInput(file, detail) {
+// Reads one input file holding `samples` tensors back to back and returns the per-sample shape
+// and a function giving sample k as the typed array the model expects (little-endian host
+// assumed, as on every x86/Arm machine Node runs on). A dynamic dimension (-1, from
+// shape_signature) takes whatever size the file implies, so the model is still fed; whether
+// LiteRT then accepts that is LiteRT's verdict, reported as such.
+function readInput(file, detail, samples) {
   const Typed = typedArrays[detail.dtype];
   const what = `input ${detail.index} (${detail.name})`;
   if (!Typed) throw new Error(`${what}: dtype ${detail.dtype} unsupported`);
   const bytes = readFileSync(file);
+  const perSample = bytes.byteLength / samples;
   const declared = Array.from(detail.shape);
   const fixed = product(declared.filter((d) => d >= 0)) * Typed.BYTES_PER_ELEMENT;
   const dynamic = declared.filter((d) => d < 0).length;
   const shape = declared.slice();
-  if (dynamic === 1 && fixed > 0 && bytes.byteLength % fixed === 0) {
-    shape[declared.indexOf(-1)] = bytes.byteLength / fixed;
+  if (dynamic === 1 && fixed > 0 && perSample % fixed === 0) {
+    shape[declared.indexOf(-1)] = perSample / fixed;
   }
   const expected = product(shape) * Typed.BYTES_PER_ELEMENT;
-  if (shape.some((d) => d < 0) || bytes.byteLength !== expected) {
+  if (shape.some((d) => d < 0) || perSample !== expected) {
+    const each = `${detail.dtype}[${declared.join(",")}]` + (dynamic ? "" : ` = ${expected} bytes`);
     throw new Error(
-      `${file}: ${bytes.byteLength} bytes, but ${what} is ` +
-        `${detail.dtype}[${declared.join(",")}]` + (dynamic ? "" : ` = ${expected} bytes`),
+      `${file}: ${bytes.byteLength} bytes, but ${what} is ${each}` +
+        (samples > 1 ? ` per sample, ${samples} samples` : ""),
     );
   }
-  // Copy into a fresh, aligned buffer: a Buffer slice may sit at an odd pool offset.
-  const aligned = new Uint8Array(expected);
+  // Copy into a fresh, aligned buffer: a Buffer may sit at an odd offset of Node's pool.
+  const aligned = new Uint8Array(bytes.byteLength);
   aligned.set(bytes);
-  return { data: new Typed(aligned.buffer), shape };
+  const count = expected / Typed.BYTES_PER_ELEMENT;
+  return { shape, sample: (k) => new Typed(aligned.buffer, k * expected, count) };
 }
 
 // Errors from the WebAssembly side may arrive as strings or non-Error objects.
@@ -179,40 +192,50 @@ async function main() {
     throw new Error(`${basename(args.model)} has ${outputDetails.length} outputs, got ${args.outputs.length} --output files`);
   }
 
-  const inputs = inputDetails.map((detail, i) => {
-    const { data, shape } = readInput(args.inputs[i], detail);
-    return new Tensor(data, shape);
-  });
-  let results;
-  try {
-    results = await model.run(inputs);
-  } catch (error) {
-    throw new Error(withReasons(`LiteRT failed to run ${basename(args.model)}`, error));
-  } finally {
-    for (const tensor of inputs) tensor.delete();
+  // One compiled model serves every sample: loading LiteRT and compiling cost far more than a
+  // small model's run, which is why --samples exists.
+  const inputFiles = inputDetails.map((detail, i) => readInput(args.inputs[i], detail, args.samples));
+  const outputChunks = outputDetails.map(() => []);
+  const outputTypes = [];
+  for (let k = 0; k < args.samples; ++k) {
+    const inputs = inputFiles.map(({ shape, sample }) => new Tensor(sample(k), shape));
+    let results;
+    try {
+      results = await model.run(inputs);
+    } catch (error) {
+      throw new Error(withReasons(`LiteRT failed to run ${basename(args.model)}`, error));
+    } finally {
+      for (const tensor of inputs) tensor.delete();
+    }
+    results.forEach((tensor, i) => {
+      const data = tensor.toTypedArray();
+      outputChunks[i].push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      outputTypes[i] = tensor.type;
+      tensor.delete();
+    });
   }
 
-  const outputs = results.map((tensor, i) => {
-    const data = tensor.toTypedArray();
+  const outputs = outputDetails.map((detail, i) => {
     const entry = {
-      name: outputDetails[i].name,
-      dtype: tensor.type.dtype,
-      shape: tensor.type.layout.dimensions,
+      name: detail.name,
+      dtype: outputTypes[i].dtype,
+      shape: outputTypes[i].layout.dimensions,
     };
     const file = args.outputs.length
       ? args.outputs[i]
       : args.outputDir !== null ? join(args.outputDir, `output_${i}.bin`) : null;
+    const bytes = Buffer.concat(outputChunks[i]);
     if (file !== null) {
-      writeFileSync(file, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      writeFileSync(file, bytes);
       entry.file = resolve(file);
     } else {
-      entry.values = Array.from(data);
+      const Typed = typedArrays[entry.dtype];
+      entry.values = Array.from(new Typed(bytes.buffer, bytes.byteOffset, bytes.byteLength / Typed.BYTES_PER_ELEMENT));
     }
-    tensor.delete();
     return entry;
   });
   model.delete();
-  return { outputs, wasm };
+  return { outputs, samples: args.samples, wasm };
 }
 
 const json = process.argv.includes("--json");

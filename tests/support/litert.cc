@@ -91,12 +91,13 @@ std::string litert_unavailable_reason() {
   return "";
 }
 
-LiteRtResult run_litert(const fs::path& model, const std::vector<std::vector<uint8_t>>& inputs) {
+LiteRtResult run_litert(const fs::path& model, const std::vector<std::vector<uint8_t>>& inputs,
+                        size_t samples) {
   LiteRtResult result;
   TempDir tmp;
-  std::string command = shell_quote(find_node()) + " " +
-                        shell_quote((litert_dir() / "run.mjs").string()) + " " +
-                        shell_quote(model.string()) + " --json";
+  std::string command =
+      shell_quote(find_node()) + " " + shell_quote((litert_dir() / "run.mjs").string()) + " " +
+      shell_quote(model.string()) + " --json --samples " + std::to_string(samples);
   if (!inputs.empty()) command += " --input";
   for (size_t i = 0; i < inputs.size(); ++i) {
     const fs::path file = tmp.path() / ("input_" + std::to_string(i) + ".bin");
@@ -146,17 +147,18 @@ LiteRtResult run_litert(const fs::path& model, const std::vector<std::vector<uin
     output.dtype = o.at("dtype").get<std::string>();
     output.shape = o.at("shape").get<std::vector<int64_t>>();
     output.bytes = host::read_file(o.at("file").get<std::string>());
+    output.samples = samples;
     result.outputs.push_back(std::move(output));
   }
   return result;
 }
 
 LiteRtResult run_litert(const std::vector<uint8_t>& model,
-                        const std::vector<std::vector<uint8_t>>& inputs) {
+                        const std::vector<std::vector<uint8_t>>& inputs, size_t samples) {
   TempDir tmp;
   const fs::path file = tmp.path() / "model.tflite";
   host::write_file(file, model.data(), model.size());
-  return run_litert(file, inputs);
+  return run_litert(file, inputs, samples);
 }
 
 std::vector<uint8_t> pin_dynamic_dimensions(std::vector<uint8_t> model) {
