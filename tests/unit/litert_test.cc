@@ -81,6 +81,57 @@ INSTANTIATE_TEST_SUITE_P(
                       Int8Case{"ad01_int8", false}, Int8Case{"pretrainedResnet_quant", true}),
     [](const ::testing::TestParamInfo<Int8Case>& info) { return std::string(info.param.model); });
 
+// 16x8 (int16 activations, int8 weights): TFLM's seanet layer models with their CSV inputs.
+// LiteRT.js takes int16 tensors once the dtype patch knows them; held to TFLite's own ±1.
+std::vector<uint8_t> csv_int16(const fs::path& file) {
+  const std::vector<uint8_t> text = host::read_file(file);
+  std::vector<int16_t> values;
+  std::string field;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    const char c = i < text.size() ? static_cast<char>(text[i]) : ',';
+    if (c == ',' || c == '\n') {
+      if (!field.empty()) values.push_back(static_cast<int16_t>(std::stol(field)));
+      field.clear();
+    } else if (c != '\r' && c != ' ') {
+      field += c;
+    }
+  }
+  return to_bytes(values);
+}
+
+class LiteRtInt16 : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(LiteRtInt16, AcceptsAndAgreesWithinOneStep) {
+  TINYFORGE_REQUIRE_SHARED();
+  TINYFORGE_REQUIRE_LITERT();
+  const fs::path base = conformance() / "seanet" / GetParam();
+  const fs::path model = base.string() + ".tflite";
+  std::vector<std::vector<uint8_t>> inputs;
+  for (int i = 0; fs::exists(base.string() + "_input" + std::to_string(i) + "_int16.csv"); ++i) {
+    inputs.push_back(csv_int16(base.string() + "_input" + std::to_string(i) + "_int16.csv"));
+  }
+  ASSERT_FALSE(inputs.empty());
+
+  const RunResult ours = run_model(host::read_file(model), inputs);
+  ASSERT_EQ(ours.status, Status::kOk) << ours.message;
+  const LiteRtResult lite = run_litert(model, inputs);
+  ASSERT_TRUE(lite.ok()) << lite.error;
+  ASSERT_EQ(lite.outputs.size(), 1u);
+  EXPECT_EQ(lite.outputs[0].dtype, "int16");
+  ASSERT_EQ(lite.outputs[0].bytes.size(), ours.outputs[0].size());
+  const StepDiff diff = step_diff<int16_t>(lite.outputs[0].bytes, ours.outputs[0]);
+  std::cout << "[ litert ] seanet " << GetParam() << ": " << diff.differing << " of " << diff.count
+            << " int16 outputs differ, at most " << diff.max_steps << " steps\n";
+  EXPECT_LE(diff.max_steps, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seanet, LiteRtInt16,
+                         ::testing::Values("conv/conv0", "add/add0", "leaky_relu/leaky_relu0"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           std::string name = info.param;
+                           return name.substr(name.find('/') + 1);
+                         });
+
 TEST(LiteRt, Vww96FloatAgreesWithinRelative1e4) {
   TINYFORGE_REQUIRE_SHARED();
   TINYFORGE_REQUIRE_LITERT();
