@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "toolkit/graph/tensor.h"
 #include "toolkit/host/error.h"
 
 namespace tinyforge::data {
@@ -48,11 +49,14 @@ IdxArray read_idx(const std::string& path) {
     const uint8_t* p = &bytes[4 + 4 * i];
     int64_t dim = (int64_t{p[0]} << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
     array.dims.push_back(dim);
-    count *= dim;
+    // Dimensions multiply beyond any file size; once past it the count is wrong whatever follows.
+    const int64_t available = static_cast<int64_t>(bytes.size() - header);
+    count = (dim != 0 && count > available / dim) ? available + 1 : count * dim;
   }
   if (bytes.size() - header != static_cast<size_t>(count)) {
-    throw host::Error(path + ": IDX dimensions promise " + std::to_string(count) +
-                      " values but the file holds " + std::to_string(bytes.size() - header));
+    throw host::Error(path + ": IDX dimensions " + graph::shape_string(array.dims) +
+                      " do not match the " + std::to_string(bytes.size() - header) +
+                      " values the file holds");
   }
   array.values.assign(bytes.begin() + header, bytes.end());
   return array;

@@ -49,6 +49,8 @@ const char* op_type_name(OpType type) {
       return "Mul";
     case OpType::kConcatenation:
       return "Concatenation";
+    case OpType::kFakeQuant:
+      return "FakeQuant";
   }
   return "Unknown";
 }

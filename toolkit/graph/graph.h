@@ -10,6 +10,9 @@
 //   kPad             x, attrs.paddings (before/after per dimension, zeros)
 //   kAdd, kMul       two inputs of the same shape (or broadcastable as TFLite)
 //   kConcatenation   any number of inputs along attrs.axis
+//   kFakeQuant       x [, range]: quantization-aware training (toolkit/quantize/qat.h). With a
+//                    range input (state [2] = moving min, max): per-tensor int8 activations;
+//                    without: per-channel symmetric int8 weights along attrs.axis
 // The first dimension of activations is the batch; inputs declare it as -1 (any).
 #ifndef TINYFORGE_TOOLKIT_GRAPH_GRAPH_H_
 #define TINYFORGE_TOOLKIT_GRAPH_GRAPH_H_
@@ -44,6 +47,7 @@ enum class OpType : uint8_t {
   kAdd,
   kMul,
   kConcatenation,
+  kFakeQuant,
 };
 
 const char* op_type_name(OpType type);

@@ -294,6 +294,14 @@ Shape concatenation(const Node& node, const std::vector<Shape>& in) {
   return out;
 }
 
+// The optional second input holds the moving [min, max] of an activation.
+Shape fake_quant(const Node& node, const std::vector<Shape>& in) {
+  expect_inputs(node, in, 1, 2);
+  if (in.size() == 2) expect_shape(node, in, 1, {2}, "range");
+  if (in.size() == 1) normalize_axis(node, node.attrs.axis, in[0].size(), "axis");
+  return in[0];
+}
+
 }  // namespace
 
 Shape infer_shape(const Node& node, const std::vector<Shape>& in) {
@@ -330,6 +338,8 @@ Shape infer_shape(const Node& node, const std::vector<Shape>& in) {
       return broadcast(node, in);
     case OpType::kConcatenation:
       return concatenation(node, in);
+    case OpType::kFakeQuant:
+      return fake_quant(node, in);
   }
   fail(node, "unknown op type " + std::to_string(static_cast<int>(node.type)));
 }

@@ -24,7 +24,8 @@ std::string shape_string(const Shape& shape) {
 Tensor::Tensor(Shape shape, float fill)
     : shape_(std::move(shape)), data_(static_cast<size_t>(num_elements(shape_)), fill) {}
 
-Tensor::Tensor(Shape shape, std::vector<float> values) : shape_(std::move(shape)), data_(std::move(values)) {
+Tensor::Tensor(Shape shape, std::vector<float> values)
+    : shape_(std::move(shape)), data_(values.begin(), values.end()) {
   if (static_cast<int64_t>(data_.size()) != num_elements(shape_)) {
     throw host::Error("tensor of shape " + shape_string(shape_) + " given " +
                       std::to_string(data_.size()) + " values");
@@ -34,7 +35,9 @@ Tensor::Tensor(Shape shape, std::vector<float> values) : shape_(std::move(shape)
 Tensor Tensor::reshaped(Shape shape) const {
   if (num_elements(shape) != size())
     throw host::Error("cannot reshape " + shape_string(shape_) + " to " + shape_string(shape));
-  return Tensor(std::move(shape), data_);
+  Tensor result = *this;
+  result.shape_ = std::move(shape);
+  return result;
 }
 
 void Tensor::fill(float value) { std::fill(data_.begin(), data_.end(), value); }

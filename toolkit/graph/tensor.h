@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "toolkit/graph/aligned_storage.h"
+
 namespace tinyforge::graph {
 
 using Shape = std::vector<int64_t>;
@@ -30,8 +32,8 @@ class Tensor {
 
   float* data() { return data_.data(); }
   const float* data() const { return data_.data(); }
-  std::vector<float>& values() { return data_; }
-  const std::vector<float>& values() const { return data_; }
+  FloatStorage& values() { return data_; }
+  const FloatStorage& values() const { return data_; }
   float& operator[](int64_t i) { return data_[i]; }
   float operator[](int64_t i) const { return data_[i]; }
 
@@ -43,7 +45,7 @@ class Tensor {
 
  private:
   Shape shape_;
-  std::vector<float> data_;
+  FloatStorage data_;  // 64-byte aligned: see aligned_storage.h
 };
 
 }  // namespace tinyforge::graph

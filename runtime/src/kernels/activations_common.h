@@ -26,6 +26,19 @@ inline Status check_unary(PrepareContext& ctx) {
   return Status::kOk;
 }
 
+// check_unary, and an input of float32, int8 or int16 with an output of the same dtype (the
+// elementwise activations that keep their dtype).
+inline Status check_unary_same_type(PrepareContext& ctx) {
+  Status status = check_unary(ctx);
+  if (status != Status::kOk) return status;
+  const DataType type = ctx.input(0).type;
+  if (type != DataType::kFloat32 && type != DataType::kInt8 && type != DataType::kInt16)
+    return ctx.fail(Status::kUnsupported, "input dtype must be float32, int8 or int16");
+  if (ctx.output(0).type != type)
+    return ctx.fail(Status::kMalformedModel, "output dtype must match the input dtype");
+  return Status::kOk;
+}
+
 // A per-tensor quantized tensor with a finite positive scale.
 inline bool has_tensor_quantization(const TensorView& t) {
   return t.num_scales == 1 && t.scale() > 0.0f && t.scale() <= 3.402823466e+38f;
@@ -348,14 +361,9 @@ struct SigmoidFamilyData {
 inline Status prepare_sigmoid_family(PrepareContext& ctx, float int8_output_scale,
                                      int32_t int8_output_zero_point,
                                      const char* int8_output_message, int pot_shifts) {
-  Status status = check_unary(ctx);
+  Status status = check_unary_same_type(ctx);
   if (status != Status::kOk) return status;
   const TensorView input = ctx.input(0), output = ctx.output(0);
-  if (input.type != DataType::kFloat32 && input.type != DataType::kInt8 &&
-      input.type != DataType::kInt16)
-    return ctx.fail(Status::kUnsupported, "input dtype must be float32, int8 or int16");
-  if (output.type != input.type)
-    return ctx.fail(Status::kMalformedModel, "output dtype must match the input dtype");
   SigmoidInt8Params int8{};
   SigmoidInt16Params int16{};
   if (input.type != DataType::kFloat32) {

@@ -98,7 +98,7 @@ void forward(ForwardContext& ctx) {
 
   if (!ctx.training || d.rows == 0) {
     ctx.saved.clear();  // backward then treats the statistics as constants
-    std::vector<float> scale(c), shift(c);
+    graph::FloatStorage scale(c), shift(c);
     for (int64_t i = 0; i < c; ++i) {
       scale[i] = gamma[i] / std::sqrt(moving_var[i] + eps);
       shift[i] = beta[i] - moving_mean[i] * scale[i];
@@ -118,7 +118,7 @@ void forward(ForwardContext& ctx) {
   ensure_shape(ctx.saved[1], {c});
   float* xhat = ctx.saved[0].data();
   float* inv_std = ctx.saved[1].data();
-  std::vector<float> mean_f(c);
+  graph::FloatStorage mean_f(c);
   for (int64_t i = 0; i < c; ++i) {
     inv_std[i] = static_cast<float>(1.0 / std::sqrt(var[i] + eps));
     mean_f[i] = static_cast<float>(mean[i]);
@@ -149,7 +149,7 @@ void backward(BackwardContext& ctx) {
   const bool batch_stats = ctx.saved.size() == 2 && ctx.saved[0].shape() == graph::Shape{d.rows, c};
 
   // xhat and 1 / std: kept by a training forward, else from the moving statistics.
-  std::vector<float> inv_std(c), mean(c, 0.0f);
+  graph::FloatStorage inv_std(c), mean(c, 0.0f);
   const float* xhat = nullptr;
   const float* x = ctx.inputs[0]->data();
   if (batch_stats) {
@@ -195,7 +195,7 @@ void backward(BackwardContext& ctx) {
   Tensor* dx_tensor = input_grad(ctx, 0);
   if (!dx_tensor) return;
   float* dx = dx_tensor->data();
-  std::vector<float> scale(c), mean_g(c, 0.0f), mean_gx(c, 0.0f);
+  graph::FloatStorage scale(c), mean_g(c, 0.0f), mean_gx(c, 0.0f);
   for (int64_t i = 0; i < c; ++i) {
     scale[i] = gamma[i] * inv_std[i];
     if (batch_stats) {

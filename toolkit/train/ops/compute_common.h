@@ -60,7 +60,7 @@ inline Tensor* input_grad(BackwardContext& ctx, size_t i) {
 
 // d loss / d pre-activation. Without a fused activation that is the output gradient itself (no
 // copy); otherwise a masked copy in `storage`.
-inline const float* pre_activation_grad(const BackwardContext& ctx, std::vector<float>& storage) {
+inline const float* pre_activation_grad(const BackwardContext& ctx, graph::FloatStorage& storage) {
   const Tensor& grad = *ctx.output_grads[0];
   const graph::Activation act = ctx.node.attrs.activation;
   if (act == graph::Activation::kNone) return grad.data();
@@ -107,8 +107,8 @@ inline void add_partials(const Matrix& partial, int64_t offset, int64_t n, float
 // Reusable per-thread scratch memory for temporaries (a block's columns, their gradients, masked
 // gradients): each pool thread has its own, and allocating per call costs page faults.
 inline float* scratch(int slot, int64_t n) {
-  thread_local std::vector<float> buffers[4];
-  std::vector<float>& b = buffers[slot];
+  thread_local graph::FloatStorage buffers[4];  // aligned: see graph/aligned_storage.h
+  graph::FloatStorage& b = buffers[slot];
   if (static_cast<int64_t>(b.size()) < n) b.resize(static_cast<size_t>(n));
   return b.data();
 }

@@ -84,7 +84,7 @@ void backward(BackwardContext& ctx) {
   const Geometry geo = check(ctx.node, ctx.inputs);
   const Window& w = geo.window;
   const int64_t c_in = w.channels, c_out = geo.out_channels, m = geo.multiplier;
-  std::vector<float> masked;
+  graph::FloatStorage masked;
   const float* g = pre_activation_grad(ctx, masked);
   const float* x = ctx.inputs[0]->data();
   const float* filter = ctx.inputs[1]->data();

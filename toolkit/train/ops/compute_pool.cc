@@ -104,9 +104,9 @@ void max_backward(BackwardContext& ctx) {
                             : nullptr;
   // Threads split the batch: windows of one sample may overlap and so stay in one thread.
   for_each_block(w.batch, w.batch, [&](int64_t, int64_t begin, int64_t end) {
-    std::vector<float> best(argmax ? 0 : c);
+    graph::FloatStorage best(argmax ? 0 : c);
     std::vector<int32_t> where(c);
-    std::vector<float> masked(per_sample);
+    graph::FloatStorage masked(per_sample);
     for (int64_t n = begin; n < end; ++n) {
       const float* g =
           pre_activation_grad_range(ctx, n * per_sample, (n + 1) * per_sample, masked.data());
@@ -167,7 +167,7 @@ void average_backward(BackwardContext& ctx) {
   const int64_t c = w.channels, per_sample = w.out_h * w.out_w * c;
   const int64_t in_per_sample = w.in_h * w.in_w * c;
   for_each_block(w.batch, w.batch, [&](int64_t, int64_t begin, int64_t end) {
-    std::vector<float> masked(per_sample);
+    graph::FloatStorage masked(per_sample);
     for (int64_t n = begin; n < end; ++n) {
       const float* g =
           pre_activation_grad_range(ctx, n * per_sample, (n + 1) * per_sample, masked.data());

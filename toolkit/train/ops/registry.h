@@ -10,6 +10,8 @@ namespace tinyforge::train {
 const OpKernel* basic_op_kernel(graph::OpType type);
 // Dense, convolution, pooling and normalization ops (ops/compute_*.cc); nullptr otherwise.
 const OpKernel* compute_op_kernel(graph::OpType type);
+// Quantization-aware training's FakeQuant (ops/fake_quant.cc).
+const OpKernel& fake_quant_kernel();
 
 }  // namespace tinyforge::train
 

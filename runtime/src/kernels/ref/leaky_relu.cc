@@ -18,18 +18,13 @@ struct LeakyReluData {
 };
 
 Status prepare(PrepareContext& ctx) {
-  Status status = act::check_unary(ctx);
+  Status status = act::check_unary_same_type(ctx);
   if (status != Status::kOk) return status;
   const TensorView input = ctx.input(0), output = ctx.output(0);
   const auto* options = ctx.op().builtin_options_as_LeakyReluOptions();
   const float alpha = options ? options->alpha() : 0.0f;
   if (alpha != alpha || alpha > 3.402823466e+38f || alpha < -3.402823466e+38f)
     return ctx.fail(Status::kMalformedModel, "alpha must be finite");
-  if (input.type != DataType::kFloat32 && input.type != DataType::kInt8 &&
-      input.type != DataType::kInt16)
-    return ctx.fail(Status::kUnsupported, "input dtype must be float32, int8 or int16");
-  if (output.type != input.type)
-    return ctx.fail(Status::kMalformedModel, "output dtype must match the input dtype");
   QuantizedMultiplier identity, alpha_multiplier;
   if (input.type != DataType::kFloat32) {
     if (!act::has_tensor_quantization(input) || !act::has_tensor_quantization(output))

@@ -18,14 +18,9 @@ struct ReluData {
 };
 
 Status check_types(PrepareContext& ctx, bool relu6) {
-  Status status = act::check_unary(ctx);
+  Status status = act::check_unary_same_type(ctx);
   if (status != Status::kOk) return status;
   const TensorView input = ctx.input(0), output = ctx.output(0);
-  if (input.type != DataType::kFloat32 && input.type != DataType::kInt8 &&
-      input.type != DataType::kInt16)
-    return ctx.fail(Status::kUnsupported, "input dtype must be float32, int8 or int16");
-  if (output.type != input.type)
-    return ctx.fail(Status::kMalformedModel, "output dtype must match the input dtype");
   if (input.type == DataType::kFloat32) return Status::kOk;
   if (!act::has_tensor_quantization(input) || (!relu6 && !act::has_tensor_quantization(output)))
     return ctx.fail(Status::kMalformedModel, "quantized tensors need one scale and zero point");

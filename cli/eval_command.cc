@@ -1,0 +1,35 @@
+#include <iostream>
+
+#include "cli/command.h"
+#include "toolkit/pipeline/project.h"
+#include "toolkit/pipeline/train_run.h"
+
+namespace tinyforge::cli {
+
+void add_eval_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "eval",
+      "Evaluate a .tfm (or a .tflite through the runtime) on the test split: accuracy, loss, "
+      "precision/recall/F1 per class and macro, ROC-AUC, confusion matrix");
+  struct Options {
+    std::string model;
+    std::string project;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("model", o->model, "model.tfm or a .tflite file")->required();
+  cmd->add_option("project", o->project,
+                  "The project file naming the dataset (default: the one stored in the .tfm)");
+  cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
+  cmd->callback([o, &exit_code]() {
+    exit_code = run_command(o->json, [&]() {
+      std::optional<pipeline::Project> project;
+      if (!o->project.empty()) project = pipeline::load_project(o->project);
+      nlohmann::json result = pipeline::run_evaluation(o->model, project);
+      if (!o->json) std::cout << result.dump(2) << std::endl;
+      return result;
+    });
+  });
+}
+
+}  // namespace tinyforge::cli

@@ -1,0 +1,45 @@
+#include <iostream>
+
+#include "cli/command.h"
+#include "toolkit/pipeline/project.h"
+#include "toolkit/pipeline/train_run.h"
+
+namespace tinyforge::cli {
+
+void add_train_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "train",
+      "Train the model a project file describes; writes model.tfm (after every epoch) and "
+      "log.csv into the output directory");
+  struct Options {
+    std::string project;
+    std::optional<int> epochs;
+    std::optional<std::string> out;
+    std::optional<uint64_t> seed;
+    bool resume = false;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("project", o->project, "The project file (YAML)")->required();
+  cmd->add_option("--epochs", o->epochs, "Override training.epochs");
+  cmd->add_option("--out", o->out, "Override output.dir");
+  cmd->add_option("--seed", o->seed, "Override training.seed");
+  cmd->add_flag("--resume", o->resume, "Continue from the output directory's model.tfm");
+  cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
+  cmd->callback([o, &exit_code]() {
+    exit_code = run_command(o->json, [&]() {
+      pipeline::Project project = pipeline::load_project(o->project);
+      pipeline::apply_overrides(project, {o->epochs, o->out, o->seed});
+      nlohmann::json result = pipeline::run_training(project, o->resume);
+      if (!o->json) {
+        std::cout << "test accuracy " << result["test_accuracy_pct"].dump() << " %, test loss "
+                  << result["test_loss"].dump()
+                  << "\nmodel: " << result["model_file"].get<std::string>()
+                  << "\nlog:   " << result["log_file"].get<std::string>() << std::endl;
+      }
+      return result;
+    });
+  });
+}
+
+}  // namespace tinyforge::cli

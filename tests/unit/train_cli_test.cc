@@ -1,0 +1,131 @@
+// `tinyforge train`, `eval` and `data inspect` end to end on a small CSV dataset written here:
+// the JSON contract keys, the files in --out, eval reproducing train's test figures, exact
+// resume, and errors as {"error": ...} with a non-zero exit.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int exit_code;
+  std::string out;
+  nlohmann::json last_json() const {
+    const size_t end = out.find_last_not_of('\n');
+    const size_t start = out.rfind('\n', end);
+    return nlohmann::json::parse(out.substr(start == std::string::npos ? 0 : start + 1));
+  }
+};
+
+Result run(const std::string& args) {
+  const std::string command = std::string(TINYFORGE_CLI) + " " + args + " 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buffer;
+  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+class TrainCli : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("tinyforge_train_cli_" + std::to_string(getpid()));
+    fs::create_directories(dir_);
+    // Three classes around different centres in 3 features.
+    std::ofstream csv(dir_ / "data.csv");
+    csv << "a,b,c,label\n";
+    std::mt19937_64 rng(1);
+    for (int i = 0; i < 300; ++i) {
+      const int label = i % 3;
+      float x[3];
+      for (int k = 0; k < 3; ++k)
+        x[k] = (k == label ? 2.0f : 0.0f) + static_cast<float>(rng() % 1000) / 1000.0f;
+      csv << x[0] << "," << x[1] << "," << x[2] << ","
+          << "abc"[label] << "\n";
+    }
+    std::ofstream(dir_ / "p.yaml") << R"(name: tiny
+data:
+  format: csv
+  path: data.csv
+  csv: {label_column: label}
+  splits: {validation: 0.2, test: 0.2}
+model:
+  zoo: mlp
+  hidden: [8]
+training:
+  epochs: 3
+  batch_size: 16
+  seed: 3
+  optimizer: {name: adam, learning_rate: 0.01}
+output:
+  dir: out
+)";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string project() const { return (dir_ / "p.yaml").string(); }
+  fs::path dir_;
+};
+
+TEST_F(TrainCli, TrainWritesModelAndLogAndPrintsTheContract) {
+  const fs::path out = dir_ / "run";
+  const Result r = run("train " + project() + " --epochs 2 --out " + out.string() + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = r.last_json();
+  for (const char* key : {"test_accuracy_pct", "test_loss", "seconds_per_epoch", "model_file",
+                          "precision", "recall", "f1", "roc_auc", "confusion_matrix"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["seconds_per_epoch"].size(), 2u);  // --epochs overrides the file's 3
+  EXPECT_EQ(j["model_file"], (out / "model.tfm").string());
+  EXPECT_EQ(j["precision"].size(), 3u);
+  EXPECT_GT(j["test_accuracy_pct"].get<double>(), 80.0);
+  EXPECT_TRUE(fs::exists(out / "model.tfm"));
+  std::ifstream log(out / "log.csv");
+  int lines = 0;
+  for (std::string line; std::getline(log, line);) ++lines;
+  EXPECT_EQ(lines, 3);  // header + 2 epochs
+
+  // eval of the .tfm (with its stored project) reproduces train's test figures exactly.
+  const Result e = run("eval " + (out / "model.tfm").string() + " " + project() + " --json");
+  ASSERT_EQ(e.exit_code, 0) << e.out;
+  EXPECT_EQ(e.last_json()["test_accuracy_pct"], j["test_accuracy_pct"]);
+  EXPECT_EQ(e.last_json()["test_loss"], j["test_loss"]);
+}
+
+TEST_F(TrainCli, ResumedRunEndsWhereAnUninterruptedOneDoes) {
+  const std::string full = (dir_ / "full").string(), part = (dir_ / "part").string();
+  const Result a = run("train " + project() + " --out " + full + " --json");
+  ASSERT_EQ(a.exit_code, 0) << a.out;
+  ASSERT_EQ(run("train " + project() + " --epochs 1 --out " + part + " --json").exit_code, 0);
+  const Result b = run("train " + project() + " --out " + part + " --resume --json");
+  ASSERT_EQ(b.exit_code, 0) << b.out;
+  EXPECT_EQ(a.last_json()["test_loss"], b.last_json()["test_loss"]);
+  EXPECT_EQ(b.last_json()["seconds_per_epoch"].size(), 3u);
+}
+
+TEST_F(TrainCli, DataInspectCountsTheSplits) {
+  const Result r = run("data inspect " + project() + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.last_json()["classes"].size(), 3u);
+}
+
+TEST_F(TrainCli, ErrorsAreJsonAndNameTheKey) {
+  std::ofstream(dir_ / "bad.yaml") << "model: {zoo: cnn}\ntraining: {epochs: lots}\n";
+  const Result r = run("train " + (dir_ / "bad.yaml").string() + " --json");
+  EXPECT_NE(r.exit_code, 0);
+  const std::string error = r.last_json()["error"];
+  EXPECT_NE(error.find("training.epochs"), std::string::npos) << error;
+  const Result m = run("eval " + (dir_ / "missing.tfm").string() + " --json");
+  EXPECT_NE(m.exit_code, 0);
+  EXPECT_TRUE(m.last_json().contains("error"));
+}
+
+}  // namespace

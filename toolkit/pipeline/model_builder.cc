@@ -1,0 +1,267 @@
+// build_model(): a zoo entry, or the project file's `model.layers` list turned into LayerBuilder
+// calls. Layers run in sequence; `add` and `concatenate` name their inputs (earlier layers'
+// names, or "input"), and any layer may take `input: NAME` instead of the previous layer.
+#include <map>
+
+#include "toolkit/host/error.h"
+#include "toolkit/pipeline/project.h"
+
+namespace tinyforge::pipeline {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& where, const std::string& what) {
+  throw host::Error(where + ": " + what);
+}
+
+template <typename T>
+T get(const YAML::Node& n, const char* key, const std::string& where, T fallback) {
+  const YAML::Node v = n[key];
+  if (!v || v.IsNull()) return fallback;
+  try {
+    return v.as<T>();
+  } catch (const YAML::Exception&) {
+    fail(where + "." + key, "has the wrong type");
+  }
+}
+
+std::pair<int, int> pair_of(const YAML::Node& n, const char* key, const std::string& where,
+                            int fallback) {
+  const YAML::Node v = n[key];
+  if (!v || v.IsNull()) return {fallback, fallback};
+  try {
+    if (v.IsScalar()) return {v.as<int>(), v.as<int>()};
+    const auto l = v.as<std::vector<int>>();
+    if (l.size() == 2) return {l[0], l[1]};
+  } catch (const YAML::Exception&) {
+  }
+  fail(where + "." + key, "expected an integer or [height, width]");
+}
+
+graph::Padding padding(const YAML::Node& n, const std::string& where) {
+  const std::string p = get<std::string>(n, "padding", where, "valid");
+  if (p == "same") return graph::Padding::kSame;
+  if (p == "valid") return graph::Padding::kValid;
+  fail(where + ".padding", "'" + p + "'; expected same or valid");
+}
+
+graph::Activation activation(const YAML::Node& n, const std::string& where) {
+  const std::string a = get<std::string>(n, "activation", where, "none");
+  if (a == "none" || a == "linear") return graph::Activation::kNone;
+  if (a == "relu") return graph::Activation::kRelu;
+  if (a == "relu6") return graph::Activation::kRelu6;
+  fail(where + ".activation", "'" + a + "'; expected none, relu or relu6");
+}
+
+train::Initializer init(const YAML::Node& n, const char* key, const std::string& where) {
+  try {
+    return train::parse_initializer(get<std::string>(n, key, where, "default"));
+  } catch (const host::Error& e) {
+    fail(where + "." + key, e.what());
+  }
+}
+
+void check_keys(const YAML::Node& n, const std::string& where,
+                std::initializer_list<const char*> allowed) {
+  for (const auto& kv : n) {
+    const std::string key = kv.first.as<std::string>();
+    if (key == "type" || key == "name" || key == "input") continue;
+    bool ok = false;
+    std::string list = "type, name, input";
+    for (const char* a : allowed) {
+      ok = ok || key == a;
+      list += ", " + std::string(a);
+    }
+    if (!ok) fail(where + "." + key, "unknown key for this layer; expected one of " + list);
+  }
+}
+
+int build_layer(train::LayerBuilder& b, const YAML::Node& l, const std::string& where, int x,
+                const std::map<std::string, int>& named) {
+  const std::string type = get<std::string>(l, "type", where, "");
+  const std::string name = get<std::string>(l, "name", where, "");
+  auto lookup = [&](const std::string& ref, const std::string& field) {
+    auto it = named.find(ref);
+    if (it == named.end()) fail(where + "." + field, "no earlier layer is named '" + ref + "'");
+    return it->second;
+  };
+  if (l["input"]) x = lookup(get<std::string>(l, "input", where, ""), "input");
+  if (type == "dense") {
+    check_keys(l, where, {"units", "activation", "use_bias", "init", "bias_init"});
+    return b.dense(x, {.units = get<int>(l, "units", where, 0),
+                       .activation = activation(l, where),
+                       .use_bias = get<bool>(l, "use_bias", where, true),
+                       .kernel_init = init(l, "init", where),
+                       .bias_init = init(l, "bias_init", where),
+                       .name = name});
+  }
+  if (type == "conv2d" || type == "depthwise_conv2d") {
+    const bool dw = type == "depthwise_conv2d";
+    if (dw) {
+      check_keys(l, where,
+                 {"kernel", "multiplier", "strides", "dilation", "padding", "activation",
+                  "use_bias", "init", "bias_init"});
+    } else {
+      check_keys(l, where,
+                 {"filters", "kernel", "strides", "dilation", "padding", "activation", "use_bias",
+                  "init", "bias_init"});
+    }
+    const auto [kh, kw] = pair_of(l, "kernel", where, 3);
+    const auto [sh, sw] = pair_of(l, "strides", where, 1);
+    const auto [dh, dwl] = pair_of(l, "dilation", where, 1);
+    if (dw) {
+      return b.depthwise_conv2d(x, {.kernel_h = kh,
+                                    .kernel_w = kw,
+                                    .multiplier = get<int>(l, "multiplier", where, 1),
+                                    .stride_h = sh,
+                                    .stride_w = sw,
+                                    .dilation_h = dh,
+                                    .dilation_w = dwl,
+                                    .padding = padding(l, where),
+                                    .activation = activation(l, where),
+                                    .use_bias = get<bool>(l, "use_bias", where, true),
+                                    .kernel_init = init(l, "init", where),
+                                    .bias_init = init(l, "bias_init", where),
+                                    .name = name});
+    }
+    return b.conv2d(x, {.filters = get<int>(l, "filters", where, 0),
+                        .kernel_h = kh,
+                        .kernel_w = kw,
+                        .stride_h = sh,
+                        .stride_w = sw,
+                        .dilation_h = dh,
+                        .dilation_w = dwl,
+                        .padding = padding(l, where),
+                        .activation = activation(l, where),
+                        .use_bias = get<bool>(l, "use_bias", where, true),
+                        .kernel_init = init(l, "init", where),
+                        .bias_init = init(l, "bias_init", where),
+                        .name = name});
+  }
+  if (type == "conv1d") {
+    check_keys(l, where,
+               {"filters", "kernel", "strides", "dilation", "padding", "activation", "use_bias",
+                "init", "bias_init"});
+    return b.conv1d(x, {.filters = get<int>(l, "filters", where, 0),
+                        .kernel = get<int>(l, "kernel", where, 3),
+                        .stride = get<int>(l, "strides", where, 1),
+                        .dilation = get<int>(l, "dilation", where, 1),
+                        .padding = padding(l, where),
+                        .activation = activation(l, where),
+                        .use_bias = get<bool>(l, "use_bias", where, true),
+                        .kernel_init = init(l, "init", where),
+                        .bias_init = init(l, "bias_init", where),
+                        .name = name});
+  }
+  if (type == "max_pool2d" || type == "average_pool2d") {
+    check_keys(l, where, {"pool", "strides", "padding"});
+    const auto [ph, pw] = pair_of(l, "pool", where, 2);
+    const auto [sh, sw] = pair_of(l, "strides", where, 0);
+    const train::Pool2DOptions o{.pool_h = ph,
+                                 .pool_w = pw,
+                                 .stride_h = sh,
+                                 .stride_w = sw,
+                                 .padding = padding(l, where),
+                                 .name = name};
+    return type == "max_pool2d" ? b.max_pool2d(x, o) : b.average_pool2d(x, o);
+  }
+  if (type == "batch_norm") {
+    check_keys(l, where, {"epsilon", "momentum"});
+    return b.batch_norm(x, {.epsilon = get<float>(l, "epsilon", where, 1e-3f),
+                            .momentum = get<float>(l, "momentum", where, 0.99f),
+                            .name = name});
+  }
+  if (type == "leaky_relu") {
+    check_keys(l, where, {"alpha"});
+    return b.leaky_relu(x, get<float>(l, "alpha", where, 0.2f), name);
+  }
+  if (type == "softmax") {
+    check_keys(l, where, {"beta"});
+    return b.softmax(x, get<float>(l, "beta", where, 1.0f), name);
+  }
+  if (type == "dropout") {
+    check_keys(l, where, {"rate"});
+    return b.dropout(x, get<float>(l, "rate", where, 0.5f), name);
+  }
+  if (type == "reshape") {
+    check_keys(l, where, {"shape"});
+    return b.reshape(x, get<graph::Shape>(l, "shape", where, {}), name);
+  }
+  if (type == "zero_padding") {
+    check_keys(l, where, {"padding"});
+    const YAML::Node p = l["padding"];
+    std::vector<int> v{1};
+    try {
+      if (p && p.IsScalar())
+        v = {p.as<int>()};
+      else if (p)
+        v = p.as<std::vector<int>>();
+    } catch (const YAML::Exception&) {
+      v.clear();
+    }
+    if (v.size() == 1) v = {v[0], v[0], v[0], v[0]};
+    if (v.size() == 2) v = {v[0], v[0], v[1], v[1]};
+    if (v.size() != 4)
+      fail(where + ".padding", "expected n, [vertical, horizontal] or [top, bottom, left, right]");
+    return b.zero_padding(x, v[0], v[1], v[2], v[3], name);
+  }
+  if (type == "add" || type == "concatenate") {
+    check_keys(l, where, {"inputs", "axis", "activation"});
+    const auto refs = get<std::vector<std::string>>(l, "inputs", where, {});
+    if (refs.size() < 2)
+      fail(where + ".inputs", "expected the names of at least two earlier layers");
+    std::vector<int> xs;
+    for (const auto& r : refs) xs.push_back(lookup(r, "inputs"));
+    if (type == "add") {
+      if (xs.size() != 2) fail(where + ".inputs", "add takes exactly two inputs");
+      return b.add(xs[0], xs[1], activation(l, where), name);
+    }
+    return b.concatenate(xs, get<int>(l, "axis", where, -1), name);
+  }
+  check_keys(l, where, {});
+  if (type == "global_average_pool") return b.global_average_pool(x, name);
+  if (type == "relu") return b.relu(x, name);
+  if (type == "relu6") return b.relu6(x, name);
+  if (type == "sigmoid") return b.sigmoid(x, name);
+  if (type == "tanh") return b.tanh(x, name);
+  if (type == "hard_swish") return b.hard_swish(x, name);
+  if (type == "flatten") return b.flatten(x, name);
+  fail(where + ".type",
+       "'" + type +
+           "' is not a layer; expected dense, conv2d, depthwise_conv2d, conv1d, max_pool2d, "
+           "average_pool2d, global_average_pool, batch_norm, relu, relu6, leaky_relu, sigmoid, "
+           "tanh, hard_swish, softmax, dropout, flatten, reshape, zero_padding, add, concatenate");
+}
+
+}  // namespace
+
+graph::Graph build_model(const ModelSpec& spec, const graph::Shape& sample_shape, int classes,
+                         uint64_t seed) {
+  zoo::ModelOptions o = spec.options;
+  if (o.input_shape.empty()) o.input_shape = sample_shape;
+  if (o.classes <= 0) o.classes = classes;
+  o.seed = seed;
+  if (!spec.zoo.empty()) return zoo::build(spec.zoo, o);
+
+  graph::Graph g;
+  train::LayerBuilder b(g, seed);
+  int x = b.input(o.input_shape);
+  std::map<std::string, int> named{{"input", x}};
+  for (size_t i = 0; i < spec.layers.size(); ++i) {
+    const std::string where = "model.layers[" + std::to_string(i) + "]";
+    const YAML::Node& l = spec.layers[i];
+    if (!l.IsMap() || !l["type"]) fail(where, "expected a mapping with a type");
+    try {
+      x = build_layer(b, l, where, x, named);
+    } catch (const host::Error& e) {
+      const std::string what = e.what();
+      // Builder errors name the layer, not the list entry: add where it is.
+      throw host::Error(what.rfind("model.layers", 0) == 0 ? what : where + ": " + what);
+    }
+    named[g.value(x).name] = x;
+  }
+  g.set_outputs({x});
+  return g;
+}
+
+}  // namespace tinyforge::pipeline

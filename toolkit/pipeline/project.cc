@@ -1,0 +1,310 @@
+#include "toolkit/pipeline/project.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "toolkit/host/error.h"
+
+namespace tinyforge::pipeline {
+
+namespace {
+
+// Every error names the file and the key path ("cnn.yaml: training.epochs: ...").
+class Fields {
+ public:
+  explicit Fields(std::string label) : label_(std::move(label)) {}
+
+  [[noreturn]] void fail(const std::string& where, const std::string& what) const {
+    throw host::Error(label_ + ": " + where + ": " + what);
+  }
+
+  void check_keys(const YAML::Node& node, const std::string& where,
+                  std::initializer_list<const char*> allowed) const {
+    if (!node.IsMap()) fail(where, "expected a mapping of keys");
+    for (const auto& kv : node) {
+      const std::string key = kv.first.as<std::string>();
+      bool ok = false;
+      std::string list;
+      for (const char* a : allowed) {
+        ok = ok || key == a;
+        list += (list.empty() ? "" : ", ") + std::string(a);
+      }
+      if (!ok) fail(where + "." + key, "unknown key; expected one of " + list);
+    }
+  }
+
+  template <typename T>
+  T get(const YAML::Node& node, const char* key, const std::string& where, T fallback,
+        const char* expected) const {
+    const YAML::Node v = node[key];
+    if (!v || v.IsNull()) return fallback;
+    try {
+      return v.as<T>();
+    } catch (const YAML::Exception&) {
+      fail(where + "." + key, "expected " + std::string(expected) + ", got '" + scalar(v) + "'");
+    }
+  }
+
+  // An int or a list of `n` ints ("kernel: 3" or "kernel: [3, 5]").
+  std::vector<int> ints(const YAML::Node& node, const char* key, const std::string& where,
+                        std::vector<int> fallback, size_t n) const {
+    const YAML::Node v = node[key];
+    if (!v || v.IsNull()) return fallback;
+    try {
+      if (v.IsScalar()) return std::vector<int>(n, v.as<int>());
+      auto list = v.as<std::vector<int>>();
+      if (list.size() == n) return list;
+    } catch (const YAML::Exception&) {
+    }
+    fail(where + "." + key, "expected an integer or a list of " + std::to_string(n) + " integers");
+  }
+
+  static std::string scalar(const YAML::Node& v) {
+    if (v.IsScalar()) return v.Scalar();
+    std::ostringstream out;
+    out << v;
+    return out.str();
+  }
+
+  const std::string& label() const { return label_; }
+
+ private:
+  std::string label_;
+};
+
+train::Initializer parse_init(const Fields& f, const YAML::Node& n, const char* key,
+                              const std::string& where) {
+  const std::string name = f.get<std::string>(n, key, where, "default", "an initializer name");
+  try {
+    return train::parse_initializer(name);
+  } catch (const host::Error& e) {
+    f.fail(where + "." + key, e.what());
+  }
+}
+
+void parse_model(const Fields& f, const YAML::Node& m, ModelSpec& spec) {
+  const std::string w = "model";
+  if (!m) f.fail(w, "missing; give a zoo name (model.zoo) or a list of layers (model.layers)");
+  f.check_keys(m, w,
+               {"zoo", "layers", "input_shape", "classes", "width", "hidden", "filters",
+                "bottleneck", "dropout", "output_softmax", "init"});
+  std::ostringstream yaml;
+  yaml << m;
+  spec.yaml = yaml.str();
+  spec.zoo = f.get<std::string>(m, "zoo", w, "", "a zoo model name");
+  const YAML::Node layers = m["layers"];
+  if (spec.zoo.empty() == !layers) {
+    f.fail(
+        w, "give exactly one of zoo (" + [] {
+          std::string s;
+          for (const auto& n : zoo::model_names()) s += (s.empty() ? "" : ", ") + n;
+          return s;
+        }() + ") and layers");
+  }
+  if (!spec.zoo.empty()) {
+    const auto& names = zoo::model_names();
+    if (std::find(names.begin(), names.end(), spec.zoo) == names.end()) {
+      std::string s;
+      for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+      f.fail(w + ".zoo", "'" + spec.zoo + "' is not in the zoo; expected one of " + s);
+    }
+  }
+  if (layers) {
+    if (!layers.IsSequence() || layers.size() == 0)
+      f.fail(w + ".layers", "expected a list of layers");
+    for (const YAML::Node& l : layers) spec.layers.push_back(l);
+  }
+  zoo::ModelOptions& o = spec.options;
+  o.input_shape = f.get<graph::Shape>(m, "input_shape", w, {}, "a list of dimensions");
+  o.classes = f.get<int>(m, "classes", w, 0, "a positive integer");
+  o.width = f.get<float>(m, "width", w, 0.0f, "a positive number");
+  o.hidden = f.get<std::vector<int>>(m, "hidden", w, {}, "a list of layer sizes");
+  o.filters = f.get<std::vector<int>>(m, "filters", w, {}, "a list of filter counts");
+  o.bottleneck = f.get<int>(m, "bottleneck", w, 0, "a positive integer");
+  o.dropout = f.get<float>(m, "dropout", w, -1.0f, "a rate in [0, 1)");
+  o.output_softmax = f.get<bool>(m, "output_softmax", w, false, "true or false");
+  o.kernel_init = parse_init(f, m, "init", w);
+}
+
+void parse_training(const Fields& f, const YAML::Node& t, const ModelSpec& model,
+                    TrainingSpec& spec) {
+  const std::string w = "training";
+  train::TrainerConfig& c = spec.trainer;
+  const bool autoencoder = model.zoo == "autoencoder";
+  if (!t) {
+    c.reconstruct = autoencoder;
+    if (autoencoder) c.loss = train::LossKind::kMeanSquaredError;
+    return;
+  }
+  f.check_keys(t, w,
+               {"epochs", "batch_size", "seed", "loss", "label_smoothing", "class_weights",
+                "target", "optimizer", "schedule", "early_stopping", "progress"});
+  c.epochs = f.get<int>(t, "epochs", w, c.epochs, "a number of epochs");
+  if (c.epochs < 0) f.fail(w + ".epochs", "expected a non-negative number");
+  c.batch_size = f.get<int64_t>(t, "batch_size", w, c.batch_size, "a positive integer");
+  if (c.batch_size <= 0) f.fail(w + ".batch_size", "expected a positive integer");
+  c.seed = f.get<uint64_t>(t, "seed", w, c.seed, "a non-negative integer");
+  c.progress = f.get<bool>(t, "progress", w, true, "true or false");
+
+  const std::string target =
+      f.get<std::string>(t, "target", w, autoencoder ? "input" : "labels", "labels or input");
+  if (target != "labels" && target != "input") f.fail(w + ".target", "expected labels or input");
+  c.reconstruct = target == "input";
+  const std::string loss =
+      f.get<std::string>(t, "loss", w, c.reconstruct ? "mse" : "cross_entropy", "a loss name");
+  try {
+    c.loss = train::loss_kind_from_name(loss);
+  } catch (const host::Error& e) {
+    f.fail(w + ".loss", e.what());
+  }
+  c.cross_entropy.label_smoothing =
+      f.get<double>(t, "label_smoothing", w, 0.0, "a fraction in [0, 1)");
+  if (c.cross_entropy.label_smoothing < 0 || c.cross_entropy.label_smoothing >= 1)
+    f.fail(w + ".label_smoothing", "expected a fraction in [0, 1)");
+  if (const YAML::Node cw = t["class_weights"]) {
+    if (cw.IsScalar() && cw.Scalar() == "balanced") {
+      spec.balanced_class_weights = true;
+    } else {
+      c.cross_entropy.class_weights =
+          f.get<std::vector<float>>(t, "class_weights", w, {}, "balanced or one weight per class");
+    }
+  }
+
+  if (const YAML::Node o = t["optimizer"]) {
+    const std::string ow = w + ".optimizer";
+    f.check_keys(o, ow,
+                 {"name", "learning_rate", "weight_decay", "momentum", "dampening", "nesterov",
+                  "beta1", "beta2", "epsilon"});
+    train::OptimizerConfig& oc = c.optimizer;
+    try {
+      oc.kind = train::optimizer_kind_from_name(
+          f.get<std::string>(o, "name", ow, "adam", "sgd, adam or adamw"));
+    } catch (const host::Error& e) {
+      f.fail(ow + ".name", e.what());
+    }
+    if (oc.kind == train::OptimizerKind::kAdamW) oc.weight_decay = 0.01;  // PyTorch's default
+    oc.learning_rate = f.get<double>(o, "learning_rate", ow, oc.learning_rate, "a positive number");
+    oc.weight_decay = f.get<double>(o, "weight_decay", ow, oc.weight_decay, "a number >= 0");
+    oc.momentum = f.get<double>(o, "momentum", ow, oc.momentum, "a number in [0, 1)");
+    oc.dampening = f.get<double>(o, "dampening", ow, oc.dampening, "a number in [0, 1]");
+    oc.nesterov = f.get<bool>(o, "nesterov", ow, oc.nesterov, "true or false");
+    oc.beta1 = f.get<double>(o, "beta1", ow, oc.beta1, "a number in [0, 1)");
+    oc.beta2 = f.get<double>(o, "beta2", ow, oc.beta2, "a number in [0, 1)");
+    oc.epsilon = f.get<double>(o, "epsilon", ow, oc.epsilon, "a positive number");
+    try {
+      train::Optimizer probe(oc);  // range checks with the optimizer's own messages
+    } catch (const host::Error& e) {
+      f.fail(ow, e.what());
+    }
+  }
+
+  if (const YAML::Node s = t["schedule"]) {
+    const std::string sw = w + ".schedule";
+    f.check_keys(s, sw, {"name", "unit", "warmup", "step_size", "gamma", "min_lr"});
+    train::ScheduleConfig sc;
+    try {
+      sc.kind = train::schedule_kind_from_name(
+          f.get<std::string>(s, "name", sw, "constant", "a schedule name"));
+      sc.unit = train::schedule_unit_from_name(
+          f.get<std::string>(s, "unit", sw, "epoch", "epoch or step"));
+    } catch (const host::Error& e) {
+      f.fail(sw, e.what());
+    }
+    sc.warmup = f.get<int64_t>(s, "warmup", sw, 0, "a number of epochs or steps");
+    sc.step_size = f.get<int64_t>(s, "step_size", sw, 1, "a positive integer");
+    sc.gamma = f.get<double>(s, "gamma", sw, 0.1, "a decay factor");
+    sc.min_lr = f.get<double>(s, "min_lr", sw, 0.0, "a learning rate");
+    c.schedule = sc;  // base_lr and the cosine length are filled in by finalize()
+  }
+
+  if (const YAML::Node e = t["early_stopping"]) {
+    const std::string ew = w + ".early_stopping";
+    f.check_keys(e, ew, {"monitor", "patience", "min_delta", "restore_best"});
+    train::EarlyStoppingConfig ec;
+    try {
+      ec.monitor = train::monitor_from_name(
+          f.get<std::string>(e, "monitor", ew, "val_loss", "val_loss or val_accuracy"));
+    } catch (const host::Error& err) {
+      f.fail(ew + ".monitor", err.what());
+    }
+    ec.patience = f.get<int>(e, "patience", ew, ec.patience, "a number of epochs");
+    ec.min_delta = f.get<double>(e, "min_delta", ew, ec.min_delta, "a number >= 0");
+    ec.restore_best = f.get<bool>(e, "restore_best", ew, ec.restore_best, "true or false");
+    c.early_stopping = ec;
+  }
+}
+
+// Settings that depend on others (the schedule starts from the optimizer's rate; a cosine
+// schedule spans the whole run unless told otherwise).
+void finalize(Project& p) {
+  train::TrainerConfig& c = p.training.trainer;
+  if (c.schedule) {
+    c.schedule->base_lr = c.optimizer.learning_rate;
+    if (c.schedule->kind == train::ScheduleKind::kCosine &&
+        c.schedule->unit == train::ScheduleUnit::kEpoch)
+      c.schedule->total = std::max<int64_t>(c.epochs, c.schedule->warmup + 1);
+  }
+}
+
+}  // namespace
+
+Project parse_project(const std::string& text, const std::string& label,
+                      const std::filesystem::path& base_dir) {
+  const Fields f(label);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw host::Error(label + ": not valid YAML: " + e.what());
+  }
+  if (!root || root.IsNull())
+    f.fail("(top level)", "empty; expected data, model, training, output");
+  f.check_keys(root, "(top level)", {"name", "data", "model", "training", "output"});
+  Project p;
+  p.text = text;
+  p.name = f.get<std::string>(root, "name", "(top level)", "", "a name");
+  try {
+    p.data = data::parse_data_config(root["data"], base_dir.string());
+  } catch (const host::Error& e) {
+    throw host::Error(label + ": " + e.what());
+  }
+  parse_model(f, root["model"], p.model);
+  parse_training(f, root["training"], p.model, p.training);
+  if (const YAML::Node o = root["output"]) {
+    f.check_keys(o, "output", {"dir"});
+    const std::string dir = f.get<std::string>(o, "dir", "output", "", "a directory");
+    if (!dir.empty()) {
+      const std::filesystem::path d(dir);
+      p.output_dir = d.is_absolute() ? d : base_dir / d;
+    }
+  }
+  if (p.name.empty()) p.name = p.model.zoo.empty() ? "model" : p.model.zoo;
+  finalize(p);
+  return p;
+}
+
+Project load_project(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw host::Error(path.string() + ": cannot read the project file");
+  std::stringstream text;
+  text << in.rdbuf();
+  Project p = parse_project(text.str(), path.string(), path.parent_path());
+  p.path = path;
+  return p;
+}
+
+void apply_overrides(Project& p, const Overrides& o) {
+  if (o.epochs) {
+    if (*o.epochs < 0) throw host::Error("--epochs: expected a non-negative number");
+    p.training.trainer.epochs = *o.epochs;
+  }
+  if (o.output_dir) p.output_dir = *o.output_dir;
+  if (o.seed) {
+    p.training.trainer.seed = *o.seed;
+  }
+  finalize(p);
+}
+
+}  // namespace tinyforge::pipeline

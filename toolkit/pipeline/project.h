@@ -1,0 +1,64 @@
+// The YAML project file (docs/project-file.md documents every key): the dataset (the data
+// section, parsed by data::parse_data_config), the model (a zoo name with options, or a list of
+// layers), the training settings and where outputs go. Command-line flags override it.
+#ifndef TINYFORGE_TOOLKIT_PIPELINE_PROJECT_H_
+#define TINYFORGE_TOOLKIT_PIPELINE_PROJECT_H_
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "toolkit/data/config.h"
+#include "toolkit/train/trainer.h"
+#include "toolkit/zoo/zoo.h"
+
+namespace tinyforge::pipeline {
+
+struct ModelSpec {
+  std::string zoo;                 // a zoo name, or empty when `layers` lists the model
+  zoo::ModelOptions options;       // input_shape/classes default to the dataset's
+  std::vector<YAML::Node> layers;  // each a map with `type` and the layer's keys
+  std::string yaml;                // the model section as written, for the checkpoint
+};
+
+struct TrainingSpec {
+  train::TrainerConfig trainer;         // epochs, batch size, seed, loss, optimizer, schedule, ...
+  bool balanced_class_weights = false;  // class_weights: balanced (computed on train)
+};
+
+struct Project {
+  std::filesystem::path path;  // the file it came from ("" for text)
+  std::string text;            // the file's text, stored in model.tfm
+  std::string name;
+  data::DataConfig data;
+  ModelSpec model;
+  TrainingSpec training;
+  std::filesystem::path output_dir = "runs/model";
+};
+
+// Flags that override the file (unset = keep the file's value).
+struct Overrides {
+  std::optional<int> epochs;
+  std::optional<std::string> output_dir;
+  std::optional<uint64_t> seed;
+};
+
+// Parses a project; relative paths are relative to `base_dir`. Unknown keys and bad values throw
+// host::Error naming `label`, the key path and what was expected.
+Project parse_project(const std::string& text, const std::string& label,
+                      const std::filesystem::path& base_dir);
+Project load_project(const std::filesystem::path& path);
+void apply_overrides(Project& project, const Overrides& overrides);
+
+// The model: the zoo entry or the layer list, built for samples of `sample_shape` and
+// `classes` outputs (unless the model section sets them), initialised from `seed`.
+graph::Graph build_model(const ModelSpec& spec, const graph::Shape& sample_shape, int classes,
+                         uint64_t seed);
+
+}  // namespace tinyforge::pipeline
+
+#endif  // TINYFORGE_TOOLKIT_PIPELINE_PROJECT_H_

@@ -1,0 +1,289 @@
+#include "toolkit/pipeline/train_run.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+
+#include "toolkit/data/config.h"
+#include "toolkit/host/error.h"
+#include "toolkit/host/model_file.h"
+#include "toolkit/metrics/classification_report.h"
+#include "toolkit/metrics/roc_auc.h"
+#include "toolkit/train/checkpoint.h"
+#include "toolkit/train/trainer.h"
+
+namespace tinyforge::pipeline {
+
+namespace {
+
+using nlohmann::json;
+
+json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+// What every result carries about the test split's outputs: for classifiers the metrics report
+// (accuracy, loss, per-class precision/recall/F1/ROC-AUC, confusion matrix); for autoencoders the
+// reconstruction loss and, where the test labels say normal (0) / anomalous (non-zero), the
+// ROC-AUC of the reconstruction error.
+json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool reconstruct,
+                  const std::vector<std::string>& labels) {
+  json j;
+  if (reconstruct) {
+    j["test_loss"] = number_or_null(e.loss);
+    j["test_accuracy_pct"] = nullptr;
+    const auto counts = test.class_counts();
+    if (counts.size() >= 2) {
+      j["roc_auc"] = number_or_null(metrics::binary_roc_auc(e.reconstruction_error, test.labels()));
+    }
+    return j;
+  }
+  const int classes = static_cast<int>(e.outputs.size() / std::max<int64_t>(test.size(), 1));
+  std::vector<std::string> names = labels;
+  if (static_cast<int>(names.size()) != classes) names.clear();
+  const metrics::ClassificationReport report = metrics::make_classification_report(
+      e.outputs.values(), classes, test.labels(), e.loss, names);
+  j = report.to_json();
+  j["test_accuracy_pct"] = report.accuracy_pct;
+  j["test_loss"] = number_or_null(e.loss);
+  return j;
+}
+
+train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Trainer& trainer,
+                                  const Project& project, const data::DatasetSplit& split) {
+  train::Checkpoint c;
+  c.graph = graph;
+  trainer.save_state(c);
+  c.labels = split.train.class_names();
+  c.normalization_mean = split.normalization.mean;
+  c.normalization_std = split.normalization.std;
+  c.project = project.text;
+  c.metadata = {{"name", project.name},
+                {"model", project.model.zoo.empty() ? "layers" : project.model.zoo},
+                {"reconstruct", project.training.trainer.reconstruct},
+                {"sample_shape", split.train.sample_shape()},
+                {"params", graph.parameter_count()},
+                {"macs", graph.macs()}};
+  return c;
+}
+
+// The split to report on: test, else validation (a project may have no test set).
+const data::Dataset& report_split(const data::DatasetSplit& split, const char** name) {
+  if (!split.test.empty()) {
+    *name = "test";
+    return split.test;
+  }
+  *name = "validation";
+  if (split.validation.empty())
+    throw host::Error("evaluation: the dataset has neither a test nor a validation split");
+  return split.validation;
+}
+
+}  // namespace
+
+json run_training(const Project& project, bool resume) {
+  data::DatasetSplit split = data::load_dataset(project.data);
+  const std::filesystem::path out = project.output_dir;
+  std::filesystem::create_directories(out);
+  const std::filesystem::path model_file = out / "model.tfm";
+
+  train::TrainerConfig config = project.training.trainer;
+  config.log_csv = out / "log.csv";
+  config.augmentation = data::make_augmentation(project.data, split.normalization);
+  if (project.training.balanced_class_weights)
+    config.cross_entropy.class_weights = train::balanced_class_weights(split.train);
+  if (!config.cross_entropy.class_weights.empty() &&
+      static_cast<int>(config.cross_entropy.class_weights.size()) != split.train.num_classes()) {
+    throw host::Error(project.path.string() + ": training.class_weights: " +
+                      std::to_string(config.cross_entropy.class_weights.size()) + " weights for " +
+                      std::to_string(split.train.num_classes()) + " classes");
+  }
+
+  graph::Graph graph;
+  std::optional<train::Checkpoint> resumed;
+  if (resume) {
+    if (!std::filesystem::exists(model_file))
+      throw host::Error(model_file.string() + ": no checkpoint to resume from");
+    resumed = train::load_checkpoint(model_file);
+    graph = resumed->graph;
+  } else {
+    graph = build_model(project.model, split.train.sample_shape(), split.train.num_classes(),
+                        config.seed);
+  }
+  train::Trainer trainer(graph, config);
+  if (resumed) trainer.restore_state(*resumed);
+  if (config.progress) {
+    std::cerr << "training " << project.name << ": " << graph.parameter_count() << " parameters, "
+              << graph.macs() << " MACs, " << split.train.size() << " training samples";
+    if (!split.validation.empty()) std::cerr << ", " << split.validation.size() << " validation";
+    if (!split.test.empty()) std::cerr << ", " << split.test.size() << " test";
+    std::cerr << std::endl;
+  }
+
+  trainer.fit(split.train, split.validation, split.test, [&](const train::EpochRecord&) {
+    train::save_checkpoint(model_file, make_checkpoint(graph, trainer, project, split));
+  });
+
+  const char* split_name = "test";
+  const data::Dataset& eval_set = report_split(split, &split_name);
+  const train::Evaluation e = trainer.evaluate(eval_set);
+  json result = test_metrics(e, eval_set, config.reconstruct, split.train.class_names());
+  if (std::string(split_name) != "test") result["evaluated_split"] = split_name;
+  json seconds = json::array();
+  for (const train::EpochRecord& r : trainer.history()) seconds.push_back(r.seconds);
+  result["seconds_per_epoch"] = seconds;
+  result["epochs"] = trainer.epochs_done();
+  result["stopped_early"] = trainer.stopped_early();
+  result["params"] = graph.parameter_count();
+  result["macs"] = graph.macs();
+  result["model_file"] = model_file.string();
+  result["log_file"] = config.log_csv.string();
+
+  // The final file also records the figures (weights may be the best epoch's after early stopping).
+  train::Checkpoint final_checkpoint = make_checkpoint(graph, trainer, project, split);
+  final_checkpoint.metadata["test"] = {{"accuracy_pct", result["test_accuracy_pct"]},
+                                       {"loss", result["test_loss"]}};
+  train::save_checkpoint(model_file, final_checkpoint);
+  return result;
+}
+
+namespace {
+
+// A .tflite through the runtime, one sample at a time: inputs quantized with the model's input
+// scale and zero point (int8/uint8) or copied (float32), outputs dequantized.
+train::Evaluation evaluate_tflite(const std::filesystem::path& path, const data::Dataset& set) {
+  host::ModelFile file(path);
+  host::HostInterpreter interpreter(file);
+  Interpreter& it = interpreter.get();
+  if (it.num_inputs() != 1 || it.num_outputs() != 1)
+    throw host::Error(path.string() + ": expected one input and one output");
+  const TensorView in = it.input(0);
+  if (in.elements() != set.sample_size()) {
+    throw host::Error(path.string() + ": input has " + std::to_string(in.elements()) +
+                      " elements, the dataset's samples " + std::to_string(set.sample_size()));
+  }
+  const TensorView out0 = it.output(0);
+  const int64_t classes = out0.elements();
+  std::vector<float> scores;
+  scores.reserve(set.size() * classes);
+  for (int64_t i = 0; i < set.size(); ++i) {
+    const std::span<const float> x = set.sample(i);
+    switch (in.type) {
+      case DataType::kFloat32:
+        std::copy(x.begin(), x.end(), static_cast<float*>(in.data));
+        break;
+      case DataType::kInt8:
+      case DataType::kUInt8: {
+        const float scale = in.scale();
+        const int32_t zp = in.zero_point();
+        const int lo = in.type == DataType::kInt8 ? -128 : 0;
+        const int hi = in.type == DataType::kInt8 ? 127 : 255;
+        for (size_t k = 0; k < x.size(); ++k) {
+          const int q = std::clamp(static_cast<int>(std::lround(x[k] / scale)) + zp, lo, hi);
+          if (in.type == DataType::kInt8)
+            static_cast<int8_t*>(in.data)[k] = static_cast<int8_t>(q);
+          else
+            static_cast<uint8_t*>(in.data)[k] = static_cast<uint8_t>(q);
+        }
+        break;
+      }
+      default:
+        throw host::Error(path.string() + ": input dtype " + dtype_name(in.type) +
+                          " is not supported by eval (expected float32, int8 or uint8)");
+    }
+    interpreter.invoke();
+    const TensorView out = it.output(0);
+    for (int64_t k = 0; k < classes; ++k) {
+      switch (out.type) {
+        case DataType::kFloat32:
+          scores.push_back(static_cast<const float*>(out.data)[k]);
+          break;
+        case DataType::kInt8:
+          scores.push_back((static_cast<const int8_t*>(out.data)[k] - out.zero_point()) *
+                           out.scale());
+          break;
+        case DataType::kUInt8:
+          scores.push_back((static_cast<const uint8_t*>(out.data)[k] - out.zero_point()) *
+                           out.scale());
+          break;
+        default:
+          throw host::Error(path.string() + ": output dtype " + dtype_name(out.type) +
+                            " is not supported by eval");
+      }
+    }
+  }
+  train::Evaluation e;
+  e.outputs = graph::Tensor({set.size(), classes}, std::move(scores));
+  // The loss: cross-entropy of the outputs, read as probabilities when they already are (a
+  // model ending in SOFTMAX), else as logits.
+  bool probabilities = true;
+  for (int64_t i = 0; i < set.size() && probabilities; ++i) {
+    double sum = 0;
+    for (int64_t k = 0; k < classes; ++k) {
+      const float p = e.outputs[i * classes + k];
+      probabilities = probabilities && p >= -1e-3f;
+      sum += p;
+    }
+    probabilities = probabilities && std::abs(sum - 1.0) < 0.05;
+  }
+  double loss = 0;
+  int64_t correct = 0;
+  for (int64_t i = 0; i < set.size(); ++i) {
+    const float* row = e.outputs.data() + i * classes;
+    const int label = set.label(i);
+    if (probabilities) {
+      loss -= std::log(std::max(row[label], 1e-7f));
+    } else {
+      const float m = *std::max_element(row, row + classes);
+      double z = 0;
+      for (int64_t k = 0; k < classes; ++k) z += std::exp(row[k] - m);
+      loss -= row[label] - m - std::log(z);
+    }
+    correct += std::max_element(row, row + classes) - row == label;
+  }
+  e.loss = loss / std::max<int64_t>(set.size(), 1);
+  e.accuracy_pct = 100.0 * correct / std::max<int64_t>(set.size(), 1);
+  return e;
+}
+
+}  // namespace
+
+json run_evaluation(const std::filesystem::path& model, const std::optional<Project>& given) {
+  const bool tflite = model.extension() == ".tflite";
+  std::optional<train::Checkpoint> checkpoint;
+  if (!tflite) checkpoint = train::load_checkpoint(model);
+  Project project;
+  if (given) {
+    project = *given;
+  } else if (checkpoint && !checkpoint->project.empty()) {
+    project = parse_project(checkpoint->project, model.string() + " (stored project)",
+                            std::filesystem::current_path());
+  } else {
+    throw host::Error(model.string() + ": give the project file that names the dataset");
+  }
+  data::DatasetSplit split = data::load_dataset(project.data);
+  const char* split_name = "test";
+  const data::Dataset& set = report_split(split, &split_name);
+  json result;
+  if (tflite) {
+    result = test_metrics(evaluate_tflite(model, set), set, false, split.train.class_names());
+  } else {
+    // The stored normalization is what the model was trained with; the data must match it.
+    if (checkpoint->normalization_mean != split.normalization.mean ||
+        checkpoint->normalization_std != split.normalization.std) {
+      throw host::Error(model.string() +
+                        ": the project's normalization differs from the one stored with the model");
+    }
+    train::TrainerConfig config = project.training.trainer;
+    config.reconstruct = checkpoint->metadata.value("reconstruct", config.reconstruct);
+    config.progress = false;
+    graph::Graph graph = checkpoint->graph;
+    train::Trainer trainer(graph, config);
+    result = test_metrics(trainer.evaluate(set), set, config.reconstruct, checkpoint->labels);
+    result["params"] = graph.parameter_count();
+    result["macs"] = graph.macs();
+  }
+  if (std::string(split_name) != "test") result["evaluated_split"] = split_name;
+  result["model_file"] = model.string();
+  return result;
+}
+
+}  // namespace tinyforge::pipeline

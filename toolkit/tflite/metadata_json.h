@@ -1,0 +1,21 @@
+// The `tinyforge` Model.metadata entry: labels and input normalization as a JSON object, so the
+// file alone tells an application how to feed the model and name its outputs.
+#ifndef TINYFORGE_TOOLKIT_TFLITE_METADATA_JSON_H_
+#define TINYFORGE_TOOLKIT_TFLITE_METADATA_JSON_H_
+
+#include <string>
+
+#include "toolkit/tflite/tflite.h"
+
+namespace tinyforge::tflite {
+
+inline constexpr const char* kMetadataName = "tinyforge";
+
+// {"labels": [...], "input_mean": [...], "input_std": [...], "version": "..."}
+std::string metadata_to_json(const Metadata& metadata);
+// Throws host::Error naming `source` and the key that does not fit.
+Metadata metadata_from_json(const std::string& json, const std::string& source);
+
+}  // namespace tinyforge::tflite
+
+#endif  // TINYFORGE_TOOLKIT_TFLITE_METADATA_JSON_H_

@@ -1,0 +1,360 @@
+#include "toolkit/train/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "toolkit/data/batcher.h"
+#include "toolkit/host/error.h"
+#include "toolkit/host/model_file.h"
+#include "toolkit/train/progress_bar.h"
+
+namespace tinyforge::train {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// JSON has no NaN: nlohmann writes null, which reads back as NaN here.
+double number_or_nan(const nlohmann::json& j) { return j.is_number() ? j.get<double>() : kNaN; }
+
+nlohmann::json record_json(const EpochRecord& r) {
+  return {{"epoch", r.epoch},           {"learning_rate", r.learning_rate},
+          {"train_loss", r.train_loss}, {"train_accuracy_pct", r.train_accuracy_pct},
+          {"val_loss", r.val_loss},     {"val_accuracy_pct", r.val_accuracy_pct},
+          {"test_loss", r.test_loss},   {"test_accuracy_pct", r.test_accuracy_pct},
+          {"seconds", r.seconds}};
+}
+
+EpochRecord record_from_json(const nlohmann::json& j) {
+  EpochRecord r;
+  r.epoch = j.at("epoch").get<int>();
+  r.learning_rate = number_or_nan(j.at("learning_rate"));
+  r.train_loss = number_or_nan(j.at("train_loss"));
+  r.train_accuracy_pct = number_or_nan(j.at("train_accuracy_pct"));
+  r.val_loss = number_or_nan(j.at("val_loss"));
+  r.val_accuracy_pct = number_or_nan(j.at("val_accuracy_pct"));
+  r.test_loss = number_or_nan(j.at("test_loss"));
+  r.test_accuracy_pct = number_or_nan(j.at("test_accuracy_pct"));
+  r.seconds = number_or_nan(j.at("seconds"));
+  return r;
+}
+
+std::string csv_number(double v) {
+  if (std::isnan(v)) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+// One-hot rows [N, C] (or the labels themselves as [N, 1] targets when C is 1).
+graph::Tensor label_targets(const graph::Shape& output_shape, const std::vector<int>& labels) {
+  graph::Tensor t(output_shape, 0.0f);
+  const int64_t n = output_shape[0], c = t.size() / std::max<int64_t>(n, 1);
+  for (int64_t i = 0; i < n; ++i) {
+    if (c == 1) {
+      t[i] = static_cast<float>(labels[i]);
+    } else if (labels[i] >= 0 && labels[i] < c) {
+      t[i * c + labels[i]] = 1.0f;
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+std::vector<float> balanced_class_weights(const data::Dataset& train) {
+  const std::vector<int64_t> counts = train.class_counts();
+  std::vector<float> w(counts.size(), 0.0f);
+  const double n = static_cast<double>(train.size()), c = static_cast<double>(counts.size());
+  for (size_t k = 0; k < counts.size(); ++k)
+    if (counts[k] > 0) w[k] = static_cast<float>(n / (c * counts[k]));
+  return w;
+}
+
+Trainer::Trainer(graph::Graph& graph, TrainerConfig config)
+    : graph_(graph),
+      config_(std::move(config)),
+      executor_(graph),
+      optimizer_(config_.optimizer),
+      rng_(config_.seed) {
+  if (config_.epochs < 0) throw host::Error("training.epochs: expected a non-negative number");
+  if (config_.batch_size <= 0) throw host::Error("training.batch_size: expected a positive number");
+  if (graph_.inputs().size() != 1 || graph_.outputs().size() != 1) {
+    throw host::Error("training: the model must have one input and one output (it has " +
+                      std::to_string(graph_.inputs().size()) + " and " +
+                      std::to_string(graph_.outputs().size()) + ")");
+  }
+  if (config_.reconstruct && config_.loss != LossKind::kMeanSquaredError)
+    throw host::Error("training.loss: an autoencoder reconstructs its input; expected mse");
+  if (config_.loss == LossKind::kCrossEntropy && !graph_.nodes().empty() &&
+      graph_.nodes().back().type == graph::OpType::kSoftmax) {
+    throw host::Error(
+        "model: the last layer is a softmax, but cross_entropy expects logits; remove the softmax "
+        "(the loss applies it)");
+  }
+  if (config_.schedule) validate(*config_.schedule);
+  if (config_.early_stopping) early_stopping_.emplace(*config_.early_stopping);
+}
+
+std::vector<graph::Tensor*> Trainer::parameters() {
+  std::vector<graph::Tensor*> p;
+  for (int id : graph_.trainable_parameters()) p.push_back(&graph_.value(id).data);
+  return p;
+}
+
+Trainer::BatchResult Trainer::loss_and_grad(const graph::Tensor& output, const graph::Tensor& input,
+                                            const std::vector<int>& labels, graph::Tensor* grad,
+                                            bool with_class_weights) const {
+  LossOutput lo;
+  int64_t correct = 0;
+  const int64_t n = output.dim(0);
+  const int64_t c = n > 0 ? output.size() / n : 0;
+  if (config_.reconstruct) {
+    if (input.size() != output.size()) {
+      throw host::Error("training: the autoencoder's output " +
+                        graph::shape_string(output.shape()) + " does not match its input " +
+                        graph::shape_string(input.shape()));
+    }
+    lo = mean_squared_error(output, input.reshaped(output.shape()));
+  } else {
+    switch (config_.loss) {
+      case LossKind::kCrossEntropy: {
+        CrossEntropyOptions options;
+        if (with_class_weights) options = config_.cross_entropy;
+        lo = softmax_cross_entropy(output, labels, options);
+        break;
+      }
+      case LossKind::kBinaryCrossEntropy:
+        lo = binary_cross_entropy_with_logits(output, label_targets(output.shape(), labels));
+        break;
+      case LossKind::kMeanSquaredError:
+        lo = mean_squared_error(output, label_targets(output.shape(), labels));
+        break;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const float* row = output.data() + i * c;
+      const int predicted =
+          c == 1 ? (row[0] > (config_.loss == LossKind::kBinaryCrossEntropy ? 0.0f : 0.5f))
+                 : static_cast<int>(std::max_element(row, row + c) - row);
+      correct += predicted == labels[i];
+    }
+  }
+  if (grad) *grad = std::move(lo.grad);
+  return {lo.loss, correct};
+}
+
+std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Dataset& validation,
+                                      const data::Dataset& test,
+                                      const std::function<void(const EpochRecord&)>& on_epoch) {
+  if (train.empty()) throw host::Error("training: the training split is empty");
+  if (early_stopping_ && validation.empty()) {
+    throw host::Error(
+        "training.early_stopping: needs a validation split (set data.splits.validation)");
+  }
+  const std::vector<int> param_ids = graph_.trainable_parameters();
+  std::vector<ParameterGradient> updates(param_ids.size());
+  data::Batcher batcher(train, config_.batch_size, /*shuffle=*/true, config_.seed);
+  std::vector<graph::Tensor> inputs(1);
+  std::vector<graph::Tensor> output_grads(1);
+  data::Batch batch;
+
+  while (epoch_ < config_.epochs && !stopped_early_) {
+    const int epoch = epoch_;
+    EpochRecord record;
+    record.epoch = epoch + 1;
+    batcher.start_epoch(epoch);
+    ProgressBar bar(config_.progress, epoch + 1, config_.epochs, batcher.batches_per_epoch());
+    double loss_sum = 0;
+    int64_t correct = 0, seen = 0, done = 0;
+    const auto start = std::chrono::steady_clock::now();
+    while (batcher.next(batch)) {
+      if (config_.augmentation.enabled()) data::augment(batch.features, config_.augmentation, rng_);
+      if (config_.schedule)
+        optimizer_.set_learning_rate(learning_rate_at(*config_.schedule, epoch, step_));
+      if (done == 0) record.learning_rate = optimizer_.learning_rate();
+      std::swap(inputs[0], batch.features);
+      const std::vector<graph::Tensor>& out = executor_.forward(inputs, true, rng_);
+      const BatchResult r = loss_and_grad(out[0], inputs[0], batch.labels, &output_grads[0], true);
+      if (!std::isfinite(r.loss)) {
+        throw host::Error("training: the loss became " + std::to_string(r.loss) + " at epoch " +
+                          std::to_string(epoch + 1) + ", step " + std::to_string(step_ + 1) +
+                          " (try a lower learning rate)");
+      }
+      executor_.backward(output_grads);
+      for (size_t k = 0; k < param_ids.size(); ++k)
+        updates[k] = {&graph_.value(param_ids[k]).data, &executor_.gradient(param_ids[k])};
+      optimizer_.step(updates);
+      ++step_;
+      const int64_t b = static_cast<int64_t>(batch.labels.size());
+      loss_sum += r.loss * b;
+      correct += r.correct;
+      seen += b;
+      bar.update(++done, loss_sum / seen,
+                 config_.reconstruct ? kNaN : 100.0 * correct / std::max<int64_t>(seen, 1));
+    }
+    record.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    record.train_loss = loss_sum / std::max<int64_t>(seen, 1);
+    record.train_accuracy_pct =
+        config_.reconstruct ? kNaN : 100.0 * correct / std::max<int64_t>(seen, 1);
+    std::string tail;
+    char buf[96];
+    if (!validation.empty()) {
+      const Evaluation v = evaluate(validation);
+      record.val_loss = v.loss;
+      record.val_accuracy_pct = v.accuracy_pct;
+      std::snprintf(buf, sizeof buf, " | val loss %.4f", v.loss);
+      tail += buf;
+      if (!std::isnan(v.accuracy_pct)) {
+        std::snprintf(buf, sizeof buf, " acc %.2f%%", v.accuracy_pct);
+        tail += buf;
+      }
+    }
+    if (!test.empty()) {
+      const Evaluation t = evaluate(test);
+      record.test_loss = t.loss;
+      record.test_accuracy_pct = t.accuracy_pct;
+      std::snprintf(buf, sizeof buf, " | test loss %.4f", t.loss);
+      tail += buf;
+      if (!std::isnan(t.accuracy_pct)) {
+        std::snprintf(buf, sizeof buf, " acc %.2f%%", t.accuracy_pct);
+        tail += buf;
+      }
+    }
+    if (early_stopping_) {
+      const double monitored = early_stopping_->config().monitor == Monitor::kValLoss
+                                   ? record.val_loss
+                                   : record.val_accuracy_pct;
+      if (early_stopping_->update(monitored)) {
+        std::vector<const graph::Tensor*> p;
+        for (graph::Tensor* t : parameters()) p.push_back(t);
+        best_weights_.save(p);
+      }
+      if (early_stopping_->should_stop()) {
+        stopped_early_ = true;
+        tail += " | early stop";
+      }
+    }
+    bar.finish(tail);
+    ++epoch_;
+    history_.push_back(record);
+    write_log_row(record);
+    // The best weights go back once training ends, before the final checkpoint is written.
+    const bool last = epoch_ >= config_.epochs || stopped_early_;
+    if (last && early_stopping_ && early_stopping_->config().restore_best && !best_weights_.empty())
+      best_weights_.restore(parameters());
+    if (on_epoch) on_epoch(record);
+  }
+  return history_;
+}
+
+Evaluation Trainer::evaluate(const data::Dataset& dataset) {
+  Evaluation e;
+  if (dataset.empty()) return e;
+  data::Batcher batcher(dataset, std::max<int64_t>(config_.batch_size, 256), /*shuffle=*/false,
+                        config_.seed);
+  batcher.start_epoch(0);
+  std::mt19937_64 unused(0);  // inference draws nothing; the training generator stays untouched
+  std::vector<graph::Tensor> inputs(1);
+  data::Batch batch;
+  double loss_sum = 0;
+  int64_t correct = 0, seen = 0;
+  std::vector<float> outputs;
+  graph::Shape out_shape;
+  while (batcher.next(batch)) {
+    std::swap(inputs[0], batch.features);
+    const std::vector<graph::Tensor>& out = executor_.forward(inputs, false, unused);
+    const BatchResult r = loss_and_grad(out[0], inputs[0], batch.labels, nullptr, false);
+    const int64_t b = static_cast<int64_t>(batch.labels.size());
+    loss_sum += r.loss * b;
+    correct += r.correct;
+    seen += b;
+    outputs.insert(outputs.end(), out[0].values().begin(), out[0].values().end());
+    out_shape = out[0].shape();
+    if (config_.reconstruct) {
+      const std::vector<float> err =
+          per_sample_squared_error(out[0], inputs[0].reshaped(out[0].shape()));
+      e.reconstruction_error.insert(e.reconstruction_error.end(), err.begin(), err.end());
+    }
+  }
+  e.loss = loss_sum / seen;
+  if (!config_.reconstruct) e.accuracy_pct = 100.0 * correct / seen;
+  out_shape[0] = seen;
+  e.outputs = graph::Tensor(out_shape, std::move(outputs));
+  return e;
+}
+
+void Trainer::write_log_row(const EpochRecord&) const {
+  if (config_.log_csv.empty()) return;
+  // Rewritten whole from the history each epoch, so a resumed run's log matches an
+  // uninterrupted one and a crash never leaves half a row.
+  std::string text =
+      "epoch,learning_rate,train_loss,train_accuracy_pct,val_loss,val_accuracy_pct,test_loss,"
+      "test_accuracy_pct,seconds\n";
+  for (const EpochRecord& r : history_) {
+    text += std::to_string(r.epoch) + "," + csv_number(r.learning_rate) + "," +
+            csv_number(r.train_loss) + "," + csv_number(r.train_accuracy_pct) + "," +
+            csv_number(r.val_loss) + "," + csv_number(r.val_accuracy_pct) + "," +
+            csv_number(r.test_loss) + "," + csv_number(r.test_accuracy_pct) + "," +
+            csv_number(r.seconds) + "\n";
+  }
+  host::write_file(config_.log_csv, text.data(), text.size());
+}
+
+void Trainer::save_state(Checkpoint& c) const {
+  const std::vector<int> ids = graph_.trainable_parameters();
+  const OptimizerState s = optimizer_.state();
+  c.optimizer.name = s.kind;
+  c.optimizer.step = optimizer_.steps();
+  c.optimizer.settings = {{"scalars", s.scalars}, {"learning_rate", optimizer_.learning_rate()}};
+  c.optimizer.tensors.clear();
+  // Slot after slot, one tensor per parameter (OptimizerState's layout), named for readers.
+  for (size_t i = 0; i < s.tensors.size(); ++i) {
+    const std::string param = ids.empty() ? "" : graph_.value(ids[i % ids.size()]).name;
+    c.optimizer.tensors.emplace_back(
+        "slot" + std::to_string(ids.empty() ? 0 : i / ids.size()) + "/" + param, s.tensors[i]);
+  }
+  c.training.epoch = epoch_;
+  c.training.step = step_;
+  c.training.rng = rng_state(rng_);
+  nlohmann::json history = nlohmann::json::array();
+  for (const EpochRecord& r : history_) history.push_back(record_json(r));
+  c.training.extra = {{"history", history}, {"stopped_early", stopped_early_}};
+  if (early_stopping_) c.training.extra["early_stopping"] = early_stopping_->state();
+  c.training.tensors.clear();
+  for (size_t i = 0; i < best_weights_.tensors().size(); ++i) {
+    c.training.tensors.emplace_back("best/" + graph_.value(ids.at(i)).name,
+                                    best_weights_.tensors()[i]);
+  }
+}
+
+void Trainer::restore_state(const Checkpoint& c) {
+  OptimizerState s;
+  s.kind = c.optimizer.name;
+  try {
+    s.scalars = c.optimizer.settings.at("scalars").get<std::vector<double>>();
+    for (const auto& [name, t] : c.optimizer.tensors) s.tensors.push_back(t);
+    optimizer_.load_state(s);
+    epoch_ = static_cast<int>(c.training.epoch);
+    step_ = c.training.step;
+    if (!c.training.rng.empty()) restore_rng(rng_, c.training.rng);
+    history_.clear();
+    for (const nlohmann::json& r : c.training.extra.at("history"))
+      history_.push_back(record_from_json(r));
+    stopped_early_ = c.training.extra.value("stopped_early", false);
+    if (early_stopping_ && c.training.extra.contains("early_stopping")) {
+      early_stopping_->load_state(c.training.extra["early_stopping"].get<std::vector<double>>());
+    }
+    if (!c.training.tensors.empty()) {
+      std::vector<const graph::Tensor*> p;
+      for (const auto& [name, t] : c.training.tensors) p.push_back(&t);
+      best_weights_.save(p);
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw host::Error(std::string("checkpoint: training state is malformed: ") + e.what());
+  }
+}
+
+}  // namespace tinyforge::train

@@ -1,0 +1,118 @@
+// The training loop: shuffled mini-batches (order a function of seed and epoch), forward and
+// backward through train::Executor, the loss, an optimizer step at the scheduled learning rate,
+// evaluation on the validation (and test) split after each epoch, early stopping, a progress bar
+// on stderr and one log.csv row per epoch. Its whole state goes into a Checkpoint after every
+// epoch, and a run resumed from one continues exactly as if it had never stopped.
+#ifndef TINYFORGE_TOOLKIT_TRAIN_TRAINER_H_
+#define TINYFORGE_TOOLKIT_TRAIN_TRAINER_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <random>
+#include <vector>
+
+#include "toolkit/data/config.h"
+#include "toolkit/data/dataset.h"
+#include "toolkit/graph/graph.h"
+#include "toolkit/train/checkpoint.h"
+#include "toolkit/train/executor.h"
+#include "toolkit/train/loss.h"
+#include "toolkit/train/optimizer.h"
+#include "toolkit/train/schedule.h"
+
+namespace tinyforge::train {
+
+struct TrainerConfig {
+  int epochs = 5;
+  int64_t batch_size = 64;
+  uint64_t seed = 1234;  // batch order, dropout and augmentation
+  LossKind loss = LossKind::kCrossEntropy;
+  CrossEntropyOptions cross_entropy;  // class weights, label smoothing
+  bool reconstruct = false;           // targets are the inputs (autoencoders), loss MSE
+  OptimizerConfig optimizer;
+  std::optional<ScheduleConfig> schedule;             // none = the optimizer's constant rate
+  std::optional<EarlyStoppingConfig> early_stopping;  // needs a validation split
+  data::Augmentation augmentation;                    // applied to training batches
+  std::filesystem::path log_csv;                      // empty = no log file
+  bool progress = true;                               // the bar on stderr
+};
+
+// One epoch's figures; NaN where a split is absent.
+struct EpochRecord {
+  int epoch = 0;  // 1-based
+  double learning_rate = 0;
+  double train_loss = 0, train_accuracy_pct = 0;
+  double val_loss = std::numeric_limits<double>::quiet_NaN();
+  double val_accuracy_pct = std::numeric_limits<double>::quiet_NaN();
+  double test_loss = std::numeric_limits<double>::quiet_NaN();
+  double test_accuracy_pct = std::numeric_limits<double>::quiet_NaN();
+  double seconds = 0;  // training time of the epoch (evaluation excluded)
+};
+
+// Outputs of a whole split, in dataset order.
+struct Evaluation {
+  double loss = 0;
+  double accuracy_pct = std::numeric_limits<double>::quiet_NaN();  // classifiers only
+  graph::Tensor outputs;                    // [N, ...] the model's outputs (logits for classifiers)
+  std::vector<float> reconstruction_error;  // autoencoders: per sample
+};
+
+class Trainer {
+ public:
+  // The graph must outlive the trainer; its parameters are trained in place. Throws host::Error
+  // for settings that cannot work (early stopping without validation is checked in fit()).
+  Trainer(graph::Graph& graph, TrainerConfig config);
+
+  // Trains from the current epoch up to config.epochs (or an early stop). `validation` and `test`
+  // may be empty datasets. `on_epoch` runs after each epoch's record is logged (checkpointing).
+  std::vector<EpochRecord> fit(const data::Dataset& train, const data::Dataset& validation,
+                               const data::Dataset& test,
+                               const std::function<void(const EpochRecord&)>& on_epoch = {});
+
+  // Inference mode over a split (batched, no dropout, BatchNorm moving statistics).
+  Evaluation evaluate(const data::Dataset& dataset);
+
+  // Training state into / out of a checkpoint (graph weights are the graph's own business).
+  void save_state(Checkpoint& checkpoint) const;
+  void restore_state(const Checkpoint& checkpoint);
+
+  int epochs_done() const { return epoch_; }
+  int64_t steps_done() const { return step_; }
+  bool stopped_early() const { return stopped_early_; }
+  const std::vector<EpochRecord>& history() const { return history_; }
+  const TrainerConfig& config() const { return config_; }
+
+ private:
+  struct BatchResult {
+    double loss;
+    int64_t correct;
+  };
+  BatchResult loss_and_grad(const graph::Tensor& output, const graph::Tensor& input,
+                            const std::vector<int>& labels, graph::Tensor* grad,
+                            bool with_class_weights) const;
+  void write_log_row(const EpochRecord& r) const;
+  std::vector<graph::Tensor*> parameters();
+
+  graph::Graph& graph_;
+  TrainerConfig config_;
+  Executor executor_;
+  Optimizer optimizer_;
+  std::optional<EarlyStopping> early_stopping_;
+  BestWeights best_weights_;
+  std::mt19937_64 rng_;  // dropout and augmentation draws
+  int epoch_ = 0;        // epochs completed
+  int64_t step_ = 0;
+  bool stopped_early_ = false;
+  std::vector<EpochRecord> history_;
+};
+
+// Per-class weights n / (C * count_c), as scikit-learn's "balanced"; classes without samples
+// get 0.
+std::vector<float> balanced_class_weights(const data::Dataset& train);
+
+}  // namespace tinyforge::train
+
+#endif  // TINYFORGE_TOOLKIT_TRAIN_TRAINER_H_

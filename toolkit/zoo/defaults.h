@@ -1,0 +1,41 @@
+// Small helpers shared by the zoo's builders: option defaults and the classifier head.
+#ifndef TINYFORGE_TOOLKIT_ZOO_DEFAULTS_H_
+#define TINYFORGE_TOOLKIT_ZOO_DEFAULTS_H_
+
+#include <string>
+#include <vector>
+
+#include "toolkit/host/error.h"
+#include "toolkit/zoo/zoo.h"
+
+namespace tinyforge::zoo::detail {
+
+inline graph::Shape or_default(const graph::Shape& given, graph::Shape fallback) {
+  return given.empty() ? fallback : given;
+}
+inline std::vector<int> or_default(const std::vector<int>& given, std::vector<int> fallback) {
+  return given.empty() ? fallback : given;
+}
+inline int or_default(int given, int fallback) { return given > 0 ? given : fallback; }
+inline float or_default(float given, float fallback) { return given >= 0.0f ? given : fallback; }
+
+// The published recipes need inputs of a given rank (images [H,W,C], features [N]).
+inline void expect_rank(const char* model, const graph::Shape& shape, size_t rank,
+                        const char* what) {
+  if (shape.size() != rank) {
+    throw host::Error(std::string("model ") + model + ": input_shape " +
+                      graph::shape_string(shape) + " has rank " + std::to_string(shape.size()) +
+                      ", expected " + what);
+  }
+}
+
+// The last Dense layer of a classifier, and the softmax the Keras recipes end with if asked.
+inline int classifier_head(train::LayerBuilder& b, int x, int classes, const ModelOptions& o) {
+  x = b.dense(x, {.units = classes, .kernel_init = o.kernel_init, .name = "logits"});
+  if (o.output_softmax) x = b.softmax(x);
+  return x;
+}
+
+}  // namespace tinyforge::zoo::detail
+
+#endif  // TINYFORGE_TOOLKIT_ZOO_DEFAULTS_H_
