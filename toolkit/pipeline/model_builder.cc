@@ -1,10 +1,15 @@
-// build_model(): a zoo entry, or the project file's `model.layers` list turned into LayerBuilder
-// calls. Layers run in sequence; `add` and `concatenate` name their inputs (earlier layers'
-// names, or "input"), and any layer may take `input: NAME` instead of the previous layer.
+// build_model(): a zoo entry, the project file's `model.layers` list turned into LayerBuilder
+// calls, or a pretrained .tflite imported for fine-tuning (model.from, with replace_head). Layers
+// run in sequence; `add` and `concatenate` name their inputs (earlier layers' names, or "input"),
+// and any layer may take `input: NAME` instead of the previous layer. model.freeze applies to all.
 #include <map>
+#include <random>
 
+#include "toolkit/data/config.h"
 #include "toolkit/host/error.h"
 #include "toolkit/pipeline/project.h"
+#include "toolkit/quantize/graph_rewrite.h"
+#include "toolkit/tflite/tflite.h"
 
 namespace tinyforge::pipeline {
 
@@ -233,6 +238,112 @@ int build_layer(train::LayerBuilder& b, const YAML::Node& l, const std::string& 
            "tanh, hard_swish, softmax, dropout, flatten, reshape, zero_padding, add, concatenate");
 }
 
+// Training takes logits (the loss applies the softmax), so a final SOFTMAX goes; argmax and
+// therefore accuracy are unchanged, and an exported int8 model ending in logits is smaller.
+graph::Graph drop_trailing_softmax(const graph::Graph& g) {
+  if (g.outputs().size() != 1 || g.nodes().empty()) return g;
+  const graph::Node& last = g.nodes().back();
+  if (last.type != graph::OpType::kSoftmax || last.outputs.at(0) != g.outputs()[0]) return g;
+  quantize::Rewrite rewrite(g);
+  rewrite.drop.back() = 1;
+  rewrite.alias[last.outputs[0]] = last.inputs.at(0);
+  return quantize::rebuild(g, rewrite);
+}
+
+// The last FULLY_CONNECTED gets fresh weights [classes, in] and bias [classes] (the usual
+// transfer-learning head swap); a Reshape after it that names the old width is updated.
+void replace_head(graph::Graph& g, int classes, uint64_t seed, const std::string& label) {
+  int fc = -1;
+  for (size_t n = 0; n < g.nodes().size(); ++n)
+    if (g.nodes()[n].type == graph::OpType::kFullyConnected) fc = static_cast<int>(n);
+  if (fc < 0) {
+    throw host::Error(label +
+                      ": model.replace_head: the model has no FULLY_CONNECTED layer to "
+                      "replace");
+  }
+  graph::Node& node = g.nodes()[fc];
+  graph::Value& w = g.value(node.inputs.at(1));
+  const int64_t old_units = w.shape.at(0), in = w.shape.at(1);
+  std::mt19937_64 rng(seed ^ 0x68656164ULL);  // "head": independent of other draws of the seed
+  w.data = graph::Tensor({classes, in});
+  train::initialize(w.data, train::Initializer::kDefault, in, classes, rng);
+  w.shape = w.data.shape();
+  w.kind = graph::ValueKind::kParameter;
+  w.name += "/replaced";
+  graph::Tensor b({classes});
+  train::initialize(b, train::Initializer::kDefault, in, classes, rng);
+  if (node.inputs.size() > 2 && node.inputs[2] >= 0) {
+    graph::Value& bias = g.value(node.inputs[2]);
+    bias.data = std::move(b);
+    bias.shape = bias.data.shape();
+    bias.kind = graph::ValueKind::kParameter;
+    bias.name += "/replaced";
+  } else {
+    node.inputs.resize(2);
+    node.inputs.push_back(g.add_parameter(node.name + "/bias", std::move(b)));
+  }
+  for (size_t n = fc + 1; n < g.nodes().size(); ++n) {
+    graph::Node& later = g.nodes()[n];
+    if (later.type == graph::OpType::kReshape && !later.attrs.new_shape.empty() &&
+        later.attrs.new_shape.back() == old_units)
+      later.attrs.new_shape.back() = classes;
+  }
+  g.infer_shapes();
+}
+
+graph::Graph import_pretrained(const ModelSpec& spec, const graph::Shape& sample_shape, int classes,
+                               uint64_t seed) {
+  const std::string label = spec.from.string();
+  graph::Graph g = drop_trailing_softmax(tflite::import_tflite(spec.from).graph);
+  if (g.inputs().size() != 1 || g.outputs().size() != 1) {
+    throw host::Error(label + ": model.from: expected one input and one output, the model has " +
+                      std::to_string(g.inputs().size()) + " and " +
+                      std::to_string(g.outputs().size()));
+  }
+  const graph::Shape in(g.value(g.inputs()[0]).shape.begin() + 1,
+                        g.value(g.inputs()[0]).shape.end());
+  if (in != sample_shape) {
+    throw host::Error(label + ": model.from: the model takes samples of " +
+                      graph::shape_string(in) + ", the dataset gives " +
+                      graph::shape_string(sample_shape) +
+                      " (set data.image width/height/channels with resize: true, or "
+                      "data.audio.length)");
+  }
+  if (spec.replace_head >= 0) {
+    replace_head(g, spec.replace_head > 0 ? spec.replace_head : classes, seed, label);
+  }
+  const graph::Shape out = g.value(g.outputs()[0]).shape;
+  const int64_t units = out.empty() ? 0 : out.back();
+  if (classes > 0 && units != classes && !(units == 1 && classes == 2)) {
+    throw host::Error(label + ": model.from: the model gives " + std::to_string(units) +
+                      " outputs, the dataset has " + std::to_string(classes) +
+                      " classes (add model.replace_head: {classes: " + std::to_string(classes) +
+                      "})");
+  }
+  return g;
+}
+
+}  // namespace
+
+data::DatasetSplit load_project_data(const Project& project) {
+  if (project.model.from.empty()) return data::load_dataset(project.data);
+  const tflite::Metadata meta = tflite::import_tflite(project.model.from).metadata;
+  if (meta.input_mean.empty()) return data::load_dataset(project.data);
+  data::DataConfig config = project.data;
+  config.normalize = false;
+  data::DatasetSplit split = data::load_dataset(config);
+  split.normalization = {meta.input_mean, meta.input_std};
+  try {
+    for (data::Dataset* d : {&split.train, &split.validation, &split.test})
+      if (!d->empty()) data::normalize(*d, split.normalization);
+  } catch (const host::Error& e) {
+    throw host::Error(project.model.from.string() + ": metadata input_mean/input_std: " + e.what());
+  }
+  return split;
+}
+
+namespace {
+graph::Graph build_layers(const ModelSpec& spec, const zoo::ModelOptions& o, uint64_t seed);
 }  // namespace
 
 graph::Graph build_model(const ModelSpec& spec, const graph::Shape& sample_shape, int classes,
@@ -241,8 +352,22 @@ graph::Graph build_model(const ModelSpec& spec, const graph::Shape& sample_shape
   if (o.input_shape.empty()) o.input_shape = sample_shape;
   if (o.classes <= 0) o.classes = classes;
   o.seed = seed;
-  if (!spec.zoo.empty()) return zoo::build(spec.zoo, o);
+  graph::Graph built;
+  if (!spec.from.empty()) {
+    built = import_pretrained(spec, sample_shape, o.classes, seed);
+  } else if (!spec.zoo.empty()) {
+    built = zoo::build(spec.zoo, o);
+  } else {
+    built = build_layers(spec, o, seed);
+  }
+  if (!spec.freeze.empty()) train::freeze_layers(built, spec.freeze);
+  return built;
+}
 
+namespace {
+
+// The model.layers list, in order.
+graph::Graph build_layers(const ModelSpec& spec, const zoo::ModelOptions& o, uint64_t seed) {
   graph::Graph g;
   train::LayerBuilder b(g, seed);
   int x = b.input(o.input_shape);
@@ -263,5 +388,7 @@ graph::Graph build_model(const ModelSpec& spec, const graph::Shape& sample_shape
   g.set_outputs({x});
   return g;
 }
+
+}  // namespace
 
 }  // namespace tinyforge::pipeline

@@ -84,25 +84,72 @@ train::Initializer parse_init(const Fields& f, const YAML::Node& n, const char* 
   }
 }
 
-void parse_model(const Fields& f, const YAML::Node& m, ModelSpec& spec) {
+// model.freeze: a list of layer names, or {all_but_last: N} / {first: N}.
+train::FreezeSpec parse_freeze(const Fields& f, const YAML::Node& n, const std::string& w) {
+  train::FreezeSpec spec;
+  if (!n || n.IsNull()) return spec;
+  if (n.IsSequence()) {
+    for (const YAML::Node& l : n) {
+      if (!l.IsScalar()) f.fail(w, "expected layer names");
+      spec.layers.push_back(l.Scalar());
+    }
+    return spec;
+  }
+  if (!n.IsMap()) f.fail(w, "expected a list of layer names, {all_but_last: N} or {first: N}");
+  f.check_keys(n, w, {"all_but_last", "first"});
+  spec.all_but_last = f.get<int>(n, "all_but_last", w, -1, "a number of layers");
+  spec.first = f.get<int>(n, "first", w, -1, "a number of layers");
+  if ((n["all_but_last"] && spec.all_but_last < 0) || (n["first"] && spec.first < 0))
+    f.fail(w, "expected a non-negative number of layers");
+  if (n["all_but_last"] && n["first"]) f.fail(w, "give all_but_last or first, not both");
+  return spec;
+}
+
+void parse_model(const Fields& f, const YAML::Node& m, ModelSpec& spec,
+                 const std::filesystem::path& base_dir, bool optional) {
   const std::string w = "model";
-  if (!m) f.fail(w, "missing; give a zoo name (model.zoo) or a list of layers (model.layers)");
+  if (!m && optional) return;  // training.qat takes the model from its checkpoint
+  if (!m) {
+    f.fail(w,
+           "missing; give a zoo name (model.zoo), a list of layers (model.layers) or a "
+           "pretrained .tflite (model.from)");
+  }
   f.check_keys(m, w,
-               {"zoo", "layers", "input_shape", "classes", "width", "hidden", "filters",
-                "bottleneck", "dropout", "output_softmax", "init"});
+               {"zoo", "layers", "from", "replace_head", "freeze", "input_shape", "classes",
+                "width", "hidden", "filters", "bottleneck", "dropout", "output_softmax", "init"});
   std::ostringstream yaml;
   yaml << m;
   spec.yaml = yaml.str();
   spec.zoo = f.get<std::string>(m, "zoo", w, "", "a zoo model name");
+  const std::string from = f.get<std::string>(m, "from", w, "", "a .tflite file");
+  if (!from.empty()) {
+    const std::filesystem::path p(from);
+    spec.from = p.is_absolute() ? p : base_dir / p;
+    if (spec.from.extension() != ".tflite")
+      f.fail(w + ".from", "'" + from + "': expected a .tflite file");
+  }
   const YAML::Node layers = m["layers"];
-  if (spec.zoo.empty() == !layers) {
+  if (int(!spec.zoo.empty()) + int(bool(layers)) + int(!from.empty()) != 1) {
     f.fail(
         w, "give exactly one of zoo (" + [] {
           std::string s;
           for (const auto& n : zoo::model_names()) s += (s.empty() ? "" : ", ") + n;
           return s;
-        }() + ") and layers");
+        }() + "), layers and from");
   }
+  if (const YAML::Node h = m["replace_head"]) {
+    const std::string hw = w + ".replace_head";
+    if (from.empty()) f.fail(hw, "only for a pretrained model (model.from)");
+    if (h.IsScalar() && (h.Scalar() == "true" || h.Scalar() == "false")) {
+      spec.replace_head = h.Scalar() == "true" ? 0 : -1;
+    } else {
+      f.check_keys(h, hw, {"classes"});
+      spec.replace_head = f.get<int>(h, "classes", hw, 0, "a positive number of classes");
+      if (spec.replace_head < 0 || (h["classes"] && spec.replace_head == 0))
+        f.fail(hw + ".classes", "expected a positive number of classes");
+    }
+  }
+  spec.freeze = parse_freeze(f, m["freeze"], w + ".freeze");
   if (!spec.zoo.empty()) {
     const auto& names = zoo::model_names();
     if (std::find(names.begin(), names.end(), spec.zoo) == names.end()) {
@@ -128,8 +175,47 @@ void parse_model(const Fields& f, const YAML::Node& m, ModelSpec& spec) {
   o.kernel_init = parse_init(f, m, "init", w);
 }
 
+// training.qat: {from: FLOAT.tfm, epochs, learning_rate, calibration_samples, calibrator,
+// compare_ptq}. epochs and learning_rate are written into the trainer's settings here, so a
+// --epochs flag still overrides them.
+void parse_qat(const Fields& f, const YAML::Node& t, const YAML::Node& q,
+               const std::filesystem::path& base_dir, TrainingSpec& spec) {
+  const std::string w = "training.qat";
+  f.check_keys(
+      q, w,
+      {"from", "epochs", "learning_rate", "calibration_samples", "calibrator", "compare_ptq"});
+  QatSpec qat;
+  const std::string from = f.get<std::string>(q, "from", w, "", "a float model.tfm");
+  if (from.empty())
+    f.fail(w + ".from", "missing; name the float checkpoint (model.tfm) to start from");
+  const std::filesystem::path p(from);
+  qat.from = p.is_absolute() ? p : base_dir / p;
+  train::TrainerConfig& c = spec.trainer;
+  // QAT fine-tunes briefly at a small rate unless told otherwise (here or in training.*).
+  const bool epochs_given = t["epochs"].IsDefined();
+  const bool rate_given = t["optimizer"] && t["optimizer"]["learning_rate"];
+  c.epochs = f.get<int>(q, "epochs", w, epochs_given ? c.epochs : 2, "a number of epochs");
+  if (c.epochs < 0) f.fail(w + ".epochs", "expected a non-negative number");
+  c.optimizer.learning_rate =
+      f.get<double>(q, "learning_rate", w, rate_given ? c.optimizer.learning_rate : 1e-4,
+                    "a positive learning rate");
+  if (!(c.optimizer.learning_rate > 0)) f.fail(w + ".learning_rate", "expected a positive number");
+  qat.calibration_samples =
+      f.get<int64_t>(q, "calibration_samples", w, qat.calibration_samples, "a positive integer");
+  if (qat.calibration_samples <= 0)
+    f.fail(w + ".calibration_samples", "expected a positive integer");
+  try {
+    qat.calibrator = quantize::parse_calibrator(
+        f.get<std::string>(q, "calibrator", w, "minmax", "minmax, percentile or mse"));
+  } catch (const host::Error& e) {
+    f.fail(w + ".calibrator", e.what());
+  }
+  qat.compare_ptq = f.get<bool>(q, "compare_ptq", w, true, "true or false");
+  spec.qat = qat;
+}
+
 void parse_training(const Fields& f, const YAML::Node& t, const ModelSpec& model,
-                    TrainingSpec& spec) {
+                    TrainingSpec& spec, const std::filesystem::path& base_dir) {
   const std::string w = "training";
   train::TrainerConfig& c = spec.trainer;
   const bool autoencoder = model.zoo == "autoencoder";
@@ -140,7 +226,7 @@ void parse_training(const Fields& f, const YAML::Node& t, const ModelSpec& model
   }
   f.check_keys(t, w,
                {"epochs", "batch_size", "seed", "loss", "label_smoothing", "class_weights",
-                "target", "optimizer", "schedule", "early_stopping", "progress"});
+                "target", "optimizer", "schedule", "early_stopping", "progress", "qat"});
   c.epochs = f.get<int>(t, "epochs", w, c.epochs, "a number of epochs");
   if (c.epochs < 0) f.fail(w + ".epochs", "expected a non-negative number");
   c.batch_size = f.get<int64_t>(t, "batch_size", w, c.batch_size, "a positive integer");
@@ -198,6 +284,12 @@ void parse_training(const Fields& f, const YAML::Node& t, const ModelSpec& model
     } catch (const host::Error& e) {
       f.fail(ow, e.what());
     }
+  }
+
+  if (const YAML::Node q = t["qat"]) {
+    if (!model.zoo.empty() || !model.layers.empty() || !model.from.empty())
+      f.fail(w + ".qat", "takes its model from the checkpoint; remove the model section");
+    parse_qat(f, t, q, base_dir, spec);
   }
 
   if (const YAML::Node s = t["schedule"]) {
@@ -270,8 +362,10 @@ Project parse_project(const std::string& text, const std::string& label,
   } catch (const host::Error& e) {
     throw host::Error(label + ": " + e.what());
   }
-  parse_model(f, root["model"], p.model);
-  parse_training(f, root["training"], p.model, p.training);
+  const YAML::Node training = root["training"];
+  const bool qat = training && training.IsMap() && training["qat"];
+  parse_model(f, root["model"], p.model, base_dir, qat);
+  parse_training(f, training, p.model, p.training, base_dir);
   if (const YAML::Node o = root["output"]) {
     f.check_keys(o, "output", {"dir"});
     const std::string dir = f.get<std::string>(o, "dir", "output", "", "a directory");
@@ -280,7 +374,8 @@ Project parse_project(const std::string& text, const std::string& label,
       p.output_dir = d.is_absolute() ? d : base_dir / d;
     }
   }
-  if (p.name.empty()) p.name = p.model.zoo.empty() ? "model" : p.model.zoo;
+  if (p.name.empty())
+    p.name = !p.model.zoo.empty() ? p.model.zoo : p.training.qat ? "qat" : "model";
   finalize(p);
   return p;
 }

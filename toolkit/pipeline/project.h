@@ -13,21 +13,36 @@
 #include <vector>
 
 #include "toolkit/data/config.h"
+#include "toolkit/quantize/calibration.h"
 #include "toolkit/train/trainer.h"
 #include "toolkit/zoo/zoo.h"
 
 namespace tinyforge::pipeline {
 
 struct ModelSpec {
-  std::string zoo;                 // a zoo name, or empty when `layers` lists the model
+  std::string zoo;                 // a zoo name, or empty when `layers` or `from` gives the model
+  std::filesystem::path from;      // a pretrained .tflite (float or hybrid) to fine-tune
+  int replace_head = -1;           // with `from`: new class count of the final FC (0 = the
+                                   // dataset's; -1 = keep the model's head)
+  train::FreezeSpec freeze;        // layers whose weights stay as they are
   zoo::ModelOptions options;       // input_shape/classes default to the dataset's
   std::vector<YAML::Node> layers;  // each a map with `type` and the layer's keys
   std::string yaml;                // the model section as written, for the checkpoint
 };
 
+// training.qat: quantization-aware fine-tuning of a trained float checkpoint (pipeline/qat.h).
+// Its epochs and learning_rate become the trainer's.
+struct QatSpec {
+  std::filesystem::path from;          // the float model.tfm
+  int64_t calibration_samples = 1000;  // training samples that initialise the ranges
+  quantize::Calibrator calibrator = quantize::Calibrator::kMinMax;
+  bool compare_ptq = true;  // also quantize without QAT (same calibration) and report its accuracy
+};
+
 struct TrainingSpec {
   train::TrainerConfig trainer;         // epochs, batch size, seed, loss, optimizer, schedule, ...
   bool balanced_class_weights = false;  // class_weights: balanced (computed on train)
+  std::optional<QatSpec> qat;
 };
 
 struct Project {
@@ -54,10 +69,18 @@ Project parse_project(const std::string& text, const std::string& label,
 Project load_project(const std::filesystem::path& path);
 void apply_overrides(Project& project, const Overrides& overrides);
 
-// The model: the zoo entry or the layer list, built for samples of `sample_shape` and
-// `classes` outputs (unless the model section sets them), initialised from `seed`.
+// The model: the zoo entry, the layer list or the imported .tflite (model.from), built for samples
+// of `sample_shape` and `classes` outputs (unless the model section sets them), initialised from
+// `seed` (a replaced head too), with model.freeze applied. An imported model loses a trailing
+// SOFTMAX (training takes logits) and must take `sample_shape` and give `classes` outputs (or
+// replace its head); otherwise host::Error says which and how to fix it.
 graph::Graph build_model(const ModelSpec& spec, const graph::Shape& sample_shape, int classes,
                          uint64_t seed);
+
+// The project's dataset as the model expects it: load_dataset(), except that with model.from a
+// .tflite whose tinyforge metadata carries input_mean/input_std, that normalization is applied
+// instead of the project's (the pretrained weights were trained on it).
+data::DatasetSplit load_project_data(const Project& project);
 
 }  // namespace tinyforge::pipeline
 

@@ -9,6 +9,7 @@
 #include "toolkit/host/model_file.h"
 #include "toolkit/metrics/classification_report.h"
 #include "toolkit/metrics/roc_auc.h"
+#include "toolkit/pipeline/qat.h"
 #include "toolkit/train/checkpoint.h"
 #include "toolkit/train/trainer.h"
 
@@ -80,7 +81,8 @@ const data::Dataset& report_split(const data::DatasetSplit& split, const char** 
 }  // namespace
 
 json run_training(const Project& project, bool resume) {
-  data::DatasetSplit split = data::load_dataset(project.data);
+  if (project.training.qat) return run_qat(project, resume);
+  data::DatasetSplit split = load_project_data(project);
   const std::filesystem::path out = project.output_dir;
   std::filesystem::create_directories(out);
   const std::filesystem::path model_file = out / "model.tfm";
@@ -259,7 +261,7 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   } else {
     throw host::Error(model.string() + ": give the project file that names the dataset");
   }
-  data::DatasetSplit split = data::load_dataset(project.data);
+  data::DatasetSplit split = load_project_data(project);
   const char* split_name = "test";
   const data::Dataset& set = report_split(split, &split_name);
   json result;

@@ -95,7 +95,7 @@ class Reader {
   }
 
   graph::OpType op(const std::string& name, const std::string& field) const {
-    for (int i = 0; i <= static_cast<int>(graph::OpType::kConcatenation); ++i) {
+    for (int i = 0; i <= static_cast<int>(graph::OpType::kFakeQuant); ++i) {
       const auto t = static_cast<graph::OpType>(i);
       if (name == graph::op_type_name(t)) return t;
     }

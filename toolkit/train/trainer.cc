@@ -73,6 +73,66 @@ std::vector<float> balanced_class_weights(const data::Dataset& train) {
   return w;
 }
 
+std::vector<std::string> trainable_layers(const graph::Graph& graph) {
+  std::vector<std::string> names;
+  for (const graph::Node& node : graph.nodes()) {
+    for (int id : node.inputs) {
+      if (graph.value(id).kind == graph::ValueKind::kParameter) {
+        names.push_back(node.name);
+        break;
+      }
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> freeze_layers(graph::Graph& graph, const FreezeSpec& spec) {
+  const std::vector<std::string> layers = trainable_layers(graph);
+  const int count = static_cast<int>(layers.size());
+  std::vector<char> frozen(layers.size(), 0);
+  auto list = [&] {
+    std::string s;
+    for (const auto& n : layers) s += (s.empty() ? "" : ", ") + n;
+    return s;
+  };
+  for (const std::string& name : spec.layers) {
+    const auto it = std::find(layers.begin(), layers.end(), name);
+    if (it == layers.end()) {
+      throw host::Error("model.freeze: no layer with trainable weights is named '" + name +
+                        "'; the layers are " + list());
+    }
+    frozen[it - layers.begin()] = 1;
+  }
+  if (spec.all_but_last > count || spec.first > count) {
+    throw host::Error("model.freeze: " + std::to_string(std::max(spec.all_but_last, spec.first)) +
+                      " layers asked for, the model has " + std::to_string(count) +
+                      " with trainable weights");
+  }
+  for (int i = 0; spec.all_but_last >= 0 && i < count - spec.all_but_last; ++i) frozen[i] = 1;
+  for (int i = 0; i < spec.first; ++i) frozen[i] = 1;
+
+  std::vector<std::string> names;
+  // Layer index -> node: the same walk as trainable_layers(), done before any kind changes.
+  std::vector<const graph::Node*> nodes;
+  for (const graph::Node& node : graph.nodes()) {
+    for (int id : node.inputs) {
+      if (graph.value(id).kind == graph::ValueKind::kParameter) {
+        nodes.push_back(&node);
+        break;
+      }
+    }
+  }
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (!frozen[i]) continue;
+    for (int id : nodes[i]->inputs) {
+      graph::Value& v = graph.value(id);
+      if (v.kind == graph::ValueKind::kParameter) v.kind = graph::ValueKind::kState;
+    }
+    names.push_back(nodes[i]->name);
+  }
+  return names;
+}
+
 Trainer::Trainer(graph::Graph& graph, TrainerConfig config)
     : graph_(graph),
       config_(std::move(config)),

@@ -12,6 +12,7 @@
 #include <limits>
 #include <optional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "toolkit/data/config.h"
@@ -108,6 +109,27 @@ class Trainer {
   bool stopped_early_ = false;
   std::vector<EpochRecord> history_;
 };
+
+// Which layers keep their weights while the rest trains (fine-tuning a pretrained model). A layer
+// is a node that reads trainable parameters (FC, conv, depthwise, BatchNorm, ...), named by the
+// node's name; "the last N" counts such layers in execution order.
+struct FreezeSpec {
+  std::vector<std::string> layers;  // these layers, by name
+  int all_but_last = -1;            // every layer except the last N (>= 0; 0 = all)
+  int first = -1;                   // the first N layers
+  bool empty() const { return layers.empty() && all_but_last < 0 && first < 0; }
+};
+
+// Freezes the chosen layers by turning their parameters into ValueKind::kState, the IR's
+// non-trainable weights: the executor then computes no gradient for them (nor for anything only
+// they depend on), and the trainer's optimizer never sees them, so they stay bit-identical. A
+// frozen BatchNorm's gamma and beta stay fixed, but its moving statistics still follow the batches
+// in training (they are state, not weights). Returns the frozen layers' names, in order. Throws
+// host::Error naming an unknown layer (and listing the known ones) or a count beyond the layers.
+std::vector<std::string> freeze_layers(graph::Graph& graph, const FreezeSpec& spec);
+
+// Names of the layers (nodes reading trainable parameters), in execution order.
+std::vector<std::string> trainable_layers(const graph::Graph& graph);
 
 // Per-class weights n / (C * count_c), as scikit-learn's "balanced"; classes without samples
 // get 0.
