@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/cli_runner.h"
+
 #include "tests/support/shared_data.h"
 #include "toolkit/host/model_file.h"
 
@@ -17,25 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code;
-  std::string out;
-  nlohmann::json last_json() const {
-    const size_t end = out.find_last_not_of('\n');
-    const size_t start = out.rfind('\n', end);
-    return nlohmann::json::parse(out.substr(start == std::string::npos ? 0 : start + 1));
-  }
-};
-
-Result run(const std::string& args) {
-  const std::string command = std::string(TINYFORGE_CLI) + " " + args + " 2>/dev/null";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buffer;
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return {WEXITSTATUS(status), out};
-}
+using Result = tinyforge::testing::CliResult;
+inline Result run(const std::string& args) { return tinyforge::testing::run_cli(args); }
 
 fs::path models() { return shared_dir() / "conformance" / "models"; }
 fs::path vectors(const std::string& name) {

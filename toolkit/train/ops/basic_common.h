@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "toolkit/train/op_kernel.h"
+#include "toolkit/train/ops/compute_thread_pool.h"
 
 namespace tinyforge::train::basic {
 
@@ -24,9 +25,10 @@ inline void ensure_shape(Tensor& t, const graph::Shape& shape) {
   if (t.shape() != shape) t.reset(shape);
 }
 
-// Calls f(begin, count) over [0, n) in chunks, on both cores (OpenMP) when n is large enough
-// to pay for waking the second thread. Chunks are fixed by n alone, so results never depend on
-// the thread count.
+// Calls f(begin, count) over [0, n) in chunks, on the compute kernels' sleeping thread pool when
+// n is large enough to pay for waking a second thread (an OpenMP region's spinning barrier costs
+// several times the work on shared cores). Chunks are fixed by n alone, so results never depend
+// on the thread count.
 template <typename F>
 void parallel_chunks(int64_t n, F&& f) {
   constexpr int64_t kChunk = int64_t{1} << 15;
@@ -35,11 +37,10 @@ void parallel_chunks(int64_t n, F&& f) {
     if (n > 0) f(int64_t{0}, n);
     return;
   }
-#pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < chunks; ++c) {
+  compute::parallel_for(chunks, [&](int64_t c) {
     const int64_t begin = c * kChunk;
     f(begin, std::min(kChunk, n - begin));
-  }
+  });
 }
 
 // The actual (batch-resolved) input shapes, for graph::infer_shape on this batch.
