@@ -3,8 +3,6 @@
 // model_int8.tflite, which our runtime runs at about the float model's accuracy.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -12,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/cli_runner.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/pipeline/project.h"
@@ -24,25 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code;
-  std::string out;
-  nlohmann::json last_json() const {
-    const size_t end = out.find_last_not_of('\n');
-    const size_t start = out.rfind('\n', end);
-    return nlohmann::json::parse(out.substr(start == std::string::npos ? 0 : start + 1));
-  }
-};
-
-Result run_cli(const std::string& args) {
-  const std::string command = std::string(TINYFORGE_CLI) + " " + args + " 2>/dev/null";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buffer;
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return {WEXITSTATUS(status), out};
-}
+using testing::run_cli;
 
 constexpr const char* kData = R"(data:
   format: csv
@@ -109,7 +90,7 @@ TEST_F(QatPipeline, TrainCommandWritesAnInt8ModelNearFloatAccuracy) {
   const double float_accuracy = float_result_["test_accuracy_pct"].get<double>();
   ASSERT_GT(float_accuracy, 50.0) << "the float model must have learned something";
   write_qat_project("qat", "{from: float/model.tfm, epochs: 2, learning_rate: 0.001}");
-  const Result r = run_cli("train " + (dir_ / "qat.yaml").string() + " --json");
+  const testing::CliResult r = run_cli("train " + (dir_ / "qat.yaml").string() + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const nlohmann::json j = r.last_json();
   for (const char* key :
@@ -151,7 +132,7 @@ TEST_F(QatPipeline, ZeroEpochsEqualsPtqWithTheSameCalibration) {
 
 TEST_F(QatPipeline, ErrorsNameTheKeyAndTheFile) {
   write_qat_project("missing", "{from: nowhere/model.tfm}");
-  const Result r = run_cli("train " + (dir_ / "missing.yaml").string() + " --json");
+  const testing::CliResult r = run_cli("train " + (dir_ / "missing.yaml").string() + " --json");
   EXPECT_NE(r.exit_code, 0);
   const std::string error = r.last_json().value("error", "");
   EXPECT_NE(error.find("training.qat.from"), std::string::npos) << error;
