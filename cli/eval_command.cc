@@ -14,17 +14,24 @@ void add_eval_command(CLI::App& app, int& exit_code) {
   struct Options {
     std::string model;
     std::string project;
+    bool skip_bad = false;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("model", o->model, "model.tfm or a .tflite file")->required();
   cmd->add_option("project", o->project,
                   "The project file naming the dataset (default: the one stored in the .tfm)");
+  cmd->add_flag("--skip-bad", o->skip_bad,
+                "Skip unreadable or malformed samples (counted in the output) instead of stopping")
+      ->needs(cmd->get_option("project"));
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, &exit_code]() {
     exit_code = run_command(o->json, [&]() {
       std::optional<pipeline::Project> project;
-      if (!o->project.empty()) project = pipeline::load_project(o->project);
+      if (!o->project.empty()) {
+        project = pipeline::load_project(o->project);
+        pipeline::apply_overrides(*project, {.skip_bad = o->skip_bad});
+      }
       nlohmann::json result = pipeline::run_evaluation(o->model, project);
       if (!o->json) std::cout << result.dump(2) << std::endl;
       return result;

@@ -17,6 +17,7 @@ void add_train_command(CLI::App& app, int& exit_code) {
     std::optional<std::string> out;
     std::optional<uint64_t> seed;
     bool resume = false;
+    bool skip_bad = false;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
@@ -25,11 +26,13 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--out", o->out, "Override output.dir");
   cmd->add_option("--seed", o->seed, "Override training.seed");
   cmd->add_flag("--resume", o->resume, "Continue from the output directory's model.tfm");
+  cmd->add_flag("--skip-bad", o->skip_bad,
+                "Skip unreadable or malformed samples (counted in the output) instead of stopping");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, &exit_code]() {
     exit_code = run_command(o->json, [&]() {
       pipeline::Project project = pipeline::load_project(o->project);
-      pipeline::apply_overrides(project, {o->epochs, o->out, o->seed});
+      pipeline::apply_overrides(project, {o->epochs, o->out, o->seed, o->skip_bad});
       nlohmann::json result = pipeline::run_training(project, o->resume);
       if (!o->json) {
         std::cout << "test accuracy " << result["test_accuracy_pct"].dump() << " %, test loss "

@@ -114,3 +114,20 @@ TEST_F(TrainCli, ErrorsAreJsonAndNameTheKey) {
 }
 
 }  // namespace
+
+TEST_F(TrainCli, RaggedRowStopsTrainingUnlessSkipBadCountsIt) {
+  std::ofstream(dir_ / "data.csv", std::ios::app) << "1.0,2.0\n";  // line 302: one field short
+  const fs::path out = dir_ / "ragged";
+  const Result failed = run("train " + project() + " --out " + out.string() + " --json");
+  EXPECT_NE(failed.exit_code, 0);
+  const std::string error = failed.last_json().value("error", "");
+  EXPECT_NE(error.find("data.csv:302"), std::string::npos) << error;
+
+  const Result skipped =
+      run("train " + project() + " --epochs 1 --out " + out.string() + " --skip-bad --json");
+  ASSERT_EQ(skipped.exit_code, 0) << skipped.out;
+  EXPECT_EQ(skipped.last_json()["skipped_samples"], 1);
+  const Result inspected = run("data inspect " + project() + " --skip-bad --json");
+  ASSERT_EQ(inspected.exit_code, 0) << inspected.out;
+  EXPECT_EQ(inspected.last_json()["skipped"], 1);
+}

@@ -399,6 +399,7 @@ void apply_overrides(Project& p, const Overrides& o) {
   if (o.seed) {
     p.training.trainer.seed = *o.seed;
   }
+  if (o.skip_bad) p.data.skip_bad = true;
   finalize(p);
 }
 

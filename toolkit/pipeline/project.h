@@ -60,6 +60,7 @@ struct Overrides {
   std::optional<int> epochs;
   std::optional<std::string> output_dir;
   std::optional<uint64_t> seed;
+  bool skip_bad = false;  // --skip-bad: skip and count bad samples instead of failing
 };
 
 // Parses a project; relative paths are relative to `base_dir`. Unknown keys and bad values throw

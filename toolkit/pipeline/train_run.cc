@@ -83,6 +83,7 @@ const data::Dataset& report_split(const data::DatasetSplit& split, const char** 
 json run_training(const Project& project, bool resume) {
   if (project.training.qat) return run_qat(project, resume);
   data::DatasetSplit split = load_project_data(project);
+  for (const std::string& reason : split.train.skipped) std::cerr << "skipped: " << reason << "\n";
   const std::filesystem::path out = project.output_dir;
   std::filesystem::create_directories(out);
   const std::filesystem::path model_file = out / "model.tfm";
@@ -138,6 +139,7 @@ json run_training(const Project& project, bool resume) {
   result["macs"] = graph.macs();
   result["model_file"] = model_file.string();
   result["log_file"] = config.log_csv.string();
+  result["skipped_samples"] = split.train.skipped.size();
 
   // The final file also records the figures (weights may be the best epoch's after early stopping).
   train::Checkpoint final_checkpoint = make_checkpoint(graph, trainer, project, split);
