@@ -24,12 +24,6 @@ bool lifetimes_overlap(const PlannedBuffer& a, const PlannedBuffer& b) {
 
 uint32_t lifetime(const PlannedBuffer& b) { return static_cast<uint32_t>(b.last - b.first + 1); }
 
-// The placement strategies' priorities: true when `x` is placed before `y`.
-template <typename Key>
-bool ranks_before(Key kx, Key ky, int x, int y) {
-  return kx != ky ? kx > ky : x < y;
-}
-
 }  // namespace
 
 size_t MemoryPlanner::work_bytes(const Model& model) {
@@ -267,45 +261,71 @@ bool MemoryPlanner::fits(int index, int64_t offset) const {
   return true;
 }
 
-int MemoryPlanner::next_to_place(Placement placement) const {
-  int best = -1;
-  for (int k = 0; k < num_buffers_; ++k) {
-    const PlannedBuffer& b = buffers_[k];
-    if (b.size == 0 || b.offset != kUnplaced) continue;
-    if (best < 0) {
-      best = k;
-      continue;
-    }
-    const PlannedBuffer& c = buffers_[best];
-    bool before = false;
+bool MemoryPlanner::placed_before(Placement placement, int a, int b) const {
+  const PlannedBuffer &x = buffers_[a], &y = buffers_[b];
+  // Up to three keys per strategy, larger first.
+  auto keys = [placement](const PlannedBuffer& p, int64_t* k) {
+    const int64_t size = p.size, length = lifetime(p), first = p.first, last = p.last;
     switch (placement) {
       case Placement::kLargest:
-        before = b.size != c.size ? b.size > c.size : ranks_before(-b.first, -c.first, k, best);
+        k[0] = size, k[1] = -first, k[2] = 0;
+        break;
+      case Placement::kLargestLatest:
+        k[0] = size, k[1] = last, k[2] = 0;
         break;
       case Placement::kEarliest:
-        before = b.first != c.first ? b.first < c.first : ranks_before(b.size, c.size, k, best);
+        k[0] = -first, k[1] = size, k[2] = 0;
+        break;
+      case Placement::kLatest:
+        k[0] = last, k[1] = size, k[2] = 0;
         break;
       case Placement::kLongest:
-        before = lifetime(b) != lifetime(c) ? lifetime(b) > lifetime(c)
-                                            : ranks_before(b.size, c.size, k, best);
+        k[0] = length, k[1] = size, k[2] = 0;
+        break;
+      case Placement::kLongestLatest:
+        k[0] = length, k[1] = last, k[2] = size;
         break;
       default:
-        before =
-            ranks_before(uint64_t{b.size} * lifetime(b), uint64_t{c.size} * lifetime(c), k, best);
+        k[0] = size * length, k[1] = size, k[2] = 0;
         break;
     }
-    if (before) best = k;
+  };
+  int64_t kx[3], ky[3];
+  keys(x, kx);
+  keys(y, ky);
+  for (int i = 0; i < 3; ++i)
+    if (kx[i] != ky[i]) return kx[i] > ky[i];
+  return a < b;
+}
+
+int MemoryPlanner::next_to_place(Placement placement, bool follow_chains) const {
+  auto placed = [&](int k) { return buffers_[k].offset != kUnplaced; };
+  auto better = [&](int k, int best) { return best < 0 || placed_before(placement, k, best); };
+  int best = -1;
+  if (follow_chains) {
+    for (int k = 0; k < num_buffers_; ++k) {
+      const PlannedBuffer& b = buffers_[k];
+      if (b.size == 0 || b.link_kind != BufferLink::kOverwrites) continue;
+      // One end of the link placed, the other not: that other one is next.
+      if (placed(k) && !placed(b.link) && better(b.link, best)) best = b.link;
+      if (!placed(k) && placed(b.link) && better(k, best)) best = k;
+    }
+    if (best >= 0) return best;
+  }
+  for (int k = 0; k < num_buffers_; ++k) {
+    if (buffers_[k].size > 0 && !placed(k) && better(k, best)) best = k;
   }
   return best;
 }
 
-uint32_t MemoryPlanner::place(Placement placement) {
+uint32_t MemoryPlanner::place(Placement placement, bool follow_chains) {
   // Greedy: each buffer in the strategy's priority at the lowest offset that collides with no
   // placed buffer whose lifetime overlaps (other than the input it may overwrite).
   for (int k = 0; k < num_buffers_; ++k)
     if (buffers_[k].size > 0) buffers_[k].offset = kUnplaced;
   uint32_t peak = 0;
-  for (int index = next_to_place(placement); index >= 0; index = next_to_place(placement)) {
+  for (int index = next_to_place(placement, follow_chains); index >= 0;
+       index = next_to_place(placement, follow_chains)) {
     PlannedBuffer& cur = buffers_[index];
     int64_t best = INT64_MAX;
     auto consider = [&](int64_t candidate) {
@@ -335,17 +355,22 @@ uint32_t MemoryPlanner::place(Placement placement) {
 uint32_t MemoryPlanner::plan() {
   uint32_t best_peak = UINT32_MAX;
   Order best_order = Order::kModel;
-  Placement best_placement = Placement::kLargest;
+  int best_placement = 0;
+  // Every order with every placement strategy, with and without following in-place chains.
+  const int placements = 2 * static_cast<int>(Placement::kCount);
+  auto run = [&](int placement) {
+    return place(static_cast<Placement>(placement / 2), placement % 2 == 1);
+  };
   for (int o = 0; o < static_cast<int>(Order::kCount); ++o) {
     if (!make_order(static_cast<Order>(o))) continue;
     compute_lifetimes();
     link_in_place();
-    for (int p = 0; p < static_cast<int>(Placement::kCount); ++p) {
-      const uint32_t peak = place(static_cast<Placement>(p));
+    for (int p = 0; p < placements; ++p) {
+      const uint32_t peak = run(p);
       if (peak < best_peak) {
         best_peak = peak;
         best_order = static_cast<Order>(o);
-        best_placement = static_cast<Placement>(p);
+        best_placement = p;
       }
     }
   }
@@ -353,7 +378,7 @@ uint32_t MemoryPlanner::plan() {
   compute_lifetimes();
   compute_live_set();
   link_in_place();
-  return place(best_placement);
+  return run(best_placement);
 }
 
 int MemoryPlanner::in_place_ops() const {

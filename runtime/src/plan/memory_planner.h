@@ -69,7 +69,18 @@ class MemoryPlanner {
 
  private:
   enum class Order : uint8_t { kModel, kLeastLive, kCount };
-  enum class Placement : uint8_t { kLargest, kEarliest, kLongest, kLargestArea, kCount };
+  // Which buffer to place next, by the first differing key. Ties broken by the last use put an
+  // in-place output before the input it overwrites: the input then goes right above it.
+  enum class Placement : uint8_t {
+    kLargest,
+    kLargestLatest,
+    kEarliest,
+    kLatest,
+    kLongest,
+    kLongestLatest,
+    kLargestArea,
+    kCount
+  };
 
   bool make_order(Order order);
   void compute_lifetimes();
@@ -77,8 +88,11 @@ class MemoryPlanner {
   void link_in_place();
   void alias_output(int position, int op);
   void overwrite_input(int position, int op);
-  uint32_t place(Placement placement);
-  int next_to_place(Placement placement) const;
+  // `follow_chains`: after a buffer, the in-place partners it is linked with come next, so a
+  // chain's staircase is decided together.
+  uint32_t place(Placement placement, bool follow_chains);
+  int next_to_place(Placement placement, bool follow_chains) const;
+  bool placed_before(Placement placement, int a, int b) const;
   bool fits(int index, int64_t offset) const;
   bool overlap_allowed(int a, int64_t a_offset, int b) const;
   bool is_graph_input(int tensor) const;
