@@ -45,7 +45,7 @@ struct Window {
 // Four output channels starting at c. kShared: they all read one input channel (multiplier a
 // multiple of four), else channel c + j reads input channel c + j.
 template <bool kShared>
-void four_channels(const Window& win, const int8_t* filter, int32_t c, int32_t input_channel,
+__attribute__((noinline)) void four_channels(const Window& win, const int8_t* filter, int32_t c, int32_t input_channel,
                    int32_t input_offset, int32_t acc[4]) {
   const uint32_t offset2 = simd::both_halves(input_offset);
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
@@ -57,18 +57,22 @@ void four_channels(const Window& win, const int8_t* filter, int32_t c, int32_t i
     for (int32_t fx = win.fx0; fx < win.fx1; ++fx) {
       const uint32_t w4 = simd::load_word(w);
       const uint32_t w_even = simd::sxtb16(w4), w_odd = simd::sxtb16_odd(w4);
-      uint32_t x_even, x_odd;
       if (kShared) {
-        x_even = x_odd = simd::both_halves(*x + input_offset);
+        // One input value in the low halfword serves all four channels.
+        const uint32_t xv = static_cast<uint32_t>(*x + input_offset);
+        a0 = simd::smlabb(w_even, xv, a0);
+        a2 = simd::smlatb(w_even, xv, a2);
+        a1 = simd::smlabb(w_odd, xv, a1);
+        a3 = simd::smlatb(w_odd, xv, a3);
       } else {
         const uint32_t x4 = simd::load_word(x);
-        x_even = simd::sadd16(simd::sxtb16(x4), offset2);
-        x_odd = simd::sadd16(simd::sxtb16_odd(x4), offset2);
+        const uint32_t x_even = simd::sadd16(simd::sxtb16(x4), offset2);
+        const uint32_t x_odd = simd::sadd16(simd::sxtb16_odd(x4), offset2);
+        a0 = simd::smlabb(w_even, x_even, a0);
+        a2 = simd::smlatt(w_even, x_even, a2);
+        a1 = simd::smlabb(w_odd, x_odd, a1);
+        a3 = simd::smlatt(w_odd, x_odd, a3);
       }
-      a0 = simd::smlabb(w_even, x_even, a0);
-      a2 = simd::smlatt(w_even, x_even, a2);
-      a1 = simd::smlabb(w_odd, x_odd, a1);
-      a3 = simd::smlatt(w_odd, x_odd, a3);
       x += win.input_tap_step;
       w += win.filter_tap_step;
     }

@@ -51,6 +51,10 @@ inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
 inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
   return __smlatt(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
 }
+// acc + a.hi * b.lo.
+inline int32_t smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlatb(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
+}
 
 #else
 
@@ -77,6 +81,9 @@ inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
 }
 inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
   return wrap_add(acc, high_half(a) * high_half(b));
+}
+inline int32_t smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  return wrap_add(acc, high_half(a) * low_half(b));
 }
 
 #endif
