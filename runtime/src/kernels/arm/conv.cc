@@ -25,9 +25,9 @@ namespace {
 
 using conv::ConvData;
 
-int32_t patch_size(const TensorView& filter) {
-  return filter.dim(1) * filter.dim(2) * filter.dim(3);
-}
+// Int16 elements from one column to the next: an even count keeps both columns word-aligned
+// (the scratch buffer is 8-byte aligned), as the matrix kernel's paired loads need.
+int32_t column_stride(int32_t patch) { return (patch + 1) & ~1; }
 
 Status prepare(PrepareContext& ctx) {
   fast::FallbackHeader* header;
@@ -36,7 +36,9 @@ Status prepare(PrepareContext& ctx) {
   const TensorView input = ctx.input(0), filter = ctx.input(1);
   const bool fast_path = input.type == DataType::kInt8 && filter.dim(3) == input.dim(3);
   // Two pixels' patches as int16.
-  if (fast_path) ctx.request_scratch(2 * static_cast<size_t>(patch_size(filter)) * sizeof(int16_t));
+  const int32_t patch = filter.dim(1) * filter.dim(2) * filter.dim(3);
+  if (fast_path)
+    ctx.request_scratch(2 * static_cast<size_t>(column_stride(patch)) * sizeof(int16_t));
   if (header != nullptr) header->use_fast_path = fast_path;
   return Status::kOk;
 }
@@ -89,20 +91,22 @@ void gather_patch(const ConvData& d, const int8_t* image, int32_t iy0, int32_t i
 void dot_2x2(const int8_t* w0, const int8_t* w1, const int16_t* x0, const int16_t* x1,
              int32_t patch, int32_t acc[2][2]) {
   int32_t a00 = acc[0][0], a01 = acc[0][1], a10 = acc[1][0], a11 = acc[1][1];
-  int32_t k = 0;
-  for (; k + 4 <= patch; k += 4) {
-    const uint32_t wa = simd::load_word(w0 + k), wb = simd::load_word(w1 + k);
+  const int16_t* const x0_end = x0 + (patch & ~3);
+  while (x0 != x0_end) {
+    const uint32_t wa = simd::load_word(w0), wb = simd::load_word(w1);
+    w0 += 4;
+    w1 += 4;
     const uint32_t wa_even = simd::sxtb16(wa), wa_odd = simd::sxtb16_odd(wa);
     const uint32_t wb_even = simd::sxtb16(wb), wb_odd = simd::sxtb16_odd(wb);
-    uint32_t even = simd::load_word(x0 + k), odd = simd::load_word(x0 + k + 2);
+    uint32_t even, odd;
+    simd::load_two_words_advance(x0, &even, &odd);
     a00 = simd::smlad(wa_odd, odd, simd::smlad(wa_even, even, a00));
     a10 = simd::smlad(wb_odd, odd, simd::smlad(wb_even, even, a10));
-    even = simd::load_word(x1 + k);
-    odd = simd::load_word(x1 + k + 2);
+    simd::load_two_words_advance(x1, &even, &odd);
     a01 = simd::smlad(wa_odd, odd, simd::smlad(wa_even, even, a01));
     a11 = simd::smlad(wb_odd, odd, simd::smlad(wb_even, even, a11));
   }
-  for (; k < patch; ++k) {
+  for (int32_t k = 0; k < (patch & 3); ++k) {
     a00 = wrapping_add(a00, w0[k] * x0[k]);
     a01 = wrapping_add(a01, w0[k] * x1[k]);
     a10 = wrapping_add(a10, w1[k] * x0[k]);
@@ -141,7 +145,7 @@ void eval_int8(const ConvData& d, const int8_t* input, const int8_t* filter, con
                int8_t* output, int16_t* scratch) {
   const conv::Geometry& g = d.g;
   const int32_t patch = g.filter_h * g.filter_w * d.in_depth;
-  int16_t* columns[2] = {scratch, scratch + patch};
+  int16_t* columns[2] = {scratch, scratch + column_stride(patch)};
   int8_t* pending_out = nullptr;  // the pixel whose column waits in columns[0]
   int8_t* out = output;
   for (int32_t b = 0; b < g.batches; ++b) {

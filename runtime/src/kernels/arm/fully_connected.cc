@@ -33,7 +33,7 @@ Status prepare(PrepareContext& ctx) {
 // One input row against kRows filter rows (the last ones repeated when fewer remain), adding to
 // acc[r] (which starts as the bias).
 __attribute__((noinline)) void dot_rows(const int8_t* x, const int8_t* const* w, int32_t depth,
-                                         int32_t input_offset, int32_t* acc) {
+                                        int32_t input_offset, int32_t* acc) {
   const uint32_t offset2 = simd::both_halves(input_offset);
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   const int8_t *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3];

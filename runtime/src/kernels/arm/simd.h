@@ -22,6 +22,19 @@ inline uint32_t load_word(const void* p) {
   return v;
 }
 inline void store_word(void* p, uint32_t v) { memcpy(p, &v, sizeof(v)); }
+// Two consecutive words from a word-aligned address, which then advances by 8 bytes (one LDRD
+// with write-back on Cortex-M; GCC does not pair the loads itself).
+inline void load_two_words_advance(const int16_t*& p, uint32_t* first, uint32_t* second) {
+#if defined(__ARM_FEATURE_DSP)
+  __asm__("ldrd %0, %1, [%2], #8"
+          : "=r"(*first), "=r"(*second), "+r"(p)
+          : "m"(*(const uint64_t(*)[1])p));
+#else
+  memcpy(first, p, sizeof(*first));
+  memcpy(second, p + 2, sizeof(*second));
+  p += 4;
+#endif
+}
 
 #if defined(__ARM_FEATURE_DSP)
 
