@@ -49,39 +49,48 @@ inline int32_t column_position(int32_t k, int32_t full) {
   return k < full ? (k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1) : k;
 }
 
-// Gathers the patch of the output pixel whose window starts at (iy0, ix0).
+// Writes the n contiguous inputs x (null: n padding taps) as patch elements k .. k + n - 1.
+inline void gather_run(const int8_t* x, int32_t n, int32_t k, int32_t full, int32_t offset,
+                       int16_t* column) {
+  if (x != nullptr && ((k | n) & 3) == 0 && k + n <= full) {
+    const uint32_t offset2 = simd::both_halves(offset);
+    int16_t* out = column + k;
+    for (int32_t c = 0; c < n; c += 4) {
+      const uint32_t x4 = simd::load_word(x + c);
+      simd::store_word(out + c, simd::sadd16(simd::sxtb16(x4), offset2));
+      simd::store_word(out + c + 2, simd::sadd16(simd::sxtb16_odd(x4), offset2));
+    }
+    return;
+  }
+  for (int32_t c = 0; c < n; ++c) {
+    column[column_position(k + c, full)] = static_cast<int16_t>(x != nullptr ? x[c] + offset : 0);
+  }
+}
+
+// Gathers the patch of the output pixel whose window starts at (iy0, ix0). A filter row that lies
+// inside the image with undilated columns is one contiguous run of the input.
 void gather_patch(const ConvData& d, const int8_t* image, int32_t iy0, int32_t ix0,
                   int16_t* column) {
   const conv::Geometry& g = d.g;
   const int32_t depth = d.in_depth;
   const int32_t offset = d.q.input_offset;
-  const int32_t patch = g.filter_h * g.filter_w * depth;
-  const int32_t full = patch & ~3;
-  const bool aligned = (depth & 3) == 0;
-  const uint32_t offset2 = simd::both_halves(offset);
-  int32_t k = 0;
-  for (int32_t fy = 0; fy < g.filter_h; ++fy) {
+  const int32_t row_length = g.filter_w * depth;
+  const int32_t full = (g.filter_h * row_length) & ~3;
+  const bool columns_inside = g.dilation_w == 1 && ix0 >= 0 && ix0 + g.filter_w <= g.in_w;
+  for (int32_t fy = 0, k = 0; fy < g.filter_h; ++fy) {
     const int32_t iy = iy0 + fy * g.dilation_h;
+    const bool row_inside = iy >= 0 && iy < g.in_h;
+    const int8_t* row = image + (static_cast<int64_t>(iy) * g.in_w + ix0) * depth;
+    if (row_inside && columns_inside) {
+      gather_run(row, row_length, k, full, offset, column);
+      k += row_length;
+      continue;
+    }
     for (int32_t fx = 0; fx < g.filter_w; ++fx, k += depth) {
       const int32_t ix = ix0 + fx * g.dilation_w;
-      const bool inside = iy >= 0 && iy < g.in_h && ix >= 0 && ix < g.in_w;
-      const int8_t* x = inside ? image + (static_cast<int64_t>(iy) * g.in_w + ix) * depth : nullptr;
-      if (aligned) {
-        int16_t* out = column + k;
-        if (!inside) {
-          for (int32_t c = 0; c < depth; ++c) out[c] = 0;
-          continue;
-        }
-        for (int32_t c = 0; c < depth; c += 4) {
-          const uint32_t x4 = simd::load_word(x + c);
-          simd::store_word(out + c, simd::sadd16(simd::sxtb16(x4), offset2));
-          simd::store_word(out + c + 2, simd::sadd16(simd::sxtb16_odd(x4), offset2));
-        }
-      } else {
-        for (int32_t c = 0; c < depth; ++c) {
-          column[column_position(k + c, full)] = static_cast<int16_t>(inside ? x[c] + offset : 0);
-        }
-      }
+      const bool inside = row_inside && ix >= 0 && ix < g.in_w;
+      gather_run(inside ? row + fx * g.dilation_w * depth : nullptr, depth, k, full, offset,
+                 column);
     }
   }
 }
