@@ -131,17 +131,19 @@ void dot_2x2(const int8_t* w0, const int8_t* w1, const int16_t* x0, const int16_
 void pixel_pair(const ConvData& d, const int8_t* filter, const int32_t* bias, const int16_t* x0,
                 const int16_t* x1, int8_t* out0, int8_t* out1) {
   const int32_t patch = d.g.filter_h * d.g.filter_w * d.in_depth;
+  // Locals, not fields of d: the int8 stores below could alias d.
   const fast::Int8Output out{d.q.output_offset, d.q.act_min, d.q.act_max};
-  for (int32_t oc = 0; oc < d.out_depth; oc += 2) {
+  const QuantizedMultiplier* const multipliers = d.q.multipliers;
+  const int32_t out_depth = d.out_depth;
+  for (int32_t oc = 0; oc < out_depth; oc += 2) {
     // An odd last channel runs as a pair with itself.
-    const int32_t oc1 = oc + 1 < d.out_depth ? oc + 1 : oc;
+    const int32_t oc1 = oc + 1 < out_depth ? oc + 1 : oc;
     int32_t acc[2][2];
     acc[0][0] = acc[0][1] = bias != nullptr ? bias[oc] : 0;
     acc[1][0] = acc[1][1] = bias != nullptr ? bias[oc1] : 0;
     dot_2x2(filter + static_cast<int64_t>(oc) * patch, filter + static_cast<int64_t>(oc1) * patch,
             x0, x1, patch, acc);
-    const QuantizedMultiplier& m0 = d.q.multipliers[oc];
-    const QuantizedMultiplier& m1 = d.q.multipliers[oc1];
+    const QuantizedMultiplier m0 = multipliers[oc], m1 = multipliers[oc1];
     out0[oc] = fast::requantize_int8(acc[0][0], m0, out);
     if (out1 != nullptr) out1[oc] = fast::requantize_int8(acc[0][1], m0, out);
     if (oc1 == oc) break;

@@ -84,16 +84,21 @@ inline void tap(const int8_t* x, const int8_t* w, uint32_t offset2, int32_t inpu
 // (3-wide filters away from the left and right borders), unrolled.
 template <bool kShared, bool kColumns3>
 __attribute__((noinline)) void pixel(const Window& win, const Params& p, int8_t* y) {
-  const uint32_t offset2 = simd::both_halves(p.input_offset);
+  // Locals, not fields of p: the int8 stores below could alias p.
+  const int32_t* const bias = p.bias;
+  const QuantizedMultiplier* const multipliers = p.multipliers;
+  const fast::Int8Output out = p.out;
+  const int32_t input_offset = p.input_offset;
+  const uint32_t offset2 = simd::both_halves(input_offset);
   const int32_t depth = p.depth;
   int32_t c = 0;
   for (; c + 4 <= depth; c += 4) {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    if (p.bias != nullptr) {
-      a0 = p.bias[c];
-      a1 = p.bias[c + 1];
-      a2 = p.bias[c + 2];
-      a3 = p.bias[c + 3];
+    if (bias != nullptr) {
+      a0 = bias[c];
+      a1 = bias[c + 1];
+      a2 = bias[c + 2];
+      a3 = bias[c + 3];
     }
     const int8_t* x_row = win.input + (kShared ? c / p.multiplier : c);
     const int8_t* w_row = win.filter + c;
@@ -101,14 +106,14 @@ __attribute__((noinline)) void pixel(const Window& win, const Params& p, int8_t*
       const int8_t* x = x_row;
       const int8_t* w = w_row;
       if (kColumns3) {
-        tap<kShared>(x, w, offset2, p.input_offset, a0, a1, a2, a3);
-        tap<kShared>(x + win.input_tap_step, w + win.filter_tap_step, offset2, p.input_offset, a0,
-                     a1, a2, a3);
-        tap<kShared>(x + 2 * win.input_tap_step, w + 2 * win.filter_tap_step, offset2,
-                     p.input_offset, a0, a1, a2, a3);
+        tap<kShared>(x, w, offset2, input_offset, a0, a1, a2, a3);
+        tap<kShared>(x + win.input_tap_step, w + win.filter_tap_step, offset2, input_offset, a0, a1,
+                     a2, a3);
+        tap<kShared>(x + 2 * win.input_tap_step, w + 2 * win.filter_tap_step, offset2, input_offset,
+                     a0, a1, a2, a3);
       } else {
         for (int32_t t = 0; t < win.columns; ++t) {
-          tap<kShared>(x, w, offset2, p.input_offset, a0, a1, a2, a3);
+          tap<kShared>(x, w, offset2, input_offset, a0, a1, a2, a3);
           x += win.input_tap_step;
           w += win.filter_tap_step;
         }
@@ -116,25 +121,25 @@ __attribute__((noinline)) void pixel(const Window& win, const Params& p, int8_t*
       x_row += win.input_row_step;
       w_row += win.filter_row_step;
     }
-    y[c] = fast::requantize_int8(a0, p.multipliers[c], p.out);
-    y[c + 1] = fast::requantize_int8(a1, p.multipliers[c + 1], p.out);
-    y[c + 2] = fast::requantize_int8(a2, p.multipliers[c + 2], p.out);
-    y[c + 3] = fast::requantize_int8(a3, p.multipliers[c + 3], p.out);
+    y[c] = fast::requantize_int8(a0, multipliers[c], out);
+    y[c + 1] = fast::requantize_int8(a1, multipliers[c + 1], out);
+    y[c + 2] = fast::requantize_int8(a2, multipliers[c + 2], out);
+    y[c + 3] = fast::requantize_int8(a3, multipliers[c + 3], out);
   }
   // The last depth % 4 channels (depth multiplier 1 only), one at a time.
   for (; c < depth; ++c) {
-    int32_t acc = p.bias != nullptr ? p.bias[c] : 0;
+    int32_t acc = bias != nullptr ? bias[c] : 0;
     const int8_t* x_row = win.input + c;
     const int8_t* w_row = win.filter + c;
     for (int32_t r = 0; r < win.rows; ++r) {
       for (int32_t t = 0; t < win.columns; ++t) {
         acc = wrapping_add(
-            acc, w_row[t * win.filter_tap_step] * (x_row[t * win.input_tap_step] + p.input_offset));
+            acc, w_row[t * win.filter_tap_step] * (x_row[t * win.input_tap_step] + input_offset));
       }
       x_row += win.input_row_step;
       w_row += win.filter_row_step;
     }
-    y[c] = fast::requantize_int8(acc, p.multipliers[c], p.out);
+    y[c] = fast::requantize_int8(acc, multipliers[c], out);
   }
 }
 

@@ -42,7 +42,9 @@ struct Int8Output {
   int32_t act_min, act_max;
 };
 
-inline int8_t requantize_int8(int32_t acc, const QuantizedMultiplier& m, const Int8Output& out) {
+// Arguments by value: callers keep them in registers across their int8 stores (which may alias
+// anything, so fields read through references would be reloaded after every output).
+inline int8_t requantize_int8(int32_t acc, QuantizedMultiplier m, Int8Output out) {
   const int32_t value = multiply_by_quantized_multiplier(acc, m) + out.offset;
   return static_cast<int8_t>(clamp32(value, out.act_min, out.act_max));
 }
