@@ -7,7 +7,8 @@ Usage: bench/cortex_m_models.py [TINYFORGE] [SHARED]   (defaults: build/cli/tiny
 Every figure comes from the toolkit's own commands: `tinyforge run --board B --random 1 --json`
 (instructions counted exactly by the QEMU TCG plugin between the invoke markers; arena bytes as the
 32-bit firmware planned them) and `tinyforge deploy --board B --json` (flash of the per-model image,
-code and model separately). Instruction counts are deterministic, so one run is enough.
+code and model separately), and `tinyforge inspect --json` (multiply-accumulates per inference, for
+MACs per instruction). Instruction counts are deterministic, so one run is enough.
 """
 import csv
 import json
@@ -41,8 +42,9 @@ def main():
         for row in csv.DictReader(f):
             baseline[(row["cpu"], row["variant"], row["model"])] = row
 
-    header = ("| board | model | instructions | /TFLM ref | /TFLM CMSIS-NN | arena B | /TFLM "
-              "CMSIS-NN | flash code B | flash model B | code / TFLM CMSIS-NN code |")
+    header = ("| board | model | instructions | /TFLM ref | /TFLM CMSIS-NN | MACs/instruction "
+              "| arena B | /TFLM CMSIS-NN | flash code B | flash model B "
+              "| code / TFLM CMSIS-NN code |")
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
     with tempfile.TemporaryDirectory() as scratch:
@@ -53,6 +55,7 @@ def main():
                 run = tinyforge_json(tool, ["run", model, "--board", board, "--random", "1"])
                 deploy = tinyforge_json(
                     tool, ["deploy", model, "--board", board, "-o", f"{scratch}/{board}-{name}"])
+                macs = tinyforge_json(tool, ["inspect", model])["macs"]
                 ref = baseline[(cpu, "ref", name)]
                 cmsis = baseline[(cpu, "cmsis_nn", name)]
                 insns = run["instructions"]
@@ -60,6 +63,7 @@ def main():
                 print(f"| {board} | {name} | {insns:,} "
                       f"| {insns / int(ref['insns_per_invoke']):.2f} "
                       f"| {insns / int(cmsis['insns_per_invoke']):.2f} "
+                      f"| {macs / insns:.2f} "
                       f"| {run['arena_bytes']:,} "
                       f"| {run['arena_bytes'] / int(cmsis['arena_used_bytes']):.2f} "
                       f"| {deploy['flash_code_bytes']:,} | {deploy['flash_model_bytes']:,} "

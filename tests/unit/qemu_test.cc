@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/model_builder.h"
+#include "tests/support/require_qemu.h"
 #include "tests/support/shared_data.h"
 #include "toolkit/deploy/firmware_project.h"
 #include "toolkit/deploy/qemu_runner.h"
@@ -18,20 +19,6 @@ namespace tinyforge::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool have_tools() {
-  return std::system(
-             "command -v qemu-system-arm >/dev/null && command -v arm-none-eabi-gcc "
-             ">/dev/null") == 0;
-}
-
-#define TINYFORGE_REQUIRE_QEMU()                                                     \
-  do {                                                                               \
-    if (!have_tools()) {                                                             \
-      if (running_in_ci()) FAIL() << "qemu-system-arm or arm-none-eabi-gcc missing"; \
-      GTEST_SKIP() << "qemu-system-arm or arm-none-eabi-gcc missing";                \
-    }                                                                                \
-  } while (0)
 
 fs::path conformance() { return shared_dir() / "conformance"; }
 

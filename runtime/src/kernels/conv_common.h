@@ -121,6 +121,28 @@ struct QuantParams {
   QuantizedMultiplier* multipliers;  // one per output channel
 };
 
+// The persistent state of the reference CONV_2D (its first allocation), which the fast kernels
+// read too.
+struct ConvData {
+  Geometry g;
+  AccumKind kind;
+  int32_t in_depth;
+  int32_t out_depth;
+  int32_t filter_depth;  // input channels per group
+  int32_t out_per_group;
+  QuantParams q;
+};
+
+// The same for DEPTHWISE_CONV_2D.
+struct DepthwiseData {
+  Geometry g;
+  AccumKind kind;
+  int32_t in_depth;
+  int32_t out_depth;
+  int32_t depth_multiplier;
+  QuantParams q;
+};
+
 // Validates dtypes and quantization of (input, filter, bias, output) for a convolution with
 // `channels` output channels whose filter is quantized along `quant_dim`, and picks the
 // accumulator. `int32_bias_for_int16` says whether 16x8 may take an int32 bias (CONV_2D).

@@ -100,6 +100,11 @@ class EvalContext : public OpContext {
     return static_cast<T*>(persistent_);
   }
   void* scratch() const { return scratch_; }
+  // The same operator seen with another persistent block: for a kernel that hands a node to
+  // another kernel whose state it allocated (the fast kernels' reference fallback).
+  EvalContext with_persistent(void* persistent) const {
+    return EvalContext(model_, op_index_, tensor_data_, error_, persistent, scratch_);
+  }
 
  private:
   void* persistent_;
@@ -119,7 +124,8 @@ struct KernelRegistration {
 
 // The kernel for a builtin operator code, or nullptr. Generated from the kernel sources: every
 // `extern const KernelRegistration kKernel_<OP> = {...};` (at the start of a line) in
-// kernels/ref/*.cc is registered.
+// kernels/ref/*.cc is registered; on cores with the Arm DSP extension, every
+// `kDspKernel_<OP>` in kernels/arm/*.cc is registered ahead of them and found first.
 const KernelRegistration* find_kernel(int32_t op_code);
 
 }  // namespace tinyforge

@@ -10,15 +10,7 @@
 namespace tinyforge {
 namespace {
 
-struct ConvData {
-  conv::Geometry g;
-  conv::AccumKind kind;
-  int32_t in_depth;
-  int32_t out_depth;
-  int32_t filter_depth;  // input channels per group
-  int32_t out_per_group;
-  conv::QuantParams q;
-};
+using conv::ConvData;
 
 Status prepare(PrepareContext& ctx) {
   Status s = conv::check_operand_count(ctx);

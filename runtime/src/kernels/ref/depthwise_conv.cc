@@ -14,14 +14,7 @@
 namespace tinyforge {
 namespace {
 
-struct DepthwiseData {
-  conv::Geometry g;
-  conv::AccumKind kind;
-  int32_t in_depth;
-  int32_t out_depth;
-  int32_t depth_multiplier;
-  conv::QuantParams q;
-};
+using conv::DepthwiseData;
 
 Status prepare(PrepareContext& ctx) {
   Status s = conv::check_operand_count(ctx);

@@ -1,26 +1,14 @@
 // FULLY_CONNECTED: output[b, o] = sum_d input[b, d] * filter[o, d] + bias[o], then the fused
 // activation. float32, int8 (per-tensor or per-channel filter) and int16 activations with int8
 // filter (int64 bias), with TFLite's requantization.
+#include "kernels/fully_connected_common.h"
 #include "kernels/kernel.h"
 #include "kernels/quant_math.h"
 
 namespace tinyforge {
 namespace {
 
-struct FullyConnectedData {
-  int32_t batches;
-  int32_t depth;
-  int32_t units;
-  int32_t input_offset;
-  int32_t filter_offset;
-  int32_t output_offset;
-  int32_t act_min;
-  int32_t act_max;
-  float act_min_f;
-  float act_max_f;
-  int32_t num_multipliers;  // 1 (per tensor) or units (per channel)
-  QuantizedMultiplier* multipliers;
-};
+using fully_connected::FullyConnectedData;
 
 const tflite::FullyConnectedOptions* options_of(const OpContext& ctx) {
   return ctx.op().builtin_options_as_FullyConnectedOptions();

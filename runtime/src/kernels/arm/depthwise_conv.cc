@@ -1,0 +1,208 @@
+// DEPTHWISE_CONV_2D, int8, with the DSP extension: four output channels per pass over the taps of
+// one output pixel, each tap's four filter bytes and four inputs sign-extended in pairs and
+// multiplied into four accumulators with SMLABB/SMLATT. Two forms: depth multiplier 1 (output
+// channel c reads input channel c) and depth multipliers that are multiples of four (four
+// consecutive output channels read one input channel). Other multipliers, float and int16 go to
+// the reference. Needs no scratch: the accumulators live in registers.
+//
+// Exactness: per channel the products w * (x + input_offset) are added from the bias with
+// wrapping instructions; the reference adds the same products and the bias modulo 2^32.
+#include "kernels/arm/fallback.h"
+#include "kernels/arm/requantize.h"
+#include "kernels/arm/simd.h"
+#include "kernels/conv_common.h"
+#include "kernels/kernel.h"
+
+namespace tinyforge {
+
+extern const KernelRegistration kKernel_DEPTHWISE_CONV_2D;
+
+namespace {
+
+using conv::DepthwiseData;
+
+Status prepare(PrepareContext& ctx) {
+  fast::FallbackHeader* header;
+  const Status s = fast::prepare_with_reference(ctx, kKernel_DEPTHWISE_CONV_2D, &header);
+  if (s != Status::kOk) return s;
+  const TensorView input = ctx.input(0), filter = ctx.input(1);
+  const int32_t multiplier = filter.dim(3) / input.dim(3);
+  // The pixel loop steps through the input in 32-bit byte offsets.
+  const auto* options = ctx.op().builtin_options_as_DepthwiseConv2DOptions();
+  const int64_t row_step =
+      static_cast<int64_t>(options->dilation_h_factor()) * input.dim(2) * input.dim(3);
+  const bool fast_path = input.type == DataType::kInt8 &&
+                         (multiplier == 1 || multiplier % 4 == 0) && row_step < (int64_t{1} << 30);
+  if (fast_path) ctx.request_scratch(0);  // the reference's accumulator row is not needed
+  if (header != nullptr) header->use_fast_path = fast_path;
+  return Status::kOk;
+}
+
+// One output pixel's window: the valid taps and where the first one reads. Steps are in bytes.
+struct Window {
+  int32_t rows, columns;  // valid taps
+  const int8_t* input;    // input pixel of the first valid tap
+  const int8_t* filter;   // filter entry of the first valid tap
+  int32_t input_row_step, input_tap_step;
+  int32_t filter_row_step, filter_tap_step;
+};
+
+// What every pixel of one operator shares.
+struct Params {
+  const int32_t* bias;
+  const QuantizedMultiplier* multipliers;
+  int32_t depth, multiplier, input_offset;
+  fast::Int8Output out;
+};
+
+// Adds one tap to the accumulators of four channels. kShared: the four channels read one input
+// value (depth multiplier a multiple of four); else four consecutive input channels.
+template <bool kShared>
+inline void tap(const int8_t* x, const int8_t* w, uint32_t offset2, int32_t input_offset,
+                int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3) {
+  const uint32_t w4 = simd::load_word(w);
+  const uint32_t w_even = simd::sxtb16(w4), w_odd = simd::sxtb16_odd(w4);
+  if (kShared) {
+    // The input value in the low halfword serves all four channels.
+    const uint32_t xv = static_cast<uint32_t>(*x + input_offset);
+    a0 = simd::smlabb(w_even, xv, a0);
+    a2 = simd::smlatb(w_even, xv, a2);
+    a1 = simd::smlabb(w_odd, xv, a1);
+    a3 = simd::smlatb(w_odd, xv, a3);
+  } else {
+    const uint32_t x4 = simd::load_word(x);
+    const uint32_t x_even = simd::sadd16(simd::sxtb16(x4), offset2);
+    const uint32_t x_odd = simd::sadd16(simd::sxtb16_odd(x4), offset2);
+    a0 = simd::smlabb(w_even, x_even, a0);
+    a2 = simd::smlatt(w_even, x_even, a2);
+    a1 = simd::smlabb(w_odd, x_odd, a1);
+    a3 = simd::smlatt(w_odd, x_odd, a3);
+  }
+}
+
+// Every output channel of one pixel. kColumns3: each row of the window has exactly three taps
+// (3-wide filters away from the left and right borders), unrolled.
+template <bool kShared, bool kColumns3>
+__attribute__((noinline)) void pixel(const Window& win, const Params& p, int8_t* y) {
+  // Locals, not fields of p: the int8 stores below could alias p.
+  const int32_t* const bias = p.bias;
+  const QuantizedMultiplier* const multipliers = p.multipliers;
+  const fast::Int8Output out = p.out;
+  const int32_t input_offset = p.input_offset;
+  const uint32_t offset2 = simd::both_halves(input_offset);
+  const int32_t depth = p.depth;
+  int32_t c = 0;
+  for (; c + 4 <= depth; c += 4) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    if (bias != nullptr) {
+      a0 = bias[c];
+      a1 = bias[c + 1];
+      a2 = bias[c + 2];
+      a3 = bias[c + 3];
+    }
+    const int8_t* x_row = win.input + (kShared ? c / p.multiplier : c);
+    const int8_t* w_row = win.filter + c;
+    for (int32_t r = 0; r < win.rows; ++r) {
+      const int8_t* x = x_row;
+      const int8_t* w = w_row;
+      if (kColumns3) {
+        tap<kShared>(x, w, offset2, input_offset, a0, a1, a2, a3);
+        tap<kShared>(x + win.input_tap_step, w + win.filter_tap_step, offset2, input_offset, a0, a1,
+                     a2, a3);
+        tap<kShared>(x + 2 * win.input_tap_step, w + 2 * win.filter_tap_step, offset2, input_offset,
+                     a0, a1, a2, a3);
+      } else {
+        for (int32_t t = 0; t < win.columns; ++t) {
+          tap<kShared>(x, w, offset2, input_offset, a0, a1, a2, a3);
+          x += win.input_tap_step;
+          w += win.filter_tap_step;
+        }
+      }
+      x_row += win.input_row_step;
+      w_row += win.filter_row_step;
+    }
+    y[c] = fast::requantize_int8(a0, multipliers[c], out);
+    y[c + 1] = fast::requantize_int8(a1, multipliers[c + 1], out);
+    y[c + 2] = fast::requantize_int8(a2, multipliers[c + 2], out);
+    y[c + 3] = fast::requantize_int8(a3, multipliers[c + 3], out);
+  }
+  // The last depth % 4 channels (depth multiplier 1 only), one at a time.
+  for (; c < depth; ++c) {
+    int32_t acc = bias != nullptr ? bias[c] : 0;
+    const int8_t* x_row = win.input + c;
+    const int8_t* w_row = win.filter + c;
+    for (int32_t r = 0; r < win.rows; ++r) {
+      for (int32_t t = 0; t < win.columns; ++t) {
+        acc = wrapping_add(
+            acc, w_row[t * win.filter_tap_step] * (x_row[t * win.input_tap_step] + input_offset));
+      }
+      x_row += win.input_row_step;
+      w_row += win.filter_row_step;
+    }
+    y[c] = fast::requantize_int8(acc, multipliers[c], out);
+  }
+}
+
+template <bool kShared>
+void eval_int8(const DepthwiseData& d, const int8_t* input, const int8_t* filter,
+               const int32_t* bias, int8_t* output) {
+  const conv::Geometry& g = d.g;
+  const Params p{bias,
+                 d.q.multipliers,
+                 d.out_depth,
+                 d.depth_multiplier,
+                 d.q.input_offset,
+                 {d.q.output_offset, d.q.act_min, d.q.act_max}};
+  Window win;
+  win.input_tap_step = g.dilation_w * d.in_depth;
+  win.input_row_step = g.dilation_h * g.in_w * d.in_depth;
+  win.filter_tap_step = d.out_depth;
+  win.filter_row_step = g.filter_w * d.out_depth;
+  int8_t* y = output;
+  for (int32_t b = 0; b < g.batches; ++b) {
+    const int8_t* image = input + static_cast<int64_t>(b) * g.in_h * g.in_w * d.in_depth;
+    for (int32_t oy = 0; oy < g.out_h; ++oy) {
+      const int32_t iy0 = oy * g.stride_h - g.pad_h;
+      int32_t fy0, fy1;
+      conv::valid_taps(iy0, g.in_h, g.filter_h, g.dilation_h, &fy0, &fy1);
+      win.rows = fy1 - fy0;
+      for (int32_t ox = 0; ox < g.out_w; ++ox, y += d.out_depth) {
+        const int32_t ix0 = ox * g.stride_w - g.pad_w;
+        int32_t fx0, fx1;
+        conv::valid_taps(ix0, g.in_w, g.filter_w, g.dilation_w, &fx0, &fx1);
+        win.columns = fx1 - fx0;
+        const int32_t iy = iy0 + fy0 * g.dilation_h, ix = ix0 + fx0 * g.dilation_w;
+        win.input = image + (static_cast<int64_t>(iy) * g.in_w + ix) * d.in_depth;
+        win.filter = filter + (static_cast<int64_t>(fy0) * g.filter_w + fx0) * d.out_depth;
+        if (win.columns == 3) {
+          pixel<kShared, true>(win, p, y);
+        } else {
+          pixel<kShared, false>(win, p, y);
+        }
+      }
+    }
+  }
+}
+
+Status eval(EvalContext& ctx) {
+  const auto* header = ctx.persistent<fast::FallbackHeader>();
+  if (!header->use_fast_path) return fast::eval_reference(ctx, kKernel_DEPTHWISE_CONV_2D);
+  const auto& d = *static_cast<const DepthwiseData*>(header->reference_state);
+  const int8_t* input = ctx.input(0).as<int8_t>();
+  const int8_t* filter = ctx.input(1).as<int8_t>();
+  const int32_t* bias = ctx.input(2).as<int32_t>();
+  int8_t* output = ctx.output(0).as<int8_t>();
+  if (d.depth_multiplier == 1) {
+    eval_int8<false>(d, input, filter, bias, output);
+  } else {
+    eval_int8<true>(d, input, filter, bias, output);
+  }
+  return Status::kOk;
+}
+
+}  // namespace
+
+extern const KernelRegistration kDspKernel_DEPTHWISE_CONV_2D = {
+    static_cast<int32_t>(tflite::BuiltinOperator::DEPTHWISE_CONV_2D), 1, 7, prepare, eval, false};
+
+}  // namespace tinyforge

@@ -1,0 +1,42 @@
+// A fast kernel keeps the reference kernel of its operator as the fallback, chosen per node in
+// prepare(): its first persistent allocation is a small header, then the reference prepare() runs
+// (checking the operator and precomputing the multipliers both paths use), so the reference
+// state sits right after the header.
+#ifndef TINYFORGE_KERNELS_ARM_FALLBACK_H_
+#define TINYFORGE_KERNELS_ARM_FALLBACK_H_
+
+#include <stdint.h>
+
+#include "kernels/kernel.h"
+
+namespace tinyforge {
+namespace fast {
+
+struct FallbackHeader {
+  void* reference_state;  // the reference kernel's first persistent allocation
+  bool use_fast_path;
+};
+
+// Allocates the header (null while sizing) and runs `reference.prepare`; the fast path is off
+// until the caller turns it on.
+inline Status prepare_with_reference(PrepareContext& ctx, const KernelRegistration& reference,
+                                     FallbackHeader** header) {
+  *header = ctx.allocate_persistent<FallbackHeader>();
+  const size_t header_bytes = ctx.persistent_used();
+  const Status s = reference.prepare(ctx);
+  if (*header != nullptr) {
+    (*header)->reference_state = reinterpret_cast<uint8_t*>(*header) + header_bytes;
+    (*header)->use_fast_path = false;
+  }
+  return s;
+}
+
+inline Status eval_reference(EvalContext& ctx, const KernelRegistration& reference) {
+  EvalContext inner = ctx.with_persistent(ctx.persistent<FallbackHeader>()->reference_state);
+  return reference.eval(inner);
+}
+
+}  // namespace fast
+}  // namespace tinyforge
+
+#endif  // TINYFORGE_KERNELS_ARM_FALLBACK_H_
