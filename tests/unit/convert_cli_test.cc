@@ -167,7 +167,8 @@ TEST_F(ConvertCli, ErrorReportHasEveryLayer) {
       convert(tfm() + " --int8 --calibrator percentile --error-report " + report.string(),
               dir_ / "int8_p.tflite");
   EXPECT_EQ(j["error_report_file"], report.string());
-  const nlohmann::json r = nlohmann::json::parse(std::ifstream(report));
+  std::ifstream in(report);
+  const nlohmann::json r = nlohmann::json::parse(in);
   // conv (BatchNorm folded, ReLU fused), max pool, reshape(s), dense: at least four layers.
   ASSERT_GE(r["layers"].size(), 4u) << r.dump();
   for (const auto& layer : r["layers"]) EXPECT_TRUE(layer.contains("rmse")) << layer.dump();

@@ -115,7 +115,7 @@ std::vector<uint8_t> convert_graph(const graph::Graph& trained, const data::Data
   const auto progress = [&](const std::string& step) {
     if (options.progress) std::cerr << "convert: " << step << std::endl;
   };
-  json facts;
+  json facts = json::object();
   graph::Graph converted;
   if (has_fake_quant(trained)) {
     if (options.dtype != ConvertDtype::kInt8)
