@@ -54,7 +54,7 @@ Source load_source(const fs::path& model, const std::optional<Project>& given) {
   if (given) {
     s.project = *given;
   } else if (!c.project.empty()) {
-    s.project = parse_project(c.project, model.string() + " (stored project)", fs::current_path());
+    s.project = stored_project(c, model);
   } else {
     throw host::Error(model.string() + ": no project stored; give --project PROJECT.yaml");
   }

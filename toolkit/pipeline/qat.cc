@@ -39,6 +39,7 @@ train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Traine
   c.project = project.text;
   c.metadata = source.metadata;
   c.metadata["qat"] = {{"from", project.training.qat->from.string()}};
+  c.metadata["project_dir"] = project_dir(project);
   c.metadata["params"] = graph.parameter_count();
   c.metadata["macs"] = graph.macs();
   return c;

@@ -36,6 +36,7 @@ train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Traine
   c.normalization_std = split.normalization.std;
   c.project = project.text;
   c.metadata = {{"name", project.name},
+                {"project_dir", project_dir(project)},
                 {"model", project.model.zoo.empty() ? "layers" : project.model.zoo},
                 {"reconstruct", project.training.trainer.reconstruct},
                 {"sample_shape", split.train.sample_shape()},
@@ -101,6 +102,19 @@ json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool re
   j["test_accuracy_pct"] = report.accuracy_pct;
   j["test_loss"] = number_or_null(e.loss);
   return j;
+}
+
+std::string project_dir(const Project& project) {
+  return project.path.empty() ? std::string()
+                              : std::filesystem::absolute(project.path).parent_path().string();
+}
+
+Project stored_project(const train::Checkpoint& checkpoint, const std::filesystem::path& model) {
+  const std::string dir = checkpoint.metadata.value("project_dir", std::string());
+  const std::filesystem::path base = !dir.empty() && std::filesystem::is_directory(dir)
+                                         ? std::filesystem::path(dir)
+                                         : std::filesystem::current_path();
+  return parse_project(checkpoint.project, model.string() + " (stored project)", base);
 }
 
 json run_training(const Project& project, bool resume) {
@@ -251,8 +265,7 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   if (given) {
     project = *given;
   } else if (checkpoint && !checkpoint->project.empty()) {
-    project = parse_project(checkpoint->project, model.string() + " (stored project)",
-                            std::filesystem::current_path());
+    project = stored_project(*checkpoint, model);
   } else {
     throw host::Error(model.string() + ": give the project file that names the dataset");
   }

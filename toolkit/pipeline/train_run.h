@@ -12,6 +12,7 @@
 #include "toolkit/data/dataset.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/pipeline/project.h"
+#include "toolkit/train/checkpoint.h"
 #include "toolkit/train/trainer.h"
 
 namespace tinyforge::pipeline {
@@ -25,6 +26,13 @@ nlohmann::json run_training(const Project& project, bool resume = false);
 // Evaluates a .tfm (float, through the training executor) or a .tflite (through the runtime,
 // inputs quantized with the model's input scale and zero point) on the test split of `project`,
 // or of the project stored in the .tfm when none is given.
+// The absolute directory of the project's file ("" for a project given as text): stored in
+// model.tfm so the stored project's relative paths resolve from anywhere.
+std::string project_dir(const Project& project);
+// The project stored in a checkpoint, its relative paths resolved from the directory its file was
+// in when training (when that still exists), else from the current directory.
+Project stored_project(const train::Checkpoint& checkpoint, const std::filesystem::path& model);
+
 struct EvalOptions {
   int64_t limit = 0;  // only the split's first `limit` samples (0 = all)
   std::string board;  // a .tflite runs in QEMU on this board (one launch) instead of the host
