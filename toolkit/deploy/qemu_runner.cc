@@ -216,7 +216,7 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
   const auto symbols = elf_symbols(elf);
   const uint64_t pool = symbols.at("__tf_pool_end") - symbols.at("__tf_pool_start");
   const size_t model_bytes = file.bytes().size();
-  const size_t arena = host::plan_arena(model).total_bytes;
+  const size_t arena = host::plan_device_arena(model).total_bytes;
   const uint64_t needed = ((model_bytes + 15) & ~size_t{15}) + arena;
   if (needed > pool) {
     throw Error(model_path.string() + " does not fit " + board.name + ": model " +

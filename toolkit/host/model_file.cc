@@ -71,13 +71,19 @@ void ModelFile::load(bool allow_unrunnable) {
   throw Error(label_ + ": " + reason);
 }
 
-ArenaUsage plan_arena(const Model& model) {
+ArenaUsage plan_arena(const Model& model, const PlanOptions& options) {
   AlignedBytes work(Interpreter::planner_work_bytes(model));
   ArenaUsage usage;
   ErrorMessage error;
-  const Status status = Interpreter::plan(model, work.data(), work.size(), &usage, &error);
+  const Status status = Interpreter::plan(model, work.data(), work.size(), &usage, &error, options);
   if (status != Status::kOk) throw Error(std::string("memory plan: ") + error.c_str());
   return usage;
+}
+
+ArenaUsage plan_device_arena(const Model& model) {
+  PlanOptions options;
+  options.pointer_bytes = 4;
+  return plan_arena(model, options);
 }
 
 HostInterpreter::HostInterpreter(const ModelFile& file)

@@ -86,6 +86,7 @@ ModelReport make_report(const Model& model) {
   }
   if (!model.runnable()) return report;  // no kernels to ask for a memory plan
   report.arena = plan_arena(model);
+  report.device_arena = plan_device_arena(model);
   // Tensors live at the peak operator: produced at or before it, last read at or after it.
   const int peak = report.arena.live_set_peak_op;
   if (peak >= 0) {
@@ -151,11 +152,15 @@ nlohmann::json report_json(const ModelReport& report) {
                  {"arena_planned_bytes", report.arena.planned_bytes},
                  {"arena_persistent_bytes", report.arena.persistent_bytes},
                  {"live_set_peak_op", report.arena.live_set_peak_op},
-                 {"live_at_peak", report.live_at_peak}};
+                 {"live_at_peak", report.live_at_peak},
+                 {"device_arena_bytes", report.device_arena.total_bytes},
+                 {"in_place_ops", report.arena.in_place_ops},
+                 {"reordered", report.arena.reordered}};
   if (!report.cannot_run.empty()) {
     result["error"] = report.cannot_run;
-    for (const char* key : {"arena_bytes", "arena_lower_bound_bytes", "arena_planned_bytes",
-                            "arena_persistent_bytes", "live_set_peak_op", "live_at_peak"})
+    for (const char* key :
+         {"arena_bytes", "arena_lower_bound_bytes", "arena_planned_bytes", "arena_persistent_bytes",
+          "live_set_peak_op", "live_at_peak", "device_arena_bytes", "in_place_ops", "reordered"})
       result.erase(key);
   }
   return result;
@@ -196,7 +201,10 @@ std::string report_text(const ModelReport& report) {
     return out.str();
   }
   out << "Memory plan: arena " << report.arena.total_bytes << " bytes (activations and scratch "
-      << report.arena.planned_bytes << ", persistent " << report.arena.persistent_bytes << ")\n";
+      << report.arena.planned_bytes << ", persistent " << report.arena.persistent_bytes
+      << "); on a 32-bit device " << report.device_arena.total_bytes << " bytes\n";
+  out << "In place: " << report.arena.in_place_ops << " operator(s)"
+      << (report.arena.reordered ? "; operators reordered to lower the peak" : "") << "\n";
   out << "Live set: " << report.arena.live_set_bytes << " bytes at operator #"
       << report.arena.live_set_peak_op << "; live there:";
   for (int t : report.live_at_peak) {

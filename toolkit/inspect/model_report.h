@@ -42,7 +42,8 @@ struct ModelReport {
   std::vector<int> outputs;
   int64_t params = 0;
   int64_t macs = 0;
-  ArenaUsage arena;
+  ArenaUsage arena;               // on this machine
+  ArenaUsage device_arena;        // on a 32-bit target (what deploy gives the firmware)
   std::vector<int> live_at_peak;  // tensors live at the live-set peak operator
   std::string cannot_run;         // why the runtime cannot run the model; empty if it can
 };

@@ -21,6 +21,18 @@ struct ArenaUsage {
   size_t live_set_bytes = 0;      // largest sum of tensors live at once, without in-place reuse
   int live_set_peak_op = -1;      // an operator at which that sum peaks
   size_t planner_work_bytes = 0;  // temporary memory planning needs (inside the arena in init)
+  int in_place_ops = 0;           // operators whose output shares memory with an input
+  bool reordered = false;         // operators run in another valid order than the model's
+};
+
+// How to plan. The defaults are what init() uses on this machine.
+struct PlanOptions {
+  // Width of a pointer on the target: plan() on a 64-bit host gives a 32-bit device's figure
+  // with 4. Kernels' own parameter blocks are measured with this machine's layout, which is never
+  // smaller than a 32-bit target's.
+  size_t pointer_bytes = sizeof(void*);
+  bool in_place = true;  // outputs written over dying inputs where the kernel allows it
+  bool reorder = true;   // another operator order when it lowers the peak
 };
 
 // Called before (begin = true) and after each operator's eval, e.g. to read a cycle counter.
@@ -32,10 +44,12 @@ class Interpreter {
   static size_t planner_work_bytes(const Model& model);
   // Computes the arena figures without an arena, using `work` (planner_work_bytes() bytes).
   static Status plan(const Model& model, void* work, size_t work_bytes, ArenaUsage* usage,
-                     ErrorMessage* error);
+                     ErrorMessage* error, const PlanOptions& options = PlanOptions());
 
   // Plans memory in `arena` and prepares every kernel. The model must outlive the interpreter.
-  Status init(const Model& model, void* arena, size_t arena_bytes);
+  // `options.pointer_bytes` is ignored: the arena is for this machine.
+  Status init(const Model& model, void* arena, size_t arena_bytes,
+              const PlanOptions& options = PlanOptions());
 
   int num_inputs() const { return model_->num_inputs(); }
   int num_outputs() const { return model_->num_outputs(); }
@@ -56,11 +70,14 @@ class Interpreter {
   const ArenaUsage& arena_usage() const { return usage_; }
   const char* error() const { return error_.c_str(); }
   const Model& model() const { return *model_; }
+  // The operator invoke() runs at `position` (0 .. operators - 1).
+  int op_at(int position) const { return order_ != nullptr ? order_[position] : position; }
 
  private:
   const Model* model_ = nullptr;
   void** tensor_data_ = nullptr;  // per tensor, in the arena
   OpRecord* ops_ = nullptr;       // per operator, in the arena
+  uint16_t* order_ = nullptr;     // execution order when it differs from the model's, in the arena
   ArenaUsage usage_;
   ErrorMessage error_;
   ProfileHook hook_ = nullptr;

@@ -19,9 +19,15 @@ constexpr size_t kArenaAlignment = 16;
 
 size_t align8(size_t bytes) { return (bytes + 7) & ~size_t{7}; }
 
-size_t table_bytes(const Model& model) {
-  return align8(sizeof(void*) * model.num_tensors()) +
-         align8(sizeof(OpRecord) * model.num_operators());
+// The tensor pointer table and the operator records (three pointers each, see OpRecord).
+size_t table_bytes(const Model& model, size_t pointer_bytes) {
+  static_assert(sizeof(OpRecord) == 3 * sizeof(void*), "OpRecord is three pointers");
+  return align8(pointer_bytes * model.num_tensors()) +
+         align8(3 * pointer_bytes * model.num_operators());
+}
+
+size_t order_bytes(const Model& model, bool reordered) {
+  return reordered ? align8(sizeof(uint16_t) * model.num_operators()) : 0;
 }
 
 size_t variable_bytes(const Model& model) {
@@ -34,7 +40,7 @@ size_t variable_bytes(const Model& model) {
 }
 
 // Sizing pass: runs every kernel's prepare without memory to learn its persistent and scratch
-// needs. Scratch sizes go to the planner.
+// needs and whether it can run in place. Scratch sizes and in-place offers go to the planner.
 Status measure_kernels(const Model& model, MemoryPlanner* planner, size_t* persistent,
                        ErrorMessage* error) {
   *persistent = 0;
@@ -43,9 +49,39 @@ Status measure_kernels(const Model& model, MemoryPlanner* planner, size_t* persi
     const Status status = model.op_kernel(i)->prepare(ctx);
     if (status != Status::kOk) return status;
     *persistent += align8(ctx.persistent_used());
-    if (planner != nullptr) planner->set_scratch(i, ctx.scratch_bytes());
+    planner->set_scratch(i, ctx.scratch_bytes());
+    planner->set_in_place(i, ctx.in_place_inputs(), ctx.in_place_lead());
   }
   return Status::kOk;
+}
+
+// Measures the kernels, plans, and fills `usage` for a target with `pointer_bytes` pointers.
+Status plan_usage(const Model& model, MemoryPlanner* planner, size_t pointer_bytes,
+                  ArenaUsage* usage, ErrorMessage* error) {
+  size_t kernel_bytes = 0;
+  const Status status = measure_kernels(model, planner, &kernel_bytes, error);
+  if (status != Status::kOk) return status;
+  usage->planned_bytes = planner->plan();
+  usage->reordered = planner->reordered();
+  usage->in_place_ops = planner->in_place_ops();
+  usage->persistent_bytes = table_bytes(model, pointer_bytes) +
+                            order_bytes(model, usage->reordered) + kernel_bytes +
+                            variable_bytes(model);
+  usage->live_set_bytes = planner->live_set_bytes();
+  usage->live_set_peak_op = planner->live_set_peak_op();
+  usage->planner_work_bytes = MemoryPlanner::work_bytes(model);
+  // The planner works at the start of the arena, where the activations go afterwards.
+  const size_t front = usage->planned_bytes > usage->planner_work_bytes ? usage->planned_bytes
+                                                                        : usage->planner_work_bytes;
+  usage->total_bytes = align8(front) + usage->persistent_bytes;
+  return Status::kOk;
+}
+
+PlannerChoices choices_of(const PlanOptions& options) {
+  PlannerChoices choices;
+  choices.in_place = options.in_place;
+  choices.reorder = options.reorder;
+  return choices;
 }
 
 }  // namespace
@@ -55,7 +91,7 @@ size_t Interpreter::planner_work_bytes(const Model& model) {
 }
 
 Status Interpreter::plan(const Model& model, void* work, size_t work_bytes, ArenaUsage* usage,
-                         ErrorMessage* error) {
+                         ErrorMessage* error, const PlanOptions& options) {
   if (!model.runnable()) {
     error->clear();
     error->add("model is not loaded and fully verified");
@@ -67,21 +103,12 @@ Status Interpreter::plan(const Model& model, void* work, size_t work_bytes, Aren
     error->add("planner needs ").add(static_cast<int64_t>(needed)).add(" bytes of work memory");
     return Status::kInvalidArgument;
   }
-  MemoryPlanner planner(model, work);
-  size_t kernel_bytes = 0;
-  const Status status = measure_kernels(model, &planner, &kernel_bytes, error);
-  if (status != Status::kOk) return status;
-  usage->planned_bytes = planner.plan();
-  usage->persistent_bytes = table_bytes(model) + kernel_bytes + variable_bytes(model);
-  usage->live_set_bytes = planner.live_set_bytes();
-  usage->live_set_peak_op = planner.live_set_peak_op();
-  usage->planner_work_bytes = needed;
-  const size_t front = usage->planned_bytes > needed ? usage->planned_bytes : needed;
-  usage->total_bytes = align8(front) + usage->persistent_bytes;
-  return Status::kOk;
+  MemoryPlanner planner(model, work, choices_of(options));
+  return plan_usage(model, &planner, options.pointer_bytes, usage, error);
 }
 
-Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes) {
+Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes,
+                         const PlanOptions& options) {
   ready_ = false;
   model_ = &model;
   error_.clear();
@@ -110,18 +137,9 @@ Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes) {
   }
   // The planner works at the start of the arena; its results are copied out before the
   // activations (which later reuse that memory) are ever written.
-  MemoryPlanner planner(model, base);
-  size_t kernel_bytes = 0;
-  Status status = measure_kernels(model, &planner, &kernel_bytes, &error_);
+  MemoryPlanner planner(model, base, choices_of(options));
+  Status status = plan_usage(model, &planner, sizeof(void*), &usage_, &error_);
   if (status != Status::kOk) return status;
-  usage_.planned_bytes = planner.plan();
-  usage_.persistent_bytes = table_bytes(model) + kernel_bytes + variable_bytes(model);
-  usage_.live_set_bytes = planner.live_set_bytes();
-  usage_.live_set_peak_op = planner.live_set_peak_op();
-  usage_.planner_work_bytes = work_bytes;
-  const size_t front =
-      align8(usage_.planned_bytes > work_bytes ? usage_.planned_bytes : work_bytes);
-  usage_.total_bytes = front + usage_.persistent_bytes;
   if (usage_.total_bytes > available) {
     error_.add("arena too small: ")
         .add(static_cast<int64_t>(available))
@@ -129,11 +147,19 @@ Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes) {
     error_.add(static_cast<int64_t>(usage_.total_bytes + skew));
     return Status::kArenaTooSmall;
   }
+  const size_t front = usage_.total_bytes - usage_.persistent_bytes;
 
   uint8_t* persistent = base + front;
   tensor_data_ = reinterpret_cast<void**>(persistent);
   ops_ = reinterpret_cast<OpRecord*>(persistent + align8(sizeof(void*) * model.num_tensors()));
-  uint8_t* next = persistent + table_bytes(model);
+  uint8_t* next = persistent + table_bytes(model, sizeof(void*));
+  order_ = nullptr;
+  if (usage_.reordered) {
+    order_ = reinterpret_cast<uint16_t*>(next);
+    for (int p = 0; p < model.num_operators(); ++p)
+      order_[p] = static_cast<uint16_t>(planner.op_at(p));
+    next += order_bytes(model, true);
+  }
   for (int t = 0; t < model.num_tensors(); ++t) {
     const TensorView v = model.tensor(t);
     if (v.is_constant) {
@@ -195,7 +221,8 @@ Status Interpreter::invoke() {
     error_.add("invoke before a successful init");
     return Status::kNotReady;
   }
-  for (int i = 0; i < model_->num_operators(); ++i) {
+  for (int p = 0; p < model_->num_operators(); ++p) {
+    const int i = op_at(p);
     if (hook_ != nullptr) hook_(hook_user_, i, true);
     EvalContext ctx(*model_, i, tensor_data_, &error_, ops_[i].persistent, ops_[i].scratch);
     const Status status = ops_[i].kernel->eval(ctx);

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "kernels/quant_math.h"
 
@@ -382,6 +383,7 @@ inline Status prepare_sigmoid_family(PrepareContext& ctx, float int8_output_scal
     if (problem != nullptr) return ctx.fail(Status::kUnsupported, problem);
   }
   auto* data = ctx.allocate_persistent<SigmoidFamilyData>();
+  allow_elementwise_in_place(ctx, 0);
   if (ctx.sizing()) return Status::kOk;
   data->size = static_cast<int32_t>(input.elements());
   data->input_zero_point = input.zero_point();

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "kernels/quant_math.h"
 
@@ -44,6 +45,12 @@ struct Geometry {
   int32_t dilation_h, dilation_w;
   int32_t pad_h, pad_w;
 };
+
+// The output-order facts in-place planning needs (dilation only spreads a window further on).
+inline SlidingWindow sliding_window(const Geometry& g) {
+  return SlidingWindow{g.batches,  g.in_h,     g.in_w,  g.out_h, g.out_w,
+                       g.stride_h, g.stride_w, g.pad_h, g.pad_w};
+}
 
 // Checks ranks, strides/dilations and that the output's spatial shape is what the padding scheme
 // produces, then fills `g`. `filter_h`/`filter_w` come from the caller (filter layouts differ).

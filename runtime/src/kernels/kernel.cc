@@ -34,4 +34,12 @@ void* PrepareContext::allocate_persistent(size_t bytes) {
   return persistent_ + offset;
 }
 
+void PrepareContext::allow_in_place(int input, int64_t lead) {
+  // A lead beyond 32 bits cannot be honoured in an arena that small tensors fit; refuse it.
+  if (input < 0 || input >= 8 || lead > INT32_MAX) return;
+  const int32_t bounded = lead < INT32_MIN ? INT32_MIN : static_cast<int32_t>(lead);
+  in_place_inputs_ = static_cast<uint8_t>(in_place_inputs_ | (1u << input));
+  if (bounded > in_place_lead_) in_place_lead_ = bounded;
+}
+
 }  // namespace tinyforge

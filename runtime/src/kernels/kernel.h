@@ -67,15 +67,23 @@ class PrepareContext : public OpContext {
   }
   // One scratch buffer per operator, valid only during its eval(); other ops reuse the memory.
   void request_scratch(size_t bytes) { scratch_bytes_ = bytes; }
+  // Output 0 may overwrite input `input` (0..7) where that input dies at this operator, provided
+  // the output starts `lead` bytes or more before it (see kernels/in_place.h for the loop orders
+  // that make this safe). Several inputs may be offered; they share the largest lead.
+  void allow_in_place(int input, int64_t lead);
 
   size_t persistent_used() const { return persistent_used_; }
   size_t scratch_bytes() const { return scratch_bytes_; }
+  uint8_t in_place_inputs() const { return in_place_inputs_; }
+  int32_t in_place_lead() const { return in_place_lead_; }
 
  private:
   uint8_t* persistent_;
   size_t persistent_capacity_;
   size_t persistent_used_ = 0;
   size_t scratch_bytes_ = 0;
+  uint8_t in_place_inputs_ = 0;  // bit k: input k
+  int32_t in_place_lead_ = INT32_MIN;
 };
 
 class EvalContext : public OpContext {

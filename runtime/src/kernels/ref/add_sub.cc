@@ -9,6 +9,7 @@
 // but SUB's in float (twice_max_input_scale is a float there); both are reproduced.
 #include "kernels/binary_common.h"
 #include "kernels/broadcast.h"
+#include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "kernels/quant_math.h"
 
@@ -130,6 +131,8 @@ Status prepare(PrepareContext& ctx) {
   }
 
   auto* data = ctx.allocate_persistent<AddSubData>();
+  allow_elementwise_in_place(ctx, 0);
+  allow_elementwise_in_place(ctx, 1);
   if (ctx.sizing()) return Status::kOk;
   *data = d;
   return Status::kOk;

@@ -56,6 +56,8 @@ Status prepare(PrepareContext& ctx) {
   auto* data = ctx.allocate_persistent<ConvData>();
   s = conv::allocate_multipliers(ctx, input, filter, output, out_depth, kind, &q);
   if (s != Status::kOk) return s;
+  // Each output channel of a pixel is written right after its window is read.
+  allow_window_in_place(ctx, conv::sliding_window(g), /*reads_first=*/false);
   if (ctx.sizing()) return Status::kOk;
 
   data->g = g;

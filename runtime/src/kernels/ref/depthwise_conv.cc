@@ -65,6 +65,8 @@ Status prepare(PrepareContext& ctx) {
   auto* data = ctx.allocate_persistent<DepthwiseData>();
   s = conv::allocate_multipliers(ctx, input, filter, output, out_depth, kind, &q);
   if (s != Status::kOk) return s;
+  // A pixel's accumulators are complete before any of its channels is written.
+  allow_window_in_place(ctx, conv::sliding_window(g), /*reads_first=*/true);
   if (ctx.sizing()) return Status::kOk;
 
   data->g = g;

@@ -1,5 +1,6 @@
 // DEQUANTIZE: int8 / uint8 / int16 -> float32, value = scale * (q - zero_point) in float.
 #include "kernels/activations_common.h"
+#include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "kernels/quant_math.h"
 
@@ -25,6 +26,7 @@ Status prepare(PrepareContext& ctx) {
     return ctx.fail(Status::kUnsupported,
                     "input needs one scale and zero point (per-channel is not supported)");
   auto* data = ctx.allocate_persistent<DequantizeData>();
+  allow_elementwise_in_place(ctx, 0);
   if (ctx.sizing()) return Status::kOk;
   data->size = static_cast<int32_t>(input.elements());
   data->scale = input.scale();

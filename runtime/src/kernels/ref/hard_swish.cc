@@ -2,6 +2,7 @@
 // the input on a 2^7 finer scale is multiplied by a "relu-ish" factor in [0, 1] (x rescaled
 // from [-3, 3] to [0, 1], saturating) and by the output multiplier.
 #include "kernels/activations_common.h"
+#include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "kernels/quant_math.h"
 
@@ -47,6 +48,7 @@ Status prepare(PrepareContext& ctx) {
       return ctx.fail(Status::kUnsupported, "input/output scales are out of range");
   }
   auto* data = ctx.allocate_persistent<HardSwishData>();
+  allow_elementwise_in_place(ctx, 0);
   if (ctx.sizing()) return Status::kOk;
   data->size = static_cast<int32_t>(input.elements());
   data->input_zero_point = input.zero_point();

@@ -2,6 +2,7 @@
 // non-negative inputs (input scale / output scale) and one for negative inputs
 // (input scale * alpha / output scale), both formed in float as TFLite does.
 #include "kernels/activations_common.h"
+#include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "kernels/quant_math.h"
 
@@ -37,6 +38,7 @@ Status prepare(PrepareContext& ctx) {
       return ctx.fail(Status::kUnsupported, "scale ratios are out of range");
   }
   auto* data = ctx.allocate_persistent<LeakyReluData>();
+  allow_elementwise_in_place(ctx, 0);
   if (ctx.sizing()) return Status::kOk;
   data->size = static_cast<int32_t>(input.elements());
   data->alpha = alpha;

@@ -4,6 +4,7 @@
 // int16 needs zero points of 0 (as in TFLite Micro).
 #include "kernels/binary_common.h"
 #include "kernels/broadcast.h"
+#include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "kernels/quant_math.h"
 
@@ -80,6 +81,8 @@ Status prepare(PrepareContext& ctx) {
   }
 
   auto* data = ctx.allocate_persistent<MulData>();
+  allow_elementwise_in_place(ctx, 0);
+  allow_elementwise_in_place(ctx, 1);
   if (ctx.sizing()) return Status::kOk;
   *data = d;
   return Status::kOk;

@@ -1,6 +1,7 @@
 // AVERAGE_POOL_2D and MAX_POOL_2D over NHWC tensors: float32, int8 and int16. Windows are clipped
 // to the input (padding never counts towards an average); quantized averages round half away
 // from zero with integer division as TFLite's reference does; then the fused activation clamps.
+#include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "kernels/pool_common.h"
 #include "kernels/quant_math.h"
@@ -65,6 +66,19 @@ Status prepare(PrepareContext& ctx) {
   }
 
   auto* data = ctx.allocate_persistent<PoolData>();
+  const int64_t pad_h = pool_padding(in_h, filter_h, stride_h, out_h);
+  const int64_t pad_w = pool_padding(in_w, filter_w, stride_w, out_w);
+  // Each output channel of a pixel is written right after its window is read.
+  const SlidingWindow window{input.dim(0),
+                             static_cast<int32_t>(in_h),
+                             static_cast<int32_t>(in_w),
+                             static_cast<int32_t>(out_h),
+                             static_cast<int32_t>(out_w),
+                             static_cast<int32_t>(stride_h),
+                             static_cast<int32_t>(stride_w),
+                             static_cast<int32_t>(pad_h),
+                             static_cast<int32_t>(pad_w)};
+  allow_window_in_place(ctx, window, /*reads_first=*/false);
   if (ctx.sizing()) return Status::kOk;
   data->batches = input.dim(0);
   data->in_h = input.dim(1);
@@ -76,8 +90,8 @@ Status prepare(PrepareContext& ctx) {
   data->stride_w = static_cast<int32_t>(stride_w);
   data->filter_h = static_cast<int32_t>(filter_h);
   data->filter_w = static_cast<int32_t>(filter_w);
-  data->pad_h = static_cast<int32_t>(pool_padding(in_h, filter_h, stride_h, out_h));
-  data->pad_w = static_cast<int32_t>(pool_padding(in_w, filter_w, stride_w, out_w));
+  data->pad_h = static_cast<int32_t>(pad_h);
+  data->pad_w = static_cast<int32_t>(pad_w);
   data->act_min = act_min;
   data->act_max = act_max;
   data->act_min_f = act_min_f;

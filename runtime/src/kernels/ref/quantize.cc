@@ -3,6 +3,7 @@
 // (input scale / output scale): int8 -> int8 / uint8 / int16 / int32, uint8 -> int8,
 // int16 -> int8 / int16 / int32, int32 -> int8 / int16.
 #include "kernels/activations_common.h"
+#include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "kernels/quant_math.h"
 
@@ -65,6 +66,7 @@ Status prepare(PrepareContext& ctx) {
   }
 
   auto* data = ctx.allocate_persistent<QuantizeData>();
+  allow_elementwise_in_place(ctx, 0);
   if (ctx.sizing()) return Status::kOk;
   data->size = static_cast<int32_t>(input.elements());
   data->output_scale = output.scale();

@@ -2,6 +2,7 @@
 // and clamps at the quantized zero; quantized RELU6 (int8, int16) clamps in the input's
 // quantization to [q(0), q(6)] without rescaling, as TFLite Micro does.
 #include "kernels/activations_common.h"
+#include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "kernels/quant_math.h"
 
@@ -56,6 +57,7 @@ Status prepare_relu(PrepareContext& ctx) {
     act_min = zero > type_lo ? zero : type_lo;
   }
   auto* data = ctx.allocate_persistent<ReluData>();
+  allow_elementwise_in_place(ctx, 0);
   if (ctx.sizing()) return Status::kOk;
   data->size = static_cast<int32_t>(input.elements());
   data->input_zero_point = input.zero_point();
@@ -71,6 +73,7 @@ Status prepare_relu6(PrepareContext& ctx) {
   if (status != Status::kOk) return status;
   const TensorView input = ctx.input(0);
   auto* data = ctx.allocate_persistent<ReluData>();
+  allow_elementwise_in_place(ctx, 0);
   if (ctx.sizing()) return Status::kOk;
   data->size = static_cast<int32_t>(input.elements());
   if (input.type != DataType::kFloat32) {
