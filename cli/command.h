@@ -20,6 +20,7 @@ void add_export_command(CLI::App& app, int& exit_code);
 void add_deploy_command(CLI::App& app, int& exit_code);
 void add_train_command(CLI::App& app, int& exit_code);
 void add_eval_command(CLI::App& app, int& exit_code);
+void add_convert_command(CLI::App& app, int& exit_code);
 void add_data_command(CLI::App& app, int& exit_code);
 
 }  // namespace tinyforge::cli

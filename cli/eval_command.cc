@@ -15,6 +15,8 @@ void add_eval_command(CLI::App& app, int& exit_code) {
     std::string model;
     std::string project;
     bool skip_bad = false;
+    pipeline::EvalOptions eval;
+    std::string raw_outputs;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
@@ -24,6 +26,16 @@ void add_eval_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--skip-bad", o->skip_bad,
                 "Skip unreadable or malformed samples (counted in the output) instead of stopping")
       ->needs(cmd->get_option("project"));
+  cmd->add_option("--limit", o->eval.limit, "Only the first N samples of the test split")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--board", o->eval.board,
+                  "Run the .tflite in QEMU on this board (mps2-an386, mps2-an500, mps3-an547), "
+                  "every sample in one launch; adds arena_bytes and instructions per inference");
+  cmd->add_option("--timeout", o->eval.timeout_seconds,
+                  "With --board: seconds before QEMU is stopped")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--raw-outputs", o->raw_outputs,
+                  "Write a .tflite's raw output bytes, every sample back to back, to this file");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, &exit_code]() {
     exit_code = run_command(o->json, [&]() {
@@ -32,7 +44,9 @@ void add_eval_command(CLI::App& app, int& exit_code) {
         project = pipeline::load_project(o->project);
         pipeline::apply_overrides(*project, {.skip_bad = o->skip_bad});
       }
-      nlohmann::json result = pipeline::run_evaluation(o->model, project);
+      pipeline::EvalOptions options = o->eval;
+      options.raw_outputs = o->raw_outputs;
+      nlohmann::json result = pipeline::run_evaluation(o->model, project, options);
       if (!o->json) std::cout << result.dump(2) << std::endl;
       return result;
     });

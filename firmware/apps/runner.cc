@@ -3,7 +3,9 @@
 //   model PATH       the .tflite, read into the pool (the rest of the pool is the arena)
 //   input PATH       one per model input, raw tensor bytes
 //   output PATH      one per model output, written back
-// runs one inference between the instruction-count markers and prints
+//   samples N        optional (default 1): each input file holds N tensors back to back; the model
+//                    runs N times and each output file receives N results back to back
+// runs each inference between the instruction-count markers (one count per sample) and prints
 //   TF_RESULT arena_bytes=N model_bytes=M pool_bytes=P
 // or a line starting with TF_ERROR and a non-zero exit status.
 #include <stddef.h>
@@ -27,7 +29,20 @@ struct Job {
   const char* outputs[kMaxFiles] = {};
   int num_inputs = 0;
   int num_outputs = 0;
+  uint32_t samples = 1;
 };
+
+// A decimal count; false unless the whole text is digits and the count is at least 1.
+bool parse_count(const char* text, uint32_t* out) {
+  uint32_t value = 0;
+  if (*text == '\0') return false;
+  for (; *text != '\0'; ++text) {
+    if (*text < '0' || *text > '9' || value > 100000000u) return false;
+    value = value * 10u + static_cast<uint32_t>(*text - '0');
+  }
+  *out = value;
+  return value > 0;
+}
 
 int error(const char* a, const char* b = "", const char* c = "") {
   hal_puts("TF_ERROR ");
@@ -58,6 +73,8 @@ bool parse_job(char* text, Job* out) {
       out->inputs[out->num_inputs++] = line + 6;
     } else if (starts_with(line, "output ") && out->num_outputs < kMaxFiles) {
       out->outputs[out->num_outputs++] = line + 7;
+    } else if (starts_with(line, "samples ")) {
+      if (!parse_count(line + 8, &out->samples)) return false;
     } else if (line[0] != '\0') {
       return false;
     }
@@ -121,26 +138,41 @@ int main() {
   if (j.num_inputs != interpreter.num_inputs() || j.num_outputs != interpreter.num_outputs()) {
     return error("job file: input/output count does not match the model");
   }
+  // Files stay open across samples: semihosting reads and writes continue where the last stopped.
+  int input_files[kMaxFiles];
+  int output_files[kMaxFiles];
   for (int i = 0; i < j.num_inputs; ++i) {
-    const tinyforge::TensorView t = interpreter.input(i);
-    const int32_t size = read_whole(j.inputs[i], t.data, t.bytes(), "input ");
-    if (size < 0) return 4;
-    if (static_cast<size_t>(size) != t.bytes()) return error("input ", j.inputs[i], ": wrong size");
+    input_files[i] = hal_open(j.inputs[i], HAL_READ_BINARY);
+    if (input_files[i] < 0) return error("cannot open input ", j.inputs[i]);
+    const size_t expected = interpreter.input(i).bytes() * j.samples;
+    if (static_cast<size_t>(hal_file_length(input_files[i])) != expected)
+      return error("input ", j.inputs[i], ": wrong size");
   }
-  hal_led_set(2);
-  hal_insn_begin();
-  const tinyforge::Status status = interpreter.invoke();
-  hal_insn_end();
-  hal_led_set(0);
-  if (status != tinyforge::Status::kOk) return error("invoke: ", interpreter.error());
   for (int i = 0; i < j.num_outputs; ++i) {
-    const tinyforge::TensorView t = interpreter.output(i);
-    const int handle = hal_open(j.outputs[i], HAL_WRITE_BINARY);
-    if (handle < 0) return error("cannot open output ", j.outputs[i]);
-    const int written = hal_write(handle, t.data, t.bytes());
-    hal_close(handle);
-    if (written != 0) return error("cannot write output ", j.outputs[i]);
+    output_files[i] = hal_open(j.outputs[i], HAL_WRITE_BINARY);
+    if (output_files[i] < 0) return error("cannot open output ", j.outputs[i]);
   }
+  for (uint32_t sample = 0; sample < j.samples; ++sample) {
+    interpreter.reset_state();  // samples are independent, as in separate launches
+    for (int i = 0; i < j.num_inputs; ++i) {
+      const tinyforge::TensorView t = interpreter.input(i);
+      if (hal_read(input_files[i], t.data, t.bytes()) != 0)
+        return error("cannot read input ", j.inputs[i]);
+    }
+    hal_led_set(2);
+    hal_insn_begin();
+    const tinyforge::Status status = interpreter.invoke();
+    hal_insn_end();
+    hal_led_set(0);
+    if (status != tinyforge::Status::kOk) return error("invoke: ", interpreter.error());
+    for (int i = 0; i < j.num_outputs; ++i) {
+      const tinyforge::TensorView t = interpreter.output(i);
+      if (hal_write(output_files[i], t.data, t.bytes()) != 0)
+        return error("cannot write output ", j.outputs[i]);
+    }
+  }
+  for (int i = 0; i < j.num_inputs; ++i) hal_close(input_files[i]);
+  for (int i = 0; i < j.num_outputs; ++i) hal_close(output_files[i]);
   hal_puts("TF_RESULT arena_bytes=");
   hal_put_uint(static_cast<uint32_t>(interpreter.arena_usage().total_bytes));
   hal_puts(" model_bytes=");

@@ -10,6 +10,7 @@
 
 #include "tflite_generated.h"
 #include "toolkit/host/model_file.h"
+#include "toolkit/host/temp_dir.h"
 
 namespace tinyforge::testing {
 namespace fs = std::filesystem;
@@ -39,26 +40,6 @@ std::string shell_quote(const std::string& s) {
   for (char c : s) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
 }
-
-// A fresh directory under the system temp dir, removed with everything in it on scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tinyforge-litert-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // The last `n` lines of `text`, for error messages quoting a log.
 std::string last_lines(const std::string& text, size_t n) {
@@ -94,7 +75,7 @@ std::string litert_unavailable_reason() {
 LiteRtResult run_litert(const fs::path& model, const std::vector<std::vector<uint8_t>>& inputs,
                         size_t samples) {
   LiteRtResult result;
-  TempDir tmp;
+  const host::TempDir tmp("tinyforge-litert-");
   std::string command =
       shell_quote(find_node()) + " " + shell_quote((litert_dir() / "run.mjs").string()) + " " +
       shell_quote(model.string()) + " --json --samples " + std::to_string(samples);
@@ -155,7 +136,7 @@ LiteRtResult run_litert(const fs::path& model, const std::vector<std::vector<uin
 
 LiteRtResult run_litert(const std::vector<uint8_t>& model,
                         const std::vector<std::vector<uint8_t>>& inputs, size_t samples) {
-  TempDir tmp;
+  const host::TempDir tmp("tinyforge-litert-");
   const fs::path file = tmp.path() / "model.tflite";
   host::write_file(file, model.data(), model.size());
   return run_litert(file, inputs, samples);

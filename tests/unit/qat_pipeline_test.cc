@@ -121,6 +121,21 @@ TEST_F(QatPipeline, TrainCommandWritesAnInt8ModelNearFloatAccuracy) {
   for (const graph::Node& n : c.graph.nodes()) fake_quants += n.type == graph::OpType::kFakeQuant;
   EXPECT_EQ(fake_quants, 7) << "input, three weights, three outputs";
   EXPECT_EQ(c.training.epoch, 2);
+
+  // `tinyforge convert` of the QAT checkpoint uses its learned ranges: the very file train wrote.
+  const fs::path converted = dir_ / "qat_converted.tflite";
+  const testing::CliResult cr = run_cli("convert " + (dir_ / "qat" / "model.tfm").string() +
+                                        " --int8 -o " + converted.string() + " --json");
+  ASSERT_EQ(cr.exit_code, 0) << cr.out;
+  EXPECT_EQ(host::read_file(converted), host::read_file(int8_file));
+  EXPECT_DOUBLE_EQ(cr.last_json()["quantized_accuracy_pct"].get<double>(),
+                   j["test_accuracy_pct"].get<double>());
+  const testing::CliResult refused =
+      run_cli("convert " + (dir_ / "qat" / "model.tfm").string() + " --int16x8 -o " +
+              (dir_ / "qat16.tflite").string() + " --json");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.last_json().value("error", "").find("int8 only"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "qat16.tflite"));
 }
 
 TEST_F(QatPipeline, ZeroEpochsEqualsPtqWithTheSameCalibration) {

@@ -59,6 +59,46 @@ TEST(Qemu, Ad01IsByteIdenticalOnEveryBoard) {
   for (const auto& board : deploy::known_boards()) expect_vector_matches(board, "ad01_int8", 2);
 }
 
+// Several samples in one launch (the job file's `samples N`): each sample's outputs equal what
+// the host runtime computes for it, and each inference has its own instruction count.
+TEST(Qemu, SeveralSamplesInOneLaunchEqualTheHostRuntime) {
+  TINYFORGE_REQUIRE_SHARED();
+  TINYFORGE_REQUIRE_QEMU();
+  const fs::path model = conformance() / "models" / "ad01_int8.tflite";
+  const host::ModelFile file(model);
+  host::HostInterpreter host_runner(file);
+  constexpr uint32_t kSamples = 4;
+  std::vector<uint8_t> inputs, expected;
+  for (uint32_t seed = 1; seed <= kSamples; ++seed) {
+    const TensorView in = host_runner.get().input(0);
+    const std::vector<uint8_t> input = host::random_input(in, seed, 0);
+    inputs.insert(inputs.end(), input.begin(), input.end());
+    std::copy(input.begin(), input.end(), static_cast<uint8_t*>(in.data));
+    host_runner.invoke();
+    const TensorView out = host_runner.get().output(0);
+    const uint8_t* bytes = static_cast<const uint8_t*>(out.data);
+    expected.insert(expected.end(), bytes, bytes + out.bytes());
+  }
+  const fs::path dir = fs::path(::testing::TempDir()) / "tinyforge_qemu_samples";
+  fs::create_directories(dir);
+  host::write_file(dir / "inputs.bin", inputs.data(), inputs.size());
+  const deploy::BoardRun r =
+      deploy::run_model_on_board("mps2-an386", model, {dir / "inputs.bin"}, 600, kSamples);
+  ASSERT_EQ(r.outputs.size(), 1u);
+  EXPECT_EQ(r.outputs[0], expected);
+  ASSERT_EQ(r.instructions_per_sample.size(), kSamples);
+  for (uint64_t n : r.instructions_per_sample) EXPECT_GT(n, 0u);
+  EXPECT_EQ(r.instructions, r.instructions_per_sample[0]);
+
+  // An input file that does not hold exactly N tensors is refused before QEMU starts.
+  try {
+    deploy::run_model_on_board("mps2-an386", model, {dir / "inputs.bin"}, 600, kSamples + 1);
+    FAIL() << "expected a size error";
+  } catch (const host::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("5 samples"), std::string::npos) << e.what();
+  }
+}
+
 // insn_loop runs `subs; bne` N times between the markers. The window also holds a fixed 5:
 // hal_insn_begin's `bx lr`, the argument move, `bl loop`, loop's `bx lr` and `bl hal_insn_end`.
 TEST(Qemu, InstructionCounterIsExactOnALoopOfKnownLength) {

@@ -8,12 +8,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <random>
 #include <regex>
 #include <sstream>
 
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
+#include "toolkit/host/temp_dir.h"
 
 namespace tinyforge::deploy {
 namespace fs = std::filesystem;
@@ -67,27 +67,6 @@ class FileLock {
 
  private:
   int fd_;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    const fs::path base = fs::temp_directory_path();
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      path_ = base / ("tinyforge-qemu-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-      if (fs::create_directory(path_)) return;
-    }
-    throw Error("cannot create a temporary directory in " + base.string());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
 };
 
 std::string board_setting(const fs::path& file, const std::string& key) {
@@ -168,7 +147,7 @@ fs::path build_board_firmware(const std::string& board) {
 }
 
 std::map<std::string, uint64_t> elf_symbols(const fs::path& elf) {
-  TempDir temp;
+  const host::TempDir temp("tinyforge-qemu-");
   const fs::path listing = temp.path() / "nm.txt";
   if (shell("arm-none-eabi-nm " + quote(elf.string()) + " > " + quote(listing.string()) +
             " 2>&1") != 0) {
@@ -194,7 +173,7 @@ QemuResult run_qemu(const BoardInfo& board, const fs::path& elf, const std::stri
     throw Error(elf.string() +
                 ": no hal_insn_begin/hal_insn_end markers (not a tinyforge firmware?)");
   }
-  TempDir temp;
+  const host::TempDir temp("tinyforge-qemu-");
   const fs::path counts = temp.path() / "insns.txt";
   const fs::path console = temp.path() / "console.txt";
   std::ostringstream plugin;
@@ -221,8 +200,10 @@ QemuResult run_qemu(const BoardInfo& board, const fs::path& elf, const std::stri
 }
 
 BoardRun run_model_on_board(const std::string& board_name, const fs::path& model_path,
-                            const std::vector<fs::path>& inputs, int timeout_seconds) {
+                            const std::vector<fs::path>& inputs, int timeout_seconds,
+                            uint32_t samples) {
   const BoardInfo board = board_info(board_name);
+  if (samples == 0) throw Error(model_path.string() + ": at least one sample to run");
   // Verified on the host first, so an unsupported model gets the runtime's reason right away.
   const host::ModelFile file(model_path);
   const Model& model = file.model();
@@ -245,15 +226,16 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
                 " bytes (" + board.file.filename().string() + "); over by " +
                 std::to_string(needed - pool) + " bytes");
   }
-  TempDir temp;
+  const host::TempDir temp("tinyforge-qemu-");
   std::ofstream job(temp.path() / "job.txt");
-  job << "model " << fs::absolute(model_path).string() << "\n";
+  job << "model " << fs::absolute(model_path).string() << "\nsamples " << samples << "\n";
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorView t = model.tensor(model.input_tensor(static_cast<int>(i)));
     const auto size = fs::file_size(inputs[i]);
-    if (size != t.bytes()) {
+    if (size != t.bytes() * samples) {
       throw Error(inputs[i].string() + ": input " + std::to_string(i) + " has " +
-                  std::to_string(size) + " bytes; the model expects " + std::to_string(t.bytes()));
+                  std::to_string(size) + " bytes; the model expects " + std::to_string(t.bytes()) +
+                  (samples > 1 ? " per sample, " + std::to_string(samples) + " samples" : ""));
     }
     job << "input " << fs::absolute(inputs[i]).string() << "\n";
   }
@@ -276,17 +258,19 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
     throw Error(model_path.string() + " on " + board.name + ": the firmware exited with status " +
                 std::to_string(r.exit_code) + ": " + tail(r.console, 10));
   }
-  if (r.instructions.size() != 1) {
-    throw Error(model_path.string() + " on " + board.name +
-                ": the instruction counter recorded no inference");
+  if (r.instructions.size() != samples) {
+    throw Error(model_path.string() + " on " + board.name + ": the instruction counter recorded " +
+                std::to_string(r.instructions.size()) + " inferences, expected " +
+                std::to_string(samples));
   }
   BoardRun run;
   run.board = board.name;
   run.arena_bytes = std::stoull(match[1].str());
   run.instructions = r.instructions[0];
+  run.instructions_per_sample = r.instructions;
   for (int i = 0; i < model.num_outputs(); ++i) {
     run.outputs.push_back(host::read_file(temp.path() / ("output_" + std::to_string(i) + ".bin")));
-    const size_t expected = model.tensor(model.output_tensor(i)).bytes();
+    const size_t expected = model.tensor(model.output_tensor(i)).bytes() * samples;
     if (run.outputs.back().size() != expected) {
       throw Error(model_path.string() + " on " + board.name + ": output " + std::to_string(i) +
                   " has " + std::to_string(run.outputs.back().size()) + " bytes, expected " +

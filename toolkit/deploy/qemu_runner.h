@@ -50,15 +50,17 @@ QemuResult run_qemu(const BoardInfo& board, const std::filesystem::path& elf,
 struct BoardRun {
   std::string board;
   size_t arena_bytes = 0;     // the arena the runtime used on the device (32-bit)
-  uint64_t instructions = 0;  // executed in one Interpreter::invoke()
-  std::vector<std::vector<uint8_t>> outputs;
+  uint64_t instructions = 0;  // executed in the first sample's Interpreter::invoke()
+  std::vector<uint64_t> instructions_per_sample;
+  std::vector<std::vector<uint8_t>> outputs;  // per model output, every sample back to back
 };
-// Runs one inference of `model` with `inputs` (raw tensor files) on the board's generic runner.
+// Runs `model` on the board's generic runner, in one QEMU launch, on `samples` inputs: each of
+// `inputs` (raw tensor files, one per model input) holds that many tensors back to back.
 // Throws Error with a clear message: unknown board, model or arena too large for the board, the
 // firmware's own error, a timeout.
 BoardRun run_model_on_board(const std::string& board, const std::filesystem::path& model,
                             const std::vector<std::filesystem::path>& inputs,
-                            int timeout_seconds = 600);
+                            int timeout_seconds = 600, uint32_t samples = 1);
 
 }  // namespace tinyforge::deploy
 

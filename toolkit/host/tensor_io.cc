@@ -1,6 +1,9 @@
 #include "toolkit/host/tensor_io.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <sstream>
 
 #include "toolkit/host/error.h"
@@ -68,6 +71,33 @@ std::string tensor_values_text(const TensorView& tensor, size_t limit) {
   if (n > limit) out << ", ... (" << n << " values)";
   out << "]";
   return out.str();
+}
+
+void set_tensor_values(const TensorView& tensor, std::span<const float> values,
+                       const std::string& label) {
+  const auto quantize_into = [&]<typename T>(T* out) {
+    const float scale = tensor.scale();
+    const int32_t zero_point = tensor.zero_point();
+    for (size_t k = 0; k < values.size(); ++k) {
+      const long q = std::lround(values[k] / scale) + zero_point;
+      out[k] = static_cast<T>(
+          std::clamp<long>(q, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+    }
+  };
+  switch (tensor.type) {
+    case DataType::kFloat32:
+      std::copy(values.begin(), values.end(), static_cast<float*>(tensor.data));
+      return;
+    case DataType::kInt8:
+      return quantize_into(static_cast<int8_t*>(tensor.data));
+    case DataType::kUInt8:
+      return quantize_into(static_cast<uint8_t*>(tensor.data));
+    case DataType::kInt16:
+      return quantize_into(static_cast<int16_t*>(tensor.data));
+    default:
+      throw Error(label + ": input dtype " + dtype_name(tensor.type) +
+                  " is not supported (expected float32, int8, uint8 or int16)");
+  }
 }
 
 }  // namespace tinyforge::host

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "toolkit/host/error.h"
+#include "toolkit/pipeline/convert.h"
 #include "toolkit/pipeline/train_run.h"
 #include "toolkit/quantize/passes.h"
 #include "toolkit/quantize/ptq.h"
@@ -17,15 +18,6 @@ namespace tinyforge::pipeline {
 namespace {
 
 using nlohmann::json;
-
-// Calibration samples spread evenly over the training split (deterministic, every part of the
-// file order represented), at most `count`.
-graph::Tensor calibration_samples(const data::Dataset& train, int64_t count) {
-  const int64_t n = std::min<int64_t>(count, train.size());
-  std::vector<int64_t> indices(n);
-  for (int64_t i = 0; i < n; ++i) indices[i] = i * train.size() / n;
-  return train.gather(indices);
-}
 
 // A prepared float graph has no state left but weights that were frozen for fine-tuning
 // (BatchNorm statistics are folded); QAT adjusts every weight to the quantization grid, so they
@@ -47,6 +39,7 @@ train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Traine
   c.project = project.text;
   c.metadata = source.metadata;
   c.metadata["qat"] = {{"from", project.training.qat->from.string()}};
+  c.metadata["project_dir"] = project_dir(project);
   c.metadata["params"] = graph.parameter_count();
   c.metadata["macs"] = graph.macs();
   return c;
@@ -55,10 +48,7 @@ train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Traine
 tflite::WriteOptions write_options(const train::Checkpoint& source,
                                    const data::DatasetSplit& split) {
   tflite::WriteOptions o;
-  o.metadata.labels = source.labels;
-  o.metadata.input_mean = split.normalization.mean;
-  o.metadata.input_std = split.normalization.std;
-  o.metadata.version = "tinyforge";
+  o.metadata = export_metadata(source.labels, split.normalization);
   return o;
 }
 

@@ -7,9 +7,14 @@
 #include "toolkit/data/config.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
+#include "toolkit/host/tensor_io.h"
 #include "toolkit/metrics/classification_report.h"
 #include "toolkit/metrics/roc_auc.h"
+#include "toolkit/pipeline/board_evaluation.h"
+#include "toolkit/pipeline/convert.h"
 #include "toolkit/pipeline/qat.h"
+#include "toolkit/quantize/passes.h"
+#include "toolkit/tflite/tflite.h"
 #include "toolkit/train/checkpoint.h"
 #include "toolkit/train/trainer.h"
 
@@ -20,6 +25,57 @@ namespace {
 using nlohmann::json;
 
 json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Trainer& trainer,
+                                  const Project& project, const data::DatasetSplit& split) {
+  train::Checkpoint c;
+  c.graph = graph;
+  trainer.save_state(c);
+  c.labels = split.train.class_names();
+  c.normalization_mean = split.normalization.mean;
+  c.normalization_std = split.normalization.std;
+  c.project = project.text;
+  c.metadata = {{"name", project.name},
+                {"project_dir", project_dir(project)},
+                {"model", project.model.zoo.empty() ? "layers" : project.model.zoo},
+                {"reconstruct", project.training.trainer.reconstruct},
+                {"sample_shape", split.train.sample_shape()},
+                {"params", graph.parameter_count()},
+                {"macs", graph.macs()}};
+  return c;
+}
+
+// The split to report on: test, else validation (a project may have no test set).
+const data::Dataset& report_split(const data::DatasetSplit& split, const char** name) {
+  if (!split.test.empty()) {
+    *name = "test";
+    return split.test;
+  }
+  *name = "validation";
+  if (split.validation.empty())
+    throw host::Error("evaluation: the dataset has neither a test nor a validation split");
+  return split.validation;
+}
+
+// DESIGN.md: train also leaves the model as a float .tflite, prepared as a device runs it
+// (Dropout dropped, BatchNorm folded, activations fused). A model the writer cannot express
+// still trains; the result says why the file is missing.
+void write_float_tflite(const graph::Graph& graph, const train::Checkpoint& checkpoint,
+                        const std::filesystem::path& path, json& result) {
+  try {
+    const data::Normalization normalization{checkpoint.normalization_mean,
+                                            checkpoint.normalization_std};
+    tflite::write_tflite_file(quantize::prepare_for_export(graph),
+                              {.metadata = export_metadata(checkpoint.labels, normalization)},
+                              path);
+    result["float_tflite_file"] = path.string();
+  } catch (const host::Error& e) {
+    std::cerr << "tinyforge: " << path.string() << " not written: " << e.what() << std::endl;
+    result["float_tflite_error"] = e.what();
+  }
+}
+
+}  // namespace
 
 // What every result carries about the test split's outputs: for classifiers the metrics report
 // (accuracy, loss, per-class precision/recall/F1/ROC-AUC, confusion matrix); for autoencoders the
@@ -48,37 +104,18 @@ json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool re
   return j;
 }
 
-train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Trainer& trainer,
-                                  const Project& project, const data::DatasetSplit& split) {
-  train::Checkpoint c;
-  c.graph = graph;
-  trainer.save_state(c);
-  c.labels = split.train.class_names();
-  c.normalization_mean = split.normalization.mean;
-  c.normalization_std = split.normalization.std;
-  c.project = project.text;
-  c.metadata = {{"name", project.name},
-                {"model", project.model.zoo.empty() ? "layers" : project.model.zoo},
-                {"reconstruct", project.training.trainer.reconstruct},
-                {"sample_shape", split.train.sample_shape()},
-                {"params", graph.parameter_count()},
-                {"macs", graph.macs()}};
-  return c;
+std::string project_dir(const Project& project) {
+  return project.path.empty() ? std::string()
+                              : std::filesystem::absolute(project.path).parent_path().string();
 }
 
-// The split to report on: test, else validation (a project may have no test set).
-const data::Dataset& report_split(const data::DatasetSplit& split, const char** name) {
-  if (!split.test.empty()) {
-    *name = "test";
-    return split.test;
-  }
-  *name = "validation";
-  if (split.validation.empty())
-    throw host::Error("evaluation: the dataset has neither a test nor a validation split");
-  return split.validation;
+Project stored_project(const train::Checkpoint& checkpoint, const std::filesystem::path& model) {
+  const std::string dir = checkpoint.metadata.value("project_dir", std::string());
+  const std::filesystem::path base = !dir.empty() && std::filesystem::is_directory(dir)
+                                         ? std::filesystem::path(dir)
+                                         : std::filesystem::current_path();
+  return parse_project(checkpoint.project, model.string() + " (stored project)", base);
 }
-
-}  // namespace
 
 json run_training(const Project& project, bool resume) {
   if (project.training.qat) return run_qat(project, resume);
@@ -146,74 +183,41 @@ json run_training(const Project& project, bool resume) {
   final_checkpoint.metadata["test"] = {{"accuracy_pct", result["test_accuracy_pct"]},
                                        {"loss", result["test_loss"]}};
   train::save_checkpoint(model_file, final_checkpoint);
+  write_float_tflite(graph, final_checkpoint, out / "model_float.tflite", result);
   return result;
 }
 
-namespace {
-
-// A .tflite through the runtime, one sample at a time: inputs quantized with the model's input
-// scale and zero point (int8/uint8) or copied (float32), outputs dequantized.
-train::Evaluation evaluate_tflite(const std::filesystem::path& path, const data::Dataset& set) {
-  host::ModelFile file(path);
+train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Dataset& set,
+                                  std::vector<uint8_t>* raw_outputs) {
+  const std::string& label = file.label();
   host::HostInterpreter interpreter(file);
   Interpreter& it = interpreter.get();
   if (it.num_inputs() != 1 || it.num_outputs() != 1)
-    throw host::Error(path.string() + ": expected one input and one output");
+    throw host::Error(label + ": expected one input and one output");
   const TensorView in = it.input(0);
   if (in.elements() != set.sample_size()) {
-    throw host::Error(path.string() + ": input has " + std::to_string(in.elements()) +
+    throw host::Error(label + ": input has " + std::to_string(in.elements()) +
                       " elements, the dataset's samples " + std::to_string(set.sample_size()));
   }
-  const TensorView out0 = it.output(0);
-  const int64_t classes = out0.elements();
+  const int64_t classes = it.output(0).elements();
   std::vector<float> scores;
   scores.reserve(set.size() * classes);
   for (int64_t i = 0; i < set.size(); ++i) {
-    const std::span<const float> x = set.sample(i);
-    switch (in.type) {
-      case DataType::kFloat32:
-        std::copy(x.begin(), x.end(), static_cast<float*>(in.data));
-        break;
-      case DataType::kInt8:
-      case DataType::kUInt8: {
-        const float scale = in.scale();
-        const int32_t zp = in.zero_point();
-        const int lo = in.type == DataType::kInt8 ? -128 : 0;
-        const int hi = in.type == DataType::kInt8 ? 127 : 255;
-        for (size_t k = 0; k < x.size(); ++k) {
-          const int q = std::clamp(static_cast<int>(std::lround(x[k] / scale)) + zp, lo, hi);
-          if (in.type == DataType::kInt8)
-            static_cast<int8_t*>(in.data)[k] = static_cast<int8_t>(q);
-          else
-            static_cast<uint8_t*>(in.data)[k] = static_cast<uint8_t>(q);
-        }
-        break;
-      }
-      default:
-        throw host::Error(path.string() + ": input dtype " + dtype_name(in.type) +
-                          " is not supported by eval (expected float32, int8 or uint8)");
-    }
+    host::set_tensor_values(in, set.sample(i), label);
     interpreter.invoke();
     const TensorView out = it.output(0);
-    for (int64_t k = 0; k < classes; ++k) {
-      switch (out.type) {
-        case DataType::kFloat32:
-          scores.push_back(static_cast<const float*>(out.data)[k]);
-          break;
-        case DataType::kInt8:
-          scores.push_back((static_cast<const int8_t*>(out.data)[k] - out.zero_point()) *
-                           out.scale());
-          break;
-        case DataType::kUInt8:
-          scores.push_back((static_cast<const uint8_t*>(out.data)[k] - out.zero_point()) *
-                           out.scale());
-          break;
-        default:
-          throw host::Error(path.string() + ": output dtype " + dtype_name(out.type) +
-                            " is not supported by eval");
-      }
+    for (int64_t k = 0; k < classes; ++k)
+      scores.push_back(static_cast<float>(host::tensor_value(out, k)));
+    if (raw_outputs != nullptr) {
+      const uint8_t* bytes = static_cast<const uint8_t*>(out.data);
+      raw_outputs->insert(raw_outputs->end(), bytes, bytes + out.bytes());
     }
   }
+  return evaluate_scores(std::move(scores), classes, set);
+}
+
+train::Evaluation evaluate_scores(std::vector<float> scores, int64_t classes,
+                                  const data::Dataset& set) {
   train::Evaluation e;
   e.outputs = graph::Tensor({set.size(), classes}, std::move(scores));
   // The loss: cross-entropy of the outputs, read as probabilities when they already are (a
@@ -248,27 +252,49 @@ train::Evaluation evaluate_tflite(const std::filesystem::path& path, const data:
   return e;
 }
 
-}  // namespace
-
-json run_evaluation(const std::filesystem::path& model, const std::optional<Project>& given) {
+json run_evaluation(const std::filesystem::path& model, const std::optional<Project>& given,
+                    const EvalOptions& options) {
   const bool tflite = model.extension() == ".tflite";
+  if (!options.board.empty() && !tflite)
+    throw host::Error(model.string() + ": --board runs a .tflite (convert the model first)");
+  if (!options.raw_outputs.empty() && !tflite)
+    throw host::Error(model.string() + ": raw outputs are written for a .tflite only");
   std::optional<train::Checkpoint> checkpoint;
   if (!tflite) checkpoint = train::load_checkpoint(model);
   Project project;
   if (given) {
     project = *given;
   } else if (checkpoint && !checkpoint->project.empty()) {
-    project = parse_project(checkpoint->project, model.string() + " (stored project)",
-                            std::filesystem::current_path());
+    project = stored_project(*checkpoint, model);
   } else {
     throw host::Error(model.string() + ": give the project file that names the dataset");
   }
   data::DatasetSplit split = load_project_data(project);
   const char* split_name = "test";
-  const data::Dataset& set = report_split(split, &split_name);
+  const data::Dataset& whole = report_split(split, &split_name);
+  std::vector<int64_t> first(std::min<int64_t>(options.limit, whole.size()));
+  for (size_t i = 0; i < first.size(); ++i) first[i] = static_cast<int64_t>(i);
+  const data::Dataset limited = options.limit > 0 ? whole.subset(first) : data::Dataset();
+  const data::Dataset& set = options.limit > 0 ? limited : whole;
   json result;
-  if (tflite) {
-    result = test_metrics(evaluate_tflite(model, set), set, false, split.train.class_names());
+  if (tflite && !options.board.empty()) {
+    BoardEvaluation b = evaluate_on_board(model, set, options.board, options.timeout_seconds);
+    result = test_metrics(b.evaluation, set, false, split.train.class_names());
+    std::vector<uint64_t> sorted = b.instructions;
+    std::sort(sorted.begin(), sorted.end());
+    result["board"] = options.board;
+    result["arena_bytes"] = b.arena_bytes;
+    result["instructions"] = sorted[sorted.size() / 2];
+    result["instructions_min"] = sorted.front();
+    result["instructions_max"] = sorted.back();
+    if (!options.raw_outputs.empty())
+      host::write_file(options.raw_outputs, b.raw_outputs.data(), b.raw_outputs.size());
+  } else if (tflite) {
+    const host::ModelFile file(model);
+    std::vector<uint8_t> raw;
+    result = test_metrics(evaluate_tflite(file, set, &raw), set, false, split.train.class_names());
+    result["arena_bytes"] = host::plan_arena(file.model()).total_bytes;
+    if (!options.raw_outputs.empty()) host::write_file(options.raw_outputs, raw.data(), raw.size());
   } else {
     // The stored normalization is what the model was trained with; the data must match it.
     if (checkpoint->normalization_mean != split.normalization.mean ||
@@ -286,6 +312,7 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
     result["macs"] = graph.macs();
   }
   if (std::string(split_name) != "test") result["evaluated_split"] = split_name;
+  result["evaluated_samples"] = set.size();
   result["model_file"] = model.string();
   return result;
 }

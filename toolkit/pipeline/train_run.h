@@ -9,7 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "toolkit/data/dataset.h"
+#include "toolkit/host/model_file.h"
 #include "toolkit/pipeline/project.h"
+#include "toolkit/train/checkpoint.h"
+#include "toolkit/train/trainer.h"
 
 namespace tinyforge::pipeline {
 
@@ -22,8 +26,42 @@ nlohmann::json run_training(const Project& project, bool resume = false);
 // Evaluates a .tfm (float, through the training executor) or a .tflite (through the runtime,
 // inputs quantized with the model's input scale and zero point) on the test split of `project`,
 // or of the project stored in the .tfm when none is given.
+// The absolute directory of the project's file ("" for a project given as text): stored in
+// model.tfm so the stored project's relative paths resolve from anywhere.
+std::string project_dir(const Project& project);
+// The project stored in a checkpoint, its relative paths resolved from the directory its file was
+// in when training (when that still exists), else from the current directory.
+Project stored_project(const train::Checkpoint& checkpoint, const std::filesystem::path& model);
+
+struct EvalOptions {
+  int64_t limit = 0;  // only the split's first `limit` samples (0 = all)
+  std::string board;  // a .tflite runs in QEMU on this board (one launch) instead of the host
+  int timeout_seconds = 3600;         // with `board`
+  std::filesystem::path raw_outputs;  // a .tflite's raw output bytes, every sample, written here
+};
+
+// With a board the result also has board, arena_bytes and instructions (the median per inference).
 nlohmann::json run_evaluation(const std::filesystem::path& model,
-                              const std::optional<Project>& project);
+                              const std::optional<Project>& project,
+                              const EvalOptions& options = {});
+
+// A .tflite through the runtime, one sample at a time: inputs quantized with the model's input
+// scale and zero point (int8/uint8/int16) or copied (float32), outputs dequantized. One input, one
+// output; `accuracy_pct` and `loss` as the trainer reports them.
+// `raw_outputs`, when given, receives the output's bytes of every sample back to back.
+train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Dataset& set,
+                                  std::vector<uint8_t>* raw_outputs = nullptr);
+
+// A classifier's outputs on `set` ([set.size(), classes], dequantized) as an Evaluation: the
+// accuracy, and the cross-entropy loss reading them as probabilities when they are (a model
+// ending in SOFTMAX), else as logits.
+train::Evaluation evaluate_scores(std::vector<float> scores, int64_t classes,
+                                  const data::Dataset& set);
+
+// The test split's report of a classifier's (or autoencoder's) outputs: test_accuracy_pct,
+// test_loss, per-class precision/recall/f1/roc_auc, macro averages, the confusion matrix.
+nlohmann::json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool reconstruct,
+                            const std::vector<std::string>& labels);
 
 }  // namespace tinyforge::pipeline
 

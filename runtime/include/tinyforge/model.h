@@ -59,14 +59,14 @@ class Model {
   int32_t op_version(int index) const;
   // The kernel that runs operator `index` (null if the model is not runnable()).
   const KernelRegistration* op_kernel(int index) const;
-  const tflite::Operator* op(int index) const;
+  const ::tflite::Operator* op(int index) const;
   // Tensor indices of operator `index`'s inputs and outputs (-1 for omitted optional inputs).
   int op_num_inputs(int index) const;
   int op_input(int index, int i) const;
   int op_num_outputs(int index) const;
   int op_output(int index, int i) const;
 
-  const tflite::Model* flatbuffer() const { return model_; }
+  const ::tflite::Model* flatbuffer() const { return model_; }
   const uint8_t* bytes() const { return data_; }
   size_t size() const { return size_; }
 
@@ -81,8 +81,8 @@ class Model {
 
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
-  const tflite::Model* model_ = nullptr;
-  const tflite::SubGraph* subgraph_ = nullptr;
+  const ::tflite::Model* model_ = nullptr;
+  const ::tflite::SubGraph* subgraph_ = nullptr;
   ErrorMessage error_;
   bool runnable_ = false;
 };

@@ -1,0 +1,108 @@
+// `tinyforge convert MODEL (--int8|--int16x8|--float) [--project PROJECT.yaml]
+// [--calibration-samples N] [--calibrator minmax|percentile|mse] [--io-dtype int8|int16|float32]
+// [--error-report FILE] -o OUT.tflite [--json]`
+#include <iostream>
+
+#include "cli/command.h"
+#include "toolkit/host/error.h"
+#include "toolkit/pipeline/convert.h"
+#include "toolkit/pipeline/project.h"
+
+namespace tinyforge::cli {
+namespace {
+
+struct ConvertCommand {
+  std::string model;
+  std::string project;
+  bool int8 = false, int16x8 = false, float32 = false;
+  std::string calibrator = "minmax";
+  std::string io_dtype;
+  std::string error_report;
+  int64_t calibration_samples = 1000;
+  std::string output;
+  bool json = false;
+};
+
+pipeline::ConvertOptions options_of(const ConvertCommand& c) {
+  pipeline::ConvertOptions o;
+  o.dtype = c.int16x8   ? pipeline::ConvertDtype::kInt16x8
+            : c.float32 ? pipeline::ConvertDtype::kFloat32
+                        : pipeline::ConvertDtype::kInt8;
+  o.calibrator = quantize::parse_calibrator(c.calibrator);
+  o.calibration_samples = c.calibration_samples;
+  // The integer io type must be the scheme's own; float32 adds QUANTIZE/DEQUANTIZE at the edges.
+  const std::string integer_io = o.dtype == pipeline::ConvertDtype::kInt16x8 ? "int16" : "int8";
+  if (!c.io_dtype.empty() && c.io_dtype != "float32" && c.io_dtype != integer_io) {
+    throw host::Error("--io-dtype " + c.io_dtype + ": expected " + integer_io + " or float32 for " +
+                      pipeline::convert_dtype_name(o.dtype));
+  }
+  o.float_io = c.io_dtype == "float32" && o.dtype != pipeline::ConvertDtype::kFloat32;
+  o.error_report = c.error_report;
+  return o;
+}
+
+nlohmann::json convert(const ConvertCommand& c) {
+  if (c.int8 + c.int16x8 + c.float32 != 1)
+    throw host::Error("convert: give exactly one of --int8, --int16x8, --float");
+  if (c.calibration_samples <= 0)
+    throw host::Error("--calibration-samples " + std::to_string(c.calibration_samples) +
+                      ": expected a positive count");
+  std::optional<pipeline::Project> project;
+  if (!c.project.empty()) project = pipeline::load_project(c.project);
+  nlohmann::json r = pipeline::run_conversion(c.model, project, options_of(c), c.output);
+  if (!c.json) {
+    const auto pct = [](const nlohmann::json& v) {
+      return v.is_number() ? std::to_string(v.get<double>()) + " %" : std::string("-");
+    };
+    std::cout << "wrote " << r["output"].get<std::string>() << " (" << r["dtype"].get<std::string>()
+              << ", " << r["model_bytes"] << " bytes, arena " << r["arena_bytes"] << " bytes)\n"
+              << "accuracy on the " << r["evaluated_split"].get<std::string>() << " split: float "
+              << pct(r["float_accuracy_pct"]) << ", converted " << pct(r["output_accuracy_pct"])
+              << std::endl;
+  }
+  return r;
+}
+
+}  // namespace
+
+void add_convert_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "convert",
+      "Convert a trained model (.tfm, or a float .tflite) into a float32, int8 or 16x8 .tflite: "
+      "Dropout dropped, BatchNorm folded, ReLU fused, activations calibrated on the project's "
+      "training split, quantized as TFLite does (per-channel int8 weights), then the float model "
+      "and the written file (in tinyforge's runtime) evaluated on the project's test split");
+  auto c = std::make_shared<ConvertCommand>();
+  cmd->add_option("model", c->model, "model.tfm from `tinyforge train`, or a float .tflite")
+      ->required();
+  auto* int8 = cmd->add_flag("--int8", c->int8,
+                             "Full int8: int8 activations and weights, int32 bias (the default "
+                             "for microcontrollers)");
+  auto* int16 = cmd->add_flag("--int16x8", c->int16x8,
+                              "int16 activations, int8 weights, int64 bias (for models that lose "
+                              "too much at int8)");
+  auto* float32 = cmd->add_flag("--float", c->float32, "float32 (prepared, not quantized)");
+  int8->excludes(int16)->excludes(float32);
+  int16->excludes(float32);
+  cmd->add_option("--project", c->project,
+                  "The project whose data calibrates and evaluates (default: the one stored in "
+                  "the .tfm; required for a .tflite)");
+  cmd->add_option("--calibration-samples", c->calibration_samples,
+                  "Training samples, spread over the split, that calibrate the activations")
+      ->capture_default_str();
+  cmd->add_option("--calibrator", c->calibrator,
+                  "minmax (observed extremes), percentile (99.99th of |x|) or mse (the clipping "
+                  "with the least expected error); docs/quantization.md")
+      ->capture_default_str();
+  cmd->add_option("--io-dtype", c->io_dtype,
+                  "The quantized model's input/output type: int8 (int16 for --int16x8; the "
+                  "default) or float32 (QUANTIZE/DEQUANTIZE inside the model)");
+  cmd->add_option("--error-report", c->error_report,
+                  "Also write the per-layer quantization error (float vs runtime) as JSON here");
+  cmd->add_option("-o,--output", c->output, "The .tflite to write (atomically)")->required();
+  cmd->add_flag("--json", c->json, "Print one JSON object (DESIGN.md keys) as the last line");
+  cmd->callback(
+      [c, &exit_code]() { exit_code = run_command(c->json, [&]() { return convert(*c); }); });
+}
+
+}  // namespace tinyforge::cli

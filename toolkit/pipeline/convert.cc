@@ -1,0 +1,234 @@
+#include "toolkit/pipeline/convert.h"
+
+#include <chrono>
+#include <iostream>
+
+#include "toolkit/host/error.h"
+#include "toolkit/host/model_file.h"
+#include "toolkit/pipeline/train_run.h"
+#include "toolkit/quantize/error_report.h"
+#include "toolkit/quantize/passes.h"
+#include "toolkit/quantize/ptq.h"
+#include "toolkit/quantize/qat.h"
+#include "toolkit/train/checkpoint.h"
+#include "toolkit/train/trainer.h"
+
+namespace tinyforge::pipeline {
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr int64_t kCalibrationBatch = 256;
+
+// The model to convert with what it was trained on: labels, and the project whose data splits
+// calibrate and evaluate it.
+struct Source {
+  graph::Graph graph;
+  std::vector<std::string> labels;
+  Project project;
+  std::optional<data::Normalization> trained_normalization;  // a .tfm's; a .tflite's comes along
+};
+
+Source load_source(const fs::path& model, const std::optional<Project>& given) {
+  if (!fs::exists(model)) throw host::Error(model.string() + ": no such file");
+  Source s;
+  if (model.extension() == ".tflite") {
+    if (!given) {
+      throw host::Error(model.string() +
+                        ": a .tflite holds no project; give --project PROJECT.yaml (its training "
+                        "split calibrates, its test split evaluates)");
+    }
+    tflite::Imported imported = tflite::import_tflite(model);
+    s.graph = std::move(imported.graph);
+    s.labels = std::move(imported.metadata.labels);
+    s.project = *given;
+    // As for fine-tuning: a tinyforge .tflite's stored input normalization is applied to the data.
+    s.project.model.from = model;
+    return s;
+  }
+  train::Checkpoint c = train::load_checkpoint(model);
+  if (c.metadata.value("reconstruct", false))
+    throw host::Error(model.string() + ": convert evaluates classifiers; this is an autoencoder");
+  if (given) {
+    s.project = *given;
+  } else if (!c.project.empty()) {
+    s.project = stored_project(c, model);
+  } else {
+    throw host::Error(model.string() + ": no project stored; give --project PROJECT.yaml");
+  }
+  s.graph = std::move(c.graph);
+  s.labels = std::move(c.labels);
+  s.trained_normalization = data::Normalization{c.normalization_mean, c.normalization_std};
+  return s;
+}
+
+bool has_fake_quant(const graph::Graph& g) {
+  for (const graph::Node& n : g.nodes())
+    if (n.type == graph::OpType::kFakeQuant) return true;
+  return false;
+}
+
+quantize::Scheme scheme_of(ConvertDtype d) {
+  return d == ConvertDtype::kInt16x8 ? quantize::Scheme::kInt16x8 : quantize::Scheme::kInt8;
+}
+
+json macro_f1(const json& metrics) {
+  return metrics.contains("macro_f1") ? metrics["macro_f1"] : json(nullptr);
+}
+
+}  // namespace
+
+const char* convert_dtype_name(ConvertDtype d) {
+  switch (d) {
+    case ConvertDtype::kFloat32:
+      return "float32";
+    case ConvertDtype::kInt8:
+      return "int8";
+    case ConvertDtype::kInt16x8:
+      return "int16x8";
+  }
+  return "?";
+}
+
+graph::Tensor calibration_samples(const data::Dataset& train, int64_t count) {
+  const int64_t n = count <= 0 ? train.size() : std::min<int64_t>(count, train.size());
+  std::vector<int64_t> indices(n);
+  for (int64_t i = 0; i < n; ++i) indices[i] = i * train.size() / n;
+  return train.gather(indices);
+}
+
+tflite::Metadata export_metadata(const std::vector<std::string>& labels,
+                                 const data::Normalization& normalization) {
+  tflite::Metadata m;
+  m.labels = labels;
+  m.input_mean = normalization.mean;
+  m.input_std = normalization.std;
+  m.version = "tinyforge";
+  return m;
+}
+
+std::vector<uint8_t> convert_graph(const graph::Graph& trained, const data::Dataset& train,
+                                   const ConvertOptions& options, const tflite::Metadata& metadata,
+                                   json* details) {
+  const auto progress = [&](const std::string& step) {
+    if (options.progress) std::cerr << "convert: " << step << std::endl;
+  };
+  json facts = json::object();
+  graph::Graph converted;
+  if (has_fake_quant(trained)) {
+    if (options.dtype != ConvertDtype::kInt8)
+      throw host::Error("a QAT checkpoint converts to int8 only (--int8)");
+    progress("converting the QAT graph with its learned ranges");
+    converted = quantize::convert_qat(trained);
+    facts["calibration_samples"] = 0;
+  } else {
+    graph::Graph prepared = quantize::prepare_for_export(trained);
+    if (options.dtype == ConvertDtype::kFloat32) {
+      converted = std::move(prepared);
+    } else {
+      const graph::Tensor samples = calibration_samples(train, options.calibration_samples);
+      const int64_t count = samples.shape()[0];
+      progress("calibrating (" + std::string(quantize::calibrator_name(options.calibrator)) +
+               ") on " + std::to_string(count) + " training samples");
+      quantize::CalibrationOptions co;
+      co.method = options.calibrator;
+      co.activation_dtype =
+          options.dtype == ConvertDtype::kInt16x8 ? DataType::kInt16 : DataType::kInt8;
+      const quantize::BatchProvider batches = quantize::batches_of(samples, 0, kCalibrationBatch);
+      const quantize::Calibration calibration = quantize::calibrate(prepared, batches, co);
+      converted = quantize::quantize_graph(prepared, calibration, {scheme_of(options.dtype)});
+      facts["calibration_samples"] = count;
+      facts["calibrator"] = quantize::calibrator_name(options.calibrator);
+      if (!options.error_report.empty()) {
+        progress("per-layer error report");
+        const quantize::ErrorReport report =
+            quantize::quantization_error_report(prepared, converted, batches);
+        const std::string text = report.to_json().dump(2) + "\n";
+        host::write_file(options.error_report, text.data(), text.size());
+        facts["error_report_file"] = options.error_report.string();
+      }
+    }
+  }
+  tflite::WriteOptions write_options;
+  write_options.float_io = options.float_io;
+  write_options.metadata = metadata;
+  if (details != nullptr) details->update(facts);
+  return tflite::write_tflite(converted, write_options);
+}
+
+json run_conversion(const fs::path& model, const std::optional<Project>& project,
+                    const ConvertOptions& options, const fs::path& output) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto progress = [&](const std::string& step) {
+    if (options.progress) std::cerr << "convert: " << step << std::endl;
+  };
+  if (output.empty()) throw host::Error("convert: give the output file with -o OUT.tflite");
+  if (output.extension() != ".tflite")
+    throw host::Error("-o " + output.string() + ": the output must end in .tflite");
+  const bool quantized = options.dtype != ConvertDtype::kFloat32;
+  if (options.float_io && !quantized)
+    throw host::Error("--io-dtype float32 is for --int8/--int16x8; a --float model is float32");
+
+  Source source = load_source(model, project);
+  if (has_fake_quant(source.graph) && options.dtype != ConvertDtype::kInt8)
+    throw host::Error(model.string() + ": a QAT checkpoint converts to int8 only (--int8)");
+  progress("loading the data of " + source.project.name);
+  const data::DatasetSplit split = load_project_data(source.project);
+  if (source.trained_normalization &&
+      (source.trained_normalization->mean != split.normalization.mean ||
+       source.trained_normalization->std != split.normalization.std)) {
+    throw host::Error(model.string() +
+                      ": the project's normalization differs from the one stored with the model");
+  }
+  const bool on_test = !split.test.empty();
+  const data::Dataset& set = on_test ? split.test : split.validation;
+  if (set.empty())
+    throw host::Error(model.string() +
+                      ": the project's data has neither a test nor a validation "
+                      "split to evaluate on");
+  if (source.labels.empty()) source.labels = split.train.class_names();
+
+  progress("evaluating the float model on " + std::to_string(set.size()) + " samples");
+  json float_metrics;
+  {
+    graph::Graph g = source.graph;
+    train::TrainerConfig config = source.project.training.trainer;
+    config.progress = false;
+    config.reconstruct = false;
+    train::Trainer trainer(g, config);
+    float_metrics = test_metrics(trainer.evaluate(set), set, false, source.labels);
+  }
+
+  json result;
+  const std::vector<uint8_t> bytes =
+      convert_graph(source.graph, split.train, options,
+                    export_metadata(source.labels, split.normalization), &result);
+  const host::ModelFile file(bytes.data(), bytes.size(), output.string());
+  progress("evaluating " + output.filename().string() + " in tinyforge's runtime");
+  const json output_metrics = test_metrics(evaluate_tflite(file, set), set, false, source.labels);
+  // Only now, with everything computed, does the file appear (atomically).
+  host::write_file(output, bytes.data(), bytes.size());
+
+  const double output_accuracy = output_metrics["test_accuracy_pct"].get<double>();
+  result["output"] = output.string();
+  result["dtype"] = convert_dtype_name(options.dtype);
+  result["io_dtype"] = !quantized || options.float_io            ? "float32"
+                       : options.dtype == ConvertDtype::kInt16x8 ? "int16"
+                                                                 : "int8";
+  result["float_accuracy_pct"] = float_metrics["test_accuracy_pct"];
+  result["quantized_accuracy_pct"] = quantized ? json(output_accuracy) : json(nullptr);
+  result["output_accuracy_pct"] = output_accuracy;
+  result["float_macro_f1"] = macro_f1(float_metrics);
+  result["output_macro_f1"] = macro_f1(output_metrics);
+  result["evaluated_split"] = on_test ? "test" : "validation";
+  result["evaluated_samples"] = set.size();
+  result["model_bytes"] = bytes.size();
+  result["arena_bytes"] = host::plan_arena(file.model()).total_bytes;
+  result["seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace tinyforge::pipeline
