@@ -1,0 +1,126 @@
+// CONV_2D, int8 without groups, with MVE. Each output pixel's patch is a vector of
+// filter_h * filter_w * in_depth int8 values: for a 1x1 filter the input pixel's channels as they
+// are, otherwise gathered (im2col) into the scratch buffer with padding taps set to the input zero
+// point. Four output channels at a time are dot products of that vector with their filter rows,
+// 16 lanes per VMLADAVA (mve/dot.h), started from the corrected biases computed in prepare.
+// Everything else (float, int16, grouped convolution, non-constant weights) goes to the reference.
+//
+// Exactness: a padding tap holding the zero point contributes (zero_point + input_offset) * w = 0,
+// as the reference's skipped tap; the remaining sum x * w added to bias + input_offset * sum w is
+// the reference's accumulator modulo 2^32, and the requantization is TFLite's.
+#include "kernels/conv_common.h"
+#include "kernels/kernel.h"
+#include "kernels/mve/dot.h"
+#include "kernels/mve/requantize.h"
+#include "kernels/mve/state.h"
+#include "kernels/mve/vector.h"
+
+namespace tinyforge {
+
+extern const KernelRegistration kKernel_CONV_2D;
+
+namespace {
+
+using conv::ConvData;
+
+bool is_pointwise(const conv::Geometry& g) { return g.filter_h == 1 && g.filter_w == 1; }
+
+Status prepare(PrepareContext& ctx) {
+  mve::MveHeader* header;
+  const Status s = mve::prepare_with_reference(ctx, kKernel_CONV_2D, &header);
+  if (s != Status::kOk) return s;
+  const TensorView input = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2);
+  if (input.type != DataType::kInt8 || filter.dim(3) != input.dim(3) || filter.zero_point() != 0 ||
+      !mve::constant_weights(filter, bias))
+    return Status::kOk;
+  const int32_t patch = filter.dim(1) * filter.dim(2) * filter.dim(3);
+  const bool pointwise = filter.dim(1) == 1 && filter.dim(2) == 1;
+  ctx.request_scratch(pointwise ? 0 : static_cast<size_t>(patch));
+  mve::allocate_corrected_bias(ctx, header, bias, filter, filter.dim(0), patch, patch, 1,
+                               -input.zero_point());
+  if (header != nullptr) header->fallback.use_fast_path = true;
+  return Status::kOk;
+}
+
+// n bytes from src to dst, 16 per predicated load and store.
+void copy_bytes(int8_t* dst, const int8_t* src, int32_t n) {
+  for (; n > 0; n -= 16, dst += 16, src += 16) {
+    const mve_pred16_t p = vctp8q(static_cast<uint32_t>(n));
+    vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
+  }
+}
+
+void fill_bytes(int8_t* dst, int8x16_t value, int32_t n) {
+  for (; n > 0; n -= 16, dst += 16) vstrbq_p_s8(dst, value, vctp8q(static_cast<uint32_t>(n)));
+}
+
+// The patch of the output pixel whose window starts at (iy0, ix0), in filter order (row, column,
+// channel). Without horizontal dilation the valid taps of a filter row are one contiguous run.
+void gather_patch(const conv::Geometry& g, int32_t depth, const int8_t* image, int32_t iy0,
+                  int32_t ix0, int8x16_t padding, int8_t* column) {
+  int32_t fx0, fx1;
+  conv::valid_taps(ix0, g.in_w, g.filter_w, g.dilation_w, &fx0, &fx1);
+  const int32_t row_bytes = g.filter_w * depth;
+  for (int32_t fy = 0; fy < g.filter_h; ++fy, column += row_bytes) {
+    const int32_t iy = iy0 + fy * g.dilation_h;
+    if (iy < 0 || iy >= g.in_h || fx0 == fx1) {
+      fill_bytes(column, padding, row_bytes);
+      continue;
+    }
+    const int8_t* row = image + static_cast<int64_t>(iy) * g.in_w * depth;
+    fill_bytes(column, padding, fx0 * depth);
+    if (g.dilation_w == 1) {
+      copy_bytes(column + fx0 * depth, row + static_cast<int64_t>(ix0 + fx0) * depth,
+                 (fx1 - fx0) * depth);
+    } else {
+      for (int32_t fx = fx0; fx < fx1; ++fx) {
+        copy_bytes(column + fx * depth, row + static_cast<int64_t>(ix0 + fx * g.dilation_w) * depth,
+                   depth);
+      }
+    }
+    fill_bytes(column + fx1 * depth, padding, (g.filter_w - fx1) * depth);
+  }
+}
+
+void eval_int8(const ConvData& d, const int32_t* corrected_bias, const int8_t* input,
+               const int8_t* filter, int8_t* output, int8_t* column) {
+  const conv::Geometry& g = d.g;
+  const int32_t patch = g.filter_h * g.filter_w * d.in_depth;
+  const mve::Requantizer rq(d.q.multipliers, true,
+                            fast::Int8Output{d.q.output_offset, d.q.act_min, d.q.act_max});
+  // The input zero point, which the input offset turns into 0.
+  const int8x16_t padding = vdupq_n_s8(static_cast<int8_t>(-d.q.input_offset));
+  int8_t* y = output;
+  for (int32_t b = 0; b < g.batches; ++b) {
+    const int8_t* image = input + static_cast<int64_t>(b) * g.in_h * g.in_w * d.in_depth;
+    for (int32_t oy = 0; oy < g.out_h; ++oy) {
+      const int32_t iy0 = oy * g.stride_h - g.pad_h;
+      for (int32_t ox = 0; ox < g.out_w; ++ox, y += d.out_depth) {
+        const int32_t ix0 = ox * g.stride_w - g.pad_w;
+        const int8_t* x = column;
+        if (is_pointwise(g)) {
+          x = image + (static_cast<int64_t>(iy0) * g.in_w + ix0) * d.in_depth;
+        } else {
+          gather_patch(g, d.in_depth, image, iy0, ix0, padding, column);
+        }
+        mve::output_channels(x, filter, corrected_bias, patch, d.out_depth, rq, y);
+      }
+    }
+  }
+}
+
+Status eval(EvalContext& ctx) {
+  const auto& header = *ctx.persistent<mve::MveHeader>();
+  if (!header.fallback.use_fast_path) return fast::eval_reference(ctx, kKernel_CONV_2D);
+  eval_int8(mve::reference_state<ConvData>(header), header.corrected_bias,
+            ctx.input(0).as<int8_t>(), ctx.input(1).as<int8_t>(), ctx.output(0).as<int8_t>(),
+            static_cast<int8_t*>(ctx.scratch()));
+  return Status::kOk;
+}
+
+}  // namespace
+
+extern const KernelRegistration kMveKernel_CONV_2D = {
+    static_cast<int32_t>(tflite::BuiltinOperator::CONV_2D), 1, 8, prepare, eval, false};
+
+}  // namespace tinyforge

@@ -1,0 +1,71 @@
+// TFLite's MultiplyByQuantizedMultiplier, output zero point and activation clamp on four int32
+// accumulators at once, for the MVE kernels.
+//
+// Per lane: x << left_shift (VSHL: bits shifted out are lost, as the reference's uint32 shift),
+// then VQRDMULH, which is floor((x * m + 2^30) / 2^31), equal to the reference's sign-dependent
+// nudge for every product (see kernels/arm/requantize.h; m >= 0 so it never saturates), then a
+// rounding right shift. VRSHL rounds ties toward +infinity, the reference away from zero: a
+// negative value about to be shifted right is lowered by one first, which turns its ties downward
+// and leaves every other case alone (floor((x - 1 + h) / 2h) = floor(x / 2h) + (x mod 2h > h)).
+// It cannot wrap: after VQRDMULH with m < 2^31, x > INT32_MIN.
+#ifndef TINYFORGE_KERNELS_MVE_REQUANTIZE_H_
+#define TINYFORGE_KERNELS_MVE_REQUANTIZE_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/arm/requantize.h"
+#include "kernels/mve/vector.h"
+#include "kernels/quant_math.h"
+
+namespace tinyforge {
+namespace mve {
+
+// The multipliers are read four channels at a time, straight from the reference kernel's
+// QuantizedMultiplier array, as pairs of 32-bit words (multiplier, shift).
+static_assert(sizeof(QuantizedMultiplier) == 8 && offsetof(QuantizedMultiplier, shift) == 4 &&
+                  sizeof(int) == 4,
+              "QuantizedMultiplier must be two 32-bit words");
+
+class Requantizer {
+ public:
+  // `per_channel`: multipliers[c] for channel c, else multipliers[0] for all.
+  Requantizer(const QuantizedMultiplier* multipliers, bool per_channel, const fast::Int8Output& out)
+      : words_(reinterpret_cast<const int32_t*>(multipliers)),
+        words_per_channel_(per_channel ? 2 : 0),
+        lanes_(per_channel ? vidupq_n_u32(0, 2) : vdupq_n_u32(0)),
+        out_(out) {}
+
+  // Requantizes acc (channels c .. c + 3) and stores the lanes `pred` selects to y[0..3].
+  void store(int32x4_t acc, int32_t c, int8_t* y, mve_pred16_t pred) const {
+    const int32_t* m = words_ + c * words_per_channel_;
+    const int32x4_t multiplier = vldrwq_gather_shifted_offset_z_s32(m, lanes_, pred);
+    const int32x4_t shift = vldrwq_gather_shifted_offset_z_s32(m + 1, lanes_, pred);
+    const int32x4_t zero = vdupq_n_s32(0);
+    int32x4_t x = vshlq_s32(acc, vmaxq_s32(shift, zero));
+    x = vqrdmulhq_s32(x, multiplier);
+    const int32x4_t right = vminq_s32(shift, zero);  // minus the right shift
+    x = vaddq_s32(x, vshrq_n_s32(vandq_s32(x, right), 31));
+    x = vrshlq_s32(x, right);
+    x = vaddq_n_s32(x, out_.offset);
+    x = vmaxq_s32(x, vdupq_n_s32(out_.act_min));
+    x = vminq_s32(x, vdupq_n_s32(out_.act_max));
+    vstrbq_p_s32(y, x, pred);
+  }
+
+  // The same for four accumulators held in memory (the dot-product kernels' scalar results).
+  void store(const int32_t acc[4], int32_t c, int8_t* y, mve_pred16_t pred) const {
+    store(vldrwq_s32(acc), c, y, pred);
+  }
+
+ private:
+  const int32_t* words_;
+  int32_t words_per_channel_;
+  uint32x4_t lanes_;  // word offsets of four consecutive channels' multipliers
+  fast::Int8Output out_;
+};
+
+}  // namespace mve
+}  // namespace tinyforge
+
+#endif  // TINYFORGE_KERNELS_MVE_REQUANTIZE_H_
