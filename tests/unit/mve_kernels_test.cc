@@ -74,7 +74,7 @@ TEST(MveKernels, RequantizationEqualsTfliteOnRandomValues) {
     const int lanes = random_int<int>(rng, 1, 4);
     int8_t got[4] = {7, 7, 7, 7};
     const mve::Requantizer rq(m, per_channel, out);
-    rq.store(acc, 0, got, vctp32q(static_cast<uint32_t>(lanes)));
+    rq.store<1, true>(vldrwq_s32(acc), 0, got, vctp32q(static_cast<uint32_t>(lanes)));
     for (int lane = 0; lane < 4; ++lane) {
       const QuantizedMultiplier& mc = m[per_channel ? lane : 0];
       const int32_t want =

@@ -1,6 +1,7 @@
 // DEPTHWISE_CONV_2D, int8, depth multiplier 1, with MVE: 16 channels of one output pixel per pass
-// over its filter taps, as four vectors of four int32 lanes (inputs and weights widened by the
-// loads, multiplied and added lane by lane), the last group of channels tail-predicated (VCTP). An
+// over its filter taps, as two vectors of eight int16 lanes (inputs and weights widened by the
+// loads), multiplied into int32 lanes by VMULLB/VMULLT and accumulated in four vectors, the last
+// group of channels tail-predicated (VCTP). An
 // output pixel whose window lies inside the image starts from the corrected biases computed in
 // prepare and multiplies the raw inputs; one on the border starts from the bias and adds the input
 // offset to each input, since its skipped taps have no offset to fold. Other multipliers, float,
@@ -22,7 +23,7 @@ namespace {
 
 using conv::DepthwiseData;
 
-constexpr int32_t kChannels = 16;  // per pass: four vectors of four int32 lanes
+constexpr int32_t kChannels = 16;  // per pass
 
 Status prepare(PrepareContext& ctx) {
   mve::MveHeader* header;
@@ -49,53 +50,79 @@ struct Window {
   int64_t filter_row_step, filter_tap_step;
 };
 
-// Four int8 values widened to int32 lanes; kTail: only the lanes `p` selects (the others 0).
+// Eight int8 values widened to int16 lanes; kTail: only the lanes `pred` selects (the others 0).
 template <bool kTail>
-int32x4_t load4(const int8_t* p, mve_pred16_t pred) {
-  return kTail ? vldrbq_z_s32(p, pred) : vldrbq_s32(p);
+int16x8_t load8(const int8_t* p, mve_pred16_t pred) {
+  return kTail ? vldrbq_z_s16(p, pred) : vldrbq_s16(p);
 }
 
-// Channels c .. c + 15 (kTail: only the first `left` of them exist) of one output pixel.
-// kAddOffset: the border form (start from the bias, add the offset to the inputs).
+// Lanes 0, 2, 4, 6 of start[0 ..] (zeros without a start).
+template <bool kTail>
+int32x4_t every_other(const int32_t* start, mve_pred16_t pred) {
+  if (start == nullptr) return vdupq_n_s32(0);
+  return kTail ? vldrwq_gather_shifted_offset_z_s32(start, vidupq_n_u32(0, 2), pred)
+               : vldrwq_gather_shifted_offset_s32(start, vidupq_n_u32(0, 2));
+}
+
+// The taps' products for channels c .. c + 15, as two halves of eight int16 lanes whose even and
+// odd lanes VMULLB and VMULLT multiply into separate int32 accumulators: acc[0] / acc[1] hold
+// channels c + 0, 2, 4, 6 / c + 1, 3, 5, 7, acc[2] / acc[3] the same from c + 8. p0 and p1 select
+// the existing channels of each half (kTail). kAddOffset: add the input offset to the inputs (the
+// sum fits in int16). Not inlined: on its own the loop keeps the accumulators in registers.
 template <bool kTail, bool kAddOffset>
-void sixteen_channels(const Window& win, const int32_t* start, int32_t input_offset, int32_t left,
-                      const mve::Requantizer& rq, int32_t c, int8_t* y) {
-  mve_pred16_t p[4];
-  for (int j = 0; j < 4; ++j)
-    p[j] = vctp32q(left > 4 * j ? static_cast<uint32_t>(left - 4 * j) : 0u);
-  const int32x4_t zero = vdupq_n_s32(0);
-  int32x4_t a0 = start != nullptr ? vldrwq_z_s32(start + c, p[0]) : zero;
-  int32x4_t a1 = start != nullptr ? vldrwq_z_s32(start + c + 4, p[1]) : zero;
-  int32x4_t a2 = start != nullptr ? vldrwq_z_s32(start + c + 8, p[2]) : zero;
-  int32x4_t a3 = start != nullptr ? vldrwq_z_s32(start + c + 12, p[3]) : zero;
+[[gnu::noinline]] void accumulate_taps(const Window& win, int32_t c, int16_t offset,
+                                       mve_pred16_t p0, mve_pred16_t p1, int32x4_t acc[4]) {
+  int32x4_t e0 = acc[0], o0 = acc[1], e1 = acc[2], o1 = acc[3];
   const int8_t* x_row = win.input + c;
   const int8_t* w_row = win.filter + c;
   for (int32_t fy = win.fy0; fy < win.fy1; ++fy) {
     const int8_t* x = x_row;
     const int8_t* w = w_row;
     for (int32_t fx = win.fx0; fx < win.fx1; ++fx) {
-      int32x4_t x0 = load4<kTail>(x, p[0]), x1 = load4<kTail>(x + 4, p[1]);
-      int32x4_t x2 = load4<kTail>(x + 8, p[2]), x3 = load4<kTail>(x + 12, p[3]);
-      if (kAddOffset) {
-        x0 = vaddq_n_s32(x0, input_offset);
-        x1 = vaddq_n_s32(x1, input_offset);
-        x2 = vaddq_n_s32(x2, input_offset);
-        x3 = vaddq_n_s32(x3, input_offset);
-      }
-      a0 = vaddq_s32(a0, vmulq_s32(x0, load4<kTail>(w, p[0])));
-      a1 = vaddq_s32(a1, vmulq_s32(x1, load4<kTail>(w + 4, p[1])));
-      a2 = vaddq_s32(a2, vmulq_s32(x2, load4<kTail>(w + 8, p[2])));
-      a3 = vaddq_s32(a3, vmulq_s32(x3, load4<kTail>(w + 12, p[3])));
+      int16x8_t xv = load8<kTail>(x, p0);
+      if (kAddOffset) xv = vaddq_n_s16(xv, offset);
+      int16x8_t wv = load8<kTail>(w, p0);
+      e0 = vaddq_s32(e0, vmullbq_int_s16(xv, wv));
+      o0 = vaddq_s32(o0, vmulltq_int_s16(xv, wv));
+      xv = load8<kTail>(x + 8, p1);
+      if (kAddOffset) xv = vaddq_n_s16(xv, offset);
+      wv = load8<kTail>(w + 8, p1);
+      e1 = vaddq_s32(e1, vmullbq_int_s16(xv, wv));
+      o1 = vaddq_s32(o1, vmulltq_int_s16(xv, wv));
       x += win.input_tap_step;
       w += win.filter_tap_step;
     }
     x_row += win.input_row_step;
     w_row += win.filter_row_step;
   }
-  rq.store(a0, c, y + c, p[0]);
-  if (left > 4) rq.store(a1, c + 4, y + c + 4, p[1]);
-  if (left > 8) rq.store(a2, c + 8, y + c + 8, p[2]);
-  if (left > 12) rq.store(a3, c + 12, y + c + 12, p[3]);
+  acc[0] = e0;
+  acc[1] = o0;
+  acc[2] = e1;
+  acc[3] = o1;
+}
+
+// Channels c .. c + 15 (kTail: only the first `left` of them exist) of one output pixel, started
+// from `start` (the corrected biases, or the biases in the border form kAddOffset).
+template <bool kTail, bool kAddOffset>
+void sixteen_channels(const Window& win, const int32_t* start, int32_t input_offset, int32_t left,
+                      const mve::Requantizer& rq, int32_t c, int8_t* y) {
+  const int32_t left0 = left < 8 ? left : 8, left1 = left > 8 ? left - 8 : 0;
+  const mve_pred16_t pe0 = vctp32q(static_cast<uint32_t>((left0 + 1) / 2));
+  const mve_pred16_t po0 = vctp32q(static_cast<uint32_t>(left0 / 2));
+  const mve_pred16_t pe1 = vctp32q(static_cast<uint32_t>((left1 + 1) / 2));
+  const mve_pred16_t po1 = vctp32q(static_cast<uint32_t>(left1 / 2));
+  const int32_t* s = start != nullptr ? start + c : nullptr;
+  int32x4_t acc[4] = {every_other<kTail>(s, pe0), every_other<kTail>(s ? s + 1 : s, po0),
+                      every_other<kTail>(s ? s + 8 : s, pe1),
+                      every_other<kTail>(s ? s + 9 : s, po1)};
+  accumulate_taps<kTail, kAddOffset>(win, c, static_cast<int16_t>(input_offset),
+                                     vctp16q(static_cast<uint32_t>(left0)),
+                                     vctp16q(static_cast<uint32_t>(left1)), acc);
+  rq.store<2, kTail>(acc[0], c, y + c, pe0);
+  rq.store<2, kTail>(acc[1], c + 1, y + c + 1, po0);
+  if (kTail && left1 == 0) return;
+  rq.store<2, kTail>(acc[2], c + 8, y + c + 8, pe1);
+  rq.store<2, kTail>(acc[3], c + 9, y + c + 9, po1);
 }
 
 // Every channel of one output pixel.

@@ -33,14 +33,19 @@ class Requantizer {
   Requantizer(const QuantizedMultiplier* multipliers, bool per_channel, const fast::Int8Output& out)
       : words_(reinterpret_cast<const int32_t*>(multipliers)),
         words_per_channel_(per_channel ? 2 : 0),
-        lanes_(per_channel ? vidupq_n_u32(0, 2) : vdupq_n_u32(0)),
         out_(out) {}
 
-  // Requantizes acc (channels c .. c + 3) and stores the lanes `pred` selects to y[0..3].
+  // Requantizes acc, whose lane i holds channel c + i * kStep, and stores lane i to y[i * kStep]:
+  // all four lanes, or (kTail) those `pred` selects.
+  template <int kStep, bool kTail>
   void store(int32x4_t acc, int32_t c, int8_t* y, mve_pred16_t pred) const {
+    static_assert(kStep == 1 || kStep == 2, "four consecutive channels, or every other one");
     const int32_t* m = words_ + c * words_per_channel_;
-    const int32x4_t multiplier = vldrwq_gather_shifted_offset_z_s32(m, lanes_, pred);
-    const int32x4_t shift = vldrwq_gather_shifted_offset_z_s32(m + 1, lanes_, pred);
+    const uint32x4_t lanes = words_per_channel_ == 0 ? vdupq_n_u32(0) : vidupq_n_u32(0, 2 * kStep);
+    const int32x4_t multiplier = kTail ? vldrwq_gather_shifted_offset_z_s32(m, lanes, pred)
+                                       : vldrwq_gather_shifted_offset_s32(m, lanes);
+    const int32x4_t shift = kTail ? vldrwq_gather_shifted_offset_z_s32(m + 1, lanes, pred)
+                                  : vldrwq_gather_shifted_offset_s32(m + 1, lanes);
     const int32x4_t zero = vdupq_n_s32(0);
     int32x4_t x = vshlq_s32(acc, vmaxq_s32(shift, zero));
     x = vqrdmulhq_s32(x, multiplier);
@@ -50,18 +55,20 @@ class Requantizer {
     x = vaddq_n_s32(x, out_.offset);
     x = vmaxq_s32(x, vdupq_n_s32(out_.act_min));
     x = vminq_s32(x, vdupq_n_s32(out_.act_max));
-    vstrbq_p_s32(y, x, pred);
-  }
-
-  // The same for four accumulators held in memory (the dot-product kernels' scalar results).
-  void store(const int32_t acc[4], int32_t c, int8_t* y, mve_pred16_t pred) const {
-    store(vldrwq_s32(acc), c, y, pred);
+    if (kStep == 2 && kTail) {
+      vstrbq_scatter_offset_p_s32(y, vidupq_n_u32(0, 2), x, pred);
+    } else if (kStep == 2) {
+      vstrbq_scatter_offset_s32(y, vidupq_n_u32(0, 2), x);
+    } else if (kTail) {
+      vstrbq_p_s32(y, x, pred);
+    } else {
+      vstrbq_s32(y, x);
+    }
   }
 
  private:
   const int32_t* words_;
   int32_t words_per_channel_;
-  uint32x4_t lanes_;  // word offsets of four consecutive channels' multipliers
   fast::Int8Output out_;
 };
 

@@ -19,6 +19,9 @@ namespace tinyforge {
 struct int8x16_t {
   int8_t lane[16];
 };
+struct int16x8_t {
+  int16_t lane[8];
+};
 struct int32x4_t {
   int32_t lane[4];
 };
@@ -50,6 +53,9 @@ int32x4_t map(F f) {
 inline mve_pred16_t vctp8q(uint32_t n) {
   return static_cast<mve_pred16_t>(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
 }
+inline mve_pred16_t vctp16q(uint32_t n) {
+  return static_cast<mve_pred16_t>(n >= 8 ? 0xFFFFu : (1u << (2 * n)) - 1u);
+}
 inline mve_pred16_t vctp32q(uint32_t n) {
   return static_cast<mve_pred16_t>(n >= 4 ? 0xFFFFu : (1u << (4 * n)) - 1u);
 }
@@ -78,6 +84,25 @@ inline int32_t vmladavaq_s8(int32_t acc, int8x16_t a, int8x16_t b) {
   return acc;
 }
 
+// 8 x int16.
+inline int16x8_t vldrbq_z_s16(const int8_t* p, mve_pred16_t pred) {  // widening byte load
+  int16x8_t r;
+  for (int i = 0; i < 8; ++i) r.lane[i] = ((pred >> (2 * i)) & 1u) != 0 ? p[i] : 0;
+  return r;
+}
+inline int16x8_t vldrbq_s16(const int8_t* p) { return vldrbq_z_s16(p, 0xFFFFu); }
+inline int16x8_t vaddq_n_s16(int16x8_t a, int16_t b) {
+  for (int16_t& l : a.lane) l = static_cast<int16_t>(static_cast<uint16_t>(l + b));
+  return a;
+}
+// Products of the even (bottom) or odd (top) lanes, widened to 32 bits (VMULLB/VMULLT).
+inline int32x4_t vmullbq_int_s16(int16x8_t a, int16x8_t b) {
+  return mve_emulation::map([&](int i) { return a.lane[2 * i] * b.lane[2 * i]; });
+}
+inline int32x4_t vmulltq_int_s16(int16x8_t a, int16x8_t b) {
+  return mve_emulation::map([&](int i) { return a.lane[2 * i + 1] * b.lane[2 * i + 1]; });
+}
+
 // 4 x int32.
 inline int32x4_t vldrbq_z_s32(const int8_t* p, mve_pred16_t pred) {  // widening byte load
   return mve_emulation::map([&](int i) { return mve_emulation::active32(pred, i) ? p[i] : 0; });
@@ -99,8 +124,27 @@ inline void vstrbq_p_s32(int8_t* p, int32x4_t v, mve_pred16_t pred) {
     if (mve_emulation::active32(pred, i)) p[i] = static_cast<int8_t>(v.lane[i] & 0xFF);
   }
 }
+inline int32x4_t vldrwq_gather_shifted_offset_s32(const int32_t* base, uint32x4_t offset) {
+  return vldrwq_gather_shifted_offset_z_s32(base, offset, 0xFFFFu);
+}
+inline void vstrbq_s32(int8_t* p, int32x4_t v) { vstrbq_p_s32(p, v, 0xFFFFu); }
+// The low byte of each active lane to base[offset[i]] (VSTRB.32 scatter).
+inline void vstrbq_scatter_offset_p_s32(int8_t* base, uint32x4_t offset, int32x4_t v,
+                                        mve_pred16_t pred) {
+  for (int i = 0; i < 4; ++i) {
+    if (mve_emulation::active32(pred, i))
+      base[offset.lane[i]] = static_cast<int8_t>(v.lane[i] & 0xFF);
+  }
+}
+inline void vstrbq_scatter_offset_s32(int8_t* base, uint32x4_t offset, int32x4_t v) {
+  vstrbq_scatter_offset_p_s32(base, offset, v, 0xFFFFu);
+}
 inline int32x4_t vdupq_n_s32(int32_t x) {
   return mve_emulation::map([&](int) { return x; });
+}
+inline int32x4_t vsetq_lane_s32(int32_t x, int32x4_t v, int lane) {
+  v.lane[lane] = x;
+  return v;
 }
 inline uint32x4_t vdupq_n_u32(uint32_t x) { return uint32x4_t{{x, x, x, x}}; }
 // a, a + step, a + 2 step, a + 3 step (VIDUP).
