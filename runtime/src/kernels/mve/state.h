@@ -18,6 +18,8 @@ struct MveHeader {
   // Per output channel: bias + input_offset * (sum of the channel's weights), so the inner loops
   // multiply raw int8 inputs (see corrected_bias()).
   int32_t* corrected_bias;
+  // DEPTHWISE_CONV_2D with a depth multiplier above 1: the input channel of each output channel.
+  uint16_t* input_channel;
 };
 
 // As fast::prepare_with_reference, with the larger header: allocates it (null while sizing), runs
@@ -31,6 +33,7 @@ inline Status prepare_with_reference(PrepareContext& ctx, const KernelRegistrati
     (*header)->fallback.reference_state = reinterpret_cast<uint8_t*>(*header) + header_bytes;
     (*header)->fallback.use_fast_path = false;
     (*header)->corrected_bias = nullptr;
+    (*header)->input_channel = nullptr;
   }
   return s;
 }

@@ -22,6 +22,9 @@ struct int8x16_t {
 struct int16x8_t {
   int16_t lane[8];
 };
+struct uint16x8_t {
+  uint16_t lane[8];
+};
 struct int32x4_t {
   int32_t lane[4];
 };
@@ -91,6 +94,21 @@ inline int16x8_t vldrbq_z_s16(const int8_t* p, mve_pred16_t pred) {  // widening
   return r;
 }
 inline int16x8_t vldrbq_s16(const int8_t* p) { return vldrbq_z_s16(p, 0xFFFFu); }
+// p[offset[i]] widened (VLDRB.S16 gather).
+inline int16x8_t vldrbq_gather_offset_z_s16(const int8_t* p, uint16x8_t offset, mve_pred16_t pred) {
+  int16x8_t r;
+  for (int i = 0; i < 8; ++i) r.lane[i] = ((pred >> (2 * i)) & 1u) != 0 ? p[offset.lane[i]] : 0;
+  return r;
+}
+inline int16x8_t vldrbq_gather_offset_s16(const int8_t* p, uint16x8_t offset) {
+  return vldrbq_gather_offset_z_s16(p, offset, 0xFFFFu);
+}
+inline uint16x8_t vldrhq_z_u16(const uint16_t* p, mve_pred16_t pred) {
+  uint16x8_t r;
+  for (int i = 0; i < 8; ++i) r.lane[i] = ((pred >> (2 * i)) & 1u) != 0 ? p[i] : 0;
+  return r;
+}
+inline uint16x8_t vldrhq_u16(const uint16_t* p) { return vldrhq_z_u16(p, 0xFFFFu); }
 inline int16x8_t vaddq_n_s16(int16x8_t a, int16_t b) {
   for (int16_t& l : a.lane) l = static_cast<int16_t>(static_cast<uint16_t>(l + b));
   return a;
