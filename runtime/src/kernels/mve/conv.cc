@@ -90,20 +90,32 @@ void eval_int8(const ConvData& d, const int32_t* corrected_bias, const int8_t* i
                             fast::Int8Output{d.q.output_offset, d.q.act_min, d.q.act_max});
   // The input zero point, which the input offset turns into 0.
   const int8x16_t padding = vdupq_n_s8(static_cast<int8_t>(-d.q.input_offset));
+  const int64_t image_bytes = static_cast<int64_t>(g.in_h) * g.in_w * d.in_depth;
+  const int32_t pixel_bytes = g.stride_w * d.in_depth;
   int8_t* y = output;
   for (int32_t b = 0; b < g.batches; ++b) {
-    const int8_t* image = input + static_cast<int64_t>(b) * g.in_h * g.in_w * d.in_depth;
+    const int8_t* image = input + b * image_bytes;
+    if (is_pointwise(g) && g.stride_h == 1 && g.stride_w == 1) {
+      // One run of pixels: the whole image.
+      const int32_t pixels = g.out_h * g.out_w;
+      mve::matrix_times_filter(image, d.in_depth, pixels, filter, corrected_bias, patch,
+                               d.out_depth, rq, y, d.out_depth);
+      y += static_cast<int64_t>(pixels) * d.out_depth;
+      continue;
+    }
     for (int32_t oy = 0; oy < g.out_h; ++oy) {
       const int32_t iy0 = oy * g.stride_h - g.pad_h;
+      if (is_pointwise(g)) {  // one run of pixels per output row
+        mve::matrix_times_filter(image + static_cast<int64_t>(iy0) * g.in_w * d.in_depth,
+                                 pixel_bytes, g.out_w, filter, corrected_bias, patch, d.out_depth,
+                                 rq, y, d.out_depth);
+        y += static_cast<int64_t>(g.out_w) * d.out_depth;
+        continue;
+      }
       for (int32_t ox = 0; ox < g.out_w; ++ox, y += d.out_depth) {
-        const int32_t ix0 = ox * g.stride_w - g.pad_w;
-        const int8_t* x = column;
-        if (is_pointwise(g)) {
-          x = image + (static_cast<int64_t>(iy0) * g.in_w + ix0) * d.in_depth;
-        } else {
-          gather_patch(g, d.in_depth, image, iy0, ix0, padding, column);
-        }
-        mve::output_channels(x, filter, corrected_bias, patch, d.out_depth, rq, y);
+        gather_patch(g, d.in_depth, image, iy0, ox * g.stride_w - g.pad_w, padding, column);
+        mve::matrix_times_filter(column, 0, 1, filter, corrected_bias, patch, d.out_depth, rq, y,
+                                 0);
       }
     }
   }

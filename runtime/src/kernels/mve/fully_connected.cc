@@ -44,10 +44,8 @@ Status eval(EvalContext& ctx) {
   int8_t* output = ctx.output(0).as<int8_t>();
   const mve::Requantizer rq(d.multipliers, d.num_multipliers != 1,
                             fast::Int8Output{d.output_offset, d.act_min, d.act_max});
-  for (int32_t b = 0; b < d.batches; ++b) {
-    mve::output_channels(input + static_cast<int64_t>(b) * d.depth, filter, header.corrected_bias,
-                         d.depth, d.units, rq, output + static_cast<int64_t>(b) * d.units);
-  }
+  mve::matrix_times_filter(input, d.depth, d.batches, filter, header.corrected_bias, d.depth,
+                           d.units, rq, output, d.units);
   return Status::kOk;
 }
 

@@ -27,6 +27,13 @@ static_assert(sizeof(QuantizedMultiplier) == 8 && offsetof(QuantizedMultiplier, 
                   sizeof(int) == 4,
               "QuantizedMultiplier must be two 32-bit words");
 
+// The per-channel constants of four lanes.
+struct ChannelScales {
+  int32x4_t multiplier;
+  int32x4_t left_shift;   // >= 0
+  int32x4_t right_shift;  // <= 0: minus the right shift, as VRSHL takes it
+};
+
 class Requantizer {
  public:
   // `per_channel`: multipliers[c] for channel c, else multipliers[0] for all.
@@ -35,10 +42,10 @@ class Requantizer {
         words_per_channel_(per_channel ? 2 : 0),
         out_(out) {}
 
-  // Requantizes acc, whose lane i holds channel c + i * kStep, and stores lane i to y[i * kStep]:
-  // all four lanes, or (kTail) those `pred` selects.
+  // The constants of the lanes i < 4 holding channels c + i * kStep (kTail: those `pred`
+  // selects).
   template <int kStep, bool kTail>
-  void store(int32x4_t acc, int32_t c, int8_t* y, mve_pred16_t pred) const {
+  ChannelScales scales(int32_t c, mve_pred16_t pred) const {
     static_assert(kStep == 1 || kStep == 2, "four consecutive channels, or every other one");
     const int32_t* m = words_ + c * words_per_channel_;
     const uint32x4_t lanes = words_per_channel_ == 0 ? vdupq_n_u32(0) : vidupq_n_u32(0, 2 * kStep);
@@ -47,14 +54,24 @@ class Requantizer {
     const int32x4_t shift = kTail ? vldrwq_gather_shifted_offset_z_s32(m + 1, lanes, pred)
                                   : vldrwq_gather_shifted_offset_s32(m + 1, lanes);
     const int32x4_t zero = vdupq_n_s32(0);
-    int32x4_t x = vshlq_s32(acc, vmaxq_s32(shift, zero));
-    x = vqrdmulhq_s32(x, multiplier);
-    const int32x4_t right = vminq_s32(shift, zero);  // minus the right shift
-    x = vaddq_s32(x, vshrq_n_s32(vandq_s32(x, right), 31));
-    x = vrshlq_s32(x, right);
+    return ChannelScales{multiplier, vmaxq_s32(shift, zero), vminq_s32(shift, zero)};
+  }
+
+  // The output values (zero point added, activation clamp applied), still in int32 lanes.
+  int32x4_t requantize(int32x4_t acc, const ChannelScales& s) const {
+    int32x4_t x = vqrdmulhq_s32(vshlq_s32(acc, s.left_shift), s.multiplier);
+    x = vaddq_s32(x, vshrq_n_s32(vandq_s32(x, s.right_shift), 31));
+    x = vrshlq_s32(x, s.right_shift);
     x = vaddq_n_s32(x, out_.offset);
     x = vmaxq_s32(x, vdupq_n_s32(out_.act_min));
-    x = vminq_s32(x, vdupq_n_s32(out_.act_max));
+    return vminq_s32(x, vdupq_n_s32(out_.act_max));
+  }
+
+  // Requantizes acc, whose lane i holds channel c + i * kStep, and stores lane i to y[i * kStep]:
+  // all four lanes, or (kTail) those `pred` selects.
+  template <int kStep, bool kTail>
+  void store(int32x4_t acc, int32_t c, int8_t* y, mve_pred16_t pred) const {
+    const int32x4_t x = requantize(acc, scales<kStep, kTail>(c, pred));
     if (kStep == 2 && kTail) {
       vstrbq_scatter_offset_p_s32(y, vidupq_n_u32(0, 2), x, pred);
     } else if (kStep == 2) {
