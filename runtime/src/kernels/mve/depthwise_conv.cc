@@ -1,8 +1,8 @@
-// DEPTHWISE_CONV_2D, int8, with MVE: 16 channels of one output pixel per pass over its filter
-// taps, as two vectors of eight int16 lanes (inputs and weights widened by the loads), multiplied
-// into int32 lanes by VMULLB/VMULLT and accumulated in four vectors, the last group of channels
-// tail-predicated (VCTP). With a depth multiplier above 1 the inputs are gathered: output channel
-// c reads input channel c / multiplier, from a table made in prepare. An
+// DEPTHWISE_CONV_2D, int8, with MVE: 16 (or 8) channels of one output pixel per pass over its
+// filter taps, as two (or one) vectors of eight int16 lanes (inputs and weights widened by the
+// loads), multiplied into int32 lanes by VMULLB/VMULLT and accumulated in four vectors, the last
+// group of channels tail-predicated (VCTP). With a depth multiplier above 1 the inputs are
+// gathered: output channel c reads input channel c / multiplier, from a table made in prepare. An
 // output pixel whose window lies inside the image starts from the corrected biases computed in
 // prepare and multiplies the raw inputs; one on the border starts from the bias and adds the input
 // offset to each input, since its skipped taps have no offset to fold. Float, int16 and
@@ -23,8 +23,6 @@ extern const KernelRegistration kKernel_DEPTHWISE_CONV_2D;
 namespace {
 
 using conv::DepthwiseData;
-
-constexpr int32_t kChannels = 16;  // per pass
 
 Status prepare(PrepareContext& ctx) {
   mve::MveHeader* header;
@@ -80,20 +78,22 @@ int32x4_t every_other(const int32_t* start, mve_pred16_t pred) {
                : vldrwq_gather_shifted_offset_s32(start, vidupq_n_u32(0, 2));
 }
 
-// The taps' products for channels c .. c + 15, as two halves of eight int16 lanes whose even and
-// odd lanes VMULLB and VMULLT multiply into separate int32 accumulators: acc[0] / acc[1] hold
-// channels c + 0, 2, 4, 6 / c + 1, 3, 5, 7, acc[2] / acc[3] the same from c + 8. p0 and p1 select
-// the existing channels of each half (kTail). kAddOffset: add the input offset to the inputs (the
-// sum fits in int16). Not inlined: on its own the loop keeps the accumulators in registers.
-template <bool kTail, bool kAddOffset, bool kGather>
+// The taps' products for channels c .. c + 8 * kHalves - 1, as halves of eight int16 lanes whose
+// even and odd lanes VMULLB and VMULLT multiply into separate int32 accumulators: acc[0] / acc[1]
+// hold channels c + 0, 2, 4, 6 / c + 1, 3, 5, 7, acc[2] / acc[3] the same from c + 8. kTail (one
+// half only): p0 selects the existing channels. kAddOffset: add the input offset to the inputs
+// (the sum fits in int16). kGather: the inputs come through win.input_channel. Not inlined: on
+// its own the loop keeps the accumulators in registers.
+template <int kHalves, bool kTail, bool kAddOffset, bool kGather>
 [[gnu::noinline]] void accumulate_taps(const Window& win, int32_t c, int16_t offset,
-                                       mve_pred16_t p0, mve_pred16_t p1, int32x4_t acc[4]) {
+                                       mve_pred16_t p0, int32x4_t acc[4]) {
+  static_assert(kHalves == 1 || kHalves == 2, "eight or sixteen channels");
+  static_assert(!kTail || kHalves == 1, "only a last group of fewer than eight is partial");
   int32x4_t e0 = acc[0], o0 = acc[1], e1 = acc[2], o1 = acc[3];
   uint16x8_t in0, in1;  // kGather: the input channels of the two halves
   if (kGather) {
     in0 = kTail ? vldrhq_z_u16(win.input_channel + c, p0) : vldrhq_u16(win.input_channel + c);
-    in1 =
-        kTail ? vldrhq_z_u16(win.input_channel + c + 8, p1) : vldrhq_u16(win.input_channel + c + 8);
+    if (kHalves == 2) in1 = vldrhq_u16(win.input_channel + c + 8);
   }
   const int8_t* x_row = kGather ? win.input : win.input + c;
   const int8_t* w_row = win.filter + c;
@@ -106,11 +106,13 @@ template <bool kTail, bool kAddOffset, bool kGather>
       int16x8_t wv = load8<kTail>(w, p0);
       e0 = vaddq_s32(e0, vmullbq_int_s16(xv, wv));
       o0 = vaddq_s32(o0, vmulltq_int_s16(xv, wv));
-      xv = kGather ? gather8<kTail>(x, in1, p1) : load8<kTail>(x + 8, p1);
-      if (kAddOffset) xv = vaddq_n_s16(xv, offset);
-      wv = load8<kTail>(w + 8, p1);
-      e1 = vaddq_s32(e1, vmullbq_int_s16(xv, wv));
-      o1 = vaddq_s32(o1, vmulltq_int_s16(xv, wv));
+      if (kHalves == 2) {
+        xv = kGather ? gather8<false>(x, in1, p0) : load8<false>(x + 8, p0);
+        if (kAddOffset) xv = vaddq_n_s16(xv, offset);
+        wv = load8<false>(w + 8, p0);
+        e1 = vaddq_s32(e1, vmullbq_int_s16(xv, wv));
+        o1 = vaddq_s32(o1, vmulltq_int_s16(xv, wv));
+      }
       x += win.input_tap_step;
       w += win.filter_tap_step;
     }
@@ -123,43 +125,47 @@ template <bool kTail, bool kAddOffset, bool kGather>
   acc[3] = o1;
 }
 
-// Channels c .. c + 15 (kTail: only the first `left` of them exist) of one output pixel, started
-// from `start` (the corrected biases, or the biases in the border form kAddOffset).
-template <bool kTail, bool kAddOffset>
-void sixteen_channels(const Window& win, const int32_t* start, int32_t input_offset, int32_t left,
-                      const mve::Requantizer& rq, int32_t c, int8_t* y) {
-  const int32_t left0 = left < 8 ? left : 8, left1 = left > 8 ? left - 8 : 0;
-  const mve_pred16_t pe0 = vctp32q(static_cast<uint32_t>((left0 + 1) / 2));
-  const mve_pred16_t po0 = vctp32q(static_cast<uint32_t>(left0 / 2));
-  const mve_pred16_t pe1 = vctp32q(static_cast<uint32_t>((left1 + 1) / 2));
-  const mve_pred16_t po1 = vctp32q(static_cast<uint32_t>(left1 / 2));
+// Channels c .. c + 8 * kHalves - 1 (kTail: only the first `left` of them, fewer than eight) of
+// one output pixel, started from `start` (the corrected biases, or the biases in the border form
+// kAddOffset).
+template <int kHalves, bool kTail, bool kAddOffset>
+void channel_group(const Window& win, const int32_t* start, int32_t input_offset, int32_t left,
+                   const mve::Requantizer& rq, int32_t c, int8_t* y) {
+  const mve_pred16_t even = vctp32q(static_cast<uint32_t>((left + 1) / 2));
+  const mve_pred16_t odd = vctp32q(static_cast<uint32_t>(left / 2));
   const int32_t* s = start != nullptr ? start + c : nullptr;
-  int32x4_t acc[4] = {every_other<kTail>(s, pe0), every_other<kTail>(s ? s + 1 : s, po0),
-                      every_other<kTail>(s ? s + 8 : s, pe1),
-                      every_other<kTail>(s ? s + 9 : s, po1)};
-  const mve_pred16_t p0 = vctp16q(static_cast<uint32_t>(left0));
-  const mve_pred16_t p1 = vctp16q(static_cast<uint32_t>(left1));
+  int32x4_t acc[4] = {every_other<kTail>(s, even), every_other<kTail>(s ? s + 1 : s, odd),
+                      vdupq_n_s32(0), vdupq_n_s32(0)};
+  if (kHalves == 2) {
+    acc[2] = every_other<false>(s ? s + 8 : s, even);
+    acc[3] = every_other<false>(s ? s + 9 : s, odd);
+  }
+  const mve_pred16_t p0 = vctp16q(static_cast<uint32_t>(left));
   const int16_t offset = static_cast<int16_t>(input_offset);
   if (win.input_channel != nullptr) {
-    accumulate_taps<kTail, kAddOffset, true>(win, c, offset, p0, p1, acc);
+    accumulate_taps<kHalves, kTail, kAddOffset, true>(win, c, offset, p0, acc);
   } else {
-    accumulate_taps<kTail, kAddOffset, false>(win, c, offset, p0, p1, acc);
+    accumulate_taps<kHalves, kTail, kAddOffset, false>(win, c, offset, p0, acc);
   }
-  rq.store<2, kTail>(acc[0], c, y + c, pe0);
-  rq.store<2, kTail>(acc[1], c + 1, y + c + 1, po0);
-  if (kTail && left1 == 0) return;
-  rq.store<2, kTail>(acc[2], c + 8, y + c + 8, pe1);
-  rq.store<2, kTail>(acc[3], c + 9, y + c + 9, po1);
+  rq.store<2, kTail>(acc[0], c, y + c, even);
+  rq.store<2, kTail>(acc[1], c + 1, y + c + 1, odd);
+  if (kHalves == 1) return;
+  rq.store<2, false>(acc[2], c + 8, y + c + 8, even);
+  rq.store<2, false>(acc[3], c + 9, y + c + 9, odd);
 }
 
-// Every channel of one output pixel.
+// Every channel of one output pixel: groups of sixteen, then of eight, then the rest.
 template <bool kAddOffset>
 void pixel(const Window& win, const int32_t* start, int32_t input_offset, int32_t depth,
            const mve::Requantizer& rq, int8_t* y) {
   int32_t c = 0;
-  for (; c + kChannels <= depth; c += kChannels)
-    sixteen_channels<false, kAddOffset>(win, start, input_offset, kChannels, rq, c, y);
-  if (c < depth) sixteen_channels<true, kAddOffset>(win, start, input_offset, depth - c, rq, c, y);
+  for (; c + 16 <= depth; c += 16)
+    channel_group<2, false, kAddOffset>(win, start, input_offset, 16, rq, c, y);
+  if (c + 8 <= depth) {
+    channel_group<1, false, kAddOffset>(win, start, input_offset, 8, rq, c, y);
+    c += 8;
+  }
+  if (c < depth) channel_group<1, true, kAddOffset>(win, start, input_offset, depth - c, rq, c, y);
 }
 
 void eval_int8(const DepthwiseData& d, const mve::MveHeader& header, const int8_t* input,
