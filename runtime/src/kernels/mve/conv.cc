@@ -1,9 +1,10 @@
 // CONV_2D, int8 without groups, with MVE. Each output pixel's patch is a vector of
 // filter_h * filter_w * in_depth int8 values: for a 1x1 filter the input pixel's channels as they
-// are, otherwise gathered (im2col) into the scratch buffer with padding taps set to the input zero
-// point. Four output channels at a time are dot products of that vector with their filter rows,
-// 16 lanes per VMLADAVA (mve/dot.h), started from the corrected biases computed in prepare.
-// Everything else (float, int16, grouped convolution, non-constant weights) goes to the reference.
+// are, otherwise gathered (im2col, a few pixels of an output row at a time) into the scratch
+// buffer with padding taps set to the input zero point. Four output channels at a time are dot
+// products of that vector with their filter rows, 16 lanes per VMLADAVA (mve/dot.h), started from
+// the corrected biases computed in prepare. Everything else (float, int16, grouped convolution,
+// non-constant weights) goes to the reference.
 //
 // Exactness: a padding tap holding the zero point contributes (zero_point + input_offset) * w = 0,
 // as the reference's skipped tap; the remaining sum x * w added to bias + input_offset * sum w is
@@ -25,6 +26,14 @@ using conv::ConvData;
 
 bool is_pointwise(const conv::Geometry& g) { return g.filter_h == 1 && g.filter_w == 1; }
 
+// How many output pixels' patches the scratch buffer holds: several, so the channel groups'
+// set-up is shared by them, within a small budget of scratch bytes.
+int32_t patches_per_pass(int32_t patch) {
+  constexpr int32_t kMaxPixels = 8, kBudget = 2048;
+  const int32_t n = kBudget / patch;
+  return n < 1 ? 1 : (n > kMaxPixels ? kMaxPixels : n);
+}
+
 Status prepare(PrepareContext& ctx) {
   mve::MveHeader* header;
   const Status s = mve::prepare_with_reference(ctx, kKernel_CONV_2D, &header);
@@ -35,7 +44,7 @@ Status prepare(PrepareContext& ctx) {
     return Status::kOk;
   const int32_t patch = filter.dim(1) * filter.dim(2) * filter.dim(3);
   const bool pointwise = filter.dim(1) == 1 && filter.dim(2) == 1;
-  ctx.request_scratch(pointwise ? 0 : static_cast<size_t>(patch));
+  ctx.request_scratch(pointwise ? 0 : static_cast<size_t>(patches_per_pass(patch)) * patch);
   mve::allocate_corrected_bias(ctx, header, bias, filter, filter.dim(0), patch, patch, 1,
                                -input.zero_point());
   if (header != nullptr) header->fallback.use_fast_path = true;
@@ -92,6 +101,7 @@ void eval_int8(const ConvData& d, const int32_t* corrected_bias, const int8_t* i
   const int8x16_t padding = vdupq_n_s8(static_cast<int8_t>(-d.q.input_offset));
   const int64_t image_bytes = static_cast<int64_t>(g.in_h) * g.in_w * d.in_depth;
   const int32_t pixel_bytes = g.stride_w * d.in_depth;
+  const int32_t per_pass = patches_per_pass(patch);
   int8_t* y = output;
   for (int32_t b = 0; b < g.batches; ++b) {
     const int8_t* image = input + b * image_bytes;
@@ -112,10 +122,15 @@ void eval_int8(const ConvData& d, const int32_t* corrected_bias, const int8_t* i
         y += static_cast<int64_t>(g.out_w) * d.out_depth;
         continue;
       }
-      for (int32_t ox = 0; ox < g.out_w; ++ox, y += d.out_depth) {
-        gather_patch(g, d.in_depth, image, iy0, ox * g.stride_w - g.pad_w, padding, column);
-        mve::matrix_times_filter(column, 0, 1, filter, corrected_bias, patch, d.out_depth, rq, y,
-                                 0);
+      for (int32_t ox0 = 0; ox0 < g.out_w; ox0 += per_pass) {
+        const int32_t count = g.out_w - ox0 < per_pass ? g.out_w - ox0 : per_pass;
+        for (int32_t i = 0; i < count; ++i) {
+          gather_patch(g, d.in_depth, image, iy0, (ox0 + i) * g.stride_w - g.pad_w, padding,
+                       column + i * patch);
+        }
+        mve::matrix_times_filter(column, patch, count, filter, corrected_bias, patch, d.out_depth,
+                                 rq, y, d.out_depth);
+        y += static_cast<int64_t>(count) * d.out_depth;
       }
     }
   }
