@@ -51,16 +51,18 @@ Status prepare(PrepareContext& ctx) {
   return Status::kOk;
 }
 
-// n bytes from src to dst, 16 per predicated load and store.
-void copy_bytes(int8_t* dst, const int8_t* src, int32_t n) {
-  for (; n > 0; n -= 16, dst += 16, src += 16) {
-    const mve_pred16_t p = vctp8q(static_cast<uint32_t>(n));
-    vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
+// Bytes [0, n) of one row of a patch, from the input row under the window (`window`: where the
+// window's first byte would be, possibly left of the input row). Only bytes [lo, hi) lie inside
+// the input and are read (predicated loads touch no other byte); the others are padding.
+void patch_row(int8_t* dst, const int8_t* window, int32_t n, int32_t lo, int32_t hi,
+               int8x16_t padding) {
+  for (int32_t k = 0; k < n; k += 16) {
+    const uint32_t from = lo > k ? static_cast<uint32_t>(lo - k) : 0u;
+    const uint32_t to = hi > k ? static_cast<uint32_t>(hi - k) : 0u;
+    const mve_pred16_t inside = static_cast<mve_pred16_t>(vctp8q(to) & ~vctp8q(from));
+    const int8x16_t bytes = vpselq_s8(vldrbq_z_s8(window + k, inside), padding, inside);
+    vstrbq_p_s8(dst + k, bytes, vctp8q(static_cast<uint32_t>(n - k)));
   }
-}
-
-void fill_bytes(int8_t* dst, int8x16_t value, int32_t n) {
-  for (; n > 0; n -= 16, dst += 16) vstrbq_p_s8(dst, value, vctp8q(static_cast<uint32_t>(n)));
 }
 
 // The patch of the output pixel whose window starts at (iy0, ix0), in filter order (row, column,
@@ -72,22 +74,18 @@ void gather_patch(const conv::Geometry& g, int32_t depth, const int8_t* image, i
   const int32_t row_bytes = g.filter_w * depth;
   for (int32_t fy = 0; fy < g.filter_h; ++fy, column += row_bytes) {
     const int32_t iy = iy0 + fy * g.dilation_h;
-    if (iy < 0 || iy >= g.in_h || fx0 == fx1) {
-      fill_bytes(column, padding, row_bytes);
+    const bool row_inside = iy >= 0 && iy < g.in_h;
+    const int8_t* row = image + static_cast<int64_t>(row_inside ? iy : 0) * g.in_w * depth;
+    if (!row_inside || g.dilation_w == 1) {
+      patch_row(column, row + static_cast<int64_t>(ix0) * depth, row_bytes,
+                row_inside ? fx0 * depth : 0, row_inside ? fx1 * depth : 0, padding);
       continue;
     }
-    const int8_t* row = image + static_cast<int64_t>(iy) * g.in_w * depth;
-    fill_bytes(column, padding, fx0 * depth);
-    if (g.dilation_w == 1) {
-      copy_bytes(column + fx0 * depth, row + static_cast<int64_t>(ix0 + fx0) * depth,
-                 (fx1 - fx0) * depth);
-    } else {
-      for (int32_t fx = fx0; fx < fx1; ++fx) {
-        copy_bytes(column + fx * depth, row + static_cast<int64_t>(ix0 + fx * g.dilation_w) * depth,
-                   depth);
-      }
+    for (int32_t fx = 0; fx < g.filter_w; ++fx) {  // one tap at a time
+      const bool inside = fx >= fx0 && fx < fx1;
+      patch_row(column + fx * depth, row + static_cast<int64_t>(ix0 + fx * g.dilation_w) * depth,
+                depth, 0, inside ? depth : 0, padding);
     }
-    fill_bytes(column + fx1 * depth, padding, (g.filter_w - fx1) * depth);
   }
 }
 

@@ -76,6 +76,11 @@ inline void vstrbq_p_s8(int8_t* p, int8x16_t v, mve_pred16_t pred) {
   }
 }
 inline void vstrbq_s8(int8_t* p, int8x16_t v) { vstrbq_p_s8(p, v, 0xFFFFu); }
+// a where the predicate is set, b elsewhere (VPSEL).
+inline int8x16_t vpselq_s8(int8x16_t a, int8x16_t b, mve_pred16_t pred) {
+  for (int i = 0; i < 16; ++i) a.lane[i] = ((pred >> i) & 1u) != 0 ? a.lane[i] : b.lane[i];
+  return a;
+}
 inline int8x16_t vdupq_n_s8(int8_t x) {
   int8x16_t r;
   for (int8_t& l : r.lane) l = x;
