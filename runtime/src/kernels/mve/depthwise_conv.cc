@@ -24,6 +24,16 @@ namespace {
 
 using conv::DepthwiseData;
 
+// The tap loop is a function of its own, so its accumulators are the only long-lived vectors.
+// GCC's pre-allocation scheduling hoists the loads of the loop body ahead of the multiplies and
+// then runs out of the eight vector registers (spills in every iteration); without it the body
+// needs seven.
+#if defined(__ARM_FEATURE_MVE) && defined(__GNUC__) && !defined(__clang__)
+#define TINYFORGE_MVE_TAP_LOOP [[gnu::noinline, gnu::optimize("no-schedule-insns")]]
+#else
+#define TINYFORGE_MVE_TAP_LOOP [[gnu::noinline]]
+#endif
+
 Status prepare(PrepareContext& ctx) {
   mve::MveHeader* header;
   const Status s = mve::prepare_with_reference(ctx, kKernel_DEPTHWISE_CONV_2D, &header);
@@ -85,8 +95,8 @@ int32x4_t every_other(const int32_t* start, mve_pred16_t pred) {
 // (the sum fits in int16). kGather: the inputs come through win.input_channel. Not inlined: on
 // its own the loop keeps the accumulators in registers.
 template <int kHalves, bool kTail, bool kAddOffset, bool kGather>
-[[gnu::noinline]] void accumulate_taps(const Window& win, int32_t c, int16_t offset,
-                                       mve_pred16_t p0, int32x4_t acc[4]) {
+TINYFORGE_MVE_TAP_LOOP void accumulate_taps(const Window& win, int32_t c, int16_t offset,
+                                            mve_pred16_t p0, int32x4_t acc[4]) {
   static_assert(kHalves == 1 || kHalves == 2, "eight or sixteen channels");
   static_assert(!kTail || kHalves == 1, "only a last group of fewer than eight is partial");
   int32x4_t e0 = acc[0], o0 = acc[1], e1 = acc[2], o1 = acc[3];
