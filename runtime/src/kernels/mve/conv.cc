@@ -51,18 +51,27 @@ Status prepare(PrepareContext& ctx) {
   return Status::kOk;
 }
 
-// Bytes [0, n) of one row of a patch, from the input row under the window (`window`: where the
-// window's first byte would be, possibly left of the input row). Only bytes [lo, hi) lie inside
-// the input and are read (predicated loads touch no other byte); the others are padding.
+// Bytes [k, k + 16) of one row of a patch (those below n), from the input row under the window
+// (`window`: where the window's first byte would be, possibly left of the input row). Only bytes
+// [lo, hi) lie inside the input and are read (predicated loads touch no other byte); the others
+// are padding.
+inline void patch_chunk(int8_t* dst, const int8_t* window, int32_t k, int32_t n, int32_t lo,
+                        int32_t hi, int8x16_t padding) {
+  const uint32_t from = lo > k ? static_cast<uint32_t>(lo - k) : 0u;
+  const uint32_t to = hi > k ? static_cast<uint32_t>(hi - k) : 0u;
+  const mve_pred16_t inside = static_cast<mve_pred16_t>(vctp8q(to) & ~vctp8q(from));
+  const int8x16_t bytes = vpselq_s8(vldrbq_z_s8(window + k, inside), padding, inside);
+  vstrbq_p_s8(dst + k, bytes, vctp8q(static_cast<uint32_t>(n - k)));
+}
+
+// Bytes [0, n) of one row of a patch (see patch_chunk); rows of up to 16 bytes without a loop.
 void patch_row(int8_t* dst, const int8_t* window, int32_t n, int32_t lo, int32_t hi,
                int8x16_t padding) {
-  for (int32_t k = 0; k < n; k += 16) {
-    const uint32_t from = lo > k ? static_cast<uint32_t>(lo - k) : 0u;
-    const uint32_t to = hi > k ? static_cast<uint32_t>(hi - k) : 0u;
-    const mve_pred16_t inside = static_cast<mve_pred16_t>(vctp8q(to) & ~vctp8q(from));
-    const int8x16_t bytes = vpselq_s8(vldrbq_z_s8(window + k, inside), padding, inside);
-    vstrbq_p_s8(dst + k, bytes, vctp8q(static_cast<uint32_t>(n - k)));
+  if (n <= 16) {
+    patch_chunk(dst, window, 0, n, lo, hi, padding);
+    return;
   }
+  for (int32_t k = 0; k < n; k += 16) patch_chunk(dst, window, k, n, lo, hi, padding);
 }
 
 // The patch of the output pixel whose window starts at (iy0, ix0), in filter order (row, column,
