@@ -25,9 +25,9 @@ namespace {
 
 using conv::ConvData;
 
-int32_t patch_size(const TensorView& filter) {
-  return filter.dim(1) * filter.dim(2) * filter.dim(3);
-}
+// Int16 elements from one column to the next: an even count keeps both columns word-aligned
+// (the scratch buffer is 8-byte aligned), as the matrix kernel's paired loads need.
+int32_t column_stride(int32_t patch) { return (patch + 1) & ~1; }
 
 Status prepare(PrepareContext& ctx) {
   fast::FallbackHeader* header;
@@ -36,7 +36,9 @@ Status prepare(PrepareContext& ctx) {
   const TensorView input = ctx.input(0), filter = ctx.input(1);
   const bool fast_path = input.type == DataType::kInt8 && filter.dim(3) == input.dim(3);
   // Two pixels' patches as int16.
-  if (fast_path) ctx.request_scratch(2 * static_cast<size_t>(patch_size(filter)) * sizeof(int16_t));
+  const int32_t patch = filter.dim(1) * filter.dim(2) * filter.dim(3);
+  if (fast_path)
+    ctx.request_scratch(2 * static_cast<size_t>(column_stride(patch)) * sizeof(int16_t));
   if (header != nullptr) header->use_fast_path = fast_path;
   return Status::kOk;
 }
@@ -47,39 +49,48 @@ inline int32_t column_position(int32_t k, int32_t full) {
   return k < full ? (k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1) : k;
 }
 
-// Gathers the patch of the output pixel whose window starts at (iy0, ix0).
+// Writes the n contiguous inputs x (null: n padding taps) as patch elements k .. k + n - 1.
+inline void gather_run(const int8_t* x, int32_t n, int32_t k, int32_t full, int32_t offset,
+                       int16_t* column) {
+  if (x != nullptr && ((k | n) & 3) == 0 && k + n <= full) {
+    const uint32_t offset2 = simd::both_halves(offset);
+    int16_t* out = column + k;
+    for (int32_t c = 0; c < n; c += 4) {
+      const uint32_t x4 = simd::load_word(x + c);
+      simd::store_word(out + c, simd::sadd16(simd::sxtb16(x4), offset2));
+      simd::store_word(out + c + 2, simd::sadd16(simd::sxtb16_odd(x4), offset2));
+    }
+    return;
+  }
+  for (int32_t c = 0; c < n; ++c) {
+    column[column_position(k + c, full)] = static_cast<int16_t>(x != nullptr ? x[c] + offset : 0);
+  }
+}
+
+// Gathers the patch of the output pixel whose window starts at (iy0, ix0). A filter row that lies
+// inside the image with undilated columns is one contiguous run of the input.
 void gather_patch(const ConvData& d, const int8_t* image, int32_t iy0, int32_t ix0,
                   int16_t* column) {
   const conv::Geometry& g = d.g;
   const int32_t depth = d.in_depth;
   const int32_t offset = d.q.input_offset;
-  const int32_t patch = g.filter_h * g.filter_w * depth;
-  const int32_t full = patch & ~3;
-  const bool aligned = (depth & 3) == 0;
-  const uint32_t offset2 = simd::both_halves(offset);
-  int32_t k = 0;
-  for (int32_t fy = 0; fy < g.filter_h; ++fy) {
+  const int32_t row_length = g.filter_w * depth;
+  const int32_t full = (g.filter_h * row_length) & ~3;
+  const bool columns_inside = g.dilation_w == 1 && ix0 >= 0 && ix0 + g.filter_w <= g.in_w;
+  for (int32_t fy = 0, k = 0; fy < g.filter_h; ++fy) {
     const int32_t iy = iy0 + fy * g.dilation_h;
+    const bool row_inside = iy >= 0 && iy < g.in_h;
+    const int8_t* row = image + (static_cast<int64_t>(iy) * g.in_w + ix0) * depth;
+    if (row_inside && columns_inside) {
+      gather_run(row, row_length, k, full, offset, column);
+      k += row_length;
+      continue;
+    }
     for (int32_t fx = 0; fx < g.filter_w; ++fx, k += depth) {
       const int32_t ix = ix0 + fx * g.dilation_w;
-      const bool inside = iy >= 0 && iy < g.in_h && ix >= 0 && ix < g.in_w;
-      const int8_t* x = inside ? image + (static_cast<int64_t>(iy) * g.in_w + ix) * depth : nullptr;
-      if (aligned) {
-        int16_t* out = column + k;
-        if (!inside) {
-          for (int32_t c = 0; c < depth; ++c) out[c] = 0;
-          continue;
-        }
-        for (int32_t c = 0; c < depth; c += 4) {
-          const uint32_t x4 = simd::load_word(x + c);
-          simd::store_word(out + c, simd::sadd16(simd::sxtb16(x4), offset2));
-          simd::store_word(out + c + 2, simd::sadd16(simd::sxtb16_odd(x4), offset2));
-        }
-      } else {
-        for (int32_t c = 0; c < depth; ++c) {
-          column[column_position(k + c, full)] = static_cast<int16_t>(inside ? x[c] + offset : 0);
-        }
-      }
+      const bool inside = row_inside && ix >= 0 && ix < g.in_w;
+      gather_run(inside ? row + fx * g.dilation_w * depth : nullptr, depth, k, full, offset,
+                 column);
     }
   }
 }
@@ -89,20 +100,22 @@ void gather_patch(const ConvData& d, const int8_t* image, int32_t iy0, int32_t i
 void dot_2x2(const int8_t* w0, const int8_t* w1, const int16_t* x0, const int16_t* x1,
              int32_t patch, int32_t acc[2][2]) {
   int32_t a00 = acc[0][0], a01 = acc[0][1], a10 = acc[1][0], a11 = acc[1][1];
-  int32_t k = 0;
-  for (; k + 4 <= patch; k += 4) {
-    const uint32_t wa = simd::load_word(w0 + k), wb = simd::load_word(w1 + k);
+  const int16_t* const x0_end = x0 + (patch & ~3);
+  while (x0 != x0_end) {
+    const uint32_t wa = simd::load_word(w0), wb = simd::load_word(w1);
+    w0 += 4;
+    w1 += 4;
     const uint32_t wa_even = simd::sxtb16(wa), wa_odd = simd::sxtb16_odd(wa);
     const uint32_t wb_even = simd::sxtb16(wb), wb_odd = simd::sxtb16_odd(wb);
-    uint32_t even = simd::load_word(x0 + k), odd = simd::load_word(x0 + k + 2);
+    uint32_t even, odd;
+    simd::load_two_words_advance(x0, &even, &odd);
     a00 = simd::smlad(wa_odd, odd, simd::smlad(wa_even, even, a00));
     a10 = simd::smlad(wb_odd, odd, simd::smlad(wb_even, even, a10));
-    even = simd::load_word(x1 + k);
-    odd = simd::load_word(x1 + k + 2);
+    simd::load_two_words_advance(x1, &even, &odd);
     a01 = simd::smlad(wa_odd, odd, simd::smlad(wa_even, even, a01));
     a11 = simd::smlad(wb_odd, odd, simd::smlad(wb_even, even, a11));
   }
-  for (; k < patch; ++k) {
+  for (int32_t k = 0; k < (patch & 3); ++k) {
     a00 = wrapping_add(a00, w0[k] * x0[k]);
     a01 = wrapping_add(a01, w0[k] * x1[k]);
     a10 = wrapping_add(a10, w1[k] * x0[k]);
@@ -118,17 +131,19 @@ void dot_2x2(const int8_t* w0, const int8_t* w1, const int16_t* x0, const int16_
 void pixel_pair(const ConvData& d, const int8_t* filter, const int32_t* bias, const int16_t* x0,
                 const int16_t* x1, int8_t* out0, int8_t* out1) {
   const int32_t patch = d.g.filter_h * d.g.filter_w * d.in_depth;
+  // Locals, not fields of d: the int8 stores below could alias d.
   const fast::Int8Output out{d.q.output_offset, d.q.act_min, d.q.act_max};
-  for (int32_t oc = 0; oc < d.out_depth; oc += 2) {
+  const QuantizedMultiplier* const multipliers = d.q.multipliers;
+  const int32_t out_depth = d.out_depth;
+  for (int32_t oc = 0; oc < out_depth; oc += 2) {
     // An odd last channel runs as a pair with itself.
-    const int32_t oc1 = oc + 1 < d.out_depth ? oc + 1 : oc;
+    const int32_t oc1 = oc + 1 < out_depth ? oc + 1 : oc;
     int32_t acc[2][2];
     acc[0][0] = acc[0][1] = bias != nullptr ? bias[oc] : 0;
     acc[1][0] = acc[1][1] = bias != nullptr ? bias[oc1] : 0;
     dot_2x2(filter + static_cast<int64_t>(oc) * patch, filter + static_cast<int64_t>(oc1) * patch,
             x0, x1, patch, acc);
-    const QuantizedMultiplier& m0 = d.q.multipliers[oc];
-    const QuantizedMultiplier& m1 = d.q.multipliers[oc1];
+    const QuantizedMultiplier m0 = multipliers[oc], m1 = multipliers[oc1];
     out0[oc] = fast::requantize_int8(acc[0][0], m0, out);
     if (out1 != nullptr) out1[oc] = fast::requantize_int8(acc[0][1], m0, out);
     if (oc1 == oc) break;
@@ -141,7 +156,7 @@ void eval_int8(const ConvData& d, const int8_t* input, const int8_t* filter, con
                int8_t* output, int16_t* scratch) {
   const conv::Geometry& g = d.g;
   const int32_t patch = g.filter_h * g.filter_w * d.in_depth;
-  int16_t* columns[2] = {scratch, scratch + patch};
+  int16_t* columns[2] = {scratch, scratch + column_stride(patch)};
   int8_t* pending_out = nullptr;  // the pixel whose column waits in columns[0]
   int8_t* out = output;
   for (int32_t b = 0; b < g.batches; ++b) {

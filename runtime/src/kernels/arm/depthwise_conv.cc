@@ -27,115 +27,157 @@ Status prepare(PrepareContext& ctx) {
   if (s != Status::kOk) return s;
   const TensorView input = ctx.input(0), filter = ctx.input(1);
   const int32_t multiplier = filter.dim(3) / input.dim(3);
-  const bool fast_path = input.type == DataType::kInt8 && (multiplier == 1 || multiplier % 4 == 0);
+  // The pixel loop steps through the input in 32-bit byte offsets.
+  const auto* options = ctx.op().builtin_options_as_DepthwiseConv2DOptions();
+  const int64_t row_step =
+      static_cast<int64_t>(options->dilation_h_factor()) * input.dim(2) * input.dim(3);
+  const bool fast_path = input.type == DataType::kInt8 &&
+                         (multiplier == 1 || multiplier % 4 == 0) && row_step < (int64_t{1} << 30);
   if (fast_path) ctx.request_scratch(0);  // the reference's accumulator row is not needed
   if (header != nullptr) header->use_fast_path = fast_path;
   return Status::kOk;
 }
 
-// The window of one output pixel: the valid taps and where the first one reads.
+// One output pixel's window: the valid taps and where the first one reads. Steps are in bytes.
 struct Window {
-  int32_t fy0, fy1, fx0, fx1;
-  const int8_t* input;  // the input pixel of tap (fy0, fx0)
-  int64_t input_row_step, input_tap_step;
-  int64_t filter_row_step, filter_tap_step;
-  int32_t first_tap;  // fy0 * filter_w + fx0
+  int32_t rows, columns;  // valid taps
+  const int8_t* input;    // input pixel of the first valid tap
+  const int8_t* filter;   // filter entry of the first valid tap
+  int32_t input_row_step, input_tap_step;
+  int32_t filter_row_step, filter_tap_step;
 };
 
-// Four output channels starting at c. kShared: they all read one input channel (multiplier a
-// multiple of four), else channel c + j reads input channel c + j.
+// What every pixel of one operator shares.
+struct Params {
+  const int32_t* bias;
+  const QuantizedMultiplier* multipliers;
+  int32_t depth, multiplier, input_offset;
+  fast::Int8Output out;
+};
+
+// Adds one tap to the accumulators of four channels. kShared: the four channels read one input
+// value (depth multiplier a multiple of four); else four consecutive input channels.
 template <bool kShared>
-void four_channels(const Window& win, const int8_t* filter, int32_t c, int32_t input_channel,
-                   int32_t input_offset, int32_t acc[4]) {
-  const uint32_t offset2 = simd::both_halves(input_offset);
-  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-  const int8_t* x_row = win.input + input_channel;
-  const int8_t* w_row = filter + win.first_tap * win.filter_tap_step + c;
-  for (int32_t fy = win.fy0; fy < win.fy1; ++fy) {
-    const int8_t* x = x_row;
-    const int8_t* w = w_row;
-    for (int32_t fx = win.fx0; fx < win.fx1; ++fx) {
-      const uint32_t w4 = simd::load_word(w);
-      const uint32_t w_even = simd::sxtb16(w4), w_odd = simd::sxtb16_odd(w4);
-      uint32_t x_even, x_odd;
-      if (kShared) {
-        x_even = x_odd = simd::both_halves(*x + input_offset);
-      } else {
-        const uint32_t x4 = simd::load_word(x);
-        x_even = simd::sadd16(simd::sxtb16(x4), offset2);
-        x_odd = simd::sadd16(simd::sxtb16_odd(x4), offset2);
-      }
-      a0 = simd::smlabb(w_even, x_even, a0);
-      a2 = simd::smlatt(w_even, x_even, a2);
-      a1 = simd::smlabb(w_odd, x_odd, a1);
-      a3 = simd::smlatt(w_odd, x_odd, a3);
-      x += win.input_tap_step;
-      w += win.filter_tap_step;
-    }
-    x_row += win.input_row_step;
-    w_row += win.filter_row_step;
+inline void tap(const int8_t* x, const int8_t* w, uint32_t offset2, int32_t input_offset,
+                int32_t& a0, int32_t& a1, int32_t& a2, int32_t& a3) {
+  const uint32_t w4 = simd::load_word(w);
+  const uint32_t w_even = simd::sxtb16(w4), w_odd = simd::sxtb16_odd(w4);
+  if (kShared) {
+    // The input value in the low halfword serves all four channels.
+    const uint32_t xv = static_cast<uint32_t>(*x + input_offset);
+    a0 = simd::smlabb(w_even, xv, a0);
+    a2 = simd::smlatb(w_even, xv, a2);
+    a1 = simd::smlabb(w_odd, xv, a1);
+    a3 = simd::smlatb(w_odd, xv, a3);
+  } else {
+    const uint32_t x4 = simd::load_word(x);
+    const uint32_t x_even = simd::sadd16(simd::sxtb16(x4), offset2);
+    const uint32_t x_odd = simd::sadd16(simd::sxtb16_odd(x4), offset2);
+    a0 = simd::smlabb(w_even, x_even, a0);
+    a2 = simd::smlatt(w_even, x_even, a2);
+    a1 = simd::smlabb(w_odd, x_odd, a1);
+    a3 = simd::smlatt(w_odd, x_odd, a3);
   }
-  acc[0] = a0;
-  acc[1] = a1;
-  acc[2] = a2;
-  acc[3] = a3;
 }
 
-// One output channel (the last depth % 4), reading input channel `input_channel`.
-int32_t one_channel(const Window& win, const int8_t* filter, int32_t c, int32_t input_channel,
-                    int32_t input_offset, int32_t acc) {
-  const int8_t* x_row = win.input + input_channel;
-  const int8_t* w_row = filter + win.first_tap * win.filter_tap_step + c;
-  for (int32_t fy = win.fy0; fy < win.fy1; ++fy) {
-    const int8_t* x = x_row;
-    const int8_t* w = w_row;
-    for (int32_t fx = win.fx0; fx < win.fx1; ++fx) {
-      acc = wrapping_add(acc, *w * (*x + input_offset));
-      x += win.input_tap_step;
-      w += win.filter_tap_step;
+// Every output channel of one pixel. kColumns3: each row of the window has exactly three taps
+// (3-wide filters away from the left and right borders), unrolled.
+template <bool kShared, bool kColumns3>
+__attribute__((noinline)) void pixel(const Window& win, const Params& p, int8_t* y) {
+  // Locals, not fields of p: the int8 stores below could alias p.
+  const int32_t* const bias = p.bias;
+  const QuantizedMultiplier* const multipliers = p.multipliers;
+  const fast::Int8Output out = p.out;
+  const int32_t input_offset = p.input_offset;
+  const uint32_t offset2 = simd::both_halves(input_offset);
+  const int32_t depth = p.depth;
+  int32_t c = 0;
+  for (; c + 4 <= depth; c += 4) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    if (bias != nullptr) {
+      a0 = bias[c];
+      a1 = bias[c + 1];
+      a2 = bias[c + 2];
+      a3 = bias[c + 3];
     }
-    x_row += win.input_row_step;
-    w_row += win.filter_row_step;
+    const int8_t* x_row = win.input + (kShared ? c / p.multiplier : c);
+    const int8_t* w_row = win.filter + c;
+    for (int32_t r = 0; r < win.rows; ++r) {
+      const int8_t* x = x_row;
+      const int8_t* w = w_row;
+      if (kColumns3) {
+        tap<kShared>(x, w, offset2, input_offset, a0, a1, a2, a3);
+        tap<kShared>(x + win.input_tap_step, w + win.filter_tap_step, offset2, input_offset, a0, a1,
+                     a2, a3);
+        tap<kShared>(x + 2 * win.input_tap_step, w + 2 * win.filter_tap_step, offset2, input_offset,
+                     a0, a1, a2, a3);
+      } else {
+        for (int32_t t = 0; t < win.columns; ++t) {
+          tap<kShared>(x, w, offset2, input_offset, a0, a1, a2, a3);
+          x += win.input_tap_step;
+          w += win.filter_tap_step;
+        }
+      }
+      x_row += win.input_row_step;
+      w_row += win.filter_row_step;
+    }
+    y[c] = fast::requantize_int8(a0, multipliers[c], out);
+    y[c + 1] = fast::requantize_int8(a1, multipliers[c + 1], out);
+    y[c + 2] = fast::requantize_int8(a2, multipliers[c + 2], out);
+    y[c + 3] = fast::requantize_int8(a3, multipliers[c + 3], out);
   }
-  return acc;
+  // The last depth % 4 channels (depth multiplier 1 only), one at a time.
+  for (; c < depth; ++c) {
+    int32_t acc = bias != nullptr ? bias[c] : 0;
+    const int8_t* x_row = win.input + c;
+    const int8_t* w_row = win.filter + c;
+    for (int32_t r = 0; r < win.rows; ++r) {
+      for (int32_t t = 0; t < win.columns; ++t) {
+        acc = wrapping_add(
+            acc, w_row[t * win.filter_tap_step] * (x_row[t * win.input_tap_step] + input_offset));
+      }
+      x_row += win.input_row_step;
+      w_row += win.filter_row_step;
+    }
+    y[c] = fast::requantize_int8(acc, multipliers[c], out);
+  }
 }
 
 template <bool kShared>
 void eval_int8(const DepthwiseData& d, const int8_t* input, const int8_t* filter,
                const int32_t* bias, int8_t* output) {
   const conv::Geometry& g = d.g;
-  const int32_t depth = d.out_depth, multiplier = d.depth_multiplier;
-  const int32_t input_offset = d.q.input_offset;
-  const fast::Int8Output out{d.q.output_offset, d.q.act_min, d.q.act_max};
+  const Params p{bias,
+                 d.q.multipliers,
+                 d.out_depth,
+                 d.depth_multiplier,
+                 d.q.input_offset,
+                 {d.q.output_offset, d.q.act_min, d.q.act_max}};
   Window win;
-  win.input_tap_step = static_cast<int64_t>(g.dilation_w) * d.in_depth;
-  win.input_row_step = static_cast<int64_t>(g.dilation_h) * g.in_w * d.in_depth;
-  win.filter_tap_step = depth;
-  win.filter_row_step = static_cast<int64_t>(g.filter_w) * depth;
+  win.input_tap_step = g.dilation_w * d.in_depth;
+  win.input_row_step = g.dilation_h * g.in_w * d.in_depth;
+  win.filter_tap_step = d.out_depth;
+  win.filter_row_step = g.filter_w * d.out_depth;
   int8_t* y = output;
   for (int32_t b = 0; b < g.batches; ++b) {
     const int8_t* image = input + static_cast<int64_t>(b) * g.in_h * g.in_w * d.in_depth;
     for (int32_t oy = 0; oy < g.out_h; ++oy) {
       const int32_t iy0 = oy * g.stride_h - g.pad_h;
-      conv::valid_taps(iy0, g.in_h, g.filter_h, g.dilation_h, &win.fy0, &win.fy1);
-      for (int32_t ox = 0; ox < g.out_w; ++ox, y += depth) {
+      int32_t fy0, fy1;
+      conv::valid_taps(iy0, g.in_h, g.filter_h, g.dilation_h, &fy0, &fy1);
+      win.rows = fy1 - fy0;
+      for (int32_t ox = 0; ox < g.out_w; ++ox, y += d.out_depth) {
         const int32_t ix0 = ox * g.stride_w - g.pad_w;
-        conv::valid_taps(ix0, g.in_w, g.filter_w, g.dilation_w, &win.fx0, &win.fx1);
-        const int32_t iy = iy0 + win.fy0 * g.dilation_h, ix = ix0 + win.fx0 * g.dilation_w;
+        int32_t fx0, fx1;
+        conv::valid_taps(ix0, g.in_w, g.filter_w, g.dilation_w, &fx0, &fx1);
+        win.columns = fx1 - fx0;
+        const int32_t iy = iy0 + fy0 * g.dilation_h, ix = ix0 + fx0 * g.dilation_w;
         win.input = image + (static_cast<int64_t>(iy) * g.in_w + ix) * d.in_depth;
-        win.first_tap = win.fy0 * g.filter_w + win.fx0;
-        int32_t c = 0;
-        for (; c + 4 <= depth; c += 4) {
-          int32_t acc[4];
-          for (int j = 0; j < 4; ++j) acc[j] = bias != nullptr ? bias[c + j] : 0;
-          four_channels<kShared>(win, filter, c, kShared ? c / multiplier : c, input_offset, acc);
-          for (int j = 0; j < 4; ++j)
-            y[c + j] = fast::requantize_int8(acc[j], d.q.multipliers[c + j], out);
-        }
-        for (; c < depth; ++c) {
-          const int32_t acc = one_channel(win, filter, c, c / multiplier, input_offset,
-                                          bias != nullptr ? bias[c] : 0);
-          y[c] = fast::requantize_int8(acc, d.q.multipliers[c], out);
+        win.filter = filter + (static_cast<int64_t>(fy0) * g.filter_w + fx0) * d.out_depth;
+        if (win.columns == 3) {
+          pixel<kShared, true>(win, p, y);
+        } else {
+          pixel<kShared, false>(win, p, y);
         }
       }
     }

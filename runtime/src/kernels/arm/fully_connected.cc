@@ -32,26 +32,31 @@ Status prepare(PrepareContext& ctx) {
 
 // One input row against kRows filter rows (the last ones repeated when fewer remain), adding to
 // acc[r] (which starts as the bias).
-void dot_rows(const int8_t* x, const int8_t* const* w, int32_t depth, int32_t input_offset,
-              int32_t* acc) {
+__attribute__((noinline)) void dot_rows(const int8_t* x, const int8_t* const* w, int32_t depth,
+                                        int32_t input_offset, int32_t* acc) {
   const uint32_t offset2 = simd::both_halves(input_offset);
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   const int8_t *w0 = w[0], *w1 = w[1], *w2 = w[2], *w3 = w[3];
-  int32_t i = 0;
-  for (; i + 4 <= depth; i += 4) {
-    const uint32_t x4 = simd::load_word(x + i);
+  const int8_t* const x_end = x + (depth & ~3);
+  while (x != x_end) {
+    const uint32_t x4 = simd::load_word(x);
+    x += 4;
     const uint32_t x_even = simd::sadd16(simd::sxtb16(x4), offset2);
     const uint32_t x_odd = simd::sadd16(simd::sxtb16_odd(x4), offset2);
-    uint32_t w4 = simd::load_word(w0 + i);
+    uint32_t w4 = simd::load_word(w0);
+    w0 += 4;
     a0 = simd::smlad(simd::sxtb16(w4), x_even, simd::smlad(simd::sxtb16_odd(w4), x_odd, a0));
-    w4 = simd::load_word(w1 + i);
+    w4 = simd::load_word(w1);
+    w1 += 4;
     a1 = simd::smlad(simd::sxtb16(w4), x_even, simd::smlad(simd::sxtb16_odd(w4), x_odd, a1));
-    w4 = simd::load_word(w2 + i);
+    w4 = simd::load_word(w2);
+    w2 += 4;
     a2 = simd::smlad(simd::sxtb16(w4), x_even, simd::smlad(simd::sxtb16_odd(w4), x_odd, a2));
-    w4 = simd::load_word(w3 + i);
+    w4 = simd::load_word(w3);
+    w3 += 4;
     a3 = simd::smlad(simd::sxtb16(w4), x_even, simd::smlad(simd::sxtb16_odd(w4), x_odd, a3));
   }
-  for (; i < depth; ++i) {
+  for (int32_t i = 0; i < (depth & 3); ++i) {
     const int32_t xi = x[i] + input_offset;
     a0 = wrapping_add(a0, xi * w0[i]);
     a1 = wrapping_add(a1, xi * w1[i]);

@@ -16,14 +16,24 @@
 namespace tinyforge {
 namespace fast {
 
+// floor((x * multiplier + 2^30) / 2^31): the reference's doubling high product (see above).
+inline int32_t doubling_high_product(int32_t x, int32_t multiplier) {
+  const int64_t product = static_cast<int64_t>(x) * multiplier;
+  return static_cast<int32_t>((product + (int64_t{1} << 30)) >> 31);
+}
+
+// The two shift directions as separate branches (the reference's generic form costs a rounding
+// step even when it divides by 2^0). Right shifts above 31 are undefined in the reference too.
 inline int32_t multiply_by_quantized_multiplier(int32_t x, const QuantizedMultiplier& m) {
-  const int left_shift = m.shift > 0 ? m.shift : 0;
-  const int right_shift = m.shift > 0 ? 0 : -m.shift;
-  const int64_t product =
-      static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(x) << left_shift)) *
-      m.multiplier;
-  const int32_t high = static_cast<int32_t>((product + (int64_t{1} << 30)) >> 31);
-  return rounding_divide_by_pot(high, right_shift);
+  if (m.shift > 0) {
+    return doubling_high_product(static_cast<int32_t>(static_cast<uint32_t>(x) << m.shift),
+                                 m.multiplier);
+  }
+  const int32_t high = doubling_high_product(x, m.multiplier);
+  const int exponent = -m.shift;
+  const int32_t mask = static_cast<int32_t>((uint32_t{1} << exponent) - 1);
+  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  return (high >> exponent) + ((high & mask) > threshold ? 1 : 0);
 }
 
 // Output zero point and activation clamp of an int8 output.
@@ -32,7 +42,9 @@ struct Int8Output {
   int32_t act_min, act_max;
 };
 
-inline int8_t requantize_int8(int32_t acc, const QuantizedMultiplier& m, const Int8Output& out) {
+// Arguments by value: callers keep them in registers across their int8 stores (which may alias
+// anything, so fields read through references would be reloaded after every output).
+inline int8_t requantize_int8(int32_t acc, QuantizedMultiplier m, Int8Output out) {
   const int32_t value = multiply_by_quantized_multiplier(acc, m) + out.offset;
   return static_cast<int8_t>(clamp32(value, out.act_min, out.act_max));
 }

@@ -22,6 +22,19 @@ inline uint32_t load_word(const void* p) {
   return v;
 }
 inline void store_word(void* p, uint32_t v) { memcpy(p, &v, sizeof(v)); }
+// Two consecutive words from a word-aligned address, which then advances by 8 bytes (one LDRD
+// with write-back on Cortex-M; GCC does not pair the loads itself).
+inline void load_two_words_advance(const int16_t*& p, uint32_t* first, uint32_t* second) {
+#if defined(__ARM_FEATURE_DSP)
+  __asm__("ldrd %0, %1, [%2], #8"
+          : "=r"(*first), "=r"(*second), "+r"(p)
+          : "m"(*(const uint64_t(*)[1])p));
+#else
+  memcpy(first, p, sizeof(*first));
+  memcpy(second, p + 2, sizeof(*second));
+  p += 4;
+#endif
+}
 
 #if defined(__ARM_FEATURE_DSP)
 
@@ -51,6 +64,10 @@ inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
 inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
   return __smlatt(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
 }
+// acc + a.hi * b.lo.
+inline int32_t smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  return __smlatb(static_cast<int32_t>(a), static_cast<int32_t>(b), acc);
+}
 
 #else
 
@@ -77,6 +94,9 @@ inline int32_t smlabb(uint32_t a, uint32_t b, int32_t acc) {
 }
 inline int32_t smlatt(uint32_t a, uint32_t b, int32_t acc) {
   return wrap_add(acc, high_half(a) * high_half(b));
+}
+inline int32_t smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  return wrap_add(acc, high_half(a) * low_half(b));
 }
 
 #endif
