@@ -253,7 +253,9 @@ inline int expect_fast_matches_reference(OpKind kind, const OpRanges& ranges,
 inline int expect_board_matches_reference(const std::string& board, const OpRanges& ranges,
                                           unsigned seed, int models) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::path(::testing::TempDir()) / ("tf_random_ops_" + board);
+  // One directory per board and seed: tests of different kernel sets may run at the same time.
+  const fs::path dir =
+      fs::path(::testing::TempDir()) / ("tf_random_ops_" + board + "_" + std::to_string(seed));
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::mt19937 rng(seed);
