@@ -125,7 +125,8 @@ struct KernelRegistration {
 // The kernel for a builtin operator code, or nullptr. Generated from the kernel sources: every
 // `extern const KernelRegistration kKernel_<OP> = {...};` (at the start of a line) in
 // kernels/ref/*.cc is registered; on cores with the Arm DSP extension, every
-// `kDspKernel_<OP>` in kernels/arm/*.cc is registered ahead of them and found first.
+// `kDspKernel_<OP>` in kernels/arm/*.cc is registered ahead of them and found first, and on cores
+// with MVE every `kMveKernel_<OP>` in kernels/mve/*.cc ahead of those.
 const KernelRegistration* find_kernel(int32_t op_code);
 
 }  // namespace tinyforge

@@ -57,8 +57,8 @@ inline void gather_run(const int8_t* x, int32_t n, int32_t k, int32_t full, int3
     int16_t* out = column + k;
     for (int32_t c = 0; c < n; c += 4) {
       const uint32_t x4 = simd::load_word(x + c);
-      simd::store_word(out + c, simd::sadd16(simd::sxtb16(x4), offset2));
-      simd::store_word(out + c + 2, simd::sadd16(simd::sxtb16_odd(x4), offset2));
+      simd::store_word(out + c, simd::sxtab16(offset2, x4));
+      simd::store_word(out + c + 2, simd::sxtab16_odd(offset2, x4));
     }
     return;
   }

@@ -71,8 +71,8 @@ inline void tap(const int8_t* x, const int8_t* w, uint32_t offset2, int32_t inpu
     a3 = simd::smlatb(w_odd, xv, a3);
   } else {
     const uint32_t x4 = simd::load_word(x);
-    const uint32_t x_even = simd::sadd16(simd::sxtb16(x4), offset2);
-    const uint32_t x_odd = simd::sadd16(simd::sxtb16_odd(x4), offset2);
+    const uint32_t x_even = simd::sxtab16(offset2, x4);
+    const uint32_t x_odd = simd::sxtab16_odd(offset2, x4);
     a0 = simd::smlabb(w_even, x_even, a0);
     a2 = simd::smlatt(w_even, x_even, a2);
     a1 = simd::smlabb(w_odd, x_odd, a1);

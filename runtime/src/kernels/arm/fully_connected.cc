@@ -41,8 +41,8 @@ __attribute__((noinline)) void dot_rows(const int8_t* x, const int8_t* const* w,
   while (x != x_end) {
     const uint32_t x4 = simd::load_word(x);
     x += 4;
-    const uint32_t x_even = simd::sadd16(simd::sxtb16(x4), offset2);
-    const uint32_t x_odd = simd::sadd16(simd::sxtb16_odd(x4), offset2);
+    const uint32_t x_even = simd::sxtab16(offset2, x4);
+    const uint32_t x_odd = simd::sxtab16_odd(offset2, x4);
     uint32_t w4 = simd::load_word(w0);
     w0 += 4;
     a0 = simd::smlad(simd::sxtb16(w4), x_even, simd::smlad(simd::sxtb16_odd(w4), x_odd, a0));

@@ -48,9 +48,15 @@ inline uint32_t sxtb16_odd(uint32_t x) {
   __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
   return r;
 }
-// Per-halfword wrapping addition.
-inline uint32_t sadd16(uint32_t a, uint32_t b) {
-  return static_cast<uint32_t>(__sadd16(static_cast<int32_t>(a), static_cast<int32_t>(b)));
+// a + sxtb16(x) per halfword, wrapping (SXTAB16).
+inline uint32_t sxtab16(uint32_t a, uint32_t x) {
+  return static_cast<uint32_t>(__sxtab16(static_cast<int32_t>(a), static_cast<int32_t>(x)));
+}
+// a + sxtb16_odd(x) per halfword, wrapping (SXTAB16 with ROR #8).
+inline uint32_t sxtab16_odd(uint32_t a, uint32_t x) {
+  uint32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+  return r;
 }
 // acc + a.lo * b.lo + a.hi * b.hi.
 inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
@@ -86,6 +92,8 @@ inline uint32_t sxtb16_odd(uint32_t x) { return pack_halves(byte_at(x, 1), byte_
 inline uint32_t sadd16(uint32_t a, uint32_t b) {
   return pack_halves(low_half(a) + low_half(b), high_half(a) + high_half(b));
 }
+inline uint32_t sxtab16(uint32_t a, uint32_t x) { return sadd16(a, sxtb16(x)); }
+inline uint32_t sxtab16_odd(uint32_t a, uint32_t x) { return sadd16(a, sxtb16_odd(x)); }
 inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc) {
   return wrap_add(wrap_add(acc, low_half(a) * low_half(b)), high_half(a) * high_half(b));
 }
