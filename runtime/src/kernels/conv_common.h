@@ -309,6 +309,27 @@ inline void valid_taps(int32_t origin, int32_t size, int32_t filter, int32_t dil
   *last = f1 > f0 ? f1 : f0;
 }
 
+// Calls visit(batch, fy0, fy1, fx0, fx1, in_y0, in_x0, out_index) for every output position, with
+// the range of filter taps that fall inside the image.
+template <typename Visit>
+void for_each_output(const conv::Geometry& g, int32_t out_depth, Visit visit) {
+  int64_t out_index = 0;
+  for (int32_t b = 0; b < g.batches; ++b) {
+    for (int32_t oy = 0; oy < g.out_h; ++oy) {
+      const int32_t iy0 = oy * g.stride_h - g.pad_h;
+      int32_t fy0, fy1;
+      conv::valid_taps(iy0, g.in_h, g.filter_h, g.dilation_h, &fy0, &fy1);
+      for (int32_t ox = 0; ox < g.out_w; ++ox) {
+        const int32_t ix0 = ox * g.stride_w - g.pad_w;
+        int32_t fx0, fx1;
+        conv::valid_taps(ix0, g.in_w, g.filter_w, g.dilation_w, &fx0, &fx1);
+        visit(b, fy0, fy1, fx0, fx1, iy0, ix0, out_index);
+        out_index += out_depth;
+      }
+    }
+  }
+}
+
 }  // namespace conv
 }  // namespace tinyforge
 

@@ -34,9 +34,12 @@ Status prepare(PrepareContext& ctx) {
   const Status s = fast::prepare_with_reference(ctx, kKernel_CONV_2D, &header);
   if (s != Status::kOk) return s;
   const TensorView input = ctx.input(0), filter = ctx.input(1);
-  const bool fast_path = input.type == DataType::kInt8 && filter.dim(3) == input.dim(3);
+  // Patch sizes are bounded so the column offsets stay well inside int32.
+  const int64_t patch64 = static_cast<int64_t>(filter.dim(1)) * filter.dim(2) * filter.dim(3);
+  const bool fast_path = input.type == DataType::kInt8 && filter.dim(3) == input.dim(3) &&
+                         patch64 < (int64_t{1} << 24);
+  const int32_t patch = static_cast<int32_t>(patch64);
   // Two pixels' patches as int16.
-  const int32_t patch = filter.dim(1) * filter.dim(2) * filter.dim(3);
   if (fast_path)
     ctx.request_scratch(2 * static_cast<size_t>(column_stride(patch)) * sizeof(int16_t));
   if (header != nullptr) header->use_fast_path = fast_path;

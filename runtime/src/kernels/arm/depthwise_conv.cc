@@ -158,30 +158,22 @@ void eval_int8(const DepthwiseData& d, const int8_t* input, const int8_t* filter
   win.input_row_step = g.dilation_h * g.in_w * d.in_depth;
   win.filter_tap_step = d.out_depth;
   win.filter_row_step = g.filter_w * d.out_depth;
-  int8_t* y = output;
-  for (int32_t b = 0; b < g.batches; ++b) {
-    const int8_t* image = input + static_cast<int64_t>(b) * g.in_h * g.in_w * d.in_depth;
-    for (int32_t oy = 0; oy < g.out_h; ++oy) {
-      const int32_t iy0 = oy * g.stride_h - g.pad_h;
-      int32_t fy0, fy1;
-      conv::valid_taps(iy0, g.in_h, g.filter_h, g.dilation_h, &fy0, &fy1);
-      win.rows = fy1 - fy0;
-      for (int32_t ox = 0; ox < g.out_w; ++ox, y += d.out_depth) {
-        const int32_t ix0 = ox * g.stride_w - g.pad_w;
-        int32_t fx0, fx1;
-        conv::valid_taps(ix0, g.in_w, g.filter_w, g.dilation_w, &fx0, &fx1);
+  conv::for_each_output(
+      g, d.out_depth,
+      [&](int32_t b, int32_t fy0, int32_t fy1, int32_t fx0, int32_t fx1, int32_t iy0, int32_t ix0,
+          int64_t out_index) {
+        const int8_t* image = input + static_cast<int64_t>(b) * g.in_h * g.in_w * d.in_depth;
+        win.rows = fy1 - fy0;
         win.columns = fx1 - fx0;
         const int32_t iy = iy0 + fy0 * g.dilation_h, ix = ix0 + fx0 * g.dilation_w;
         win.input = image + (static_cast<int64_t>(iy) * g.in_w + ix) * d.in_depth;
         win.filter = filter + (static_cast<int64_t>(fy0) * g.filter_w + fx0) * d.out_depth;
         if (win.columns == 3) {
-          pixel<kShared, true>(win, p, y);
+          pixel<kShared, true>(win, p, output + out_index);
         } else {
-          pixel<kShared, false>(win, p, y);
+          pixel<kShared, false>(win, p, output + out_index);
         }
-      }
-    }
-  }
+      });
 }
 
 Status eval(EvalContext& ctx) {

@@ -62,33 +62,12 @@ Status prepare(PrepareContext& ctx) {
   return Status::kOk;
 }
 
-// Calls visit(fy0, fy1, fx0, fx1, in_y0, in_x0, out_index) for every output position, with the
-// range of filter taps that fall inside the image.
-template <typename Visit>
-void for_each_output(const conv::Geometry& g, int32_t out_depth, Visit visit) {
-  int64_t out_index = 0;
-  for (int32_t b = 0; b < g.batches; ++b) {
-    for (int32_t oy = 0; oy < g.out_h; ++oy) {
-      const int32_t iy0 = oy * g.stride_h - g.pad_h;
-      int32_t fy0, fy1;
-      conv::valid_taps(iy0, g.in_h, g.filter_h, g.dilation_h, &fy0, &fy1);
-      for (int32_t ox = 0; ox < g.out_w; ++ox) {
-        const int32_t ix0 = ox * g.stride_w - g.pad_w;
-        int32_t fx0, fx1;
-        conv::valid_taps(ix0, g.in_w, g.filter_w, g.dilation_w, &fx0, &fx1);
-        visit(b, fy0, fy1, fx0, fx1, iy0, ix0, out_index);
-        out_index += out_depth;
-      }
-    }
-  }
-}
-
 void eval_float(const ConvData& d, const float* input, const float* filter, const float* bias,
                 float* output) {
   const conv::Geometry& g = d.g;
   const int64_t filter_row = static_cast<int64_t>(g.filter_w) * d.filter_depth;
   const int64_t filter_size = filter_row * g.filter_h;
-  for_each_output(
+  conv::for_each_output(
       g, d.out_depth,
       [&](int32_t b, int32_t fy0, int32_t fy1, int32_t fx0, int32_t fx1, int32_t iy0, int32_t ix0,
           int64_t out_index) {
@@ -121,7 +100,7 @@ void eval_int8(const ConvData& d, const int8_t* input, const int8_t* filter, con
   const int64_t filter_row = static_cast<int64_t>(g.filter_w) * d.filter_depth;
   const int64_t filter_size = filter_row * g.filter_h;
   const int32_t input_offset = d.q.input_offset;
-  for_each_output(
+  conv::for_each_output(
       g, d.out_depth,
       [&](int32_t b, int32_t fy0, int32_t fy1, int32_t fx0, int32_t fx1, int32_t iy0, int32_t ix0,
           int64_t out_index) {
@@ -161,7 +140,7 @@ void eval_int16(const ConvData& d, const int16_t* input, const int8_t* filter, c
   const conv::Geometry& g = d.g;
   const int64_t filter_row = static_cast<int64_t>(g.filter_w) * d.filter_depth;
   const int64_t filter_size = filter_row * g.filter_h;
-  for_each_output(
+  conv::for_each_output(
       g, d.out_depth,
       [&](int32_t b, int32_t fy0, int32_t fy1, int32_t fx0, int32_t fx1, int32_t iy0, int32_t ix0,
           int64_t out_index) {

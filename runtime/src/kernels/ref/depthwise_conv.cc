@@ -79,17 +79,11 @@ void run(const DepthwiseData& d, const In* input, const W* filter, Acc* acc, Ter
          Finish finish, In* output) {
   const conv::Geometry& g = d.g;
   const int32_t depth = d.out_depth, multiplier = d.depth_multiplier;
-  In* out = output;
-  for (int32_t b = 0; b < g.batches; ++b) {
-    const In* image = input + static_cast<int64_t>(b) * g.in_h * g.in_w * d.in_depth;
-    for (int32_t oy = 0; oy < g.out_h; ++oy) {
-      const int32_t iy0 = oy * g.stride_h - g.pad_h;
-      int32_t fy0, fy1;
-      conv::valid_taps(iy0, g.in_h, g.filter_h, g.dilation_h, &fy0, &fy1);
-      for (int32_t ox = 0; ox < g.out_w; ++ox) {
-        const int32_t ix0 = ox * g.stride_w - g.pad_w;
-        int32_t fx0, fx1;
-        conv::valid_taps(ix0, g.in_w, g.filter_w, g.dilation_w, &fx0, &fx1);
+  conv::for_each_output(
+      g, depth,
+      [&](int32_t b, int32_t fy0, int32_t fy1, int32_t fx0, int32_t fx1, int32_t iy0, int32_t ix0,
+          int64_t out_index) {
+        const In* image = input + static_cast<int64_t>(b) * g.in_h * g.in_w * d.in_depth;
         for (int32_t c = 0; c < depth; ++c) acc[c] = Acc(0);
         for (int32_t fy = fy0; fy < fy1; ++fy) {
           const int32_t iy = iy0 + fy * g.dilation_h;
@@ -106,11 +100,9 @@ void run(const DepthwiseData& d, const In* input, const W* filter, Acc* acc, Ter
             }
           }
         }
+        In* out = output + out_index;
         for (int32_t c = 0; c < depth; ++c) out[c] = finish(acc[c], c);
-        out += depth;
-      }
-    }
-  }
+      });
 }
 
 Status eval(EvalContext& ctx) {
