@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include "tests/support/random_tensor.h"
 #include "toolkit/graph/graph.h"
 #include "toolkit/quantize/passes.h"
 #include "toolkit/train/executor.h"
@@ -20,19 +21,13 @@ using graph::OpType;
 using graph::Shape;
 using graph::Tensor;
 
-Tensor random_tensor(Shape shape, std::mt19937_64& rng, float lo = -1.0f, float hi = 1.0f) {
-  std::uniform_real_distribution<float> dist(lo, hi);
-  Tensor t(shape);
-  for (int64_t i = 0; i < t.size(); ++i) t[i] = dist(rng);
-  return t;
-}
-
 // gamma, beta, mean, variance for `c` channels: variance in [0.5, 2], the rest random.
 int add_batch_norm(Graph& g, int x, int64_t c, std::mt19937_64& rng, const std::string& name) {
-  const int gamma = g.add_parameter(name + "/gamma", random_tensor({c}, rng, 0.5f, 1.5f));
-  const int beta = g.add_parameter(name + "/beta", random_tensor({c}, rng));
-  const int mean = g.add_parameter(name + "/mean", random_tensor({c}, rng), false);
-  const int var = g.add_parameter(name + "/var", random_tensor({c}, rng, 0.5f, 2.0f), false);
+  const int gamma = g.add_parameter(name + "/gamma", testing::uniform_tensor({c}, rng, 0.5f, 1.5f));
+  const int beta = g.add_parameter(name + "/beta", testing::uniform_tensor({c}, rng));
+  const int mean = g.add_parameter(name + "/mean", testing::uniform_tensor({c}, rng), false);
+  const int var =
+      g.add_parameter(name + "/var", testing::uniform_tensor({c}, rng, 0.5f, 2.0f), false);
   Attributes a;
   a.epsilon = 1e-3f;
   return g.add_node(OpType::kBatchNorm, {x, gamma, beta, mean, var}, a, name);
@@ -65,17 +60,17 @@ Graph build_network(std::mt19937_64& rng) {
   const int x = g.add_input("x", {-1, 6, 6, 2});
   Attributes same;
   same.padding = graph::Padding::kSame;
-  int h =
-      g.add_node(OpType::kConv2D, {x, g.add_parameter("conv/w", random_tensor({4, 3, 3, 2}, rng))},
-                 same, "conv");
+  int h = g.add_node(OpType::kConv2D,
+                     {x, g.add_parameter("conv/w", testing::uniform_tensor({4, 3, 3, 2}, rng))},
+                     same, "conv");
   h = add_batch_norm(g, h, 4, rng, "bn1");
   h = g.add_node(OpType::kRelu, {h}, {}, "relu1");
   Attributes drop;
   drop.rate = 0.5f;
   h = g.add_node(OpType::kDropout, {h}, drop, "dropout");
   h = g.add_node(OpType::kDepthwiseConv2D,
-                 {h, g.add_parameter("dw/w", random_tensor({1, 3, 3, 4}, rng)),
-                  g.add_parameter("dw/b", random_tensor({4}, rng))},
+                 {h, g.add_parameter("dw/w", testing::uniform_tensor({1, 3, 3, 4}, rng)),
+                  g.add_parameter("dw/b", testing::uniform_tensor({4}, rng))},
                  same, "dw");
   h = add_batch_norm(g, h, 4, rng, "bn2");
   h = g.add_node(OpType::kRelu6, {h}, {}, "relu6");
@@ -88,19 +83,19 @@ Graph build_network(std::mt19937_64& rng) {
   flat.new_shape = {-1, 36};
   h = g.add_node(OpType::kReshape, {h}, flat, "flatten");
   h = g.add_node(OpType::kFullyConnected,
-                 {h, g.add_parameter("fc1/w", random_tensor({5, 36}, rng)),
-                  g.add_parameter("fc1/b", random_tensor({5}, rng))},
+                 {h, g.add_parameter("fc1/w", testing::uniform_tensor({5, 36}, rng)),
+                  g.add_parameter("fc1/b", testing::uniform_tensor({5}, rng))},
                  {}, "fc1");
   h = add_batch_norm(g, h, 5, rng, "bn3");
   h = g.add_node(OpType::kRelu, {h}, {}, "relu3");
   // A constant subgraph: two constants added once at export, then added to the activations.
   const int c = g.add_node(OpType::kAdd,
-                           {g.add_constant("c1", random_tensor({5}, rng)),
-                            g.add_constant("c2", random_tensor({5}, rng))},
+                           {g.add_constant("c1", testing::uniform_tensor({5}, rng)),
+                            g.add_constant("c2", testing::uniform_tensor({5}, rng))},
                            {}, "const_add");
   h = g.add_node(OpType::kAdd, {h, c}, {}, "offset");
-  h = g.add_node(OpType::kFullyConnected, {h, g.add_parameter("fc2/w", random_tensor({3, 5}, rng))},
-                 {}, "fc2");
+  h = g.add_node(OpType::kFullyConnected,
+                 {h, g.add_parameter("fc2/w", testing::uniform_tensor({3, 5}, rng))}, {}, "fc2");
   g.set_outputs({h});
   return g;
 }
@@ -108,7 +103,7 @@ Graph build_network(std::mt19937_64& rng) {
 TEST(QuantizePassesTest, PrepareForExportKeepsOutputs) {
   std::mt19937_64 rng(7);
   Graph g = build_network(rng);
-  const Tensor input = random_tensor({3, 6, 6, 2}, rng, -2.0f, 2.0f);
+  const Tensor input = testing::uniform_tensor({3, 6, 6, 2}, rng, -2.0f, 2.0f);
   const std::vector<Tensor> before = run(g, input);
   Graph prepared = prepare_for_export(g);
   expect_close(before, run(prepared, input));
@@ -163,12 +158,13 @@ TEST(QuantizePassesTest, NoFoldWhenTheOutputHasAnotherConsumer) {
   std::mt19937_64 rng(3);
   Graph g;
   const int x = g.add_input("x", {-1, 4});
-  const int fc = g.add_node(OpType::kFullyConnected,
-                            {x, g.add_parameter("w", random_tensor({3, 4}, rng))}, {}, "fc");
+  const int fc =
+      g.add_node(OpType::kFullyConnected,
+                 {x, g.add_parameter("w", testing::uniform_tensor({3, 4}, rng))}, {}, "fc");
   const int bn = add_batch_norm(g, fc, 3, rng, "bn");
   const int relu = g.add_node(OpType::kRelu, {fc}, {}, "relu");  // also reads fc
   g.set_outputs({bn, relu});
-  const Tensor input = random_tensor({2, 4}, rng);
+  const Tensor input = testing::uniform_tensor({2, 4}, rng);
   const std::vector<Tensor> before = run(g, input);
   Graph prepared = prepare_for_export(g);
   expect_close(before, run(prepared, input));

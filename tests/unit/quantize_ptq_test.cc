@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "tests/support/random_tensor.h"
 #include "toolkit/host/error.h"
 #include "toolkit/quantize/calibration.h"
 #include "toolkit/quantize/passes.h"
@@ -23,13 +24,6 @@ using graph::Graph;
 using graph::OpType;
 using graph::Shape;
 using graph::Tensor;
-
-Tensor random_tensor(Shape shape, std::mt19937_64& rng, float lo, float hi) {
-  std::uniform_real_distribution<float> dist(lo, hi);
-  Tensor t(shape);
-  for (int64_t i = 0; i < t.size(); ++i) t[i] = dist(rng);
-  return t;
-}
 
 TEST(QuantizeParamsTest, HandComputedScalesAndZeroPoints) {
   // [-1, 3]: scale 4 / 255; zero point round(-128 + 1 / scale) = round(-64.25) = -64.
@@ -82,10 +76,11 @@ Graph conv_dense_model(std::mt19937_64& rng) {
   Attributes same;
   same.padding = graph::Padding::kSame;
   same.activation = graph::Activation::kRelu;
-  int h = g.add_node(OpType::kConv2D,
-                     {x, g.add_parameter("conv/w", random_tensor({4, 3, 3, 1}, rng, -0.5f, 0.5f)),
-                      g.add_parameter("conv/b", random_tensor({4}, rng, -0.1f, 0.1f))},
-                     same, "conv");
+  int h = g.add_node(
+      OpType::kConv2D,
+      {x, g.add_parameter("conv/w", testing::uniform_tensor({4, 3, 3, 1}, rng, -0.5f, 0.5f)),
+       g.add_parameter("conv/b", testing::uniform_tensor({4}, rng, -0.1f, 0.1f))},
+      same, "conv");
   Attributes pool;
   pool.filter_h = pool.filter_w = pool.stride_h = pool.stride_w = 2;
   h = g.add_node(OpType::kMaxPool2D, {h}, pool, "pool");
@@ -94,8 +89,8 @@ Graph conv_dense_model(std::mt19937_64& rng) {
   h = g.add_node(OpType::kReshape, {h}, flat, "flatten");
   const int logits =
       g.add_node(OpType::kFullyConnected,
-                 {h, g.add_parameter("fc/w", random_tensor({10, 64}, rng, -0.3f, 0.3f)),
-                  g.add_parameter("fc/b", random_tensor({10}, rng, -0.1f, 0.1f))},
+                 {h, g.add_parameter("fc/w", testing::uniform_tensor({10, 64}, rng, -0.3f, 0.3f)),
+                  g.add_parameter("fc/b", testing::uniform_tensor({10}, rng, -0.1f, 0.1f))},
                  {}, "fc");
   const int probs = g.add_node(OpType::kSoftmax, {logits}, {}, "softmax");
   g.set_outputs({logits, probs});
@@ -127,7 +122,7 @@ Graph with_rounded_weights(const Graph& quantized) {
 void check_scheme(Scheme scheme, double steps) {
   std::mt19937_64 rng(11);
   Graph g = prepare_for_export(conv_dense_model(rng));
-  const Tensor samples = random_tensor({64, 8, 8, 1}, rng, 0.0f, 1.0f);
+  const Tensor samples = testing::uniform_tensor({64, 8, 8, 1}, rng, 0.0f, 1.0f);
   const Calibration cal = calibrate(g, batches_of(samples, 0, 16));
   EXPECT_EQ(cal.samples, 64);
   QuantizeOptions options;
@@ -166,7 +161,7 @@ TEST(QuantizePtqTest, Int16x8ConvDenseRunsInRuntimeWithinFewSteps) {
 TEST(QuantizePtqTest, SharedAndFixedQuantizationAndBiasScales) {
   std::mt19937_64 rng(5);
   Graph g = conv_dense_model(rng);
-  const Tensor samples = random_tensor({8, 8, 8, 1}, rng, 0.0f, 1.0f);
+  const Tensor samples = testing::uniform_tensor({8, 8, 8, 1}, rng, 0.0f, 1.0f);
   const Calibration cal = calibrate(g, batches_of(samples, 0, 8));
   for (Scheme scheme : {Scheme::kInt8, Scheme::kInt16x8}) {
     const Graph q = quantize_graph(g, cal, {scheme});
@@ -208,7 +203,7 @@ TEST(QuantizePtqTest, ConcatenationInputsShareTheOutputsQuantization) {
   cat.axis = 1;
   g.set_outputs({g.add_node(OpType::kConcatenation, {x, a}, cat, "cat")});
   std::mt19937_64 rng(2);
-  const Tensor samples = random_tensor({16, 4}, rng, -1.0f, 1.0f);
+  const Tensor samples = testing::uniform_tensor({16, 4}, rng, -1.0f, 1.0f);
   const Graph q = quantize_graph(g, calibrate(g, batches_of(samples, 0, 16)));
   const graph::Quantization& out = q.value(q.outputs()[0]).quantization;
   EXPECT_EQ(q.value(q.inputs()[0]).quantization.scales, out.scales);
@@ -224,7 +219,7 @@ TEST(QuantizePtqTest, RefusesTrainingOps) {
   drop.rate = 0.1f;
   g.set_outputs({g.add_node(OpType::kDropout, {x}, drop, "drop")});
   std::mt19937_64 rng(2);
-  const Tensor samples = random_tensor({4, 4}, rng, -1.0f, 1.0f);
+  const Tensor samples = testing::uniform_tensor({4, 4}, rng, -1.0f, 1.0f);
   const Calibration cal = calibrate(g, batches_of(samples, 0, 4));
   try {
     quantize_graph(g, cal);

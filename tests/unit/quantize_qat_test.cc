@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "tests/support/random_tensor.h"
 #include "toolkit/quantize/calibration.h"
 #include "toolkit/quantize/passes.h"
 #include "toolkit/quantize/qat.h"
@@ -23,22 +24,16 @@ using graph::OpType;
 using graph::Shape;
 using graph::Tensor;
 
-Tensor random_tensor(Shape shape, std::mt19937_64& rng, float lo, float hi) {
-  std::uniform_real_distribution<float> dist(lo, hi);
-  Tensor t(shape);
-  for (int64_t i = 0; i < t.size(); ++i) t[i] = dist(rng);
-  return t;
-}
-
 Graph tiny_model(std::mt19937_64& rng) {
   Graph g;
   const int x = g.add_input("x", {-1, 6, 6, 1});
   Attributes same;
   same.padding = graph::Padding::kSame;
-  int h = g.add_node(OpType::kConv2D,
-                     {x, g.add_parameter("conv/w", random_tensor({3, 3, 3, 1}, rng, -0.6f, 0.6f)),
-                      g.add_parameter("conv/b", random_tensor({3}, rng, -0.1f, 0.1f))},
-                     same, "conv");
+  int h = g.add_node(
+      OpType::kConv2D,
+      {x, g.add_parameter("conv/w", testing::uniform_tensor({3, 3, 3, 1}, rng, -0.6f, 0.6f)),
+       g.add_parameter("conv/b", testing::uniform_tensor({3}, rng, -0.1f, 0.1f))},
+      same, "conv");
   h = g.add_node(OpType::kRelu, {h}, {}, "relu");
   Attributes pool;
   pool.filter_h = pool.filter_w = pool.stride_h = pool.stride_w = 2;
@@ -47,8 +42,8 @@ Graph tiny_model(std::mt19937_64& rng) {
   flat.new_shape = {-1, 27};
   h = g.add_node(OpType::kReshape, {h}, flat, "flatten");
   h = g.add_node(OpType::kFullyConnected,
-                 {h, g.add_parameter("fc/w", random_tensor({4, 27}, rng, -0.4f, 0.4f)),
-                  g.add_parameter("fc/b", random_tensor({4}, rng, -0.1f, 0.1f))},
+                 {h, g.add_parameter("fc/w", testing::uniform_tensor({4, 27}, rng, -0.4f, 0.4f)),
+                  g.add_parameter("fc/b", testing::uniform_tensor({4}, rng, -0.1f, 0.1f))},
                  {}, "fc");
   g.set_outputs({h});
   return prepare_for_export(g);
@@ -72,7 +67,7 @@ double steps_apart(Graph& qat, const Tensor& samples) {
 TEST(QuantizeQatTest, ForwardMatchesRuntimeInt8WithinOneStep) {
   std::mt19937_64 rng(21);
   Graph g = tiny_model(rng);
-  const Tensor samples = random_tensor({32, 6, 6, 1}, rng, 0.0f, 1.0f);
+  const Tensor samples = testing::uniform_tensor({32, 6, 6, 1}, rng, 0.0f, 1.0f);
   const Calibration cal = calibrate(g, batches_of(samples, 0, 32));
   QatOptions options;
   options.initial_ranges = &cal;
@@ -86,9 +81,9 @@ TEST(QuantizeQatTest, ForwardMatchesRuntimeInt8WithinOneStep) {
 TEST(QuantizeQatTest, FineTuningUpdatesRangesAndStillMatchesRuntime) {
   std::mt19937_64 rng(22);
   Graph g = tiny_model(rng);
-  const Tensor samples = random_tensor({32, 6, 6, 1}, rng, 0.0f, 1.0f);
+  const Tensor samples = testing::uniform_tensor({32, 6, 6, 1}, rng, 0.0f, 1.0f);
   Graph qat = insert_fake_quant(g);  // ranges from the first batch
-  const Tensor target = random_tensor({32, 4}, rng, -1.0f, 1.0f);
+  const Tensor target = testing::uniform_tensor({32, 4}, rng, -1.0f, 1.0f);
   train::Executor executor(qat);
   std::mt19937_64 drng(0);
   double first_loss = 0.0, loss = 0.0;

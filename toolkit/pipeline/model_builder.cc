@@ -4,6 +4,7 @@
 // and any layer may take `input: NAME` instead of the previous layer. model.freeze applies to all.
 #include <map>
 #include <random>
+#include <tuple>
 
 #include "toolkit/data/config.h"
 #include "toolkit/host/error.h"
@@ -81,6 +82,22 @@ void check_keys(const YAML::Node& n, const std::string& where,
   }
 }
 
+// The keys Conv2D and DepthwiseConv2D layers share.
+template <typename Options>
+Options window_options(const YAML::Node& l, const std::string& where, const std::string& name) {
+  Options o;
+  std::tie(o.kernel_h, o.kernel_w) = pair_of(l, "kernel", where, 3);
+  std::tie(o.stride_h, o.stride_w) = pair_of(l, "strides", where, 1);
+  std::tie(o.dilation_h, o.dilation_w) = pair_of(l, "dilation", where, 1);
+  o.padding = padding(l, where);
+  o.activation = activation(l, where);
+  o.use_bias = get<bool>(l, "use_bias", where, true);
+  o.kernel_init = init(l, "init", where);
+  o.bias_init = init(l, "bias_init", where);
+  o.name = name;
+  return o;
+}
+
 int build_layer(train::LayerBuilder& b, const YAML::Node& l, const std::string& where, int x,
                 const std::map<std::string, int>& named) {
   const std::string type = get<std::string>(l, "type", where, "");
@@ -111,37 +128,14 @@ int build_layer(train::LayerBuilder& b, const YAML::Node& l, const std::string& 
                  {"filters", "kernel", "strides", "dilation", "padding", "activation", "use_bias",
                   "init", "bias_init"});
     }
-    const auto [kh, kw] = pair_of(l, "kernel", where, 3);
-    const auto [sh, sw] = pair_of(l, "strides", where, 1);
-    const auto [dh, dwl] = pair_of(l, "dilation", where, 1);
     if (dw) {
-      return b.depthwise_conv2d(x, {.kernel_h = kh,
-                                    .kernel_w = kw,
-                                    .multiplier = get<int>(l, "multiplier", where, 1),
-                                    .stride_h = sh,
-                                    .stride_w = sw,
-                                    .dilation_h = dh,
-                                    .dilation_w = dwl,
-                                    .padding = padding(l, where),
-                                    .activation = activation(l, where),
-                                    .use_bias = get<bool>(l, "use_bias", where, true),
-                                    .kernel_init = init(l, "init", where),
-                                    .bias_init = init(l, "bias_init", where),
-                                    .name = name});
+      auto o = window_options<train::DepthwiseConv2DOptions>(l, where, name);
+      o.multiplier = get<int>(l, "multiplier", where, 1);
+      return b.depthwise_conv2d(x, o);
     }
-    return b.conv2d(x, {.filters = get<int>(l, "filters", where, 0),
-                        .kernel_h = kh,
-                        .kernel_w = kw,
-                        .stride_h = sh,
-                        .stride_w = sw,
-                        .dilation_h = dh,
-                        .dilation_w = dwl,
-                        .padding = padding(l, where),
-                        .activation = activation(l, where),
-                        .use_bias = get<bool>(l, "use_bias", where, true),
-                        .kernel_init = init(l, "init", where),
-                        .bias_init = init(l, "bias_init", where),
-                        .name = name});
+    auto o = window_options<train::Conv2DOptions>(l, where, name);
+    o.filters = get<int>(l, "filters", where, 0);
+    return b.conv2d(x, o);
   }
   if (type == "conv1d") {
     check_keys(l, where,

@@ -59,6 +59,27 @@ graph::Attributes reshape_to(graph::Shape shape) {
   return a;
 }
 
+// Convolutions and padding take NHWC images.
+void expect_image_input(const std::string& layer, const graph::Shape& shape) {
+  if (shape.size() != 4) {
+    throw host::Error("layer '" + layer + "': input has shape " + graph::shape_string(shape) +
+                      ", expected [batch, height, width, channels]");
+  }
+}
+
+// The sliding-window attributes Conv2DOptions and DepthwiseConv2DOptions share.
+template <typename Options>
+graph::Attributes window_attributes(const Options& o) {
+  graph::Attributes a;
+  a.stride_h = o.stride_h;
+  a.stride_w = o.stride_w;
+  a.dilation_h = o.dilation_h;
+  a.dilation_w = o.dilation_w;
+  a.padding = o.padding;
+  a.activation = o.activation;
+  return a;
+}
+
 }  // namespace
 
 Initializer parse_initializer(std::string_view name) {
@@ -150,10 +171,7 @@ int LayerBuilder::conv2d_on(int x, const Conv2DOptions& o, const std::string& la
   expect_positive(layer, "kernel height", o.kernel_h);
   expect_positive(layer, "kernel width", o.kernel_w);
   const graph::Shape& xs = shape(x);
-  if (xs.size() != 4) {
-    throw host::Error("layer '" + layer + "': input has shape " + graph::shape_string(xs) +
-                      ", expected [batch, height, width, channels]");
-  }
+  expect_image_input(layer, xs);
   const int64_t channels = xs[3];
   const int64_t window = int64_t{o.kernel_h} * o.kernel_w;
   const int64_t fan_in = window * channels, fan_out = window * o.filters;
@@ -162,14 +180,7 @@ int LayerBuilder::conv2d_on(int x, const Conv2DOptions& o, const std::string& la
                     fan_in, fan_out)};
   if (o.use_bias)
     inputs.push_back(add_weight(layer, "bias", {o.filters}, o.bias_init, fan_in, fan_out));
-  graph::Attributes a;
-  a.stride_h = o.stride_h;
-  a.stride_w = o.stride_w;
-  a.dilation_h = o.dilation_h;
-  a.dilation_w = o.dilation_w;
-  a.padding = o.padding;
-  a.activation = o.activation;
-  return graph_.add_node(graph::OpType::kConv2D, std::move(inputs), a, layer);
+  return graph_.add_node(graph::OpType::kConv2D, std::move(inputs), window_attributes(o), layer);
 }
 
 int LayerBuilder::conv2d(int x, const Conv2DOptions& o) {
@@ -180,10 +191,7 @@ int LayerBuilder::depthwise_conv2d(int x, const DepthwiseConv2DOptions& o) {
   const std::string layer = layer_name(o.name, "depthwise_conv2d");
   expect_positive(layer, "multiplier", o.multiplier);
   const graph::Shape& xs = shape(x);
-  if (xs.size() != 4) {
-    throw host::Error("layer '" + layer + "': input has shape " + graph::shape_string(xs) +
-                      ", expected [batch, height, width, channels]");
-  }
+  expect_image_input(layer, xs);
   const int64_t out_channels = xs[3] * o.multiplier;
   // Each output channel sees one input channel, so fan-in is the window (PyTorch's grouped conv).
   const int64_t window = int64_t{o.kernel_h} * o.kernel_w;
@@ -192,14 +200,8 @@ int LayerBuilder::depthwise_conv2d(int x, const DepthwiseConv2DOptions& o) {
                                         o.kernel_init, fan_in, fan_out)};
   if (o.use_bias)
     inputs.push_back(add_weight(layer, "bias", {out_channels}, o.bias_init, fan_in, fan_out));
-  graph::Attributes a;
-  a.stride_h = o.stride_h;
-  a.stride_w = o.stride_w;
-  a.dilation_h = o.dilation_h;
-  a.dilation_w = o.dilation_w;
-  a.padding = o.padding;
-  a.activation = o.activation;
-  return graph_.add_node(graph::OpType::kDepthwiseConv2D, std::move(inputs), a, layer);
+  return graph_.add_node(graph::OpType::kDepthwiseConv2D, std::move(inputs), window_attributes(o),
+                         layer);
 }
 
 int LayerBuilder::conv1d(int x, const Conv1DOptions& o) {
@@ -349,10 +351,7 @@ int LayerBuilder::reshape(int x, const graph::Shape& sample_shape, std::string n
 
 int LayerBuilder::zero_padding(int x, int top, int bottom, int left, int right, std::string name) {
   const std::string layer = layer_name(name, "zero_padding");
-  if (shape(x).size() != 4) {
-    throw host::Error("layer '" + layer + "': input has shape " + graph::shape_string(shape(x)) +
-                      ", expected [batch, height, width, channels]");
-  }
+  expect_image_input(layer, shape(x));
   graph::Attributes a;
   a.paddings = {0, 0, top, bottom, left, right, 0, 0};
   return graph_.add_node(graph::OpType::kPad, {x}, a, layer);

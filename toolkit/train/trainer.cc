@@ -62,6 +62,18 @@ graph::Tensor label_targets(const graph::Shape& output_shape, const std::vector<
   return t;
 }
 
+// " | val loss 0.1234 acc 91.20%" for the progress line (no accuracy for reconstruction).
+std::string evaluation_summary(const char* split, const Evaluation& e) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, " | %s loss %.4f", split, e.loss);
+  std::string text = buf;
+  if (!std::isnan(e.accuracy_pct)) {
+    std::snprintf(buf, sizeof buf, " acc %.2f%%", e.accuracy_pct);
+    text += buf;
+  }
+  return text;
+}
+
 }  // namespace
 
 std::vector<float> balanced_class_weights(const data::Dataset& train) {
@@ -260,28 +272,17 @@ std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Da
     record.train_accuracy_pct =
         config_.reconstruct ? kNaN : 100.0 * correct / std::max<int64_t>(seen, 1);
     std::string tail;
-    char buf[96];
     if (!validation.empty()) {
       const Evaluation v = evaluate(validation);
       record.val_loss = v.loss;
       record.val_accuracy_pct = v.accuracy_pct;
-      std::snprintf(buf, sizeof buf, " | val loss %.4f", v.loss);
-      tail += buf;
-      if (!std::isnan(v.accuracy_pct)) {
-        std::snprintf(buf, sizeof buf, " acc %.2f%%", v.accuracy_pct);
-        tail += buf;
-      }
+      tail += evaluation_summary("val", v);
     }
     if (!test.empty()) {
       const Evaluation t = evaluate(test);
       record.test_loss = t.loss;
       record.test_accuracy_pct = t.accuracy_pct;
-      std::snprintf(buf, sizeof buf, " | test loss %.4f", t.loss);
-      tail += buf;
-      if (!std::isnan(t.accuracy_pct)) {
-        std::snprintf(buf, sizeof buf, " acc %.2f%%", t.accuracy_pct);
-        tail += buf;
-      }
+      tail += evaluation_summary("test", t);
     }
     if (early_stopping_) {
       const double monitored = early_stopping_->config().monitor == Monitor::kValLoss

@@ -18,11 +18,7 @@ graph::Graph cnn(const ModelOptions& o) {
     x = b.max_pool2d(x);
   }
   x = b.flatten(x);
-  for (int units : detail::or_default(o.hidden, {64})) {
-    x = b.dense(
-        x, {.units = units, .activation = graph::Activation::kRelu, .kernel_init = o.kernel_init});
-  }
-  x = detail::classifier_head(b, x, detail::or_default(o.classes, 10), o);
+  x = detail::dense_layers_and_head(b, x, {64}, o);
   g.set_outputs({x});
   return g;
 }

@@ -3,6 +3,7 @@
 #define TINYFORGE_TOOLKIT_ZOO_DEFAULTS_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "toolkit/host/error.h"
@@ -34,6 +35,17 @@ inline int classifier_head(train::LayerBuilder& b, int x, int classes, const Mod
   x = b.dense(x, {.units = classes, .kernel_init = o.kernel_init, .name = "logits"});
   if (o.output_softmax) x = b.softmax(x);
   return x;
+}
+
+// Hidden ReLU dense layers (`o.hidden`, else `default_hidden`) and the classifier head, as the MLP
+// and the small CNN end.
+inline int dense_layers_and_head(train::LayerBuilder& b, int x, std::vector<int> default_hidden,
+                                 const ModelOptions& o) {
+  for (int units : or_default(o.hidden, std::move(default_hidden))) {
+    x = b.dense(
+        x, {.units = units, .activation = graph::Activation::kRelu, .kernel_init = o.kernel_init});
+  }
+  return classifier_head(b, x, or_default(o.classes, 10), o);
 }
 
 }  // namespace tinyforge::zoo::detail

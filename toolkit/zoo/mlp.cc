@@ -9,11 +9,7 @@ graph::Graph mlp(const ModelOptions& o) {
   train::LayerBuilder b(g, o.seed);
   int x = b.input(detail::or_default(o.input_shape, {28, 28, 1}));
   if (b.shape(x).size() > 2) x = b.flatten(x);
-  for (int units : detail::or_default(o.hidden, {128})) {
-    x = b.dense(
-        x, {.units = units, .activation = graph::Activation::kRelu, .kernel_init = o.kernel_init});
-  }
-  x = detail::classifier_head(b, x, detail::or_default(o.classes, 10), o);
+  x = detail::dense_layers_and_head(b, x, {128}, o);
   g.set_outputs({x});
   return g;
 }

@@ -59,21 +59,15 @@ void forward(ForwardContext& ctx) {
       for (int64_t ow = 0; ow < w.out_w; ++ow) {
         float* out = out_base + (r * w.out_w + ow) * c_out;
         for (int64_t o = 0; o < c_out; ++o) out[o] = bias ? bias[o] : 0.0f;
-        for (int64_t kh = 0; kh < w.k_h; ++kh) {
-          const int64_t ih = w.row0(oh) + kh * w.dilation_h;
-          if (ih < 0 || ih >= w.in_h) continue;
-          for (int64_t kw = 0; kw < w.k_w; ++kw) {
-            const int64_t iw = w.col0(ow) + kw * w.dilation_w;
-            if (iw < 0 || iw >= w.in_w) continue;
-            const float* pixel = image + (ih * w.in_w + iw) * c_in;
-            const float* taps = filter + (kh * w.k_w + kw) * c_out;
-            if (m == 1) {
-              for (int64_t c = 0; c < c_in; ++c) out[c] += pixel[c] * taps[c];
-            } else {
-              for (int64_t o = 0; o < c_out; ++o) out[o] += pixel[o / m] * taps[o];
-            }
+        for_each_tap(w, oh, ow, [&](int64_t p, int64_t k) {
+          const float* pixel = image + p * c_in;
+          const float* taps = filter + k * c_out;
+          if (m == 1) {
+            for (int64_t c = 0; c < c_in; ++c) out[c] += pixel[c] * taps[c];
+          } else {
+            for (int64_t o = 0; o < c_out; ++o) out[o] += pixel[o / m] * taps[o];
           }
-        }
+        });
       }
     }
   });
@@ -106,32 +100,24 @@ void backward(BackwardContext& ctx) {
         for (int64_t ow = 0; ow < w.out_w; ++ow) {
           const float* grad = g + ((n * w.out_h + oh) * w.out_w + ow) * c_out;
           for (int64_t o = 0; o < c_out; ++o) my_db[o] += grad[o];
-          for (int64_t kh = 0; kh < w.k_h; ++kh) {
-            const int64_t ih = w.row0(oh) + kh * w.dilation_h;
-            if (ih < 0 || ih >= w.in_h) continue;
-            for (int64_t kw = 0; kw < w.k_w; ++kw) {
-              const int64_t iw = w.col0(ow) + kw * w.dilation_w;
-              if (iw < 0 || iw >= w.in_w) continue;
-              const int64_t pixel_offset = (ih * w.in_w + iw) * c_in;
-              const int64_t tap_offset = (kh * w.k_w + kw) * c_out;
-              const float* pixel = image + pixel_offset;
-              const float* taps = filter + tap_offset;
-              float* d_taps = my_df + tap_offset;
-              if (m == 1) {
-                for (int64_t c = 0; c < c_in; ++c) d_taps[c] += grad[c] * pixel[c];
-                if (d_image) {
-                  float* d_pixel = d_image + pixel_offset;
-                  for (int64_t c = 0; c < c_in; ++c) d_pixel[c] += grad[c] * taps[c];
-                }
-              } else {
-                for (int64_t o = 0; o < c_out; ++o) d_taps[o] += grad[o] * pixel[o / m];
-                if (d_image) {
-                  float* d_pixel = d_image + pixel_offset;
-                  for (int64_t o = 0; o < c_out; ++o) d_pixel[o / m] += grad[o] * taps[o];
-                }
+          for_each_tap(w, oh, ow, [&](int64_t p, int64_t k) {
+            const float* pixel = image + p * c_in;
+            const float* taps = filter + k * c_out;
+            float* d_taps = my_df + k * c_out;
+            if (m == 1) {
+              for (int64_t c = 0; c < c_in; ++c) d_taps[c] += grad[c] * pixel[c];
+              if (d_image) {
+                float* d_pixel = d_image + p * c_in;
+                for (int64_t c = 0; c < c_in; ++c) d_pixel[c] += grad[c] * taps[c];
+              }
+            } else {
+              for (int64_t o = 0; o < c_out; ++o) d_taps[o] += grad[o] * pixel[o / m];
+              if (d_image) {
+                float* d_pixel = d_image + p * c_in;
+                for (int64_t o = 0; o < c_out; ++o) d_pixel[o / m] += grad[o] * taps[o];
               }
             }
-          }
+          });
         }
       }
     }

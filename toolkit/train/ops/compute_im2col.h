@@ -49,15 +49,12 @@ inline void col2im_add(const float* dcol, const Window& w, int64_t n_begin, int6
     float* image = dx + n * w.in_h * w.in_w * c;
     for (int64_t oh = 0; oh < w.out_h; ++oh) {
       for (int64_t ow = 0; ow < w.out_w; ++ow) {
-        for (int64_t kh = 0; kh < w.k_h; ++kh) {
-          const int64_t ih = w.row0(oh) + kh * w.dilation_h;
-          for (int64_t kw = 0; kw < w.k_w; ++kw, in += c) {
-            const int64_t iw = w.col0(ow) + kw * w.dilation_w;
-            if (ih < 0 || ih >= w.in_h || iw < 0 || iw >= w.in_w) continue;
-            float* pixel = image + (ih * w.in_w + iw) * c;
-            for (int64_t i = 0; i < c; ++i) pixel[i] += in[i];
-          }
-        }
+        for_each_tap(w, oh, ow, [&](int64_t p, int64_t k) {
+          float* pixel = image + p * c;
+          const float* grad = in + k * c;
+          for (int64_t i = 0; i < c; ++i) pixel[i] += grad[i];
+        });
+        in += w.k_h * w.k_w * c;
       }
     }
   }

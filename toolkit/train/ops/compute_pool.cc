@@ -92,13 +92,23 @@ void max_forward(ForwardContext& ctx) {
   });
 }
 
+// What both backward passes start from; `dx` is null when the input needs no gradient.
+struct BackwardGeometry {
+  Window w;
+  Tensor* dx;
+  int64_t c, per_sample, in_per_sample;
+};
+
+BackwardGeometry backward_geometry(BackwardContext& ctx) {
+  const Window w = check(ctx.node, ctx.inputs.size(), *ctx.inputs[0]);
+  const int64_t c = w.channels;
+  return {w, input_grad(ctx, 0), c, w.out_h * w.out_w * c, w.in_h * w.in_w * c};
+}
+
 void max_backward(BackwardContext& ctx) {
   const Tensor& input = *ctx.inputs[0];
-  const Window w = check(ctx.node, ctx.inputs.size(), input);
-  Tensor* dx = input_grad(ctx, 0);
+  const auto [w, dx, c, per_sample, in_per_sample] = backward_geometry(ctx);
   if (!dx) return;
-  const int64_t c = w.channels, per_sample = w.out_h * w.out_w * c;
-  const int64_t in_per_sample = w.in_h * w.in_w * c;
   const float* argmax = ctx.saved.size() == 1 && ctx.saved[0].shape() == ctx.outputs[0]->shape()
                             ? ctx.saved[0].data()
                             : nullptr;
@@ -160,12 +170,8 @@ void average_forward(ForwardContext& ctx) {
 }
 
 void average_backward(BackwardContext& ctx) {
-  const Tensor& input = *ctx.inputs[0];
-  const Window w = check(ctx.node, ctx.inputs.size(), input);
-  Tensor* dx = input_grad(ctx, 0);
+  const auto [w, dx, c, per_sample, in_per_sample] = backward_geometry(ctx);
   if (!dx) return;
-  const int64_t c = w.channels, per_sample = w.out_h * w.out_w * c;
-  const int64_t in_per_sample = w.in_h * w.in_w * c;
   for_each_block(w.batch, w.batch, [&](int64_t, int64_t begin, int64_t end) {
     graph::FloatStorage masked(per_sample);
     for (int64_t n = begin; n < end; ++n) {

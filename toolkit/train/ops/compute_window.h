@@ -75,6 +75,21 @@ inline Window make_window(const graph::Node& node, const graph::Shape& x, int64_
   return w;
 }
 
+// Calls tap(pixel, k) for each window tap of output (oh, ow) that falls inside the image: pixel =
+// ih * in_w + iw indexes the input pixel and k = kh * k_w + kw the filter tap.
+template <typename Tap>
+inline void for_each_tap(const Window& w, int64_t oh, int64_t ow, Tap&& tap) {
+  for (int64_t kh = 0; kh < w.k_h; ++kh) {
+    const int64_t ih = w.row0(oh) + kh * w.dilation_h;
+    if (ih < 0 || ih >= w.in_h) continue;
+    for (int64_t kw = 0; kw < w.k_w; ++kw) {
+      const int64_t iw = w.col0(ow) + kw * w.dilation_w;
+      if (iw < 0 || iw >= w.in_w) continue;
+      tap(ih * w.in_w + iw, kh * w.k_w + kw);
+    }
+  }
+}
+
 }  // namespace tinyforge::train
 
 #endif  // TINYFORGE_TOOLKIT_TRAIN_OPS_COMPUTE_WINDOW_H_
