@@ -27,10 +27,12 @@ uint32_t lifetime(const PlannedBuffer& b) { return static_cast<uint32_t>(b.last 
 }  // namespace
 
 size_t MemoryPlanner::work_bytes(const Model& model) {
+  // For the smallest models this work area, not the activations, sets the arena's front: keep the
+  // per-tensor part small.
   const size_t tensors = static_cast<size_t>(model.num_tensors());
   const size_t ops = static_cast<size_t>(model.num_operators());
-  return (tensors + ops) * sizeof(PlannedBuffer) + 2 * ops * sizeof(uint16_t) +
-         sizeof(PlannedBuffer);
+  return (tensors + ops) * sizeof(PlannedBuffer) +
+         ops * (sizeof(int32_t) + 2 * sizeof(uint16_t) + sizeof(uint8_t));
 }
 
 MemoryPlanner::MemoryPlanner(const Model& model, void* work, PlannerChoices choices)
@@ -40,11 +42,17 @@ MemoryPlanner::MemoryPlanner(const Model& model, void* work, PlannerChoices choi
       num_ops_(model.num_operators()),
       num_buffers_(num_tensors_ + num_ops_),
       buffers_(static_cast<PlannedBuffer*>(work)),
-      order_(reinterpret_cast<uint16_t*>(buffers_ + num_buffers_)),
-      position_(order_ + num_ops_) {
+      op_lead_(reinterpret_cast<int32_t*>(buffers_ + num_buffers_)),
+      order_(reinterpret_cast<uint16_t*>(op_lead_ + num_ops_)),
+      position_(order_ + num_ops_),
+      op_in_place_(reinterpret_cast<uint8_t*>(position_ + num_ops_)) {
   for (int i = 0; i < num_buffers_; ++i)
-    buffers_[i] = PlannedBuffer{0, 0, INT32_MIN, INT16_MAX, -1, -1, BufferLink::kNone, 0};
-  for (int i = 0; i < num_ops_; ++i) order_[i] = position_[i] = static_cast<uint16_t>(i);
+    buffers_[i] = PlannedBuffer{0, 0, INT16_MAX, -1, -1, BufferLink::kNone, 0};
+  for (int i = 0; i < num_ops_; ++i) {
+    order_[i] = position_[i] = static_cast<uint16_t>(i);
+    op_lead_[i] = INT32_MIN;
+    op_in_place_[i] = 0;
+  }
 }
 
 void MemoryPlanner::set_scratch(int op_index, size_t bytes) {
@@ -52,10 +60,9 @@ void MemoryPlanner::set_scratch(int op_index, size_t bytes) {
 }
 
 void MemoryPlanner::set_in_place(int op_index, uint8_t inputs, int32_t lead) {
-  if (!choices_.in_place || model_.op_num_outputs(op_index) < 1) return;
-  PlannedBuffer& out = buffers_[model_.op_output(op_index, 0)];
-  out.in_place_inputs = inputs;
-  out.lead = lead;
+  if (!choices_.in_place) return;
+  op_in_place_[op_index] = inputs;
+  op_lead_[op_index] = lead;
 }
 
 bool MemoryPlanner::is_graph_input(int tensor) const {
@@ -208,11 +215,11 @@ void MemoryPlanner::overwrite_input(int position, int op) {
   if (model_.op_num_outputs(op) < 1) return;
   const int out = model_.op_output(op, 0);
   PlannedBuffer& o = buffers_[out];
-  if (o.in_place_inputs == 0 || o.size == 0 || is_graph_input(out)) return;
+  if (op_in_place_[op] == 0 || o.size == 0 || is_graph_input(out)) return;
   int chosen = -1;
   for (int k = 0; k < model_.op_num_inputs(op) && k < 8; ++k) {
     const int t = model_.op_input(op, k);
-    if ((o.in_place_inputs & (1u << k)) == 0 || t < 0) continue;
+    if ((op_in_place_[op] & (1u << k)) == 0 || t < 0) continue;
     const int r = root(t);
     // Graph inputs keep their values; the memory must die here (a graph output aliasing it
     // would keep it alive to the end, where this could be the last operator).
@@ -243,9 +250,10 @@ void MemoryPlanner::link_in_place() {
 
 bool MemoryPlanner::overlap_allowed(int a, int64_t a_offset, int b) const {
   const PlannedBuffer &x = buffers_[a], &y = buffers_[b];
-  if (x.link_kind == BufferLink::kOverwrites && x.link == b) return a_offset + x.lead <= y.offset;
+  if (x.link_kind == BufferLink::kOverwrites && x.link == b)
+    return a_offset + lead_of(a) <= y.offset;
   if (y.link_kind == BufferLink::kOverwrites && y.link == a)
-    return static_cast<int64_t>(y.offset) + y.lead <= a_offset;
+    return static_cast<int64_t>(y.offset) + lead_of(b) <= a_offset;
   return false;
 }
 
@@ -338,11 +346,11 @@ uint32_t MemoryPlanner::place(Placement placement, bool follow_chains) {
       if (!lifetimes_overlap(cur, other)) continue;
       consider(int64_t{other.offset} + other.size);
       if (cur.link_kind == BufferLink::kOverwrites && cur.link == q) {
-        consider(align_down(int64_t{other.offset} - cur.lead));
+        consider(align_down(int64_t{other.offset} - lead_of(index)));
         consider(other.offset);
       }
       if (other.link_kind == BufferLink::kOverwrites && other.link == index) {
-        consider(align_up_signed(int64_t{other.offset} + other.lead));
+        consider(align_up_signed(int64_t{other.offset} + lead_of(q)));
         consider(other.offset);
       }
     }

@@ -17,7 +17,8 @@ constexpr uint32_t kBufferAlignment = 8;
 enum class BufferLink : uint8_t {
   kNone,
   kAlias,       // shares the memory of `link` (size 0 here)
-  kOverwrites,  // may overlap `link`, which dies where this is born, if it starts `lead` before it
+  kOverwrites,  // may overlap `link`, which dies where this is born, if it starts the producing
+                // operator's lead before it
 };
 
 // One buffer to place: a tensor (index = tensor index) or an operator's scratch
@@ -25,12 +26,11 @@ enum class BufferLink : uint8_t {
 struct PlannedBuffer {
   uint32_t size;    // bytes, aligned; 0 = nothing to place (constant, variable, unused, alias)
   uint32_t offset;  // from the start of the planned region
-  int32_t lead;     // for kOverwrites
   int16_t first;    // first position in the execution order that needs the memory
   int16_t last;     // last such position
   int16_t link;
   BufferLink link_kind;
-  uint8_t in_place_inputs;  // op outputs: inputs of the producing operator this may overwrite
+  uint8_t unused_;
 };
 
 struct PlannerChoices {
@@ -96,6 +96,8 @@ class MemoryPlanner {
   bool fits(int index, int64_t offset) const;
   bool overlap_allowed(int a, int64_t a_offset, int b) const;
   bool is_graph_input(int tensor) const;
+  // The lead of the operator that produced buffer `index` (an in-place output).
+  int32_t lead_of(int index) const { return op_lead_[order_[buffers_[index].first]]; }
   int root(int index) const;
 
   const Model& model_;
@@ -104,8 +106,10 @@ class MemoryPlanner {
   int num_ops_;
   int num_buffers_;
   PlannedBuffer* buffers_;
-  uint16_t* order_;     // position -> operator
-  uint16_t* position_;  // operator -> position
+  int32_t* op_lead_;      // per operator, as offered by its kernel
+  uint16_t* order_;       // position -> operator
+  uint16_t* position_;    // operator -> position
+  uint8_t* op_in_place_;  // per operator: the inputs output 0 may overwrite
   uint32_t live_set_bytes_ = 0;
   int live_set_peak_op_ = -1;
 };
