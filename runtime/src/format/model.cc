@@ -2,6 +2,8 @@
 // interpreter and kernels read the flatbuffer without further checks.
 #include "tinyforge/model.h"
 
+#include <string.h>
+
 #include "kernels/kernel.h"
 #include "tflite_generated.h"
 
@@ -256,7 +258,11 @@ Status Model::verify_tensors() {
                 .add(" is not a finite positive number");
             return Status::kMalformedModel;
           }
-          const int64_t zp = q->zero_point()->Get(s);
+          // Read through memcpy: the FlatBuffers verifier only checks a vector's length field
+          // for alignment, so an int64 element of a hostile file may sit on a 4-byte boundary.
+          int64_t zp;
+          memcpy(&zp, reinterpret_cast<const uint8_t*>(q->zero_point()->data()) + 8 * s,
+                 sizeof(zp));
           if (zp < -65536 || zp > 65535) {
             prefix().add("zero point ").add(zp).add(" is out of range");
             return Status::kMalformedModel;
