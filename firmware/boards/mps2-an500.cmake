@@ -2,6 +2,8 @@
 # The board's memory budget lives here and only here (linker script, deploy report and the host
 # driver's checks all read it from the linked ELF's __tf_* symbols).
 set(BOARD_QEMU_MACHINE mps2-an500)
+# The runtime kernels this core runs (the host plans the device arena with them).
+set(BOARD_KERNELS arm_dsp)
 set(BOARD_CPU_FLAGS "-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16")
 set(BOARD_FLASH_ORIGIN 0x00000000)  # 4 MiB code SSRAM (flash stand-in)
 set(BOARD_FLASH_SIZE 0x00400000)

@@ -2,6 +2,8 @@
 # The core starts in Secure state with the vector table at ITCM (SVTOR 0x10000000), so everything
 # links at the Secure aliases. The board's memory budget lives here and only here.
 set(BOARD_QEMU_MACHINE mps3-an547)
+# The runtime kernels this core runs (the host plans the device arena with them).
+set(BOARD_KERNELS arm_mve)
 set(BOARD_CPU_FLAGS "-mcpu=cortex-m55 -mthumb -mfloat-abi=hard")
 set(BOARD_FLASH_ORIGIN 0x10000000)  # 512 KiB ITCM (Secure alias): code and model
 set(BOARD_FLASH_SIZE 0x00080000)

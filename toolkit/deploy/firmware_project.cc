@@ -48,7 +48,7 @@ DeployReport deploy_model(const fs::path& model_path, const std::string& board_n
   const Model& model = file.model();
   std::set<std::string> ops;
   for (int i = 0; i < model.num_operators(); ++i) ops.insert(op_name(model.op_code(i)));
-  const size_t arena = host::plan_device_arena(model).total_bytes;
+  const size_t arena = host::plan_device_arena(model, board.kernels).total_bytes;
 
   fs::create_directories(dir);
   host::CArrayOptions c_array;

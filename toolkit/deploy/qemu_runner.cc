@@ -112,6 +112,15 @@ BoardInfo board_info(const std::string& name) {
   info.name = name;
   info.file = source_root() / "firmware" / "boards" / (name + ".cmake");
   info.qemu_machine = board_setting(info.file, "BOARD_QEMU_MACHINE");
+  const std::string kernels = board_setting(info.file, "BOARD_KERNELS");
+  if (kernels == "arm_mve") {
+    info.kernels = KernelSet::kArmMve;
+  } else if (kernels == "arm_dsp") {
+    info.kernels = KernelSet::kArmDsp;
+  } else if (kernels != "reference") {
+    throw Error(info.file.string() + ": BOARD_KERNELS is '" + kernels +
+                "', expected arm_mve, arm_dsp or reference");
+  }
   return info;
 }
 
@@ -216,7 +225,7 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
   const auto symbols = elf_symbols(elf);
   const uint64_t pool = symbols.at("__tf_pool_end") - symbols.at("__tf_pool_start");
   const size_t model_bytes = file.bytes().size();
-  const size_t arena = host::plan_device_arena(model).total_bytes;
+  const size_t arena = host::plan_device_arena(model, board.kernels).total_bytes;
   const uint64_t needed = ((model_bytes + 15) & ~size_t{15}) + arena;
   if (needed > pool) {
     throw Error(model_path.string() + " does not fit " + board.name + ": model " +

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tinyforge/kernel_set.h"
+
 namespace tinyforge::deploy {
 
 // A board of firmware/boards/NAME.cmake (the one place its memory budget is written).
@@ -17,6 +19,7 @@ struct BoardInfo {
   std::string name;
   std::string qemu_machine;
   std::filesystem::path file;
+  KernelSet kernels = KernelSet::kReference;  // BOARD_KERNELS: what its firmware runs
 };
 std::vector<std::string> known_boards();
 // Throws Error listing the known boards if `name` is not one.

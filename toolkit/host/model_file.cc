@@ -80,9 +80,10 @@ ArenaUsage plan_arena(const Model& model, const PlanOptions& options) {
   return usage;
 }
 
-ArenaUsage plan_device_arena(const Model& model) {
+ArenaUsage plan_device_arena(const Model& model, KernelSet kernels) {
   PlanOptions options;
   options.pointer_bytes = 4;
+  options.kernels = kernels;
   return plan_arena(model, options);
 }
 

@@ -60,8 +60,8 @@ class ModelFile {
 // The arena figures of a model (computed with host memory for the planner); by default for this
 // machine.
 ArenaUsage plan_arena(const Model& model, const PlanOptions& options = PlanOptions());
-// The arena figures on a 32-bit target (the Cortex-M boards).
-ArenaUsage plan_device_arena(const Model& model);
+// The arena figures on a 32-bit target (the Cortex-M boards) running `kernels`.
+ArenaUsage plan_device_arena(const Model& model, KernelSet kernels = KernelSet::kReference);
 
 // An interpreter with an arena of exactly the planned size.
 class HostInterpreter {

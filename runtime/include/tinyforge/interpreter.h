@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tinyforge/kernel_set.h"
 #include "tinyforge/model.h"
 #include "tinyforge/status.h"
 #include "tinyforge/tensor.h"
@@ -33,6 +34,8 @@ struct PlanOptions {
   size_t pointer_bytes = sizeof(void*);
   bool in_place = true;  // outputs written over dying inputs where the kernel allows it
   bool reorder = true;   // another operator order when it lowers the peak
+  // The kernels the target runs (plan() only; init() and invoke() use this build's).
+  KernelSet kernels = KernelSet::kThisBuild;
 };
 
 // Called before (begin = true) and after each operator's eval, e.g. to read a cycle counter.

@@ -41,12 +41,12 @@ size_t variable_bytes(const Model& model) {
 
 // Sizing pass: runs every kernel's prepare without memory to learn its persistent and scratch
 // needs and whether it can run in place. Scratch sizes and in-place offers go to the planner.
-Status measure_kernels(const Model& model, MemoryPlanner* planner, size_t* persistent,
-                       ErrorMessage* error) {
+Status measure_kernels(const Model& model, KernelSet kernels, MemoryPlanner* planner,
+                       size_t* persistent, ErrorMessage* error) {
   *persistent = 0;
   for (int i = 0; i < model.num_operators(); ++i) {
     PrepareContext ctx(model, i, nullptr, error, nullptr, 0);
-    const Status status = model.op_kernel(i)->prepare(ctx);
+    const Status status = find_kernel_in(model.op_code(i), kernels)->prepare(ctx);
     if (status != Status::kOk) return status;
     *persistent += align8(ctx.persistent_used());
     planner->set_scratch(i, ctx.scratch_bytes());
@@ -57,9 +57,9 @@ Status measure_kernels(const Model& model, MemoryPlanner* planner, size_t* persi
 
 // Measures the kernels, plans, and fills `usage` for a target with `pointer_bytes` pointers.
 Status plan_usage(const Model& model, MemoryPlanner* planner, size_t pointer_bytes,
-                  ArenaUsage* usage, ErrorMessage* error) {
+                  KernelSet kernels, ArenaUsage* usage, ErrorMessage* error) {
   size_t kernel_bytes = 0;
-  const Status status = measure_kernels(model, planner, &kernel_bytes, error);
+  const Status status = measure_kernels(model, kernels, planner, &kernel_bytes, error);
   if (status != Status::kOk) return status;
   usage->planned_bytes = planner->plan();
   usage->reordered = planner->reordered();
@@ -104,7 +104,7 @@ Status Interpreter::plan(const Model& model, void* work, size_t work_bytes, Aren
     return Status::kInvalidArgument;
   }
   MemoryPlanner planner(model, work, choices_of(options));
-  return plan_usage(model, &planner, options.pointer_bytes, usage, error);
+  return plan_usage(model, &planner, options.pointer_bytes, options.kernels, usage, error);
 }
 
 Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes,
@@ -138,7 +138,8 @@ Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes,
   // The planner works at the start of the arena; its results are copied out before the
   // activations (which later reuse that memory) are ever written.
   MemoryPlanner planner(model, base, choices_of(options));
-  Status status = plan_usage(model, &planner, sizeof(void*), &usage_, &error_);
+  Status status =
+      plan_usage(model, &planner, sizeof(void*), KernelSet::kThisBuild, &usage_, &error_);
   if (status != Status::kOk) return status;
   if (usage_.total_bytes > available) {
     error_.add("arena too small: ")

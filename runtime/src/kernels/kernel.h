@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "tflite_generated.h"
+#include "tinyforge/kernel_set.h"
 #include "tinyforge/model.h"
 #include "tinyforge/status.h"
 #include "tinyforge/tensor.h"
@@ -128,6 +129,8 @@ struct KernelRegistration {
 // `kDspKernel_<OP>` in kernels/arm/*.cc is registered ahead of them and found first, and on cores
 // with MVE every `kMveKernel_<OP>` in kernels/mve/*.cc ahead of those.
 const KernelRegistration* find_kernel(int32_t op_code);
+// The kernel `set` runs the operator with (the reference kernel where the set has no other).
+const KernelRegistration* find_kernel_in(int32_t op_code, KernelSet set);
 
 }  // namespace tinyforge
 
