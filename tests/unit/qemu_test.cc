@@ -40,12 +40,13 @@ void expect_vector_matches(const std::string& board, const std::string& name, in
     EXPECT_EQ(r.outputs[o], want) << name << " seed " << seed << " output " << o << " on " << board;
   }
   EXPECT_GT(r.instructions, 0u);
-  // deploy sizes the firmware's static arena with the host's 32-bit figure: never short, and
-  // only the kernels' parameter blocks (measured with 64-bit layouts) keep it from being exact.
+  // deploy sizes the firmware's static arena with the host's 32-bit figure for the board's
+  // kernels: never short, and only the kernels' headers and parameter blocks (measured with 64-bit
+  // layouts) keep it from being exact.
   const size_t device_figure =
       host::plan_device_arena(file.model(), deploy::board_info(board).kernels).total_bytes;
   EXPECT_LE(r.arena_bytes, device_figure);
-  EXPECT_LE(device_figure - r.arena_bytes, 8u * static_cast<size_t>(file.model().num_operators()));
+  EXPECT_LE(device_figure - r.arena_bytes, 24u * static_cast<size_t>(file.model().num_operators()));
   std::cout << "[ qemu     ] " << board << " " << name << " seed " << seed << ": " << r.instructions
             << " instructions, arena " << r.arena_bytes << " bytes\n";
 }

@@ -72,6 +72,12 @@ class PrepareContext : public OpContext {
   // the output starts `lead` bytes or more before it (see kernels/in_place.h for the loop orders
   // that make this safe). Several inputs may be offered; they share the largest lead.
   void allow_in_place(int input, int64_t lead);
+  // Withdraws every offer: for a kernel whose loop order differs from the one an offer was made
+  // for (a fast kernel that ran its reference kernel's prepare()).
+  void forbid_in_place() {
+    in_place_inputs_ = 0;
+    in_place_lead_ = INT32_MIN;
+  }
 
   size_t persistent_used() const { return persistent_used_; }
   size_t scratch_bytes() const { return scratch_bytes_; }

@@ -24,6 +24,8 @@ inline Status prepare_with_reference(PrepareContext& ctx, const KernelRegistrati
   *header = ctx.allocate_persistent<FallbackHeader>();
   const size_t header_bytes = ctx.persistent_used();
   const Status s = reference.prepare(ctx);
+  // The reference kernel's in-place offers hold for its loop order, not the fast kernel's.
+  ctx.forbid_in_place();
   if (*header != nullptr) {
     (*header)->reference_state = reinterpret_cast<uint8_t*>(*header) + header_bytes;
     (*header)->use_fast_path = false;
