@@ -23,9 +23,10 @@ inline Status prepare_with_reference(PrepareContext& ctx, const KernelRegistrati
                                      FallbackHeader** header) {
   *header = ctx.allocate_persistent<FallbackHeader>();
   const size_t header_bytes = ctx.persistent_used();
+  // The reference kernel's in-place offers stand: the DSP kernels visit output pixels in the same
+  // raster order and read a pixel's window (CONV_2D: two pixels' patches, into scratch) before
+  // writing any of its channels, which the reference's lead already covers (kernels/in_place.h).
   const Status s = reference.prepare(ctx);
-  // The reference kernel's in-place offers hold for its loop order, not the fast kernel's.
-  ctx.forbid_in_place();
   if (*header != nullptr) {
     (*header)->reference_state = reinterpret_cast<uint8_t*>(*header) + header_bytes;
     (*header)->use_fast_path = false;

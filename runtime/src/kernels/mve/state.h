@@ -29,7 +29,9 @@ inline Status prepare_with_reference(PrepareContext& ctx, const KernelRegistrati
   *header = ctx.allocate_persistent<MveHeader>();
   const size_t header_bytes = ctx.persistent_used();
   const Status s = reference.prepare(ctx);
-  // The reference kernel's in-place offers hold for its loop order, not the fast kernel's.
+  // The reference kernel's in-place offers hold for its loop order, not for the MVE kernels'
+  // (several pixels' patches and output channel groups per pass): without this, kws_ref_model and
+  // person_detect gave wrong outputs on mps3-an547.
   ctx.forbid_in_place();
   if (*header != nullptr) {
     (*header)->fallback.reference_state = reinterpret_cast<uint8_t*>(*header) + header_bytes;
