@@ -138,6 +138,18 @@ class LiteRtExport : public ::testing::Test {
   static data::Dataset* test_;
   static graph::Graph* cnn_;
   static double accuracy_;
+
+  // Runs `model` on the test images in our runtime and in LiteRT, which must accept it and give
+  // one output of `dtype` and our size.
+  static void run_both(const std::vector<uint8_t>& model, const char* dtype, OurRun* ours,
+                       LiteRtResult* lite) {
+    *ours = run_ours(model, *test_);
+    *lite = run_litert(model, {ours->inputs}, kCompared);
+    ASSERT_TRUE(lite->ok()) << lite->error;
+    ASSERT_EQ(lite->outputs.size(), 1u);
+    EXPECT_EQ(lite->outputs[0].dtype, dtype);
+    ASSERT_EQ(lite->outputs[0].bytes.size(), ours->outputs.size());
+  }
 };
 
 data::Dataset* LiteRtExport::train_ = nullptr;
@@ -149,12 +161,9 @@ TEST_F(LiteRtExport, Int8CnnWithinEightStepsAndSameTop1) {
   TINYFORGE_REQUIRE_LITERT();
   ASSERT_GT(accuracy_, 70.0) << "one epoch on 12,000 images must learn something";
   const std::vector<uint8_t> model = convert_cnn(pipeline::ConvertDtype::kInt8);
-  const OurRun ours = run_ours(model, *test_);
-  const LiteRtResult lite = run_litert(model, {ours.inputs}, kCompared);
-  ASSERT_TRUE(lite.ok()) << lite.error;
-  ASSERT_EQ(lite.outputs.size(), 1u);
-  EXPECT_EQ(lite.outputs[0].dtype, "int8");
-  ASSERT_EQ(lite.outputs[0].bytes.size(), ours.outputs.size());
+  OurRun ours;
+  LiteRtResult lite;
+  ASSERT_NO_FATAL_FAILURE(run_both(model, "int8", &ours, &lite));
   const Agreement a = integer_agreement<int8_t>(lite.outputs[0], ours);
   std::cout << "[ litert   ] int8 CNN (float accuracy " << accuracy_ << "%): max " << a.max_steps
             << " steps, same top-1 on " << a.same_top1 << " of " << a.samples << " images\n";
@@ -165,12 +174,9 @@ TEST_F(LiteRtExport, Int8CnnWithinEightStepsAndSameTop1) {
 TEST_F(LiteRtExport, Float32CnnWithinRelative1e4) {
   TINYFORGE_REQUIRE_LITERT();
   const std::vector<uint8_t> model = convert_cnn(pipeline::ConvertDtype::kFloat32);
-  const OurRun ours = run_ours(model, *test_);
-  const LiteRtResult lite = run_litert(model, {ours.inputs}, kCompared);
-  ASSERT_TRUE(lite.ok()) << lite.error;
-  ASSERT_EQ(lite.outputs.size(), 1u);
-  EXPECT_EQ(lite.outputs[0].dtype, "float32");
-  ASSERT_EQ(lite.outputs[0].bytes.size(), ours.outputs.size());
+  OurRun ours;
+  LiteRtResult lite;
+  ASSERT_NO_FATAL_FAILURE(run_both(model, "float32", &ours, &lite));
   // Logits pass near zero, where an element's own relative error says little (1e-6 apart on
   // 0.001 is 1e-3): each sample's largest difference is taken relative to its largest logit.
   double worst = 0, worst_elementwise = 0;
