@@ -17,11 +17,11 @@ struct FallbackHeader {
   bool use_fast_path;
 };
 
-// Allocates the header (null while sizing) and runs `reference.prepare`; the fast path is off
-// until the caller turns it on.
-inline Status prepare_with_reference(PrepareContext& ctx, const KernelRegistration& reference,
-                                     FallbackHeader** header) {
-  *header = ctx.allocate_persistent<FallbackHeader>();
+// Allocates a header of `header_size` bytes that starts with a FallbackHeader (null while
+// sizing) and runs `reference.prepare`; the fast path is off until the caller turns it on.
+inline Status prepare_header_and_reference(PrepareContext& ctx, const KernelRegistration& reference,
+                                           size_t header_size, FallbackHeader** header) {
+  *header = static_cast<FallbackHeader*>(ctx.allocate_persistent(header_size));
   const size_t header_bytes = ctx.persistent_used();
   // The reference kernel's in-place offers stand: the DSP kernels visit output pixels in the same
   // raster order and read a pixel's window (CONV_2D: two pixels' patches, into scratch) before
@@ -32,6 +32,11 @@ inline Status prepare_with_reference(PrepareContext& ctx, const KernelRegistrati
     (*header)->use_fast_path = false;
   }
   return s;
+}
+
+inline Status prepare_with_reference(PrepareContext& ctx, const KernelRegistration& reference,
+                                     FallbackHeader** header) {
+  return prepare_header_and_reference(ctx, reference, sizeof(FallbackHeader), header);
 }
 
 inline Status eval_reference(EvalContext& ctx, const KernelRegistration& reference) {

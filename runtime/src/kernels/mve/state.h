@@ -26,16 +26,15 @@ struct MveHeader {
 // `reference.prepare`, and leaves the fast path off until the caller turns it on.
 inline Status prepare_with_reference(PrepareContext& ctx, const KernelRegistration& reference,
                                      MveHeader** header) {
-  *header = ctx.allocate_persistent<MveHeader>();
-  const size_t header_bytes = ctx.persistent_used();
-  const Status s = reference.prepare(ctx);
+  fast::FallbackHeader* fallback = nullptr;
+  const Status s = fast::prepare_header_and_reference(ctx, reference, sizeof(MveHeader), &fallback);
   // The reference kernel's in-place offers hold for its loop order, not for the MVE kernels'
   // (several pixels' patches and output channel groups per pass): without this, kws_ref_model and
   // person_detect gave wrong outputs on mps3-an547.
   ctx.forbid_in_place();
+  // `fallback` is MveHeader's first member.
+  *header = reinterpret_cast<MveHeader*>(fallback);
   if (*header != nullptr) {
-    (*header)->fallback.reference_state = reinterpret_cast<uint8_t*>(*header) + header_bytes;
-    (*header)->fallback.use_fast_path = false;
     (*header)->corrected_bias = nullptr;
     (*header)->input_channel = nullptr;
   }
