@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -184,13 +185,22 @@ inline void add_random_op(ModelBuilder& m, std::mt19937& rng, OpKind kind, const
 struct KernelRun {
   std::vector<uint8_t> output;
   bool fast_path = false;  // for a fast kernel: whether it took its fast path
+  bool in_place = false;   // whether the output was written over the input
+};
+
+// Where run_kernel puts the output: in a buffer of its own, or over the input where the kernel
+// offers that, `lead` (the kernel's own) plus `slack` bytes before it, as the planner may.
+struct Placement {
+  bool over_input = false;
+  int64_t slack = 0;
 };
 
 // Runs operator 0 of a one-operator model with `kernel`, as the interpreter would: sizing
 // prepare, prepare with memory, eval with the requested scratch. A fast kernel's persistent block
 // starts with its fast::FallbackHeader.
 inline KernelRun run_kernel(const std::vector<uint8_t>& bytes, const std::vector<uint8_t>& input,
-                            const KernelRegistration& kernel, bool is_fast_kernel) {
+                            const KernelRegistration& kernel, bool is_fast_kernel,
+                            Placement placement = {}) {
   host::AlignedBytes aligned(bytes.size());
   std::memcpy(aligned.data(), bytes.data(), bytes.size());
   Model model;
@@ -203,10 +213,24 @@ inline KernelRun run_kernel(const std::vector<uint8_t>& bytes, const std::vector
     buffers[t].assign(v.bytes(), 0x5A);
     tensor_data[t] = buffers[t].data();
   }
-  std::memcpy(buffers[model.input_tensor(0)].data(), input.data(), input.size());
+  const int in = model.input_tensor(0), out = model.output_tensor(0);
   ErrorMessage error;
   PrepareContext sizing(model, 0, tensor_data.data(), &error, nullptr, 0);
   EXPECT_EQ(kernel.prepare(sizing), Status::kOk) << error.c_str();
+  KernelRun run;
+  std::vector<uint8_t> shared;  // input and output together when in place
+  run.in_place = placement.over_input && (sizing.in_place_inputs() & 1u) != 0;
+  if (run.in_place) {
+    const int64_t in_bytes = static_cast<int64_t>(buffers[in].size());
+    const int64_t out_bytes = static_cast<int64_t>(buffers[out].size());
+    // The output starts `shift` bytes before the input (after it where negative).
+    const int64_t shift = std::max<int64_t>(sizing.in_place_lead(), -in_bytes) + placement.slack;
+    const int64_t in_at = std::max<int64_t>(shift, 0), out_at = in_at - shift;
+    shared.assign(static_cast<size_t>(std::max(in_at + in_bytes, out_at + out_bytes)), 0x5A);
+    tensor_data[in] = shared.data() + in_at;
+    tensor_data[out] = shared.data() + out_at;
+  }
+  std::memcpy(tensor_data[in], input.data(), input.size());
   std::vector<uint64_t> persistent(sizing.persistent_used() / 8 + 1);
   std::vector<uint8_t> scratch(sizing.scratch_bytes());
   PrepareContext prepare(model, 0, tensor_data.data(), &error,
@@ -216,23 +240,22 @@ inline KernelRun run_kernel(const std::vector<uint8_t>& bytes, const std::vector
   EXPECT_EQ(prepare.persistent_used(), sizing.persistent_used());
   EvalContext eval(model, 0, tensor_data.data(), &error, persistent.data(), scratch.data());
   EXPECT_EQ(kernel.eval(eval), Status::kOk) << error.c_str();
-  KernelRun run;
-  const TensorView out = model.tensor(model.output_tensor(0));
-  const auto& out_buffer = buffers[model.output_tensor(0)];
-  run.output.assign(out_buffer.begin(), out_buffer.begin() + static_cast<int64_t>(out.bytes()));
+  const auto* result = static_cast<const uint8_t*>(tensor_data[out]);
+  run.output.assign(result, result + model.tensor(out).bytes());
   if (is_fast_kernel)
     run.fast_path = reinterpret_cast<const fast::FallbackHeader*>(persistent.data())->use_fast_path;
   return run;
 }
 
-// `trials` random operators: the fast kernel's output bytes must equal the reference kernel's.
-// Returns how many took the fast path.
+// `trials` random operators: the fast kernel's output bytes must equal the reference kernel's, in
+// a buffer of their own and written over the input wherever the fast kernel offers that (at its
+// lead exactly and with some slack). Returns how many took the fast path.
 inline int expect_fast_matches_reference(OpKind kind, const OpRanges& ranges,
                                          const KernelRegistration& reference,
                                          const KernelRegistration& fast, unsigned seed,
                                          int trials) {
   std::mt19937 rng(seed);
-  int fast_cases = 0;
+  int fast_cases = 0, in_place_cases = 0;
   for (int trial = 0; trial < trials; ++trial) {
     ModelBuilder m;
     std::vector<std::vector<uint8_t>> inputs;
@@ -243,7 +266,18 @@ inline int expect_fast_matches_reference(OpKind kind, const OpRanges& ranges,
     EXPECT_EQ(got.output, want.output) << "trial " << trial;
     if (got.output != want.output) break;
     fast_cases += got.fast_path ? 1 : 0;
+    for (int64_t slack : {int64_t{0}, random_int<int64_t>(rng, 1, 40)}) {
+      const KernelRun over = run_kernel(bytes, inputs[0], fast, true, Placement{true, slack});
+      EXPECT_EQ(over.output, want.output) << "trial " << trial << " in place, slack " << slack;
+      in_place_cases += over.in_place && slack == 0 ? 1 : 0;
+      const KernelRun reference_over =
+          run_kernel(bytes, inputs[0], reference, false, Placement{true, slack});
+      EXPECT_EQ(reference_over.output, want.output)
+          << "trial " << trial << " reference in place, slack " << slack;
+    }
   }
+  // Convolutions offer to run in place on most shapes; fully connected never does.
+  if (kind != OpKind::kFullyConnected) EXPECT_GT(in_place_cases, trials / 4);
   return fast_cases;
 }
 

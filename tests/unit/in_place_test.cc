@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <vector>
@@ -35,9 +36,10 @@ struct Case {
   int64_t in_pixel, out_pixel;
 };
 
-// The reference kernels' order: output pixels in (batch, row, column) order; per pixel either
-// every window read then every write (reads_first), or per output byte its window then the byte.
-bool window_kernel_is_safe(const Case& c, bool reads_first, int64_t lead) {
+// The kernels' orders: output pixels in (batch, row, column) order, in runs of `run` pixels of a
+// row; per run either every window read then every write (reads_first), or before each output
+// byte every window of the run again (the worst interleaving).
+bool window_kernel_is_safe(const Case& c, bool reads_first, int64_t lead, int32_t run = 1) {
   const SlidingWindow& w = c.w;
   Memory memory(lead, int64_t{w.batches} * w.in_h * w.in_w * c.in_pixel);
   auto read_window = [&](int32_t b, int32_t oy, int32_t ox) {
@@ -54,11 +56,17 @@ bool window_kernel_is_safe(const Case& c, bool reads_first, int64_t lead) {
   int64_t p = 0;
   for (int32_t b = 0; b < w.batches; ++b) {
     for (int32_t oy = 0; oy < w.out_h; ++oy) {
-      for (int32_t ox = 0; ox < w.out_w; ++ox, ++p) {
-        if (reads_first) read_window(b, oy, ox);
-        for (int64_t k = 0; k < c.out_pixel; ++k) {
-          if (!reads_first) read_window(b, oy, ox);
-          memory.write_output(p * c.out_pixel + k);
+      for (int32_t first = 0; first < w.out_w; first += run) {
+        const int32_t stop = std::min(first + run, w.out_w);
+        auto read_run = [&] {
+          for (int32_t ox = first; ox < stop; ++ox) read_window(b, oy, ox);
+        };
+        if (reads_first) read_run();
+        for (int32_t ox = first; ox < stop; ++ox, ++p) {
+          for (int64_t k = 0; k < c.out_pixel; ++k) {
+            if (!reads_first) read_run();
+            memory.write_output(p * c.out_pixel + k);
+          }
         }
       }
     }
@@ -87,12 +95,14 @@ TEST(InPlace, SlidingWindowLeadIsSafeOnRandomGeometries) {
     if (c.w.out_h < 1 || c.w.out_w < 1) continue;
     c.in_pixel = pick(1, 4);
     c.out_pixel = pick(1, 4);
+    const int32_t run = pick(1, 3) == 1 ? pick(2, 4) : 1;
     for (bool reads_first : {false, true}) {
-      const int64_t lead = sliding_window_lead(c.w, c.in_pixel, c.out_pixel, reads_first);
-      EXPECT_TRUE(window_kernel_is_safe(c, reads_first, lead))
-          << "trial " << trial << " reads_first " << reads_first << " lead " << lead;
+      const int64_t lead = sliding_window_lead(c.w, c.in_pixel, c.out_pixel, reads_first, run);
+      EXPECT_TRUE(window_kernel_is_safe(c, reads_first, lead, run))
+          << "trial " << trial << " reads_first " << reads_first << " run " << run << " lead "
+          << lead;
       // The bound is useful, not just safe: usually one byte less already breaks the order.
-      tight += !window_kernel_is_safe(c, reads_first, lead - 1);
+      tight += !window_kernel_is_safe(c, reads_first, lead - 1, run);
     }
   }
   EXPECT_GT(tight, 200);
@@ -105,6 +115,16 @@ TEST(InPlace, PointwiseConvolutionNeedsOnlyOnePixelMoreThanItsOutput) {
   const int64_t in = 48 * 48 * 8, out = 48 * 48 * 16;
   const int64_t lead = sliding_window_lead(w, 8, 16, false);
   EXPECT_EQ(lead + in, out + 8);
+}
+
+TEST(InPlace, ARunOfPixelsCostsTheRunsInput) {
+  // The same convolution read as one row of pixels, the channel groups going round 32 pixels at a
+  // time (reads and writes interleaved within a run): the last run's input must survive too.
+  const SlidingWindow w{1, 1, 48 * 48, 1, 48 * 48, 1, 1, 0, 0};
+  const int64_t in = 48 * 48 * 8, out = 48 * 48 * 16;
+  EXPECT_EQ(sliding_window_lead(w, 8, 16, false, 32) + in, out + 32 * 8);
+  // Read before written, a run costs nothing beyond the one-pixel bound of the interleaved order.
+  EXPECT_LE(sliding_window_lead(w, 8, 16, true, 32) + in, out + 8);
 }
 
 TEST(InPlace, ElementwiseLeadIsSafeForEveryWidthPair) {

@@ -52,6 +52,12 @@ inline SlidingWindow sliding_window(const Geometry& g) {
                        g.stride_h, g.stride_w, g.pad_h, g.pad_w};
 }
 
+// The window of a CONV_2D or DEPTHWISE_CONV_2D node (`options` its options) whose reference
+// prepare() has succeeded: for a fast kernel's in-place offer, made while sizing, when the
+// reference state is not yet written.
+template <typename Options>
+Status prepared_window(PrepareContext& ctx, const Options& options, SlidingWindow* window);
+
 // Checks ranks, strides/dilations and that the output's spatial shape is what the padding scheme
 // produces, then fills `g`. `filter_h`/`filter_w` come from the caller (filter layouts differ).
 inline Status check_geometry(PrepareContext& ctx, const TensorView& input, const TensorView& output,
@@ -102,6 +108,17 @@ inline Status check_geometry(PrepareContext& ctx, const TensorView& input, const
   g->pad_w =
       static_cast<int32_t>(padding_before(in_w, filter_w, out_w, stride_w, dilation_w, nullptr));
   return Status::kOk;
+}
+
+template <typename Options>
+Status prepared_window(PrepareContext& ctx, const Options& options, SlidingWindow* window) {
+  const TensorView filter = ctx.input(1);
+  Geometry g{};
+  const Status s = check_geometry(ctx, ctx.input(0), ctx.output(0), filter.dim(1), filter.dim(2),
+                                  options.padding(), options.stride_h(), options.stride_w(),
+                                  options.dilation_h_factor(), options.dilation_w_factor(), &g);
+  if (s == Status::kOk) *window = sliding_window(g);
+  return s;
 }
 
 // Which accumulator and requantization a quantized convolution uses (as TFLite Micro picks them).

@@ -23,10 +23,11 @@ struct SlidingWindow {
   int32_t stride_h, stride_w, pad_h, pad_w;
 };
 
-// Output pixels are written in (batch, row, column) order. `reads_first`: every read for a pixel
-// happens before its first write (otherwise reads and writes of one pixel interleave).
+// Output pixels are written in (batch, row, column) order, in runs of `run_pixels` consecutive
+// pixels of one row (a row's last run may be shorter). `reads_first`: every read for a run
+// happens before its first write; otherwise the run's reads and writes interleave in any order.
 int64_t sliding_window_lead(const SlidingWindow& w, int64_t in_pixel_bytes, int64_t out_pixel_bytes,
-                            bool reads_first);
+                            bool reads_first, int32_t run_pixels = 1);
 
 // out[i] = f(in[i]) in increasing i, each in[i] read before out[i] is written. Requires equal
 // element counts.
@@ -36,7 +37,8 @@ int64_t elementwise_lead(const TensorView& input, const TensorView& output);
 // when the two have the same number of elements, so the element indices coincide.
 void allow_elementwise_in_place(PrepareContext& ctx, int input);
 // Offers output 0 over input 0 of a sliding-window kernel (loop order as sliding_window_lead).
-void allow_window_in_place(PrepareContext& ctx, const SlidingWindow& window, bool reads_first);
+void allow_window_in_place(PrepareContext& ctx, const SlidingWindow& window, bool reads_first,
+                           int32_t run_pixels = 1);
 
 }  // namespace tinyforge
 

@@ -42,6 +42,9 @@ Status prepare(PrepareContext& ctx) {
   // Two pixels' patches as int16.
   if (fast_path)
     ctx.request_scratch(2 * static_cast<size_t>(column_stride(patch)) * sizeof(int16_t));
+  // The reference's in-place offer stands (no use_fast_path()): output pixels go in the same raster
+  // order and both pixels' patches are gathered before either is written, which the reference's
+  // per-pixel interleaved lead covers (kernels/in_place.h).
   if (header != nullptr) header->use_fast_path = fast_path;
   return Status::kOk;
 }

@@ -33,8 +33,13 @@ Status prepare(PrepareContext& ctx) {
       static_cast<int64_t>(options->dilation_h_factor()) * input.dim(2) * input.dim(3);
   const bool fast_path = input.type == DataType::kInt8 &&
                          (multiplier == 1 || multiplier % 4 == 0) && row_step < (int64_t{1} << 30);
-  if (fast_path) ctx.request_scratch(0);  // the reference's accumulator row is not needed
-  if (header != nullptr) header->use_fast_path = fast_path;
+  if (!fast_path) return Status::kOk;
+  ctx.request_scratch(0);  // the reference's accumulator row is not needed
+  fast::use_fast_path(ctx, header);
+  // Four channels are read and written at a time, so a pixel's reads and writes interleave.
+  SlidingWindow window;
+  if (conv::prepared_window(ctx, *options, &window) == Status::kOk)
+    allow_window_in_place(ctx, window, /*reads_first=*/false);
   return Status::kOk;
 }
 

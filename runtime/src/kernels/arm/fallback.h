@@ -23,9 +23,8 @@ inline Status prepare_header_and_reference(PrepareContext& ctx, const KernelRegi
                                            size_t header_size, FallbackHeader** header) {
   *header = static_cast<FallbackHeader*>(ctx.allocate_persistent(header_size));
   const size_t header_bytes = ctx.persistent_used();
-  // The reference kernel's in-place offers stand: the DSP kernels visit output pixels in the same
-  // raster order and read a pixel's window (CONV_2D: two pixels' patches, into scratch) before
-  // writing any of its channels, which the reference's lead already covers (kernels/in_place.h).
+  // The reference kernel's in-place offers stand unless the caller takes its fast path with
+  // use_fast_path(), which withdraws them.
   const Status s = reference.prepare(ctx);
   if (*header != nullptr) {
     (*header)->reference_state = reinterpret_cast<uint8_t*>(*header) + header_bytes;
@@ -37,6 +36,14 @@ inline Status prepare_header_and_reference(PrepareContext& ctx, const KernelRegi
 inline Status prepare_with_reference(PrepareContext& ctx, const KernelRegistration& reference,
                                      FallbackHeader** header) {
   return prepare_header_and_reference(ctx, reference, sizeof(FallbackHeader), header);
+}
+
+// Turns the fast path on (the header is null while sizing) and withdraws the reference kernel's
+// in-place offers, which were made for the reference loop order: a fast kernel whose order differs
+// offers its own after this.
+inline void use_fast_path(PrepareContext& ctx, FallbackHeader* header) {
+  ctx.forbid_in_place();
+  if (header != nullptr) header->use_fast_path = true;
 }
 
 inline Status eval_reference(EvalContext& ctx, const KernelRegistration& reference) {

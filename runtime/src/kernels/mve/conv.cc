@@ -26,12 +26,43 @@ using conv::ConvData;
 
 bool is_pointwise(const conv::Geometry& g) { return g.filter_h == 1 && g.filter_w == 1; }
 
+// A 1x1 filter with stride 1 reads the image as one run of pixels.
+bool is_contiguous_pointwise(const conv::Geometry& g) {
+  return is_pointwise(g) && g.stride_h == 1 && g.stride_w == 1;
+}
+
+// Pixels per pass of a contiguous pointwise convolution whose output overlaps its input: the
+// channel groups go round each run of pixels, so only a run's input must outlive its writes.
+// Otherwise the whole image is one run (the group set-up is shared by the most pixels).
+constexpr int32_t kInPlaceRun = 32;
+
 // How many output pixels' patches the scratch buffer holds: several, so the channel groups'
 // set-up is shared by them, within a small budget of scratch bytes.
 int32_t patches_per_pass(int32_t patch) {
   constexpr int32_t kMaxPixels = 8, kBudget = 2048;
   const int32_t n = kBudget / patch;
   return n < 1 ? 1 : (n > kMaxPixels ? kMaxPixels : n);
+}
+
+// The in-place offer for eval_int8's loop order: every channel group of a run of pixels before the
+// next run (reads and writes interleave within it), the gathered patches read before any write.
+void offer_in_place(PrepareContext& ctx, int32_t patch) {
+  SlidingWindow w;
+  if (conv::prepared_window(ctx, *ctx.op().builtin_options_as_Conv2DOptions(), &w) != Status::kOk)
+    return;
+  const bool pointwise = ctx.input(1).dim(1) == 1 && ctx.input(1).dim(2) == 1;
+  if (!pointwise) {
+    allow_window_in_place(ctx, w, /*reads_first=*/true, patches_per_pass(patch));
+    return;
+  }
+  if (w.stride_h != 1 || w.stride_w != 1) {
+    allow_window_in_place(ctx, w, /*reads_first=*/false, w.out_w);  // a row per run
+    return;
+  }
+  // One row of pixels per image, as eval_int8 sees it.
+  w.in_w = w.out_w = w.in_h * w.in_w;
+  w.in_h = w.out_h = 1;
+  allow_window_in_place(ctx, w, /*reads_first=*/false, kInPlaceRun);
 }
 
 Status prepare(PrepareContext& ctx) {
@@ -47,7 +78,8 @@ Status prepare(PrepareContext& ctx) {
   ctx.request_scratch(pointwise ? 0 : static_cast<size_t>(patches_per_pass(patch)) * patch);
   mve::allocate_corrected_bias(ctx, header, bias, filter, filter.dim(0), patch, patch, 1,
                                -input.zero_point());
-  if (header != nullptr) header->fallback.use_fast_path = true;
+  mve::use_fast_path(ctx, header);
+  offer_in_place(ctx, patch);
   return Status::kOk;
 }
 
@@ -98,6 +130,14 @@ void gather_patch(const conv::Geometry& g, int32_t depth, const int8_t* image, i
   }
 }
 
+// Whether the planner put the output over the input.
+bool in_place(const int8_t* input, int64_t input_bytes, const int8_t* output,
+              int64_t output_bytes) {
+  const auto in = reinterpret_cast<uintptr_t>(input), out = reinterpret_cast<uintptr_t>(output);
+  return in < out + static_cast<uintptr_t>(output_bytes) &&
+         out < in + static_cast<uintptr_t>(input_bytes);
+}
+
 void eval_int8(const ConvData& d, const int32_t* corrected_bias, const int8_t* input,
                const int8_t* filter, int8_t* output, int8_t* column) {
   const conv::Geometry& g = d.g;
@@ -109,15 +149,21 @@ void eval_int8(const ConvData& d, const int32_t* corrected_bias, const int8_t* i
   const int64_t image_bytes = static_cast<int64_t>(g.in_h) * g.in_w * d.in_depth;
   const int32_t pixel_bytes = g.stride_w * d.in_depth;
   const int32_t per_pass = patches_per_pass(patch);
+  const int32_t pixels = g.out_h * g.out_w;
+  const int32_t run = in_place(input, g.batches * image_bytes, output,
+                               static_cast<int64_t>(g.batches) * pixels * d.out_depth)
+                          ? kInPlaceRun
+                          : pixels;
   int8_t* y = output;
   for (int32_t b = 0; b < g.batches; ++b) {
     const int8_t* image = input + b * image_bytes;
-    if (is_pointwise(g) && g.stride_h == 1 && g.stride_w == 1) {
-      // One run of pixels: the whole image.
-      const int32_t pixels = g.out_h * g.out_w;
-      mve::matrix_times_filter(image, d.in_depth, pixels, filter, corrected_bias, patch,
-                               d.out_depth, rq, y, d.out_depth);
-      y += static_cast<int64_t>(pixels) * d.out_depth;
+    if (is_contiguous_pointwise(g)) {
+      for (int32_t p = 0; p < pixels; p += run) {
+        const int32_t count = pixels - p < run ? pixels - p : run;
+        mve::matrix_times_filter(image + static_cast<int64_t>(p) * d.in_depth, d.in_depth, count,
+                                 filter, corrected_bias, patch, d.out_depth, rq, y, d.out_depth);
+        y += static_cast<int64_t>(count) * d.out_depth;
+      }
       continue;
     }
     for (int32_t oy = 0; oy < g.out_h; ++oy) {

@@ -53,7 +53,12 @@ Status prepare(PrepareContext& ctx) {
   }
   mve::allocate_corrected_bias(ctx, header, bias, filter, depth, filter.dim(1) * filter.dim(2), 1,
                                depth, -input.zero_point());
-  if (header != nullptr) header->fallback.use_fast_path = true;
+  mve::use_fast_path(ctx, header);
+  // A pixel's channel groups are each read and written in turn.
+  SlidingWindow window;
+  if (conv::prepared_window(ctx, *ctx.op().builtin_options_as_DepthwiseConv2DOptions(), &window) ==
+      Status::kOk)
+    allow_window_in_place(ctx, window, /*reads_first=*/false);
   return Status::kOk;
 }
 

@@ -31,7 +31,7 @@ Status prepare(PrepareContext& ctx) {
   const int32_t units = filter.dim(0), depth = filter.dim(1);
   mve::allocate_corrected_bias(ctx, header, bias, filter, units, depth, depth, 1,
                                -input.zero_point());
-  if (header != nullptr) header->fallback.use_fast_path = true;
+  mve::use_fast_path(ctx, header);
   return Status::kOk;
 }
 

@@ -28,10 +28,6 @@ inline Status prepare_with_reference(PrepareContext& ctx, const KernelRegistrati
                                      MveHeader** header) {
   fast::FallbackHeader* fallback = nullptr;
   const Status s = fast::prepare_header_and_reference(ctx, reference, sizeof(MveHeader), &fallback);
-  // The reference kernel's in-place offers hold for its loop order, not for the MVE kernels'
-  // (several pixels' patches and output channel groups per pass): without this, kws_ref_model and
-  // person_detect gave wrong outputs on mps3-an547.
-  ctx.forbid_in_place();
   // `fallback` is MveHeader's first member.
   *header = reinterpret_cast<MveHeader*>(fallback);
   if (*header != nullptr) {
@@ -39,6 +35,13 @@ inline Status prepare_with_reference(PrepareContext& ctx, const KernelRegistrati
     (*header)->input_channel = nullptr;
   }
   return s;
+}
+
+// As fast::use_fast_path: on, and the reference's in-place offers withdrawn. They hold for its loop
+// order, not for the MVE kernels' (several pixels and output channel groups per pass; kws_ref_model
+// and person_detect gave wrong outputs on mps3-an547 with them), which offer their own.
+inline void use_fast_path(PrepareContext& ctx, MveHeader* header) {
+  fast::use_fast_path(ctx, header != nullptr ? &header->fallback : nullptr);
 }
 
 // The reference kernel's state of a node whose fast path is on.
