@@ -184,8 +184,9 @@ inline void add_random_op(ModelBuilder& m, std::mt19937& rng, OpKind kind, const
 
 struct KernelRun {
   std::vector<uint8_t> output;
-  bool fast_path = false;  // for a fast kernel: whether it took its fast path
-  bool in_place = false;   // whether the output was written over the input
+  bool fast_path = false;           // for a fast kernel: whether it took its fast path
+  bool short_accumulators = false;  // ... and its short requantization (arm/requantize.h)
+  bool in_place = false;            // whether the output was written over the input
 };
 
 // Where run_kernel puts the output: in a buffer of its own, or over the input where the kernel
@@ -242,18 +243,22 @@ inline KernelRun run_kernel(const std::vector<uint8_t>& bytes, const std::vector
   EXPECT_EQ(kernel.eval(eval), Status::kOk) << error.c_str();
   const auto* result = static_cast<const uint8_t*>(tensor_data[out]);
   run.output.assign(result, result + model.tensor(out).bytes());
-  if (is_fast_kernel)
-    run.fast_path = reinterpret_cast<const fast::FallbackHeader*>(persistent.data())->use_fast_path;
+  if (is_fast_kernel) {
+    const auto* header = reinterpret_cast<const fast::FallbackHeader*>(persistent.data());
+    run.fast_path = header->use_fast_path;
+    run.short_accumulators = header->use_fast_path && header->short_accumulators;
+  }
   return run;
 }
 
 // `trials` random operators: the fast kernel's output bytes must equal the reference kernel's, in
 // a buffer of their own and written over the input wherever the fast kernel offers that (at its
-// lead exactly and with some slack). Returns how many took the fast path.
+// lead exactly and with some slack). Returns how many took the fast path; `short_cases` (if
+// given) counts those that used the short requantization.
 inline int expect_fast_matches_reference(OpKind kind, const OpRanges& ranges,
                                          const KernelRegistration& reference,
-                                         const KernelRegistration& fast, unsigned seed,
-                                         int trials) {
+                                         const KernelRegistration& fast, unsigned seed, int trials,
+                                         int* short_cases = nullptr) {
   std::mt19937 rng(seed);
   int fast_cases = 0, in_place_cases = 0;
   for (int trial = 0; trial < trials; ++trial) {
@@ -266,6 +271,7 @@ inline int expect_fast_matches_reference(OpKind kind, const OpRanges& ranges,
     EXPECT_EQ(got.output, want.output) << "trial " << trial;
     if (got.output != want.output) break;
     fast_cases += got.fast_path ? 1 : 0;
+    if (short_cases != nullptr) *short_cases += got.short_accumulators ? 1 : 0;
     for (int64_t slack : {int64_t{0}, random_int<int64_t>(rng, 1, 40)}) {
       const KernelRun over = run_kernel(bytes, inputs[0], fast, true, Placement{true, slack});
       EXPECT_EQ(over.output, want.output) << "trial " << trial << " in place, slack " << slack;

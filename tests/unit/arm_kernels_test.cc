@@ -49,24 +49,69 @@ TEST(ArmKernels, RequantizationEqualsTfliteOnRandomValues) {
   }
 }
 
+TEST(ArmKernels, ShortRequantizationEqualsTfliteInsideItsBounds) {
+  std::mt19937 rng(8);
+  constexpr int32_t kBound = (1 << 30) - 1;
+  for (int i = 0; i < 400000; ++i) {
+    QuantizedMultiplier m;
+    m.multiplier = random_int<int32_t>(rng, 1 << 30, INT32_MAX);
+    m.shift = -random_int<int>(rng, 1, i % 4 == 0 ? 30 : 12);
+    int32_t x;
+    switch (i % 5) {
+      case 0:  // the ends of the range
+        x = pick(rng, std::vector<int32_t>{-kBound, -kBound + 1, -1, 0, 1, kBound - 1, kBound});
+        break;
+      case 1:
+        x = random_int<int32_t>(rng, -kBound, kBound);
+        break;
+      default:  // accumulators of typical size, where exact halves are frequent
+        x = random_int<int32_t>(rng, -5000, 5000);
+        break;
+    }
+    ASSERT_EQ(fast::multiply_short_accumulator(x, m),
+              multiply_by_quantized_multiplier(x, m.multiplier, m.shift))
+        << x << " " << m.multiplier << " " << m.shift;
+  }
+}
+
+TEST(ArmKernels, ShortRequantizationIsRefusedOutsideItsBounds) {
+  const int8_t filter[4] = {127, -128, 5, 0};
+  const int32_t bias[2] = {1000, -(1 << 29)};
+  QuantizedMultiplier m[2];
+  m[0] = m[1] = quantize_multiplier(0.001);
+  // |x + 127| <= 254: channel 0 reaches 1000 + 255 * 254, channel 1 2^29 + 5 * 254, inside 2^30.
+  EXPECT_TRUE(fast::short_requantization_applies(bias, filter, m, true, 2, 2, 2, 1, 127));
+  const int32_t large_bias[2] = {0, (1 << 30) - 1000};
+  EXPECT_FALSE(fast::short_requantization_applies(large_bias, filter, m, true, 2, 2, 2, 1, 127));
+  m[1] = quantize_multiplier(0.75);  // a shift of 0: no right shift to round
+  EXPECT_FALSE(fast::short_requantization_applies(bias, filter, m, true, 2, 2, 2, 1, 127));
+  EXPECT_TRUE(fast::short_requantization_applies(bias, filter, m, false, 2, 2, 2, 1, 127));
+}
+
+// Both requantization forms must be exercised by the random operators.
+void expect_matches_with_both_forms(OpKind kind, const KernelRegistration& reference,
+                                    const KernelRegistration& fast, unsigned seed) {
+  constexpr int kTrials = 300;
+  int short_cases = 0;
+  const int fast_cases = expect_fast_matches_reference(kind, dsp_ranges(), reference, fast, seed,
+                                                       kTrials, &short_cases);
+  EXPECT_GT(fast_cases, kTrials / 2);
+  EXPECT_GT(short_cases, fast_cases / 4);
+  EXPECT_LT(short_cases, fast_cases);
+}
+
 TEST(ArmKernels, ConvMatchesReferenceOnRandomOperators) {
-  EXPECT_GT(expect_fast_matches_reference(OpKind::kConv, dsp_ranges(), kKernel_CONV_2D,
-                                          kDspKernel_CONV_2D, 11, 300),
-            150);
+  expect_matches_with_both_forms(OpKind::kConv, kKernel_CONV_2D, kDspKernel_CONV_2D, 11);
 }
 
 TEST(ArmKernels, DepthwiseMatchesReferenceOnRandomOperators) {
-  EXPECT_GT(
-      expect_fast_matches_reference(OpKind::kDepthwise, dsp_ranges(), kKernel_DEPTHWISE_CONV_2D,
-                                    kDspKernel_DEPTHWISE_CONV_2D, 12, 300),
-      150);
+  expect_matches_with_both_forms(OpKind::kDepthwise, kKernel_DEPTHWISE_CONV_2D,
+                                 kDspKernel_DEPTHWISE_CONV_2D, 12);
 }
 
 TEST(ArmKernels, FullyConnectedMatchesReferenceOnRandomOperators) {
-  EXPECT_GT(
-      expect_fast_matches_reference(OpKind::kFullyConnected, dsp_ranges(), kKernel_FULLY_CONNECTED,
-                                    kDspKernel_FULLY_CONNECTED, 13, 300),
-      150);
+  expect_matches_with_both_forms(OpKind::kFullyConnected, kKernel_FULLY_CONNECTED,
+                                 kDspKernel_FULLY_CONNECTED, 13);
 }
 
 TEST(QemuArmKernels, RandomOperatorsMatchReferenceOnMps2An386) {

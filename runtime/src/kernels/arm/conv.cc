@@ -45,7 +45,11 @@ Status prepare(PrepareContext& ctx) {
   // The reference's in-place offer stands (no use_fast_path()): output pixels go in the same raster
   // order and both pixels' patches are gathered before either is written, which the reference's
   // per-pixel interleaved lead covers (kernels/in_place.h).
-  if (header != nullptr) header->use_fast_path = fast_path;
+  if (header == nullptr || !fast_path) return Status::kOk;
+  header->use_fast_path = true;
+  const auto& d = *static_cast<const ConvData*>(header->reference_state);
+  header->short_accumulators = fast::short_requantization_applies(
+      filter, ctx.input(2), d.q.multipliers, true, d.out_depth, patch, patch, 1, d.q.input_offset);
   return Status::kOk;
 }
 
@@ -134,11 +138,12 @@ void dot_2x2(const int8_t* w0, const int8_t* w1, const int16_t* x0, const int16_
 }
 
 // Every output channel of two pixels (out1 null: only one pixel, column x1 is a copy).
-void pixel_pair(const ConvData& d, const int8_t* filter, const int32_t* bias, const int16_t* x0,
-                const int16_t* x1, int8_t* out0, int8_t* out1) {
+void pixel_pair(const ConvData& d, bool short_accumulators, const int8_t* filter,
+                const int32_t* bias, const int16_t* x0, const int16_t* x1, int8_t* out0,
+                int8_t* out1) {
   const int32_t patch = d.g.filter_h * d.g.filter_w * d.in_depth;
   // Locals, not fields of d: the int8 stores below could alias d.
-  const fast::Int8Output out{d.q.output_offset, d.q.act_min, d.q.act_max};
+  const fast::Int8Output out{d.q.output_offset, d.q.act_min, d.q.act_max, short_accumulators};
   const QuantizedMultiplier* const multipliers = d.q.multipliers;
   const int32_t out_depth = d.out_depth;
   for (int32_t oc = 0; oc < out_depth; oc += 2) {
@@ -158,8 +163,8 @@ void pixel_pair(const ConvData& d, const int8_t* filter, const int32_t* bias, co
   }
 }
 
-void eval_int8(const ConvData& d, const int8_t* input, const int8_t* filter, const int32_t* bias,
-               int8_t* output, int16_t* scratch) {
+void eval_int8(const ConvData& d, bool short_accumulators, const int8_t* input,
+               const int8_t* filter, const int32_t* bias, int8_t* output, int16_t* scratch) {
   const conv::Geometry& g = d.g;
   const int32_t patch = g.filter_h * g.filter_w * d.in_depth;
   int16_t* columns[2] = {scratch, scratch + column_stride(patch)};
@@ -176,22 +181,23 @@ void eval_int8(const ConvData& d, const int8_t* input, const int8_t* filter, con
           pending_out = out;
         } else {
           gather_patch(d, image, iy0, ix0, columns[1]);
-          pixel_pair(d, filter, bias, columns[0], columns[1], pending_out, out);
+          pixel_pair(d, short_accumulators, filter, bias, columns[0], columns[1], pending_out, out);
           pending_out = nullptr;
         }
       }
     }
   }
   if (pending_out != nullptr)
-    pixel_pair(d, filter, bias, columns[0], columns[0], pending_out, nullptr);
+    pixel_pair(d, short_accumulators, filter, bias, columns[0], columns[0], pending_out, nullptr);
 }
 
 Status eval(EvalContext& ctx) {
   const auto* header = ctx.persistent<fast::FallbackHeader>();
   if (!header->use_fast_path) return fast::eval_reference(ctx, kKernel_CONV_2D);
   const auto& d = *static_cast<const ConvData*>(header->reference_state);
-  eval_int8(d, ctx.input(0).as<int8_t>(), ctx.input(1).as<int8_t>(), ctx.input(2).as<int32_t>(),
-            ctx.output(0).as<int8_t>(), static_cast<int16_t*>(ctx.scratch()));
+  eval_int8(d, header->short_accumulators, ctx.input(0).as<int8_t>(), ctx.input(1).as<int8_t>(),
+            ctx.input(2).as<int32_t>(), ctx.output(0).as<int8_t>(),
+            static_cast<int16_t*>(ctx.scratch()));
   return Status::kOk;
 }
 

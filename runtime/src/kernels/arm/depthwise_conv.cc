@@ -36,6 +36,12 @@ Status prepare(PrepareContext& ctx) {
   if (!fast_path) return Status::kOk;
   ctx.request_scratch(0);  // the reference's accumulator row is not needed
   fast::use_fast_path(ctx, header);
+  if (header != nullptr) {
+    const auto& d = *static_cast<const DepthwiseData*>(header->reference_state);
+    header->short_accumulators = fast::short_requantization_applies(
+        filter, ctx.input(2), d.q.multipliers, true, d.out_depth, filter.dim(1) * filter.dim(2), 1,
+        d.out_depth, d.q.input_offset);
+  }
   // Four channels are read and written at a time, so a pixel's reads and writes interleave.
   SlidingWindow window;
   if (conv::prepared_window(ctx, *options, &window) == Status::kOk)
@@ -149,15 +155,15 @@ __attribute__((noinline)) void pixel(const Window& win, const Params& p, int8_t*
 }
 
 template <bool kShared>
-void eval_int8(const DepthwiseData& d, const int8_t* input, const int8_t* filter,
-               const int32_t* bias, int8_t* output) {
+void eval_int8(const DepthwiseData& d, bool short_accumulators, const int8_t* input,
+               const int8_t* filter, const int32_t* bias, int8_t* output) {
   const conv::Geometry& g = d.g;
   const Params p{bias,
                  d.q.multipliers,
                  d.out_depth,
                  d.depth_multiplier,
                  d.q.input_offset,
-                 {d.q.output_offset, d.q.act_min, d.q.act_max}};
+                 {d.q.output_offset, d.q.act_min, d.q.act_max, short_accumulators}};
   Window win;
   win.input_tap_step = g.dilation_w * d.in_depth;
   win.input_row_step = g.dilation_h * g.in_w * d.in_depth;
@@ -190,9 +196,9 @@ Status eval(EvalContext& ctx) {
   const int32_t* bias = ctx.input(2).as<int32_t>();
   int8_t* output = ctx.output(0).as<int8_t>();
   if (d.depth_multiplier == 1) {
-    eval_int8<false>(d, input, filter, bias, output);
+    eval_int8<false>(d, header->short_accumulators, input, filter, bias, output);
   } else {
-    eval_int8<true>(d, input, filter, bias, output);
+    eval_int8<true>(d, header->short_accumulators, input, filter, bias, output);
   }
   return Status::kOk;
 }

@@ -15,6 +15,7 @@ namespace fast {
 struct FallbackHeader {
   void* reference_state;  // the reference kernel's first persistent allocation
   bool use_fast_path;
+  bool short_accumulators;  // the node's accumulators are bounded (arm/requantize.h)
 };
 
 // Allocates a header of `header_size` bytes that starts with a FallbackHeader (null while
@@ -29,6 +30,7 @@ inline Status prepare_header_and_reference(PrepareContext& ctx, const KernelRegi
   if (*header != nullptr) {
     (*header)->reference_state = reinterpret_cast<uint8_t*>(*header) + header_bytes;
     (*header)->use_fast_path = false;
+    (*header)->short_accumulators = false;
   }
   return s;
 }

@@ -27,6 +27,11 @@ Status prepare(PrepareContext& ctx) {
   if (s != Status::kOk || header == nullptr) return s;
   const TensorView input = ctx.input(0), filter = ctx.input(1);
   header->use_fast_path = input.type == DataType::kInt8 && filter.zero_point() == 0;
+  if (!header->use_fast_path) return Status::kOk;
+  const auto& d = *static_cast<const FullyConnectedData*>(header->reference_state);
+  header->short_accumulators = fast::short_requantization_applies(
+      filter, ctx.input(2), d.multipliers, d.num_multipliers != 1, d.units, d.depth, d.depth, 1,
+      d.input_offset);
   return Status::kOk;
 }
 
@@ -69,9 +74,9 @@ __attribute__((noinline)) void dot_rows(const int8_t* x, const int8_t* const* w,
   acc[3] = a3;
 }
 
-void eval_int8(const FullyConnectedData& d, const int8_t* input, const int8_t* filter,
-               const int32_t* bias, int8_t* output) {
-  const fast::Int8Output out{d.output_offset, d.act_min, d.act_max};
+void eval_int8(const FullyConnectedData& d, bool short_accumulators, const int8_t* input,
+               const int8_t* filter, const int32_t* bias, int8_t* output) {
+  const fast::Int8Output out{d.output_offset, d.act_min, d.act_max, short_accumulators};
   for (int32_t b = 0; b < d.batches; ++b) {
     const int8_t* x = input + static_cast<int64_t>(b) * d.depth;
     int8_t* y = output + static_cast<int64_t>(b) * d.units;
@@ -96,8 +101,8 @@ Status eval(EvalContext& ctx) {
   const auto* header = ctx.persistent<fast::FallbackHeader>();
   if (!header->use_fast_path) return fast::eval_reference(ctx, kKernel_FULLY_CONNECTED);
   const auto& d = *static_cast<const FullyConnectedData*>(header->reference_state);
-  eval_int8(d, ctx.input(0).as<int8_t>(), ctx.input(1).as<int8_t>(), ctx.input(2).as<int32_t>(),
-            ctx.output(0).as<int8_t>());
+  eval_int8(d, header->short_accumulators, ctx.input(0).as<int8_t>(), ctx.input(1).as<int8_t>(),
+            ctx.input(2).as<int32_t>(), ctx.output(0).as<int8_t>());
   return Status::kOk;
 }
 

@@ -1,5 +1,6 @@
 // TFLite's MultiplyByQuantizedMultiplier for int8 outputs in fewer instructions, for the inner
-// loops of the fast kernels.
+// loops of the fast kernels: a general form, and a shorter one for layers whose accumulators
+// prepare() has bounded (short_requantization_applies).
 //
 // The reference rounds the doubling high product with a sign-dependent nudge and a division that
 // truncates toward zero. For a product p != 0 both branches equal floor((p + 2^30) / 2^31): for
@@ -11,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "kernels/arm/simd.h"
+#include "kernels/kernel.h"
 #include "kernels/quant_math.h"
 
 namespace tinyforge {
@@ -36,17 +39,69 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, const QuantizedMultip
   return (high >> exponent) + ((high & mask) > threshold ? 1 : 0);
 }
 
-// Output zero point and activation clamp of an int8 output.
+// multiply_by_quantized_multiplier for |x| < 2^30 and a right shift e = -m.shift in 1 .. 30:
+// SMMULR of 2x (exact in int32) is floor((2xm + 2^31) / 2^32) = floor((xm + 2^30) / 2^31), the
+// doubling high product; then, with h = q * 2^e + r (0 <= r < 2^e), the reference's rounding adds
+// 1 to q exactly when r >= 2^(e-1) + (h < 0), which is floor((h + 2^(e-1) - (h < 0)) / 2^e); |h| <
+// 2^30 keeps the sum inside int32. (~shift is e - 1.)
+inline int32_t multiply_short_accumulator(int32_t x, const QuantizedMultiplier& m) {
+  const int32_t high = simd::smmulr(x * 2, m.multiplier);
+  const int32_t half = static_cast<int32_t>(uint32_t{1} << ~m.shift);
+  return (high + half + (high >> 31)) >> -m.shift;
+}
+
+// Whether multiply_short_accumulator gives a layer's results: every channel shifts right by 1 .. 30
+// bits and every accumulator, bias[c] + sum_k w(c, k) * (x_k + input_offset) for any int8 inputs
+// x_k, stays below 2^30 in magnitude (bias may be null). Weight k of channel c is
+// filter[c * channel_stride + k * tap_stride], k < taps; `per_channel`: one multiplier per channel
+// (else multipliers[0] for all).
+inline bool short_requantization_applies(const int32_t* bias, const int8_t* filter,
+                                         const QuantizedMultiplier* multipliers, bool per_channel,
+                                         int32_t channels, int32_t taps, int32_t channel_stride,
+                                         int32_t tap_stride, int32_t input_offset) {
+  const int64_t low = -128 + int64_t{input_offset}, high = 127 + int64_t{input_offset};
+  const int64_t largest_input = low < 0 && -low > high ? -low : (high < 0 ? -high : high);
+  constexpr int64_t kLimit = int64_t{1} << 30;
+  for (int32_t c = 0; c < channels; ++c) {
+    const int shift = multipliers[per_channel ? c : 0].shift;
+    if (shift > -1 || shift < -30) return false;
+    const int8_t* w = filter + static_cast<int64_t>(c) * channel_stride;
+    int64_t weights = 0;  // sum of |w|: at most 128 * taps, far inside int64
+    for (int32_t k = 0; k < taps; ++k) {
+      const int32_t v = w[static_cast<int64_t>(k) * tap_stride];
+      weights += v < 0 ? -v : v;
+    }
+    const int64_t b = bias != nullptr ? bias[c] : 0;
+    if ((b < 0 ? -b : b) + weights * largest_input >= kLimit) return false;
+  }
+  return true;
+}
+
+// The same for a node's filter and bias operands: false unless both are constants.
+inline bool short_requantization_applies(const TensorView& filter, const TensorView& bias,
+                                         const QuantizedMultiplier* multipliers, bool per_channel,
+                                         int32_t channels, int32_t taps, int32_t channel_stride,
+                                         int32_t tap_stride, int32_t input_offset) {
+  if (!filter.is_constant || (bias.present() && !bias.is_constant)) return false;
+  return short_requantization_applies(bias.present() ? bias.as<int32_t>() : nullptr,
+                                      filter.as<int8_t>(), multipliers, per_channel, channels, taps,
+                                      channel_stride, tap_stride, input_offset);
+}
+
+// Output zero point and activation clamp of an int8 output, and whether the layer's accumulators
+// are short (multiply_short_accumulator applies).
 struct Int8Output {
   int32_t offset;
   int32_t act_min, act_max;
+  bool short_accumulators = false;
 };
 
 // Arguments by value: callers keep them in registers across their int8 stores (which may alias
 // anything, so fields read through references would be reloaded after every output).
 inline int8_t requantize_int8(int32_t acc, QuantizedMultiplier m, Int8Output out) {
-  const int32_t value = multiply_by_quantized_multiplier(acc, m) + out.offset;
-  return static_cast<int8_t>(clamp32(value, out.act_min, out.act_max));
+  const int32_t scaled = out.short_accumulators ? multiply_short_accumulator(acc, m)
+                                                : multiply_by_quantized_multiplier(acc, m);
+  return static_cast<int8_t>(clamp32(scaled + out.offset, out.act_min, out.act_max));
 }
 
 }  // namespace fast
