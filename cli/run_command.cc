@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
@@ -10,6 +11,7 @@
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/tensor_io.h"
+#include "toolkit/inspect/model_report.h"
 
 namespace tinyforge::cli {
 namespace {
@@ -24,7 +26,32 @@ struct RunOptions {
   bool json = false;
   std::string board;
   int timeout_s = 600;
+  bool profile = false;
 };
+
+// --profile: instructions per operator in execution order, with their share and MACs per
+// instruction; the JSON list `op_instructions` holds {op, name, instructions}.
+nlohmann::json print_profile(const Model& model, const deploy::BoardRun& r, bool json) {
+  nlohmann::json ops = nlohmann::json::array();
+  if (!json)
+    std::printf("%4s  %-22s %14s %7s %10s\n", "op", "operator", "instructions", "share",
+                "MACs/instr");
+  for (size_t k = 0; k < r.op_order.size(); ++k) {
+    const int op = r.op_order[k];
+    const uint64_t count = r.instructions_per_op[k];
+    const char* name = op_name(model.op_code(op));
+    ops.push_back({{"op", op}, {"name", name}, {"instructions", count}});
+    if (json) continue;
+    const double share = r.instructions > 0 ? 100.0 * static_cast<double>(count) /
+                                                  static_cast<double>(r.instructions)
+                                            : 0.0;
+    const int64_t macs = host::operator_macs(model, op);
+    std::printf("%4d  %-22s %14llu %6.1f%% %10.2f\n", op, name,
+                static_cast<unsigned long long>(count), share,
+                count > 0 ? static_cast<double>(macs) / static_cast<double>(count) : 0.0);
+  }
+  return ops;
+}
 
 // --board: the model runs in QEMU on the board's generic runner firmware.
 nlohmann::json run_on_board(const RunOptions& o) {
@@ -48,7 +75,7 @@ nlohmann::json run_on_board(const RunOptions& o) {
   }
   deploy::BoardRun r;
   try {
-    r = deploy::run_model_on_board(o.board, o.model, inputs, o.timeout_s);
+    r = deploy::run_model_on_board(o.board, o.model, inputs, o.timeout_s, 1, o.profile);
   } catch (...) {
     if (!random_dir.empty()) std::filesystem::remove_all(random_dir);
     throw;
@@ -71,18 +98,22 @@ nlohmann::json run_on_board(const RunOptions& o) {
     }
     outputs.push_back(entry);
   }
+  nlohmann::json result = {{"outputs", outputs},
+                           {"arena_bytes", r.arena_bytes},
+                           {"instructions", r.instructions},
+                           {"board", r.board}};
+  if (o.profile) result["op_instructions"] = print_profile(model, r, o.json);
   if (!o.json) {
     std::cout << r.board << ": arena " << r.arena_bytes << " bytes, " << r.instructions
-              << " instructions per inference\n";
+              << " instructions per inference" << (o.profile ? " (sum of the operators)" : "")
+              << "\n";
   }
-  return {{"outputs", outputs},
-          {"arena_bytes", r.arena_bytes},
-          {"instructions", r.instructions},
-          {"board", r.board}};
+  return result;
 }
 
 nlohmann::json run(const RunOptions& o) {
   if (!o.board.empty()) return run_on_board(o);
+  if (o.profile) throw host::Error("--profile counts instructions on a board: give --board too");
   const host::ModelFile file(o.model);
   host::HostInterpreter runner(file);
   Interpreter& interpreter = runner.get();
@@ -180,6 +211,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "instructions");
   cmd->add_option("--timeout", o->timeout_s, "With --board: seconds before QEMU is stopped")
       ->check(CLI::PositiveNumber);
+  cmd->add_flag("--profile", o->profile,
+                "With --board: instructions per operator (the total is then their sum)");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, &exit_code]() { exit_code = run_command(o->json, [&]() { return run(*o); }); });
 }

@@ -5,7 +5,9 @@
 //   output PATH      one per model output, written back
 //   samples N        optional (default 1): each input file holds N tensors back to back; the model
 //                    runs N times and each output file receives N results back to back
-// runs each inference between the instruction-count markers (one count per sample) and prints
+//   profile          optional: count each operator's instructions instead of each inference's
+// runs each inference between the instruction-count markers (one count per sample; with profile,
+// one per operator in execution order, the first sample's order printed as TF_OP lines) and prints
 //   TF_RESULT arena_bytes=N model_bytes=M pool_bytes=P
 // or a line starting with TF_ERROR and a non-zero exit status.
 #include <stddef.h>
@@ -30,7 +32,23 @@ struct Job {
   int num_inputs = 0;
   int num_outputs = 0;
   uint32_t samples = 1;
+  bool profile = false;
 };
+
+// The interpreter's profiling hook: one instruction-count window per operator; `*print_order`
+// while the operators' indices are to be printed (outside the windows).
+void count_operator(void* print_order, int op_index, bool begin) {
+  if (!begin) {
+    hal_insn_end();
+    return;
+  }
+  if (*static_cast<bool*>(print_order)) {
+    hal_puts("TF_OP ");
+    hal_put_uint(static_cast<uint32_t>(op_index));
+    hal_puts("\n");
+  }
+  hal_insn_begin();
+}
 
 // A decimal count; false unless the whole text is digits and the count is at least 1.
 bool parse_count(const char* text, uint32_t* out) {
@@ -75,6 +93,8 @@ bool parse_job(char* text, Job* out) {
       out->outputs[out->num_outputs++] = line + 7;
     } else if (starts_with(line, "samples ")) {
       if (!parse_count(line + 8, &out->samples)) return false;
+    } else if (starts_with(line, "profile") && line[7] == '\0') {
+      out->profile = true;
     } else if (line[0] != '\0') {
       return false;
     }
@@ -138,6 +158,8 @@ int main() {
   if (j.num_inputs != interpreter.num_inputs() || j.num_outputs != interpreter.num_outputs()) {
     return error("job file: input/output count does not match the model");
   }
+  bool print_order = true;
+  if (j.profile) interpreter.set_profile_hook(count_operator, &print_order);
   // Files stay open across samples: semihosting reads and writes continue where the last stopped.
   int input_files[kMaxFiles];
   int output_files[kMaxFiles];
@@ -160,9 +182,10 @@ int main() {
         return error("cannot read input ", j.inputs[i]);
     }
     hal_led_set(2);
-    hal_insn_begin();
+    if (!j.profile) hal_insn_begin();
     const tinyforge::Status status = interpreter.invoke();
-    hal_insn_end();
+    if (!j.profile) hal_insn_end();
+    print_order = false;
     hal_led_set(0);
     if (status != tinyforge::Status::kOk) return error("invoke: ", interpreter.error());
     for (int i = 0; i < j.num_outputs; ++i) {

@@ -3,6 +3,7 @@
 // too large for the board. Needs arm-none-eabi-gcc and qemu-system-arm (scripts/setup).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -103,6 +104,34 @@ TEST(Qemu, SeveralSamplesInOneLaunchEqualTheHostRuntime) {
   } catch (const host::Error& e) {
     EXPECT_NE(std::string(e.what()).find("5 samples"), std::string::npos) << e.what();
   }
+}
+
+// `profile`: one count per operator, in an execution order that names every operator once; their
+// sum is the inference less the interpreter's few instructions between operators, and the outputs
+// do not change.
+TEST(Qemu, ProfileCountsEveryOperator) {
+  TINYFORGE_REQUIRE_SHARED();
+  TINYFORGE_REQUIRE_QEMU();
+  const fs::path model = conformance() / "models" / "kws_ref_model.tflite";
+  const fs::path input = conformance() / "vectors" / "kws_ref_model" / "input_1_0.bin";
+  const int ops = host::ModelFile(model).model().num_operators();
+  const deploy::BoardRun whole = deploy::run_model_on_board("mps2-an386", model, {input});
+  const deploy::BoardRun profiled =
+      deploy::run_model_on_board("mps2-an386", model, {input}, 600, 1, /*profile=*/true);
+  EXPECT_EQ(profiled.outputs, whole.outputs);
+  ASSERT_EQ(static_cast<int>(profiled.instructions_per_op.size()), ops);
+  std::vector<int> order = profiled.op_order;
+  std::sort(order.begin(), order.end());
+  for (int i = 0; i < ops; ++i) EXPECT_EQ(order[static_cast<size_t>(i)], i);
+  uint64_t sum = 0;
+  for (uint64_t n : profiled.instructions_per_op) {
+    EXPECT_GT(n, 0u);
+    sum += n;
+  }
+  EXPECT_EQ(profiled.instructions, sum);
+  EXPECT_LE(sum, whole.instructions + 20u * static_cast<uint64_t>(ops));
+  EXPECT_GE(sum + 100u * static_cast<uint64_t>(ops), whole.instructions);
+  EXPECT_TRUE(whole.instructions_per_op.empty());
 }
 
 // insn_loop runs `subs; bne` N times between the markers. The window also holds a fixed 5:

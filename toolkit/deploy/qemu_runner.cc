@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <numeric>
 #include <regex>
 #include <sstream>
 
@@ -210,7 +211,7 @@ QemuResult run_qemu(const BoardInfo& board, const fs::path& elf, const std::stri
 
 BoardRun run_model_on_board(const std::string& board_name, const fs::path& model_path,
                             const std::vector<fs::path>& inputs, int timeout_seconds,
-                            uint32_t samples) {
+                            uint32_t samples, bool profile) {
   const BoardInfo board = board_info(board_name);
   if (samples == 0) throw Error(model_path.string() + ": at least one sample to run");
   // Verified on the host first, so an unsupported model gets the runtime's reason right away.
@@ -238,6 +239,7 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
   const host::TempDir temp("tinyforge-qemu-");
   std::ofstream job(temp.path() / "job.txt");
   job << "model " << fs::absolute(model_path).string() << "\nsamples " << samples << "\n";
+  if (profile) job << "profile\n";
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorView t = model.tensor(model.input_tensor(static_cast<int>(i)));
     const auto size = fs::file_size(inputs[i]);
@@ -267,16 +269,35 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
     throw Error(model_path.string() + " on " + board.name + ": the firmware exited with status " +
                 std::to_string(r.exit_code) + ": " + tail(r.console, 10));
   }
-  if (r.instructions.size() != samples) {
+  const size_t windows = profile ? static_cast<size_t>(model.num_operators()) : 1;
+  if (r.instructions.size() != samples * windows) {
     throw Error(model_path.string() + " on " + board.name + ": the instruction counter recorded " +
-                std::to_string(r.instructions.size()) + " inferences, expected " +
-                std::to_string(samples));
+                std::to_string(r.instructions.size()) + " windows, expected " +
+                std::to_string(samples * windows) + (profile ? " (one per operator)" : ""));
   }
   BoardRun run;
   run.board = board.name;
   run.arena_bytes = std::stoull(match[1].str());
-  run.instructions = r.instructions[0];
-  run.instructions_per_sample = r.instructions;
+  for (size_t sample = 0; sample < samples; ++sample) {
+    const auto first = r.instructions.begin() + static_cast<std::ptrdiff_t>(sample * windows);
+    run.instructions_per_sample.push_back(
+        std::accumulate(first, first + static_cast<std::ptrdiff_t>(windows), uint64_t{0}));
+  }
+  run.instructions = run.instructions_per_sample[0];
+  if (profile) {
+    run.instructions_per_op.assign(r.instructions.begin(),
+                                   r.instructions.begin() + static_cast<std::ptrdiff_t>(windows));
+    const std::regex op_line("TF_OP ([0-9]+)");
+    for (auto it = std::sregex_iterator(r.console.begin(), r.console.end(), op_line);
+         it != std::sregex_iterator(); ++it) {
+      run.op_order.push_back(std::stoi((*it)[1].str()));
+    }
+    if (run.op_order.size() != windows) {
+      throw Error(model_path.string() + " on " + board.name + ": the firmware reported " +
+                  std::to_string(run.op_order.size()) + " operators, expected " +
+                  std::to_string(windows));
+    }
+  }
   for (int i = 0; i < model.num_outputs(); ++i) {
     run.outputs.push_back(host::read_file(temp.path() / ("output_" + std::to_string(i) + ".bin")));
     const size_t expected = model.tensor(model.output_tensor(i)).bytes() * samples;

@@ -55,15 +55,20 @@ struct BoardRun {
   size_t arena_bytes = 0;     // the arena the runtime used on the device (32-bit)
   uint64_t instructions = 0;  // executed in the first sample's Interpreter::invoke()
   std::vector<uint64_t> instructions_per_sample;
+  // With `profile`: the first sample's instructions per operator, in execution order (then
+  // `instructions` is their sum, without the interpreter's few between operators), and the
+  // operators' indices in that order.
+  std::vector<uint64_t> instructions_per_op;
+  std::vector<int> op_order;
   std::vector<std::vector<uint8_t>> outputs;  // per model output, every sample back to back
 };
 // Runs `model` on the board's generic runner, in one QEMU launch, on `samples` inputs: each of
 // `inputs` (raw tensor files, one per model input) holds that many tensors back to back.
 // Throws Error with a clear message: unknown board, model or arena too large for the board, the
-// firmware's own error, a timeout.
+// firmware's own error, a timeout. `profile`: count instructions per operator.
 BoardRun run_model_on_board(const std::string& board, const std::filesystem::path& model,
                             const std::vector<std::filesystem::path>& inputs,
-                            int timeout_seconds = 600, uint32_t samples = 1);
+                            int timeout_seconds = 600, uint32_t samples = 1, bool profile = false);
 
 }  // namespace tinyforge::deploy
 
