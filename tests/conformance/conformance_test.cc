@@ -89,16 +89,20 @@ TEST(Conformance, ManifestVectorsMatchTfliteMicro) {
       for (size_t i = 0; i < entry["inputs"].size(); ++i)
         inputs.push_back(
             read_bytes(dir / ("input_" + std::to_string(seed) + "_" + std::to_string(i) + ".bin")));
-      const RunResult result = run_model(model, inputs);
-      std::string problem = result.status == Status::kOk ? "" : result.message;
-      for (size_t o = 0; problem.empty() && o < entry["outputs"].size(); ++o) {
-        const auto want =
-            read_bytes(dir / ("output_" + std::to_string(seed) + "_" + std::to_string(o) + ".bin"));
-        problem = compare(entry["outputs"][o]["dtype"], result.outputs[o], want);
-        if (!problem.empty()) problem = "output " + std::to_string(o) + ": " + problem;
+      // The reference kernels, and the set the toolkit runs on the host (portable DSP kernels).
+      for (const KernelSet kernels : {KernelSet::kReference, host::kHostKernels}) {
+        const RunResult result = run_model(model, inputs, 1, kernels);
+        std::string problem = result.status == Status::kOk ? "" : result.message;
+        for (size_t o = 0; problem.empty() && o < entry["outputs"].size(); ++o) {
+          const auto want = read_bytes(
+              dir / ("output_" + std::to_string(seed) + "_" + std::to_string(o) + ".bin"));
+          problem = compare(entry["outputs"][o]["dtype"], result.outputs[o], want);
+          if (!problem.empty()) problem = "output " + std::to_string(o) + ": " + problem;
+        }
+        const char* set = kernels == KernelSet::kReference ? "" : " (host kernels)";
+        tally.record(problem.empty(), name + " seed " + std::to_string(seed) + set +
+                                          (problem.empty() ? "" : ": " + problem));
       }
-      tally.record(problem.empty(), name + " seed " + std::to_string(seed) +
-                                        (problem.empty() ? "" : ": " + problem));
     }
   }
   tally.summary("manifest vectors");

@@ -15,7 +15,8 @@ LoadResult load_model(const std::vector<uint8_t>& model) {
 }
 
 RunResult run_model(const std::vector<uint8_t>& model,
-                    const std::vector<std::vector<uint8_t>>& inputs, int invocations) {
+                    const std::vector<std::vector<uint8_t>>& inputs, int invocations,
+                    KernelSet kernels) {
   RunResult result;
   host::AlignedBytes bytes(model.size());
   if (!model.empty()) std::memcpy(bytes.data(), model.data(), model.size());
@@ -25,10 +26,12 @@ RunResult run_model(const std::vector<uint8_t>& model,
     result.message = m.error();
     return result;
   }
-  const ArenaUsage usage = host::plan_arena(m);
+  PlanOptions options;
+  options.kernels = kernels;
+  const ArenaUsage usage = host::plan_arena(m, options);
   host::AlignedBytes arena(usage.total_bytes);
   Interpreter interpreter;
-  result.status = interpreter.init(m, arena.data(), arena.size());
+  result.status = interpreter.init(m, arena.data(), arena.size(), options);
   if (result.status != Status::kOk) {
     result.message = interpreter.error();
     return result;

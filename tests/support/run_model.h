@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tinyforge/kernel_set.h"
 #include "tinyforge/status.h"
 
 namespace tinyforge::testing {
@@ -26,9 +27,11 @@ struct RunResult {
   size_t arena_bytes = 0;
 };
 
-// Loads, plans, copies `inputs` (raw bytes, in input order) and invokes `invocations` times.
+// Loads, plans, copies `inputs` (raw bytes, in input order) and invokes `invocations` times with
+// `kernels` (the reference kernels unless a test names another set).
 RunResult run_model(const std::vector<uint8_t>& model,
-                    const std::vector<std::vector<uint8_t>>& inputs, int invocations = 1);
+                    const std::vector<std::vector<uint8_t>>& inputs, int invocations = 1,
+                    KernelSet kernels = KernelSet::kReference);
 
 template <typename T>
 std::vector<uint8_t> to_bytes(const std::vector<T>& values) {

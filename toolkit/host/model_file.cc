@@ -88,8 +88,9 @@ ArenaUsage plan_device_arena(const Model& model, KernelSet kernels) {
 }
 
 HostInterpreter::HostInterpreter(const ModelFile& file)
-    : file_(file), arena_(plan_arena(file.model()).total_bytes) {
-  const Status status = interpreter_.init(file.model(), arena_.data(), arena_.size());
+    : file_(file), arena_(plan_arena(file.model(), host_plan_options()).total_bytes) {
+  const Status status =
+      interpreter_.init(file.model(), arena_.data(), arena_.size(), host_plan_options());
   if (status != Status::kOk)
     throw Error(file.label() + ": " + status_name(status) + ": " + interpreter_.error());
 }

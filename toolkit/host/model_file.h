@@ -57,13 +57,23 @@ class ModelFile {
   std::string unrunnable_reason_;
 };
 
+// The kernels the toolkit runs models with on this machine: the DSP kernels' portable form, which
+// gives the reference kernels' bytes about three times faster on x86 (bench/RESULTS.md).
+constexpr KernelSet kHostKernels = KernelSet::kArmDsp;
+inline PlanOptions host_plan_options() {
+  PlanOptions options;
+  options.kernels = kHostKernels;
+  return options;
+}
+
 // The arena figures of a model (computed with host memory for the planner); by default for this
-// machine.
+// build's kernels (the reference kernels on the host; HostInterpreter plans with
+// host_plan_options()).
 ArenaUsage plan_arena(const Model& model, const PlanOptions& options = PlanOptions());
 // The arena figures on a 32-bit target (the Cortex-M boards) running `kernels`.
 ArenaUsage plan_device_arena(const Model& model, KernelSet kernels = KernelSet::kReference);
 
-// An interpreter with an arena of exactly the planned size.
+// An interpreter with an arena of exactly the planned size, running kHostKernels.
 class HostInterpreter {
  public:
   explicit HostInterpreter(const ModelFile& file);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <iostream>
 
 #include "toolkit/data/config.h"
@@ -16,6 +17,7 @@
 #include "toolkit/quantize/passes.h"
 #include "toolkit/tflite/tflite.h"
 #include "toolkit/train/checkpoint.h"
+#include "toolkit/train/ops/compute_thread_pool.h"
 #include "toolkit/train/trainer.h"
 
 namespace tinyforge::pipeline {
@@ -187,32 +189,57 @@ json run_training(const Project& project, bool resume) {
   return result;
 }
 
+namespace {
+
+// Whether the model keeps state between invocations (variable tensors): its samples must then run
+// in order on one interpreter.
+bool has_state(const Model& model) {
+  for (int t = 0; t < model.num_tensors(); ++t)
+    if (model.tensor(t).is_variable) return true;
+  return false;
+}
+
+}  // namespace
+
 train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Dataset& set,
                                   std::vector<uint8_t>* raw_outputs) {
   const std::string& label = file.label();
-  host::HostInterpreter interpreter(file);
-  Interpreter& it = interpreter.get();
-  if (it.num_inputs() != 1 || it.num_outputs() != 1)
+  const Model& model = file.model();
+  if (model.num_inputs() != 1 || model.num_outputs() != 1)
     throw host::Error(label + ": expected one input and one output");
-  const TensorView in = it.input(0);
-  if (in.elements() != set.sample_size()) {
-    throw host::Error(label + ": input has " + std::to_string(in.elements()) +
+  const TensorView in0 = model.tensor(model.input_tensor(0));
+  if (in0.elements() != set.sample_size()) {
+    throw host::Error(label + ": input has " + std::to_string(in0.elements()) +
                       " elements, the dataset's samples " + std::to_string(set.sample_size()));
   }
-  const int64_t classes = it.output(0).elements();
-  std::vector<float> scores;
-  scores.reserve(set.size() * classes);
-  for (int64_t i = 0; i < set.size(); ++i) {
-    host::set_tensor_values(in, set.sample(i), label);
-    interpreter.invoke();
-    const TensorView out = it.output(0);
-    for (int64_t k = 0; k < classes; ++k)
-      scores.push_back(static_cast<float>(host::tensor_value(out, k)));
-    if (raw_outputs != nullptr) {
-      const uint8_t* bytes = static_cast<const uint8_t*>(out.data);
-      raw_outputs->insert(raw_outputs->end(), bytes, bytes + out.bytes());
+  const TensorView out0 = model.tensor(model.output_tensor(0));
+  const int64_t classes = out0.elements();
+  const int64_t out_bytes = static_cast<int64_t>(out0.bytes());
+  std::vector<float> scores(static_cast<size_t>(set.size() * classes));
+  if (raw_outputs != nullptr) raw_outputs->assign(static_cast<size_t>(set.size() * out_bytes), 0);
+  // Samples are independent (for a model without state), so the compute threads take contiguous
+  // ranges, each with its own interpreter and arena; every sample's results land in its own place.
+  const int threads =
+      has_state(model)
+          ? 1
+          : static_cast<int>(std::min<int64_t>(train::compute::max_threads(), set.size() / 64 + 1));
+  train::compute::parallel_run(threads, [&](int t) {
+    host::HostInterpreter interpreter(file);
+    Interpreter& it = interpreter.get();
+    const TensorView in = it.input(0);
+    const int64_t first = set.size() * t / threads, last = set.size() * (t + 1) / threads;
+    for (int64_t i = first; i < last; ++i) {
+      host::set_tensor_values(in, set.sample(i), label);
+      interpreter.invoke();
+      const TensorView out = it.output(0);
+      for (int64_t k = 0; k < classes; ++k)
+        scores[static_cast<size_t>(i * classes + k)] =
+            static_cast<float>(host::tensor_value(out, k));
+      if (raw_outputs != nullptr) {
+        std::memcpy(raw_outputs->data() + i * out_bytes, out.data, static_cast<size_t>(out_bytes));
+      }
     }
-  }
+  });
   return evaluate_scores(std::move(scores), classes, set);
 }
 

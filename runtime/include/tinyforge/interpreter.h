@@ -34,7 +34,8 @@ struct PlanOptions {
   size_t pointer_bytes = sizeof(void*);
   bool in_place = true;  // outputs written over dying inputs where the kernel allows it
   bool reorder = true;   // another operator order when it lowers the peak
-  // The kernels the target runs (plan() only; init() and invoke() use this build's).
+  // The kernels the target runs. A build holds the sets of its core (kernel_set.h); the host
+  // build holds all of them, so it can plan for a device and run any set's portable form.
   KernelSet kernels = KernelSet::kThisBuild;
 };
 
@@ -50,7 +51,8 @@ class Interpreter {
                      ErrorMessage* error, const PlanOptions& options = PlanOptions());
 
   // Plans memory in `arena` and prepares every kernel. The model must outlive the interpreter.
-  // `options.pointer_bytes` is ignored: the arena is for this machine.
+  // `options.pointer_bytes` is ignored: the arena is for this machine. `options.kernels` picks the
+  // kernels (a set this build does not hold falls back to the next one down, as find_kernel_in).
   Status init(const Model& model, void* arena, size_t arena_bytes,
               const PlanOptions& options = PlanOptions());
 

@@ -1,6 +1,7 @@
 // Which kernels run a model. A build registers the set its core supports; a host planning for a
 // device names the device's set, because the fast kernels need other persistent and scratch memory
-// than the reference kernels (and offer no in-place execution), so the arena differs.
+// than the reference kernels (and make other in-place offers), so the arena differs. The host
+// build holds every set in portable C++ (same bytes), so it can also run any of them.
 #ifndef TINYFORGE_KERNEL_SET_H_
 #define TINYFORGE_KERNEL_SET_H_
 

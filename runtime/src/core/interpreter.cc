@@ -138,8 +138,7 @@ Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes,
   // The planner works at the start of the arena; its results are copied out before the
   // activations (which later reuse that memory) are ever written.
   MemoryPlanner planner(model, base, choices_of(options));
-  Status status =
-      plan_usage(model, &planner, sizeof(void*), KernelSet::kThisBuild, &usage_, &error_);
+  Status status = plan_usage(model, &planner, sizeof(void*), options.kernels, &usage_, &error_);
   if (status != Status::kOk) return status;
   if (usage_.total_bytes > available) {
     error_.add("arena too small: ")
@@ -176,7 +175,7 @@ Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes,
   // The planner's work area lies below `front`, so it is still intact while the tables are filled.
   for (int i = 0; i < model.num_operators(); ++i) {
     const int64_t offset = planner.scratch_offset(i);
-    ops_[i].kernel = model.op_kernel(i);
+    ops_[i].kernel = find_kernel_in(model.op_code(i), options.kernels);
     ops_[i].scratch = offset < 0 ? nullptr : base + offset;
   }
   uint8_t* const end = base + usage_.total_bytes;
