@@ -1,7 +1,8 @@
-// Random int8 CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED operators (shapes, strides, paddings,
-// dilations, channel counts and quantization drawn from given ranges) and the checks that a fast
-// kernel gives the reference kernel's bytes on them: one operator at a time on the host, and
-// many operators in one model on an emulated board whose firmware registers the fast kernels.
+// Random int8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and AVERAGE_POOL_2D operators (shapes,
+// strides, paddings, dilations, channel counts and quantization drawn from given ranges) and the
+// checks that a fast kernel gives the reference kernel's bytes on them: one operator at a time on
+// the host, and many operators in one model on an emulated board whose firmware registers the fast
+// kernels.
 #ifndef TINYFORGE_TESTS_SUPPORT_RANDOM_OPS_H_
 #define TINYFORGE_TESTS_SUPPORT_RANDOM_OPS_H_
 
@@ -26,7 +27,8 @@
 
 namespace tinyforge::testing {
 
-enum class OpKind { kConv, kDepthwise, kFullyConnected };
+enum class OpKind { kConv, kDepthwise, kFullyConnected, kAveragePool };
+constexpr int kOpKinds = 4;
 
 // Where the random shapes come from: lists are picked from uniformly, ranges are inclusive.
 struct OpRanges {
@@ -97,8 +99,47 @@ inline int add_weights(ModelBuilder& m, std::mt19937& rng, std::vector<int32_t> 
 
 // Adds one random int8 operator of `kind` with its own graph input and output to `m`, and a
 // random input for it to `inputs`.
+// An AVERAGE_POOL_2D: windows up to max_filter (sometimes the whole image, a global pool),
+// input and output sharing their quantization as TFLite requires.
+inline void add_random_pool(ModelBuilder& m, std::mt19937& rng, const OpRanges& r,
+                            std::vector<std::vector<uint8_t>>* inputs) {
+  for (;;) {
+    const int batches = random_int<int>(rng, 1, 2);
+    const int in_h = random_int<int>(rng, 1, r.max_image),
+              in_w = random_int<int>(rng, 1, r.max_image);
+    const bool global = random_int<int>(rng, 0, 4) == 0;
+    const int filter_h = global ? in_h : random_int<int>(rng, 1, r.max_filter);
+    const int filter_w = global ? in_w : random_int<int>(rng, 1, r.max_filter);
+    const int stride_h = random_int<int>(rng, 1, 3), stride_w = random_int<int>(rng, 1, 3);
+    const bool same = !global && random_int<int>(rng, 0, 1) == 1;
+    const int64_t out_h = output_extent(same, in_h, filter_h, stride_h, 1);
+    const int64_t out_w = output_extent(same, in_w, filter_w, stride_w, 1);
+    if (out_h < 1 || out_w < 1) continue;
+    const int depth = pick(rng, r.depths);
+    const RandomQuant q = random_quant(rng, 1, 0, 1);
+    const int in = m.add_input(DataType::kInt8, {batches, in_h, in_w, depth}, q.input);
+    const int out = m.add_tensor(
+        DataType::kInt8, {batches, static_cast<int32_t>(out_h), static_cast<int32_t>(out_w), depth},
+        q.input);
+    inputs->push_back(to_bytes(
+        random_values<int8_t>(rng, static_cast<size_t>(batches) * in_h * in_w * depth, -128, 127)));
+    auto options =
+        tflite::CreatePool2DOptions(m.fbb(), same ? tflite::Padding::SAME : tflite::Padding::VALID,
+                                    stride_w, stride_h, filter_w, filter_h, q.activation)
+            .Union();
+    m.add_op(tflite::BuiltinOperator::AVERAGE_POOL_2D, {in}, {out},
+             tflite::BuiltinOptions::Pool2DOptions, options, 2);
+    m.add_output(out);
+    return;
+  }
+}
+
 inline void add_random_op(ModelBuilder& m, std::mt19937& rng, OpKind kind, const OpRanges& r,
                           std::vector<std::vector<uint8_t>>* inputs) {
+  if (kind == OpKind::kAveragePool) {
+    add_random_pool(m, rng, r, inputs);
+    return;
+  }
   using tflite::BuiltinOperator;
   using tflite::BuiltinOptions;
   using tflite::Padding;
@@ -178,6 +219,8 @@ inline void add_random_op(ModelBuilder& m, std::mt19937& rng, OpKind kind, const
                BuiltinOptions::FullyConnectedOptions, options, 4);
       break;
     }
+    case OpKind::kAveragePool:
+      break;  // add_random_pool
   }
   m.add_output(out);
 }
@@ -282,7 +325,7 @@ inline int expect_fast_matches_reference(OpKind kind, const OpRanges& ranges,
           << "trial " << trial << " reference in place, slack " << slack;
     }
   }
-  // Convolutions offer to run in place on most shapes; fully connected never does.
+  // Convolutions and pooling offer to run in place on most shapes; fully connected never does.
   if (kind != OpKind::kFullyConnected) EXPECT_GT(in_place_cases, trials / 4);
   return fast_cases;
 }
@@ -301,7 +344,7 @@ inline int expect_board_matches_reference(const std::string& board, const OpRang
   std::mt19937 rng(seed);
   int cases = 0;
   for (int model = 0; model < models; ++model) {
-    const OpKind kind = static_cast<OpKind>(model % 3);
+    const OpKind kind = static_cast<OpKind>(model % kOpKinds);
     ModelBuilder m;
     std::vector<std::vector<uint8_t>> inputs;
     for (int i = 0; i < 30; ++i) add_random_op(m, rng, kind, ranges, &inputs);

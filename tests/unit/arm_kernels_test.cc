@@ -22,6 +22,8 @@ extern const KernelRegistration kKernel_FULLY_CONNECTED;
 extern const KernelRegistration kDspKernel_CONV_2D;
 extern const KernelRegistration kDspKernel_DEPTHWISE_CONV_2D;
 extern const KernelRegistration kDspKernel_FULLY_CONNECTED;
+extern const KernelRegistration kKernel_AVERAGE_POOL_2D;
+extern const KernelRegistration kDspKernel_AVERAGE_POOL_2D;
 }  // namespace tinyforge
 
 namespace tinyforge::testing {
@@ -112,6 +114,26 @@ TEST(ArmKernels, DepthwiseMatchesReferenceOnRandomOperators) {
 TEST(ArmKernels, FullyConnectedMatchesReferenceOnRandomOperators) {
   expect_matches_with_both_forms(OpKind::kFullyConnected, kKernel_FULLY_CONNECTED,
                                  kDspKernel_FULLY_CONNECTED, 13);
+}
+
+TEST(ArmKernels, AveragePoolMatchesReferenceOnRandomOperators) {
+  OpRanges ranges = dsp_ranges();
+  ranges.max_filter = 6;
+  EXPECT_GT(expect_fast_matches_reference(OpKind::kAveragePool, ranges, kKernel_AVERAGE_POOL_2D,
+                                          kDspKernel_AVERAGE_POOL_2D, 14, 300),
+            250);
+}
+
+TEST(ArmKernels, AveragePoolOverMoreThan256PixelsGoesToTheReference) {
+  OpRanges ranges = dsp_ranges();
+  ranges.max_image = 24;
+  ranges.max_filter = 24;
+  constexpr int kTrials = 60;
+  const int fast =
+      expect_fast_matches_reference(OpKind::kAveragePool, ranges, kKernel_AVERAGE_POOL_2D,
+                                    kDspKernel_AVERAGE_POOL_2D, 15, kTrials);
+  EXPECT_GT(fast, 0);
+  EXPECT_LT(fast, kTrials);
 }
 
 TEST(QemuArmKernels, RandomOperatorsMatchReferenceOnMps2An386) {

@@ -36,6 +36,10 @@ inline void load_two_words_advance(const int16_t*& p, uint32_t* first, uint32_t*
 #endif
 }
 
+// The signed low and high halfwords of a word.
+inline int32_t low_half(uint32_t x) { return static_cast<int16_t>(x & 0xFFFFu); }
+inline int32_t high_half(uint32_t x) { return static_cast<int16_t>(x >> 16); }
+
 #if defined(__ARM_FEATURE_DSP)
 
 // Bytes 0 and 2, sign-extended into the low and high halfwords.
@@ -83,8 +87,6 @@ inline int32_t smlatb(uint32_t a, uint32_t b, int32_t acc) {
 
 #else
 
-inline int32_t low_half(uint32_t x) { return static_cast<int16_t>(x & 0xFFFFu); }
-inline int32_t high_half(uint32_t x) { return static_cast<int16_t>(x >> 16); }
 inline uint32_t pack_halves(int32_t lo, int32_t hi) {
   return (static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16);
 }

@@ -9,13 +9,6 @@
 namespace tinyforge {
 namespace {
 
-struct PoolData {
-  int32_t batches, in_h, in_w, depth, out_h, out_w;
-  int32_t stride_h, stride_w, filter_h, filter_w, pad_h, pad_w;
-  int32_t act_min, act_max;
-  float act_min_f, act_max_f;
-};
-
 Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() != 1 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel, "expects one input and one output");
@@ -99,24 +92,6 @@ Status prepare(PrepareContext& ctx) {
   return Status::kOk;
 }
 
-// The part of the window at output (oy, ox) that lies inside the input: rows [y0, y1), columns
-// [x0, x1), in input coordinates.
-struct Window {
-  int32_t y0, y1, x0, x1;
-};
-
-inline Window window_at(const PoolData& d, int32_t oy, int32_t ox) {
-  const int64_t origin_y = static_cast<int64_t>(oy) * d.stride_h - d.pad_h;
-  const int64_t origin_x = static_cast<int64_t>(ox) * d.stride_w - d.pad_w;
-  const int64_t y0 = origin_y < 0 ? 0 : origin_y;
-  const int64_t x0 = origin_x < 0 ? 0 : origin_x;
-  int64_t y1 = origin_y + d.filter_h, x1 = origin_x + d.filter_w;
-  if (y1 > d.in_h) y1 = d.in_h;
-  if (x1 > d.in_w) x1 = d.in_w;
-  return Window{static_cast<int32_t>(y0), static_cast<int32_t>(y1), static_cast<int32_t>(x0),
-                static_cast<int32_t>(x1)};
-}
-
 // Visits every output element: fn(window, input channel pointer at (batch, 0, 0, c),
 // output element index).
 template <typename Fn>
@@ -127,7 +102,7 @@ void for_each_output(const PoolData& d, Fn fn) {
   for (int32_t b = 0; b < d.batches; ++b) {
     for (int32_t oy = 0; oy < d.out_h; ++oy) {
       for (int32_t ox = 0; ox < d.out_w; ++ox) {
-        const Window w = window_at(d, oy, ox);
+        const PoolWindow w = window_at(d, oy, ox);
         for (int32_t c = 0; c < d.depth; ++c) fn(w, b * image + c, row, out_index++);
       }
     }
@@ -136,7 +111,7 @@ void for_each_output(const PoolData& d, Fn fn) {
 
 template <typename T>
 void average_quantized(const PoolData& d, const T* input, T* output) {
-  for_each_output(d, [&](const Window& w, int64_t base, int64_t row, int64_t out) {
+  for_each_output(d, [&](const PoolWindow& w, int64_t base, int64_t row, int64_t out) {
     int64_t sum = 0;
     int32_t count = 0;
     for (int32_t y = w.y0; y < w.y1; ++y) {
@@ -145,16 +120,12 @@ void average_quantized(const PoolData& d, const T* input, T* output) {
         ++count;
       }
     }
-    if (count == 0) count = 1;  // unreachable for a validated shape; keeps division defined
-    const int64_t half = count / 2;
-    const int64_t avg = sum > 0 ? (sum + half) / count : (sum - half) / count;
-    const int32_t clamped = avg < d.act_min ? d.act_min : (avg > d.act_max ? d.act_max : avg);
-    output[out] = static_cast<T>(clamped);
+    output[out] = static_cast<T>(rounded_average(sum, count, d.act_min, d.act_max));
   });
 }
 
 void average_float(const PoolData& d, const float* input, float* output) {
-  for_each_output(d, [&](const Window& w, int64_t base, int64_t row, int64_t out) {
+  for_each_output(d, [&](const PoolWindow& w, int64_t base, int64_t row, int64_t out) {
     float total = 0.0f, count = 0.0f;
     for (int32_t y = w.y0; y < w.y1; ++y) {
       for (int32_t x = w.x0; x < w.x1; ++x) {
@@ -169,7 +140,7 @@ void average_float(const PoolData& d, const float* input, float* output) {
 
 template <typename T>
 void max_quantized(const PoolData& d, const T* input, T* output) {
-  for_each_output(d, [&](const Window& w, int64_t base, int64_t row, int64_t out) {
+  for_each_output(d, [&](const PoolWindow& w, int64_t base, int64_t row, int64_t out) {
     int32_t best = type_min<T>();
     for (int32_t y = w.y0; y < w.y1; ++y) {
       for (int32_t x = w.x0; x < w.x1; ++x) {
@@ -182,7 +153,7 @@ void max_quantized(const PoolData& d, const T* input, T* output) {
 }
 
 void max_float(const PoolData& d, const float* input, float* output) {
-  for_each_output(d, [&](const Window& w, int64_t base, int64_t row, int64_t out) {
+  for_each_output(d, [&](const PoolWindow& w, int64_t base, int64_t row, int64_t out) {
     float best = -3.402823466e+38f;
     for (int32_t y = w.y0; y < w.y1; ++y) {
       for (int32_t x = w.x0; x < w.x1; ++x) {
