@@ -1,8 +1,8 @@
-// Random int8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and AVERAGE_POOL_2D operators (shapes,
-// strides, paddings, dilations, channel counts and quantization drawn from given ranges) and the
-// checks that a fast kernel gives the reference kernel's bytes on them: one operator at a time on
-// the host, and many operators in one model on an emulated board whose firmware registers the fast
-// kernels.
+// Random int8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE_POOL_2D, ADD and SUB operators
+// (shapes, strides, paddings, dilations, channel counts and quantization drawn from given ranges)
+// and the checks that a fast kernel gives the reference kernel's bytes on them: one operator at a
+// time on the host, and many operators in one model on an emulated board whose firmware registers
+// the fast kernels.
 #ifndef TINYFORGE_TESTS_SUPPORT_RANDOM_OPS_H_
 #define TINYFORGE_TESTS_SUPPORT_RANDOM_OPS_H_
 
@@ -27,8 +27,8 @@
 
 namespace tinyforge::testing {
 
-enum class OpKind { kConv, kDepthwise, kFullyConnected, kAveragePool };
-constexpr int kOpKinds = 4;
+enum class OpKind { kConv, kDepthwise, kFullyConnected, kAveragePool, kAdd, kSub };
+constexpr int kOpKinds = 6;
 
 // Where the random shapes come from: lists are picked from uniformly, ranges are inclusive.
 struct OpRanges {
@@ -134,10 +134,49 @@ inline void add_random_pool(ModelBuilder& m, std::mt19937& rng, const OpRanges& 
   }
 }
 
+// An ADD or SUB of two int8 tensors with their own quantization: mostly of one shape, sometimes
+// the second broadcast along the channels.
+inline void add_random_binary(ModelBuilder& m, std::mt19937& rng, const OpRanges& r, bool sub,
+                              std::vector<std::vector<uint8_t>>* inputs) {
+  const std::vector<int32_t> shape = {
+      random_int<int32_t>(rng, 1, 2), random_int<int32_t>(rng, 1, r.max_image),
+      random_int<int32_t>(rng, 1, r.max_image), pick(rng, r.depths)};
+  const bool broadcast = random_int<int>(rng, 0, 4) == 0;
+  const std::vector<int32_t> second = broadcast ? std::vector<int32_t>{shape[3]} : shape;
+  auto quant = [&] {
+    return per_tensor(random_scale(rng, 1e-3f, 0.5f), random_int<int64_t>(rng, -128, 127));
+  };
+  const Quant qa = quant(), qb = quant(), qo = quant();
+  const int a = m.add_input(DataType::kInt8, shape, qa);
+  const int b = m.add_input(DataType::kInt8, second, qb);
+  const int out = m.add_tensor(DataType::kInt8, shape, qo);
+  for (const auto& s : {shape, second}) {
+    size_t n = 1;
+    for (int32_t d : s) n *= static_cast<size_t>(d);
+    inputs->push_back(to_bytes(random_values<int8_t>(rng, n, -128, 127)));
+  }
+  const auto activation =
+      pick(rng, std::vector<tflite::ActivationFunctionType>{tflite::ActivationFunctionType::NONE,
+                                                            tflite::ActivationFunctionType::RELU,
+                                                            tflite::ActivationFunctionType::RELU6});
+  if (sub) {
+    m.add_op(tflite::BuiltinOperator::SUB, {a, b}, {out}, tflite::BuiltinOptions::SubOptions,
+             tflite::CreateSubOptions(m.fbb(), activation).Union(), 2);
+  } else {
+    m.add_op(tflite::BuiltinOperator::ADD, {a, b}, {out}, tflite::BuiltinOptions::AddOptions,
+             tflite::CreateAddOptions(m.fbb(), activation).Union(), 2);
+  }
+  m.add_output(out);
+}
+
 inline void add_random_op(ModelBuilder& m, std::mt19937& rng, OpKind kind, const OpRanges& r,
                           std::vector<std::vector<uint8_t>>* inputs) {
   if (kind == OpKind::kAveragePool) {
     add_random_pool(m, rng, r, inputs);
+    return;
+  }
+  if (kind == OpKind::kAdd || kind == OpKind::kSub) {
+    add_random_binary(m, rng, r, kind == OpKind::kSub, inputs);
     return;
   }
   using tflite::BuiltinOperator;
@@ -219,8 +258,8 @@ inline void add_random_op(ModelBuilder& m, std::mt19937& rng, OpKind kind, const
                BuiltinOptions::FullyConnectedOptions, options, 4);
       break;
     }
-    case OpKind::kAveragePool:
-      break;  // add_random_pool
+    default:
+      break;  // add_random_pool, add_random_binary
   }
   m.add_output(out);
 }
@@ -242,7 +281,8 @@ struct Placement {
 // Runs operator 0 of a one-operator model with `kernel`, as the interpreter would: sizing
 // prepare, prepare with memory, eval with the requested scratch. A fast kernel's persistent block
 // starts with its fast::FallbackHeader.
-inline KernelRun run_kernel(const std::vector<uint8_t>& bytes, const std::vector<uint8_t>& input,
+inline KernelRun run_kernel(const std::vector<uint8_t>& bytes,
+                            const std::vector<std::vector<uint8_t>>& inputs,
                             const KernelRegistration& kernel, bool is_fast_kernel,
                             Placement placement = {}) {
   host::AlignedBytes aligned(bytes.size());
@@ -274,7 +314,8 @@ inline KernelRun run_kernel(const std::vector<uint8_t>& bytes, const std::vector
     tensor_data[in] = shared.data() + in_at;
     tensor_data[out] = shared.data() + out_at;
   }
-  std::memcpy(tensor_data[in], input.data(), input.size());
+  for (int i = 0; i < model.num_inputs() && i < static_cast<int>(inputs.size()); ++i)
+    std::memcpy(tensor_data[model.input_tensor(i)], inputs[i].data(), inputs[i].size());
   std::vector<uint64_t> persistent(sizing.persistent_used() / 8 + 1);
   std::vector<uint8_t> scratch(sizing.scratch_bytes());
   PrepareContext prepare(model, 0, tensor_data.data(), &error,
@@ -309,18 +350,18 @@ inline int expect_fast_matches_reference(OpKind kind, const OpRanges& ranges,
     std::vector<std::vector<uint8_t>> inputs;
     add_random_op(m, rng, kind, ranges, &inputs);
     const std::vector<uint8_t> bytes = m.finish();
-    const KernelRun want = run_kernel(bytes, inputs[0], reference, false);
-    const KernelRun got = run_kernel(bytes, inputs[0], fast, true);
+    const KernelRun want = run_kernel(bytes, inputs, reference, false);
+    const KernelRun got = run_kernel(bytes, inputs, fast, true);
     EXPECT_EQ(got.output, want.output) << "trial " << trial;
     if (got.output != want.output) break;
     fast_cases += got.fast_path ? 1 : 0;
     if (short_cases != nullptr) *short_cases += got.short_accumulators ? 1 : 0;
     for (int64_t slack : {int64_t{0}, random_int<int64_t>(rng, 1, 40)}) {
-      const KernelRun over = run_kernel(bytes, inputs[0], fast, true, Placement{true, slack});
+      const KernelRun over = run_kernel(bytes, inputs, fast, true, Placement{true, slack});
       EXPECT_EQ(over.output, want.output) << "trial " << trial << " in place, slack " << slack;
       in_place_cases += over.in_place && slack == 0 ? 1 : 0;
       const KernelRun reference_over =
-          run_kernel(bytes, inputs[0], reference, false, Placement{true, slack});
+          run_kernel(bytes, inputs, reference, false, Placement{true, slack});
       EXPECT_EQ(reference_over.output, want.output)
           << "trial " << trial << " reference in place, slack " << slack;
     }
@@ -330,9 +371,10 @@ inline int expect_fast_matches_reference(OpKind kind, const OpRanges& ranges,
   return fast_cases;
 }
 
-// `models` models of 30 independent random operators each (kinds in turn; the generic runner
-// takes at most 32 inputs and outputs) run on `board`, whose firmware registers its fast kernels;
-// the host's reference kernels give the expected bytes. Returns the number of operators compared.
+// `models` models of independent random operators, 30 each (15 of the two-input ADD and SUB;
+// kinds in turn; the generic runner takes at most 32 inputs and outputs) run on `board`, whose
+// firmware registers its fast kernels; the host's reference kernels give the expected bytes.
+// Returns the number of operators compared.
 inline int expect_board_matches_reference(const std::string& board, const OpRanges& ranges,
                                           unsigned seed, int models) {
   namespace fs = std::filesystem;
@@ -347,7 +389,8 @@ inline int expect_board_matches_reference(const std::string& board, const OpRang
     const OpKind kind = static_cast<OpKind>(model % kOpKinds);
     ModelBuilder m;
     std::vector<std::vector<uint8_t>> inputs;
-    for (int i = 0; i < 30; ++i) add_random_op(m, rng, kind, ranges, &inputs);
+    const int ops = kind == OpKind::kAdd || kind == OpKind::kSub ? 15 : 30;
+    for (int i = 0; i < ops; ++i) add_random_op(m, rng, kind, ranges, &inputs);
     const std::vector<uint8_t> bytes = m.finish();
     const RunResult want = run_model(bytes, inputs);
     EXPECT_EQ(want.status, Status::kOk) << want.message;

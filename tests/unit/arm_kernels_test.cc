@@ -24,6 +24,10 @@ extern const KernelRegistration kDspKernel_DEPTHWISE_CONV_2D;
 extern const KernelRegistration kDspKernel_FULLY_CONNECTED;
 extern const KernelRegistration kKernel_AVERAGE_POOL_2D;
 extern const KernelRegistration kDspKernel_AVERAGE_POOL_2D;
+extern const KernelRegistration kKernel_ADD;
+extern const KernelRegistration kKernel_SUB;
+extern const KernelRegistration kDspKernel_ADD;
+extern const KernelRegistration kDspKernel_SUB;
 }  // namespace tinyforge
 
 namespace tinyforge::testing {
@@ -71,6 +75,11 @@ TEST(ArmKernels, ShortRequantizationEqualsTfliteInsideItsBounds) {
         break;
     }
     ASSERT_EQ(fast::multiply_short_accumulator(x, m),
+              multiply_by_quantized_multiplier(x, m.multiplier, m.shift))
+        << x << " " << m.multiplier << " " << m.shift;
+    // ShortMultiplier also takes a shift of 0 (no rounding step).
+    if (i % 7 == 0) m.shift = 0;
+    ASSERT_EQ(fast::ShortMultiplier::of(m)(x),
               multiply_by_quantized_multiplier(x, m.multiplier, m.shift))
         << x << " " << m.multiplier << " " << m.shift;
   }
@@ -136,14 +145,25 @@ TEST(ArmKernels, AveragePoolOverMoreThan256PixelsGoesToTheReference) {
   EXPECT_LT(fast, kTrials);
 }
 
+TEST(ArmKernels, AddAndSubMatchReferenceOnRandomOperators) {
+  // A fifth broadcast the second input, which the reference kernel computes.
+  EXPECT_GT(expect_fast_matches_reference(OpKind::kAdd, dsp_ranges(), kKernel_ADD, kDspKernel_ADD,
+                                          16, 300),
+            180);
+  EXPECT_GT(expect_fast_matches_reference(OpKind::kSub, dsp_ranges(), kKernel_SUB, kDspKernel_SUB,
+                                          17, 300),
+            180);
+}
+
 TEST(QemuArmKernels, RandomOperatorsMatchReferenceOnMps2An386) {
   TINYFORGE_REQUIRE_QEMU();
-  EXPECT_EQ(expect_board_matches_reference("mps2-an386", dsp_ranges(), 21, 6), 180);
+  // Six models: conv, depthwise, fully connected, pool (30 operators each), ADD, SUB (15 each).
+  EXPECT_EQ(expect_board_matches_reference("mps2-an386", dsp_ranges(), 21, 6), 150);
 }
 
 TEST(QemuArmKernels, RandomOperatorsMatchReferenceOnMps3An547) {
   TINYFORGE_REQUIRE_QEMU();
-  EXPECT_EQ(expect_board_matches_reference("mps3-an547", dsp_ranges(), 22, 6), 180);
+  EXPECT_EQ(expect_board_matches_reference("mps3-an547", dsp_ranges(), 22, 6), 150);
 }
 
 }  // namespace

@@ -11,6 +11,23 @@
 
 namespace tinyforge {
 
+// The persistent state of the reference ADD and SUB (their first allocation), which the fast
+// kernels read too.
+struct AddSubData {
+  BroadcastShape shape;
+  int32_t left_shift;
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t output_offset;
+  QuantizedMultiplier input1_multiplier;
+  QuantizedMultiplier input2_multiplier;
+  QuantizedMultiplier output_multiplier;
+  int32_t act_min;
+  int32_t act_max;
+  float act_min_f;
+  float act_max_f;
+};
+
 // Two inputs, one output, and the broadcast of the inputs to the output.
 inline Status prepare_binary_shape(PrepareContext& ctx, BroadcastShape* shape) {
   if (ctx.num_inputs() != 2 || ctx.num_outputs() != 1)

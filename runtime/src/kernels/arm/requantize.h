@@ -50,6 +50,23 @@ inline int32_t multiply_short_accumulator(int32_t x, const QuantizedMultiplier& 
   return (high + half + (high >> 31)) >> -m.shift;
 }
 
+// multiply_by_quantized_multiplier for |x| < 2^30 and a right shift e = -shift in 0 .. 30, with
+// the shift's constants computed once (ShortMultiplier::of): the same SMMULR, then the rounding of
+// multiply_short_accumulator where e >= 1, none where e = 0 (`half` and `negative` are then 0).
+struct ShortMultiplier {
+  int32_t multiplier, half, negative, exponent;
+  static ShortMultiplier of(const QuantizedMultiplier& m) {
+    const int32_t e = -m.shift;
+    return {m.multiplier, e > 0 ? int32_t{1} << (e - 1) : 0, e > 0 ? -1 : 0, e};
+  }
+  // Whether `m` shifts right by 0 .. 30 bits.
+  static bool applies(const QuantizedMultiplier& m) { return m.shift <= 0 && m.shift >= -30; }
+  int32_t operator()(int32_t x) const {
+    const int32_t high = simd::smmulr(x * 2, multiplier);
+    return (high + half + ((high >> 31) & negative)) >> exponent;
+  }
+};
+
 // Whether multiply_short_accumulator gives a layer's results: every channel shifts right by 1 .. 30
 // bits and every accumulator, bias[c] + sum_k w(c, k) * (x_k + input_offset) for any int8 inputs
 // x_k, stays below 2^30 in magnitude (bias may be null). Weight k of channel c is

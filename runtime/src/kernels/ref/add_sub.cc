@@ -16,21 +16,6 @@
 namespace tinyforge {
 namespace {
 
-struct AddSubData {
-  BroadcastShape shape;
-  int32_t left_shift;
-  int32_t input1_offset;
-  int32_t input2_offset;
-  int32_t output_offset;
-  QuantizedMultiplier input1_multiplier;
-  QuantizedMultiplier input2_multiplier;
-  QuantizedMultiplier output_multiplier;
-  int32_t act_min;
-  int32_t act_max;
-  float act_min_f;
-  float act_max_f;
-};
-
 // Real multipliers of the general path, as TFLM computes them for each op.
 void add_real_multipliers(float s1, float s2, float so, int left_shift, double* r1, double* r2,
                           double* ro) {
