@@ -92,10 +92,11 @@ inline void tap(const int8_t* x, const int8_t* w, uint32_t offset2, int32_t inpu
 }
 
 // Every output channel of one pixel. kColumns3: each row of the window has exactly three taps
-// (3-wide filters away from the left and right borders), unrolled.
-template <bool kShared, bool kColumns3>
-__attribute__((noinline)) void pixel(const Window& win, const Params& p, int8_t* y) {
-  // Locals, not fields of p: the int8 stores below could alias p.
+// (3-wide filters away from the left and right borders), unrolled; kRows3: so are its three rows.
+template <bool kShared, bool kColumns3, bool kRows3>
+__attribute__((noinline)) void pixel(const Window& window, const Params& p, int8_t* y) {
+  // Locals, not fields of window and p: the int8 stores below could alias them.
+  const Window win = window;
   const int32_t* const bias = p.bias;
   const QuantizedMultiplier* const multipliers = p.multipliers;
   const fast::Int8Output out = p.out;
@@ -113,7 +114,8 @@ __attribute__((noinline)) void pixel(const Window& win, const Params& p, int8_t*
     }
     const int8_t* x_row = win.input + (kShared ? c / p.multiplier : c);
     const int8_t* w_row = win.filter + c;
-    for (int32_t r = 0; r < win.rows; ++r) {
+    const int32_t rows = kRows3 ? 3 : win.rows;
+    for (int32_t r = 0; r < rows; ++r) {
       const int8_t* x = x_row;
       const int8_t* w = w_row;
       if (kColumns3) {
@@ -179,10 +181,12 @@ void eval_int8(const DepthwiseData& d, bool short_accumulators, const int8_t* in
         const int32_t iy = iy0 + fy0 * g.dilation_h, ix = ix0 + fx0 * g.dilation_w;
         win.input = image + (static_cast<int64_t>(iy) * g.in_w + ix) * d.in_depth;
         win.filter = filter + (static_cast<int64_t>(fy0) * g.filter_w + fx0) * d.out_depth;
-        if (win.columns == 3) {
-          pixel<kShared, true>(win, p, output + out_index);
+        if (win.columns == 3 && win.rows == 3) {
+          pixel<kShared, true, true>(win, p, output + out_index);
+        } else if (win.columns == 3) {
+          pixel<kShared, true, false>(win, p, output + out_index);
         } else {
-          pixel<kShared, false>(win, p, output + out_index);
+          pixel<kShared, false, false>(win, p, output + out_index);
         }
       });
 }
