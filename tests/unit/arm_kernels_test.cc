@@ -88,13 +88,15 @@ TEST(ArmKernels, ShortRequantizationEqualsTfliteInsideItsBounds) {
 TEST(ArmKernels, ShortRequantizationIsRefusedOutsideItsBounds) {
   const int8_t filter[4] = {127, -128, 5, 0};
   const int32_t bias[2] = {1000, -(1 << 29)};
-  QuantizedMultiplier m[2];
-  m[0] = m[1] = quantize_multiplier(0.001);
+  alignas(4) uint8_t block[10];
+  ChannelMultipliers m = ChannelMultipliers::in(block, 2);
+  m.set(0, quantize_multiplier(0.001));
+  m.set(1, quantize_multiplier(0.001));
   // |x + 127| <= 254: channel 0 reaches 1000 + 255 * 254, channel 1 2^29 + 5 * 254, inside 2^30.
   EXPECT_TRUE(fast::short_requantization_applies(bias, filter, m, true, 2, 2, 2, 1, 127));
   const int32_t large_bias[2] = {0, (1 << 30) - 1000};
   EXPECT_FALSE(fast::short_requantization_applies(large_bias, filter, m, true, 2, 2, 2, 1, 127));
-  m[1] = quantize_multiplier(0.75);  // a shift of 0: no right shift to round
+  m.set(1, quantize_multiplier(0.75));  // a shift of 0: no right shift to round
   EXPECT_FALSE(fast::short_requantization_applies(bias, filter, m, true, 2, 2, 2, 1, 127));
   EXPECT_TRUE(fast::short_requantization_applies(bias, filter, m, false, 2, 2, 2, 1, 127));
 }

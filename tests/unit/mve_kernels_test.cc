@@ -73,7 +73,10 @@ TEST(MveKernels, RequantizationEqualsTfliteOnRandomValues) {
                                random_int<int>(rng, 0, 1) == 0 ? -128 : 0, 127};
     const int lanes = random_int<int>(rng, 1, 4);
     int8_t got[4] = {7, 7, 7, 7};
-    const mve::Requantizer rq(m, per_channel, out);
+    alignas(4) uint8_t block[20];
+    ChannelMultipliers multipliers = ChannelMultipliers::in(block, 4);
+    for (int lane = 0; lane < 4; ++lane) multipliers.set(lane, m[lane]);
+    const mve::Requantizer rq(multipliers, per_channel, out);
     rq.store<1, true>(vldrwq_s32(acc), 0, got, vctp32q(static_cast<uint32_t>(lanes)));
     for (int lane = 0; lane < 4; ++lane) {
       const QuantizedMultiplier& mc = m[per_channel ? lane : 0];

@@ -135,7 +135,7 @@ struct QuantParams {
   int32_t output_offset;  // output zero point (int8 only)
   int32_t act_min, act_max;
   float act_min_f, act_max_f;
-  QuantizedMultiplier* multipliers;  // one per output channel
+  ChannelMultipliers multipliers;  // one per output channel
 };
 
 // The persistent state of the reference CONV_2D (its first allocation), which the fast kernels
@@ -234,7 +234,7 @@ inline Status check_types(PrepareContext& ctx, const TensorView& input, const Te
 // TFLite does), checked so the requantization helpers cannot overflow a shift.
 inline Status compute_multipliers(PrepareContext& ctx, const TensorView& input,
                                   const TensorView& filter, const TensorView& output,
-                                  int32_t channels, AccumKind kind, QuantizedMultiplier* out) {
+                                  int32_t channels, AccumKind kind, ChannelMultipliers* out) {
   for (int32_t c = 0; c < channels; ++c) {
     const double real = static_cast<double>(input.scale()) *
                         static_cast<double>(filter.scale(filter.num_scales == 1 ? 0 : c)) /
@@ -243,7 +243,7 @@ inline Status compute_multipliers(PrepareContext& ctx, const TensorView& input,
     const int max_shift = kind == AccumKind::kInt16Acc64 ? 14 : 30;
     if (m.shift > max_shift)
       return ctx.fail(Status::kUnsupported, "effective output multiplier is too large");
-    if (out != nullptr) out[c] = m;
+    if (out != nullptr && !out->empty()) out->set(c, m);
   }
   return Status::kOk;
 }
@@ -278,7 +278,7 @@ inline Status check_quantization(PrepareContext& ctx, const TensorView& input,
   if (!fusable) return ctx.fail(Status::kUnsupported, "fused activation is not supported");
   q->input_offset = is_float ? 0 : -input.zero_point();
   q->output_offset = is_float ? 0 : output.zero_point();
-  q->multipliers = nullptr;
+  q->multipliers = ChannelMultipliers();
   return Status::kOk;
 }
 
@@ -288,9 +288,11 @@ inline Status allocate_multipliers(PrepareContext& ctx, const TensorView& input,
                                    const TensorView& filter, const TensorView& output,
                                    int32_t channels, AccumKind kind, QuantParams* q) {
   const bool is_float = kind == AccumKind::kFloat;
-  q->multipliers = ctx.allocate_persistent<QuantizedMultiplier>(is_float ? 0 : channels);
+  const int32_t count = is_float ? 0 : channels;
+  q->multipliers =
+      ChannelMultipliers::in(ctx.allocate_persistent(ChannelMultipliers::bytes(count)), count);
   if (is_float) return Status::kOk;
-  return compute_multipliers(ctx, input, filter, output, channels, kind, q->multipliers);
+  return compute_multipliers(ctx, input, filter, output, channels, kind, &q->multipliers);
 }
 
 // int32 accumulator -> output value before the zero point (TFLite's MultiplyByQuantizedMultiplier).

@@ -22,7 +22,7 @@ struct FullyConnectedData {
   float act_min_f;
   float act_max_f;
   int32_t num_multipliers;  // 1 (per tensor) or units (per channel)
-  QuantizedMultiplier* multipliers;
+  ChannelMultipliers multipliers;
 };
 
 }  // namespace fully_connected

@@ -4,6 +4,7 @@
 #ifndef TINYFORGE_KERNELS_QUANT_MATH_H_
 #define TINYFORGE_KERNELS_QUANT_MATH_H_
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -16,6 +17,40 @@ namespace tinyforge {
 struct QuantizedMultiplier {
   int32_t multiplier = 0;
   int shift = 0;
+};
+
+// Per-channel multipliers in five bytes a channel (TFLite Micro keeps eight): the Q0.31
+// multipliers, then the shifts as int8 (quantize_multiplier gives shifts from -31 up, and the
+// kernels refuse those above 30). One block of bytes(channels) bytes, int32-aligned, holds both.
+class ChannelMultipliers {
+ public:
+  ChannelMultipliers() = default;
+  static size_t bytes(int64_t channels) { return static_cast<size_t>(channels) * 5; }
+  // The view of a block of bytes(channels) bytes (null while sizing: an empty view).
+  static ChannelMultipliers in(void* block, int64_t channels) {
+    ChannelMultipliers m;
+    if (block == nullptr) return m;
+    m.multipliers_ = static_cast<int32_t*>(block);
+    m.shifts_ = reinterpret_cast<int8_t*>(m.multipliers_ + channels);
+    return m;
+  }
+  QuantizedMultiplier operator[](int64_t c) const {
+    QuantizedMultiplier m;
+    m.multiplier = multipliers_[c];
+    m.shift = shifts_[c];
+    return m;
+  }
+  void set(int64_t c, const QuantizedMultiplier& m) {
+    multipliers_[c] = m.multiplier;
+    shifts_[c] = static_cast<int8_t>(m.shift);
+  }
+  const int32_t* multipliers() const { return multipliers_; }
+  const int8_t* shifts() const { return shifts_; }
+  bool empty() const { return multipliers_ == nullptr; }
+
+ private:
+  int32_t* multipliers_ = nullptr;
+  int8_t* shifts_ = nullptr;
 };
 
 // Splits m into a Q0.31 multiplier and a power-of-two exponent, rounding as TFLite does

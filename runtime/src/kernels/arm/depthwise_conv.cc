@@ -61,7 +61,7 @@ struct Window {
 // What every pixel of one operator shares.
 struct Params {
   const int32_t* bias;
-  const QuantizedMultiplier* multipliers;
+  ChannelMultipliers multipliers;
   int32_t depth, multiplier, input_offset;
   fast::Int8Output out;
 };
@@ -98,7 +98,7 @@ __attribute__((noinline)) void pixel(const Window& window, const Params& p, int8
   // Locals, not fields of window and p: the int8 stores below could alias them.
   const Window win = window;
   const int32_t* const bias = p.bias;
-  const QuantizedMultiplier* const multipliers = p.multipliers;
+  const ChannelMultipliers multipliers = p.multipliers;
   const fast::Int8Output out = p.out;
   const int32_t input_offset = p.input_offset;
   const uint32_t offset2 = simd::both_halves(input_offset);

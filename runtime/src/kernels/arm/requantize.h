@@ -73,7 +73,7 @@ struct ShortMultiplier {
 // filter[c * channel_stride + k * tap_stride], k < taps; `per_channel`: one multiplier per channel
 // (else multipliers[0] for all).
 inline bool short_requantization_applies(const int32_t* bias, const int8_t* filter,
-                                         const QuantizedMultiplier* multipliers, bool per_channel,
+                                         const ChannelMultipliers& multipliers, bool per_channel,
                                          int32_t channels, int32_t taps, int32_t channel_stride,
                                          int32_t tap_stride, int32_t input_offset) {
   const int64_t low = -128 + int64_t{input_offset}, high = 127 + int64_t{input_offset};
@@ -96,7 +96,7 @@ inline bool short_requantization_applies(const int32_t* bias, const int8_t* filt
 
 // The same for a node's filter and bias operands: false unless both are constants.
 inline bool short_requantization_applies(const TensorView& filter, const TensorView& bias,
-                                         const QuantizedMultiplier* multipliers, bool per_channel,
+                                         const ChannelMultipliers& multipliers, bool per_channel,
                                          int32_t channels, int32_t taps, int32_t channel_stride,
                                          int32_t tap_stride, int32_t input_offset) {
   if (!filter.is_constant || (bias.present() && !bias.is_constant)) return false;

@@ -21,12 +21,6 @@
 namespace tinyforge {
 namespace mve {
 
-// The multipliers are read four channels at a time, straight from the reference kernel's
-// QuantizedMultiplier array, as pairs of 32-bit words (multiplier, shift).
-static_assert(sizeof(QuantizedMultiplier) == 8 && offsetof(QuantizedMultiplier, shift) == 4 &&
-                  sizeof(int) == 4,
-              "QuantizedMultiplier must be two 32-bit words");
-
 // The per-channel constants of four lanes.
 struct ChannelScales {
   int32x4_t multiplier;
@@ -37,22 +31,31 @@ struct ChannelScales {
 class Requantizer {
  public:
   // `per_channel`: multipliers[c] for channel c, else multipliers[0] for all.
-  Requantizer(const QuantizedMultiplier* multipliers, bool per_channel, const fast::Int8Output& out)
-      : words_(reinterpret_cast<const int32_t*>(multipliers)),
-        words_per_channel_(per_channel ? 2 : 0),
+  Requantizer(const ChannelMultipliers& multipliers, bool per_channel, const fast::Int8Output& out)
+      : multipliers_(multipliers.multipliers()),
+        shifts_(multipliers.shifts()),
+        per_channel_(per_channel),
         out_(out) {}
 
   // The constants of the lanes i < 4 holding channels c + i * kStep (kTail: those `pred`
-  // selects).
+  // selects), read straight from the reference kernel's ChannelMultipliers.
   template <int kStep, bool kTail>
   ChannelScales scales(int32_t c, mve_pred16_t pred) const {
     static_assert(kStep == 1 || kStep == 2, "four consecutive channels, or every other one");
-    const int32_t* m = words_ + c * words_per_channel_;
-    const uint32x4_t lanes = words_per_channel_ == 0 ? vdupq_n_u32(0) : vidupq_n_u32(0, 2 * kStep);
-    const int32x4_t multiplier = kTail ? vldrwq_gather_shifted_offset_z_s32(m, lanes, pred)
-                                       : vldrwq_gather_shifted_offset_s32(m, lanes);
-    const int32x4_t shift = kTail ? vldrwq_gather_shifted_offset_z_s32(m + 1, lanes, pred)
-                                  : vldrwq_gather_shifted_offset_s32(m + 1, lanes);
+    int32x4_t multiplier, shift;
+    if (!per_channel_) {
+      multiplier = vdupq_n_s32(multipliers_[0]);
+      shift = vdupq_n_s32(shifts_[0]);
+    } else if (kStep == 1) {
+      multiplier = kTail ? vldrwq_z_s32(multipliers_ + c, pred) : vldrwq_s32(multipliers_ + c);
+      shift = kTail ? vldrbq_z_s32(shifts_ + c, pred) : vldrbq_s32(shifts_ + c);
+    } else {
+      const uint32x4_t lanes = vidupq_n_u32(0, 2);
+      multiplier = kTail ? vldrwq_gather_shifted_offset_z_s32(multipliers_ + c, lanes, pred)
+                         : vldrwq_gather_shifted_offset_s32(multipliers_ + c, lanes);
+      shift = kTail ? vldrbq_gather_offset_z_s32(shifts_ + c, lanes, pred)
+                    : vldrbq_gather_offset_s32(shifts_ + c, lanes);
+    }
     const int32x4_t zero = vdupq_n_s32(0);
     return ChannelScales{multiplier, vmaxq_s32(shift, zero), vminq_s32(shift, zero)};
   }
@@ -84,8 +87,9 @@ class Requantizer {
   }
 
  private:
-  const int32_t* words_;
-  int32_t words_per_channel_;
+  const int32_t* multipliers_;
+  const int8_t* shifts_;
+  bool per_channel_;
   fast::Int8Output out_;
 };
 

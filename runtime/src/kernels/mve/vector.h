@@ -150,6 +150,15 @@ inline void vstrbq_p_s32(int8_t* p, int32x4_t v, mve_pred16_t pred) {
 inline int32x4_t vldrwq_gather_shifted_offset_s32(const int32_t* base, uint32x4_t offset) {
   return vldrwq_gather_shifted_offset_z_s32(base, offset, 0xFFFFu);
 }
+// base[offset[i]] sign-extended (VLDRB.S32 gather, byte offsets).
+inline int32x4_t vldrbq_gather_offset_z_s32(const int8_t* base, uint32x4_t offset,
+                                            mve_pred16_t pred) {
+  return mve_emulation::map(
+      [&](int i) { return mve_emulation::active32(pred, i) ? base[offset.lane[i]] : 0; });
+}
+inline int32x4_t vldrbq_gather_offset_s32(const int8_t* base, uint32x4_t offset) {
+  return vldrbq_gather_offset_z_s32(base, offset, 0xFFFFu);
+}
 inline void vstrbq_s32(int8_t* p, int32x4_t v) { vstrbq_p_s32(p, v, 0xFFFFu); }
 // The low byte of each active lane to base[offset[i]] (VSTRB.32 scatter).
 inline void vstrbq_scatter_offset_p_s32(int8_t* base, uint32x4_t offset, int32x4_t v,

@@ -64,7 +64,16 @@ Status prepare(PrepareContext& ctx) {
 
   auto* data = ctx.allocate_persistent<FullyConnectedData>();
   const int32_t num_multipliers = is_float ? 0 : filter.num_scales;
-  auto* multipliers = ctx.allocate_persistent<QuantizedMultiplier>(num_multipliers);
+  ChannelMultipliers multipliers = ChannelMultipliers::in(
+      ctx.allocate_persistent(ChannelMultipliers::bytes(num_multipliers)), num_multipliers);
+  for (int32_t c = 0; c < num_multipliers; ++c) {
+    const double real = static_cast<double>(input.scale()) * static_cast<double>(filter.scale(c)) /
+                        static_cast<double>(output.scale());
+    const QuantizedMultiplier m = quantize_multiplier(real);
+    if (m.shift > 30)
+      return ctx.fail(Status::kUnsupported, "effective output multiplier is too large");
+    if (!multipliers.empty()) multipliers.set(c, m);
+  }
   int32_t act_min = 0, act_max = 0;
   float act_min_f = 0, act_max_f = 0;
   const bool fusable = is_float
@@ -86,12 +95,6 @@ Status prepare(PrepareContext& ctx) {
     data->input_offset = -input.zero_point();
     data->filter_offset = -filter.zero_point();
     data->output_offset = output.zero_point();
-    for (int32_t c = 0; c < num_multipliers; ++c) {
-      const double real = static_cast<double>(input.scale()) *
-                          static_cast<double>(filter.scale(c)) /
-                          static_cast<double>(output.scale());
-      multipliers[c] = quantize_multiplier(real);
-    }
   }
   return Status::kOk;
 }
