@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "toolkit/deploy/qemu_runner.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/inspect/model_report.h"
 
@@ -13,15 +14,22 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
       "parameter count and memory plan, or why it cannot run");
   struct Options {
     std::string model;
+    std::string board;
     bool json = false;
   };
   auto options = std::make_shared<Options>();
   cmd->add_option("model", options->model, "The .tflite file")->required();
+  cmd->add_option("--board", options->board,
+                  "Plan device_arena_bytes for this board's kernels (mps2-an386, mps2-an500, "
+                  "mps3-an547), as deploy and run --board do; default: the reference kernels");
   cmd->add_flag("--json", options->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([options, &exit_code]() {
     exit_code = run_command(options->json, [&]() {
       const host::ModelFile file(options->model, /*allow_unrunnable=*/true);
-      host::ModelReport report = host::make_report(file.model());
+      const KernelSet kernels = options->board.empty() ? KernelSet::kReference
+                                                       : deploy::board_info(options->board).kernels;
+      host::ModelReport report = host::make_report(file.model(), kernels);
+      report.device_name = options->board;
       report.cannot_run = file.unrunnable_reason();
       // A model that cannot run is still described; its "error" key makes the command fail.
       if (!options->json) std::cout << host::report_text(report);

@@ -47,6 +47,29 @@ TEST(Cli, InspectJsonHasTheContractKeys) {
   EXPECT_GT(j["in_place_ops"].get<int64_t>(), 0);
 }
 
+// inspect's arena is what run uses on this machine; --board plans the device figure for that
+// board's kernels, as deploy and run --board do.
+TEST(Cli, InspectArenaMatchesRunAndBoardKernels) {
+  TINYFORGE_REQUIRE_SHARED();
+  const std::string model = (models() / "person_detect.tflite").string();
+  const Result inspect = run("inspect " + model + " --json");
+  const Result inspect_m55 = run("inspect " + model + " --board mps3-an547 --json");
+  const Result host_run = run("run " + model + " --random 1 --json");
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.out;
+  ASSERT_EQ(inspect_m55.exit_code, 0) << inspect_m55.out;
+  ASSERT_EQ(host_run.exit_code, 0) << host_run.out;
+  EXPECT_EQ(inspect.last_json()["arena_bytes"], host_run.last_json()["arena_bytes"]);
+  const host::ModelFile file(models() / "person_detect.tflite");
+  EXPECT_EQ(inspect_m55.last_json()["device_arena_bytes"].get<size_t>(),
+            host::plan_device_arena(file.model(), KernelSet::kArmMve).total_bytes);
+  EXPECT_NE(inspect_m55.last_json()["device_arena_bytes"],
+            inspect.last_json()["device_arena_bytes"]);
+  const Result unknown = run("inspect " + model + " --board mps9 --json");
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.last_json()["error"].get<std::string>().find("known: mps2-an386"),
+            std::string::npos);
+}
+
 TEST(Cli, RunWithRandomSeedReproducesTheConformanceVector) {
   TINYFORGE_REQUIRE_SHARED();
   const fs::path out = fs::temp_directory_path() / "tinyforge_cli_test_out.bin";

@@ -60,8 +60,9 @@ int64_t operator_macs(const Model& model, int op_index) {
   }
 }
 
-ModelReport make_report(const Model& model) {
+ModelReport make_report(const Model& model, KernelSet device_kernels) {
   ModelReport report;
+  report.device_kernels = device_kernels;
   for (int i = 0; i < model.num_inputs(); ++i) report.inputs.push_back(model.input_tensor(i));
   for (int i = 0; i < model.num_outputs(); ++i) report.outputs.push_back(model.output_tensor(i));
   for (int t = 0; t < model.num_tensors(); ++t) {
@@ -85,8 +86,8 @@ ModelReport make_report(const Model& model) {
     report.operators.push_back(std::move(op));
   }
   if (!model.runnable()) return report;  // no kernels to ask for a memory plan
-  report.arena = plan_arena(model);
-  report.device_arena = plan_device_arena(model);
+  report.arena = plan_arena(model, host_plan_options());
+  report.device_arena = plan_device_arena(model, device_kernels);
   // Tensors live at the peak operator: produced at or before it, last read at or after it.
   const int peak = report.arena.live_set_peak_op;
   if (peak >= 0) {
@@ -201,8 +202,9 @@ std::string report_text(const ModelReport& report) {
     return out.str();
   }
   out << "Memory plan: arena " << report.arena.total_bytes << " bytes (activations and scratch "
-      << report.arena.planned_bytes << ", persistent " << report.arena.persistent_bytes
-      << "); on a 32-bit device " << report.device_arena.total_bytes << " bytes\n";
+      << report.arena.planned_bytes << ", persistent " << report.arena.persistent_bytes << "); on "
+      << (report.device_name.empty() ? "a 32-bit device" : report.device_name) << " "
+      << report.device_arena.total_bytes << " bytes\n";
   out << "In place: " << report.arena.in_place_ops << " operator(s)"
       << (report.arena.reordered ? "; operators reordered to lower the peak" : "") << "\n";
   out << "Live set: " << report.arena.live_set_bytes << " bytes at operator #"

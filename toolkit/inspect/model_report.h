@@ -42,15 +42,18 @@ struct ModelReport {
   std::vector<int> outputs;
   int64_t params = 0;
   int64_t macs = 0;
-  ArenaUsage arena;               // on this machine
-  ArenaUsage device_arena;        // on a 32-bit target (what deploy gives the firmware)
+  ArenaUsage arena;         // on this machine, with the kernels run/eval use
+  ArenaUsage device_arena;  // on a 32-bit target running `device_kernels`
+  KernelSet device_kernels = KernelSet::kReference;
+  std::string device_name;        // the board named for device_arena, if any
   std::vector<int> live_at_peak;  // tensors live at the live-set peak operator
   std::string cannot_run;         // why the runtime cannot run the model; empty if it can
 };
 
 // Multiply-accumulates of one operator (0 for data movement).
 int64_t operator_macs(const Model& model, int op_index);
-ModelReport make_report(const Model& model);
+// `device_kernels`: the kernel set device_arena is planned for (a board's, or the reference).
+ModelReport make_report(const Model& model, KernelSet device_kernels = KernelSet::kReference);
 nlohmann::json report_json(const ModelReport& report);
 std::string report_text(const ModelReport& report);
 
