@@ -1,6 +1,6 @@
 // ADD and SUB, int8, without broadcasting, for the Cortex-M DSP extension: TFLite's general
 // rescaling (both inputs shifted left 20 bits, scaled to twice the larger input scale, added,
-// rescaled to the output) with each of the three multiplications an SMMULR and one rounding add
+// rescaled to the output) with each of the three multiplications an SMMLAR and one rounding add
 // (fast::ShortMultiplier), instead of 64-bit products. Broadcasting, int16, int32 and float go to
 // the reference kernel.
 //

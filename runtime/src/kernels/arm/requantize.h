@@ -41,18 +41,20 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, const QuantizedMultip
 
 // multiply_by_quantized_multiplier for |x| < 2^30 and a right shift e = -m.shift in 1 .. 30:
 // SMMULR of 2x (exact in int32) is floor((2xm + 2^31) / 2^32) = floor((xm + 2^30) / 2^31), the
-// doubling high product; then, with h = q * 2^e + r (0 <= r < 2^e), the reference's rounding adds
-// 1 to q exactly when r >= 2^(e-1) + (h < 0), which is floor((h + 2^(e-1) - (h < 0)) / 2^e); |h| <
-// 2^30 keeps the sum inside int32. (~shift is e - 1.)
+// doubling high product h; with h = q * 2^e + r (0 <= r < 2^e), the reference's rounding adds 1 to
+// q exactly when r >= 2^(e-1) + (h < 0), which is floor((h + 2^(e-1) - (h < 0)) / 2^e). SMMLAR
+// adds 2^(e-1) to h in the same instruction, and h < 0 can be read off x < 0 (m > 0): where they
+// differ, h = 0 and floor((2^(e-1) - 1) / 2^e) = 0 either way. |h| < 2^30 keeps the sums inside
+// int32. (~shift is e - 1.)
 inline int32_t multiply_short_accumulator(int32_t x, const QuantizedMultiplier& m) {
-  const int32_t high = simd::smmulr(x * 2, m.multiplier);
   const int32_t half = static_cast<int32_t>(uint32_t{1} << ~m.shift);
-  return (high + half + (high >> 31)) >> -m.shift;
+  return (simd::smmlar(x * 2, m.multiplier, half) + (x >> 31)) >> -m.shift;
 }
 
 // multiply_by_quantized_multiplier for |x| < 2^30 and a right shift e = -shift in 0 .. 30, with
-// the shift's constants computed once (ShortMultiplier::of): the same SMMULR, then the rounding of
-// multiply_short_accumulator where e >= 1, none where e = 0 (`half` and `negative` are then 0).
+// the shift's constants computed once (ShortMultiplier::of): the arithmetic of
+// multiply_short_accumulator where e >= 1, the doubling high product alone where e = 0 (`half`
+// and `negative` are then 0).
 struct ShortMultiplier {
   int32_t multiplier, half, negative, exponent;
   static ShortMultiplier of(const QuantizedMultiplier& m) {
@@ -62,8 +64,7 @@ struct ShortMultiplier {
   // Whether `m` shifts right by 0 .. 30 bits.
   static bool applies(const QuantizedMultiplier& m) { return m.shift <= 0 && m.shift >= -30; }
   int32_t operator()(int32_t x) const {
-    const int32_t high = simd::smmulr(x * 2, multiplier);
-    return (high + half + ((high >> 31) & negative)) >> exponent;
+    return (simd::smmlar(x * 2, multiplier, half) + ((x >> 31) & negative)) >> exponent;
   }
 };
 

@@ -62,10 +62,11 @@ inline uint32_t sxtab16_odd(uint32_t a, uint32_t x) {
   __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
   return r;
 }
-// (a * b + 2^31) >> 32: the rounded high word of the 64-bit product (SMMULR).
-inline int32_t smmulr(int32_t a, int32_t b) {
+// acc + ((a * b + 2^31) >> 32): the rounded high word of the 64-bit product plus an accumulator
+// (SMMLAR).
+inline int32_t smmlar(int32_t a, int32_t b, int32_t acc) {
   int32_t r;
-  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
 // acc + a.lo * b.lo + a.hi * b.hi.
@@ -95,8 +96,9 @@ inline int32_t wrap_add(int32_t a, int32_t b) {
   return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
 }
 
-inline int32_t smmulr(int32_t a, int32_t b) {
-  return static_cast<int32_t>((static_cast<int64_t>(a) * b + (int64_t{1} << 31)) >> 32);
+inline int32_t smmlar(int32_t a, int32_t b, int32_t acc) {
+  return static_cast<int32_t>(
+      (static_cast<int64_t>(a) * b + (static_cast<int64_t>(acc) << 32) + (int64_t{1} << 31)) >> 32);
 }
 inline uint32_t sxtb16(uint32_t x) { return pack_halves(byte_at(x, 0), byte_at(x, 2)); }
 inline uint32_t sxtb16_odd(uint32_t x) { return pack_halves(byte_at(x, 1), byte_at(x, 3)); }
