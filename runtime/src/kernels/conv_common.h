@@ -135,7 +135,7 @@ struct QuantParams {
   int32_t output_offset;  // output zero point (int8 only)
   int32_t act_min, act_max;
   float act_min_f, act_max_f;
-  ChannelMultipliers multipliers;  // one per output channel
+  int32_t* multiplier_block;  // ChannelMultipliers of every output channel (multipliers_of)
 };
 
 // The persistent state of the reference CONV_2D (its first allocation), which the fast kernels
@@ -148,6 +148,10 @@ struct ConvData {
   int32_t filter_depth;  // input channels per group
   int32_t out_per_group;
   QuantParams q;
+  // One pointer is kept, the view made where it is used: four bytes less per node.
+  ChannelMultipliers multipliers() const {
+    return ChannelMultipliers::in(q.multiplier_block, out_depth);
+  }
 };
 
 // The same for DEPTHWISE_CONV_2D.
@@ -158,6 +162,9 @@ struct DepthwiseData {
   int32_t out_depth;
   int32_t depth_multiplier;
   QuantParams q;
+  ChannelMultipliers multipliers() const {
+    return ChannelMultipliers::in(q.multiplier_block, out_depth);
+  }
 };
 
 // Validates dtypes and quantization of (input, filter, bias, output) for a convolution with
@@ -278,21 +285,22 @@ inline Status check_quantization(PrepareContext& ctx, const TensorView& input,
   if (!fusable) return ctx.fail(Status::kUnsupported, "fused activation is not supported");
   q->input_offset = is_float ? 0 : -input.zero_point();
   q->output_offset = is_float ? 0 : output.zero_point();
-  q->multipliers = ChannelMultipliers();
+  q->multiplier_block = nullptr;
   return Status::kOk;
 }
 
 // Allocates one persistent multiplier per output channel (none for float) and computes them
-// into q->multipliers.
+// into q->multiplier_block.
 inline Status allocate_multipliers(PrepareContext& ctx, const TensorView& input,
                                    const TensorView& filter, const TensorView& output,
                                    int32_t channels, AccumKind kind, QuantParams* q) {
   const bool is_float = kind == AccumKind::kFloat;
   const int32_t count = is_float ? 0 : channels;
-  q->multipliers =
-      ChannelMultipliers::in(ctx.allocate_persistent(ChannelMultipliers::bytes(count)), count);
+  q->multiplier_block =
+      static_cast<int32_t*>(ctx.allocate_persistent(ChannelMultipliers::bytes(count)));
   if (is_float) return Status::kOk;
-  return compute_multipliers(ctx, input, filter, output, channels, kind, &q->multipliers);
+  ChannelMultipliers multipliers = ChannelMultipliers::in(q->multiplier_block, count);
+  return compute_multipliers(ctx, input, filter, output, channels, kind, &multipliers);
 }
 
 // int32 accumulator -> output value before the zero point (TFLite's MultiplyByQuantizedMultiplier).

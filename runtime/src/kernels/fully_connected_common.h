@@ -21,8 +21,11 @@ struct FullyConnectedData {
   int32_t act_max;
   float act_min_f;
   float act_max_f;
-  int32_t num_multipliers;  // 1 (per tensor) or units (per channel)
-  ChannelMultipliers multipliers;
+  int32_t num_multipliers;    // 1 (per tensor) or units (per channel)
+  int32_t* multiplier_block;  // ChannelMultipliers of num_multipliers channels
+  ChannelMultipliers multipliers() const {
+    return ChannelMultipliers::in(multiplier_block, num_multipliers);
+  }
 };
 
 }  // namespace fully_connected

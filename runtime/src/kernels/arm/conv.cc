@@ -49,7 +49,7 @@ Status prepare(PrepareContext& ctx) {
   header->use_fast_path = true;
   const auto& d = *static_cast<const ConvData*>(header->reference_state);
   header->short_accumulators = fast::short_requantization_applies(
-      filter, ctx.input(2), d.q.multipliers, true, d.out_depth, patch, patch, 1, d.q.input_offset);
+      filter, ctx.input(2), d.multipliers(), true, d.out_depth, patch, patch, 1, d.q.input_offset);
   return Status::kOk;
 }
 
@@ -144,7 +144,7 @@ void pixel_pair(const ConvData& d, bool short_accumulators, const int8_t* filter
   const int32_t patch = d.g.filter_h * d.g.filter_w * d.in_depth;
   // Locals, not fields of d: the int8 stores below could alias d.
   const fast::Int8Output out{d.q.output_offset, d.q.act_min, d.q.act_max, short_accumulators};
-  const ChannelMultipliers multipliers = d.q.multipliers;
+  const ChannelMultipliers multipliers = d.multipliers();
   const int32_t out_depth = d.out_depth;
   for (int32_t oc = 0; oc < out_depth; oc += 2) {
     // An odd last channel runs as a pair with itself.

@@ -39,7 +39,7 @@ Status prepare(PrepareContext& ctx) {
   if (header != nullptr) {
     const auto& d = *static_cast<const DepthwiseData*>(header->reference_state);
     header->short_accumulators = fast::short_requantization_applies(
-        filter, ctx.input(2), d.q.multipliers, true, d.out_depth, filter.dim(1) * filter.dim(2), 1,
+        filter, ctx.input(2), d.multipliers(), true, d.out_depth, filter.dim(1) * filter.dim(2), 1,
         d.out_depth, d.q.input_offset);
   }
   // Four channels are read and written at a time, so a pixel's reads and writes interleave.
@@ -161,7 +161,7 @@ void eval_int8(const DepthwiseData& d, bool short_accumulators, const int8_t* in
                const int8_t* filter, const int32_t* bias, int8_t* output) {
   const conv::Geometry& g = d.g;
   const Params p{bias,
-                 d.q.multipliers,
+                 d.multipliers(),
                  d.out_depth,
                  d.depth_multiplier,
                  d.q.input_offset,

@@ -30,7 +30,7 @@ Status prepare(PrepareContext& ctx) {
   if (!header->use_fast_path) return Status::kOk;
   const auto& d = *static_cast<const FullyConnectedData*>(header->reference_state);
   header->short_accumulators = fast::short_requantization_applies(
-      filter, ctx.input(2), d.multipliers, d.num_multipliers != 1, d.units, d.depth, d.depth, 1,
+      filter, ctx.input(2), d.multipliers(), d.num_multipliers != 1, d.units, d.depth, d.depth, 1,
       d.input_offset);
   return Status::kOk;
 }
@@ -77,6 +77,7 @@ __attribute__((noinline)) void dot_rows(const int8_t* x, const int8_t* const* w,
 void eval_int8(const FullyConnectedData& d, bool short_accumulators, const int8_t* input,
                const int8_t* filter, const int32_t* bias, int8_t* output) {
   const fast::Int8Output out{d.output_offset, d.act_min, d.act_max, short_accumulators};
+  const ChannelMultipliers multipliers = d.multipliers();
   for (int32_t b = 0; b < d.batches; ++b) {
     const int8_t* x = input + static_cast<int64_t>(b) * d.depth;
     int8_t* y = output + static_cast<int64_t>(b) * d.units;
@@ -90,7 +91,7 @@ void eval_int8(const FullyConnectedData& d, bool short_accumulators, const int8_
       }
       dot_rows(x, rows, d.depth, d.input_offset, acc);
       for (int r = 0; r < kRows && o + r < d.units; ++r) {
-        const QuantizedMultiplier& m = d.multipliers[d.num_multipliers == 1 ? 0 : o + r];
+        const QuantizedMultiplier m = multipliers[d.num_multipliers == 1 ? 0 : o + r];
         y[o + r] = fast::requantize_int8(acc[r], m, out);
       }
     }

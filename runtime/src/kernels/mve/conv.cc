@@ -142,7 +142,7 @@ void eval_int8(const ConvData& d, const int32_t* corrected_bias, const int8_t* i
                const int8_t* filter, int8_t* output, int8_t* column) {
   const conv::Geometry& g = d.g;
   const int32_t patch = g.filter_h * g.filter_w * d.in_depth;
-  const mve::Requantizer rq(d.q.multipliers, true,
+  const mve::Requantizer rq(d.multipliers(), true,
                             fast::Int8Output{d.q.output_offset, d.q.act_min, d.q.act_max});
   // The input zero point, which the input offset turns into 0.
   const int8x16_t padding = vdupq_n_s8(static_cast<int8_t>(-d.q.input_offset));

@@ -188,7 +188,7 @@ void eval_int8(const DepthwiseData& d, const mve::MveHeader& header, const int8_
   const conv::Geometry& g = d.g;
   const int32_t depth = d.out_depth, in_depth = d.in_depth;
   const int32_t* corrected_bias = header.corrected_bias;
-  const mve::Requantizer rq(d.q.multipliers, true,
+  const mve::Requantizer rq(d.multipliers(), true,
                             fast::Int8Output{d.q.output_offset, d.q.act_min, d.q.act_max});
   Window win;
   win.input_channel = header.input_channel;

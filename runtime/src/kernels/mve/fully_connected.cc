@@ -42,7 +42,7 @@ Status eval(EvalContext& ctx) {
   const int8_t* input = ctx.input(0).as<int8_t>();
   const int8_t* filter = ctx.input(1).as<int8_t>();
   int8_t* output = ctx.output(0).as<int8_t>();
-  const mve::Requantizer rq(d.multipliers, d.num_multipliers != 1,
+  const mve::Requantizer rq(d.multipliers(), d.num_multipliers != 1,
                             fast::Int8Output{d.output_offset, d.act_min, d.act_max});
   mve::matrix_times_filter(input, d.depth, d.batches, filter, header.corrected_bias, d.depth,
                            d.units, rq, output, d.units);

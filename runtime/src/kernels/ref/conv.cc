@@ -100,6 +100,7 @@ void eval_int8(const ConvData& d, const int8_t* input, const int8_t* filter, con
   const int64_t filter_row = static_cast<int64_t>(g.filter_w) * d.filter_depth;
   const int64_t filter_size = filter_row * g.filter_h;
   const int32_t input_offset = d.q.input_offset;
+  const ChannelMultipliers multipliers = d.multipliers();
   conv::for_each_output(
       g, d.out_depth,
       [&](int32_t b, int32_t fy0, int32_t fy1, int32_t fx0, int32_t fx1, int32_t iy0, int32_t ix0,
@@ -126,7 +127,7 @@ void eval_int8(const ConvData& d, const int8_t* input, const int8_t* filter, con
             }
           }
           if (bias != nullptr) acc += static_cast<uint32_t>(bias[oc]);
-          int32_t value = conv::requantize32(acc, d.q.multipliers[oc]) + d.q.output_offset;
+          int32_t value = conv::requantize32(acc, multipliers[oc]) + d.q.output_offset;
           output[out_index + oc] = static_cast<int8_t>(clamp32(value, d.q.act_min, d.q.act_max));
         }
       });
@@ -140,6 +141,7 @@ void eval_int16(const ConvData& d, const int16_t* input, const int8_t* filter, c
   const conv::Geometry& g = d.g;
   const int64_t filter_row = static_cast<int64_t>(g.filter_w) * d.filter_depth;
   const int64_t filter_size = filter_row * g.filter_h;
+  const ChannelMultipliers multipliers = d.multipliers();
   conv::for_each_output(
       g, d.out_depth,
       [&](int32_t b, int32_t fy0, int32_t fy1, int32_t fx0, int32_t fx1, int32_t iy0, int32_t ix0,
@@ -166,7 +168,7 @@ void eval_int16(const ConvData& d, const int16_t* input, const int8_t* filter, c
           }
           if (bias != nullptr)
             acc += static_cast<uint64_t>(static_cast<int64_t>(load_unaligned(bias, oc)));
-          const QuantizedMultiplier& m = d.q.multipliers[oc];
+          const QuantizedMultiplier m = multipliers[oc];
           const int32_t value = kAcc64 ? conv::requantize64(static_cast<int64_t>(acc), m)
                                        : conv::requantize32(static_cast<uint32_t>(acc), m);
           output[out_index + oc] = static_cast<int16_t>(clamp32(value, d.q.act_min, d.q.act_max));

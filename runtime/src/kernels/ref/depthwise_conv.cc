@@ -110,6 +110,7 @@ Status eval(EvalContext& ctx) {
   const TensorView input = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2);
   const TensorView output = ctx.output(0);
   const conv::QuantParams& q = d.q;
+  const ChannelMultipliers multipliers = d.multipliers();
   switch (d.kind) {
     case conv::AccumKind::kFloat: {
       const float* b = bias.as<float>();
@@ -133,7 +134,7 @@ Status eval(EvalContext& ctx) {
           },
           [&](uint32_t acc, int32_t c) {
             if (b != nullptr) acc += static_cast<uint32_t>(b[c]);
-            const int32_t value = conv::requantize32(acc, q.multipliers[c]) + q.output_offset;
+            const int32_t value = conv::requantize32(acc, multipliers[c]) + q.output_offset;
             return static_cast<int8_t>(clamp32(value, q.act_min, q.act_max));
           },
           output.as<int8_t>());
@@ -149,7 +150,7 @@ Status eval(EvalContext& ctx) {
           },
           [&](uint64_t acc, int32_t c) {
             if (b != nullptr) acc += static_cast<uint64_t>(load_unaligned(b, c));
-            const int32_t value = conv::requantize64(static_cast<int64_t>(acc), q.multipliers[c]);
+            const int32_t value = conv::requantize64(static_cast<int64_t>(acc), multipliers[c]);
             return static_cast<int16_t>(clamp32(value, q.act_min, q.act_max));
           },
           output.as<int16_t>());

@@ -64,8 +64,9 @@ Status prepare(PrepareContext& ctx) {
 
   auto* data = ctx.allocate_persistent<FullyConnectedData>();
   const int32_t num_multipliers = is_float ? 0 : filter.num_scales;
-  ChannelMultipliers multipliers = ChannelMultipliers::in(
-      ctx.allocate_persistent(ChannelMultipliers::bytes(num_multipliers)), num_multipliers);
+  auto* multiplier_block =
+      static_cast<int32_t*>(ctx.allocate_persistent(ChannelMultipliers::bytes(num_multipliers)));
+  ChannelMultipliers multipliers = ChannelMultipliers::in(multiplier_block, num_multipliers);
   for (int32_t c = 0; c < num_multipliers; ++c) {
     const double real = static_cast<double>(input.scale()) * static_cast<double>(filter.scale(c)) /
                         static_cast<double>(output.scale());
@@ -90,7 +91,7 @@ Status prepare(PrepareContext& ctx) {
   data->act_min_f = act_min_f;
   data->act_max_f = act_max_f;
   data->num_multipliers = num_multipliers;
-  data->multipliers = multipliers;
+  data->multiplier_block = multiplier_block;
   if (!is_float) {
     data->input_offset = -input.zero_point();
     data->filter_offset = -filter.zero_point();
@@ -102,6 +103,7 @@ Status prepare(PrepareContext& ctx) {
 template <typename In, typename Bias, typename Acc>
 void eval_quantized(const FullyConnectedData& d, const In* input, const int8_t* filter,
                     const Bias* bias, In* output) {
+  const ChannelMultipliers multipliers = d.multipliers();
   for (int32_t b = 0; b < d.batches; ++b) {
     const In* in = input + static_cast<int64_t>(b) * d.depth;
     for (int32_t o = 0; o < d.units; ++o) {
@@ -111,7 +113,7 @@ void eval_quantized(const FullyConnectedData& d, const In* input, const int8_t* 
         acc += static_cast<Acc>(in[i] + d.input_offset) * static_cast<Acc>(w[i] + d.filter_offset);
       }
       if (bias != nullptr) acc += load_unaligned(bias, o);
-      const QuantizedMultiplier& m = d.multipliers[d.num_multipliers == 1 ? 0 : o];
+      const QuantizedMultiplier m = multipliers[d.num_multipliers == 1 ? 0 : o];
       int32_t value = multiply_by_quantized_multiplier(acc, m.multiplier, m.shift);
       value += d.output_offset;
       output[static_cast<int64_t>(b) * d.units + o] =
