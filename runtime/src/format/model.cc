@@ -4,46 +4,21 @@
 
 #include <string.h>
 
+#include "format/flatbuffer_access.h"
 #include "kernels/kernel.h"
 #include "tflite_generated.h"
 
 namespace tinyforge {
 namespace {
 
+using format::buffer_span;
+using format::BufferSpan;
+using format::builtin_code_of;
+
 constexpr uint64_t kMaxFileBytes = 0x7FFFFFFFu;
 
 bool is_aligned(const void* p, size_t alignment) {
   return (reinterpret_cast<uintptr_t>(p) & (alignment - 1)) == 0;
-}
-
-int32_t builtin_code_of(const tflite::OperatorCode* code) {
-  // Files written before builtin_code existed only carry the deprecated byte.
-  const int32_t deprecated = code->deprecated_builtin_code();
-  const int32_t current = static_cast<int32_t>(code->builtin_code());
-  return deprecated > current ? deprecated : current;
-}
-
-// Bytes and data pointer of buffer `index`, inside the flatbuffer or after it (offset/size).
-struct BufferSpan {
-  const uint8_t* data = nullptr;
-  uint64_t size = 0;
-};
-
-BufferSpan buffer_span(const uint8_t* file, const tflite::Model* model, uint32_t index) {
-  BufferSpan span;
-  const auto* buffers = model->buffers();
-  if (buffers == nullptr || index >= buffers->size()) return span;
-  const tflite::Buffer* buffer = buffers->Get(index);
-  if (buffer == nullptr) return span;
-  if (buffer->offset() > 1) {
-    span.data = file + buffer->offset();
-    span.size = buffer->size();
-  } else if (buffer->data() != nullptr) {
-    span.data = buffer->data()->data();
-    span.size = buffer->data()->size();
-  }
-  if (span.size == 0) span.data = nullptr;
-  return span;
 }
 
 }  // namespace
@@ -443,74 +418,6 @@ Status Model::verify_kernels() {
     }
   }
   return Status::kOk;
-}
-
-int Model::num_tensors() const {
-  return subgraph_->tensors() == nullptr ? 0 : static_cast<int>(subgraph_->tensors()->size());
-}
-int Model::num_operators() const {
-  return subgraph_->operators() == nullptr ? 0 : static_cast<int>(subgraph_->operators()->size());
-}
-int Model::num_inputs() const {
-  return subgraph_->inputs() == nullptr ? 0 : static_cast<int>(subgraph_->inputs()->size());
-}
-int Model::num_outputs() const {
-  return subgraph_->outputs() == nullptr ? 0 : static_cast<int>(subgraph_->outputs()->size());
-}
-int Model::input_tensor(int i) const { return subgraph_->inputs()->Get(i); }
-int Model::output_tensor(int i) const { return subgraph_->outputs()->Get(i); }
-
-TensorView Model::tensor(int index) const {
-  TensorView v;
-  const tflite::Tensor* t = subgraph_->tensors()->Get(index);
-  v.type = static_cast<DataType>(t->type());
-  if (t->shape() != nullptr) {
-    v.rank = static_cast<int>(t->shape()->size());
-    v.dims = t->shape()->data();
-  }
-  if (t->name() != nullptr) v.name = t->name()->c_str();
-  const BufferSpan span = buffer_span(data_, model_, t->buffer());
-  v.is_variable = t->is_variable();
-  v.is_constant = span.data != nullptr && !v.is_variable;
-  if (v.is_constant) v.data = const_cast<uint8_t*>(span.data);
-  const tflite::QuantizationParameters* q = t->quantization();
-  if (q != nullptr && q->scale() != nullptr && q->scale()->size() > 0) {
-    v.scales = q->scale()->data();
-    v.num_scales = static_cast<int>(q->scale()->size());
-    v.zero_points_raw = reinterpret_cast<const uint8_t*>(q->zero_point()->data());
-    v.num_zero_points = static_cast<int>(q->zero_point()->size());
-    v.quantized_dimension = q->quantized_dimension();
-  }
-  return v;
-}
-
-const tflite::Operator* Model::op(int index) const { return subgraph_->operators()->Get(index); }
-
-int32_t Model::op_code(int index) const {
-  return builtin_code_of(model_->operator_codes()->Get(op(index)->opcode_index()));
-}
-
-int32_t Model::op_version(int index) const {
-  return model_->operator_codes()->Get(op(index)->opcode_index())->version();
-}
-
-const KernelRegistration* Model::op_kernel(int index) const { return find_kernel(op_code(index)); }
-
-int Model::op_num_inputs(int index) const {
-  const auto* inputs = op(index)->inputs();
-  return inputs == nullptr ? 0 : static_cast<int>(inputs->size());
-}
-int Model::op_input(int index, int i) const { return op(index)->inputs()->Get(i); }
-int Model::op_num_outputs(int index) const {
-  const auto* outputs = op(index)->outputs();
-  return outputs == nullptr ? 0 : static_cast<int>(outputs->size());
-}
-int Model::op_output(int index, int i) const { return op(index)->outputs()->Get(i); }
-
-const char* op_name(int32_t op_code) {
-  if (op_code < 0 || op_code > static_cast<int32_t>(tflite::BuiltinOperator::MAX)) return "UNKNOWN";
-  const char* name = tflite::EnumNameBuiltinOperator(static_cast<tflite::BuiltinOperator>(op_code));
-  return (name == nullptr || *name == '\0') ? "UNKNOWN" : name;
 }
 
 }  // namespace tinyforge
