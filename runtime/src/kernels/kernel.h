@@ -4,7 +4,8 @@
 // options) and states what memory it needs; it runs twice: once while the model is verified
 // (sizing: nothing is allocated, activation data is null) and once when the interpreter is
 // initialised (allocations return memory in the arena, where precomputed parameters go).
-// eval() computes the outputs.
+// eval() computes the outputs. prepare() functions are declared [[gnu::cold]]: they run only at
+// init, so the compiler builds them for size and keeps flash for the eval() loops.
 #ifndef TINYFORGE_KERNELS_KERNEL_H_
 #define TINYFORGE_KERNELS_KERNEL_H_
 

@@ -26,7 +26,7 @@ const KernelRegistration& reference() {
 }
 
 template <bool kSub>
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   fast::FallbackHeader* header;
   const Status s = fast::prepare_with_reference(ctx, reference<kSub>(), &header);
   if (s != Status::kOk || header == nullptr) return s;

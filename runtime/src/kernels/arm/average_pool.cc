@@ -19,7 +19,7 @@ namespace {
 
 constexpr int32_t kMaxWindow = 256;
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   fast::FallbackHeader* header;
   const Status s = fast::prepare_with_reference(ctx, kKernel_AVERAGE_POOL_2D, &header);
   if (s != Status::kOk || header == nullptr) return s;

@@ -29,7 +29,7 @@ using conv::ConvData;
 // (the scratch buffer is 8-byte aligned), as the matrix kernel's paired loads need.
 int32_t column_stride(int32_t patch) { return (patch + 1) & ~1; }
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   fast::FallbackHeader* header;
   const Status s = fast::prepare_with_reference(ctx, kKernel_CONV_2D, &header);
   if (s != Status::kOk) return s;

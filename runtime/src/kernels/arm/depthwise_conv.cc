@@ -21,7 +21,7 @@ namespace {
 
 using conv::DepthwiseData;
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   fast::FallbackHeader* header;
   const Status s = fast::prepare_with_reference(ctx, kKernel_DEPTHWISE_CONV_2D, &header);
   if (s != Status::kOk) return s;

@@ -21,7 +21,7 @@ using fully_connected::FullyConnectedData;
 
 constexpr int kRows = 4;
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   fast::FallbackHeader* header;
   const Status s = fast::prepare_with_reference(ctx, kKernel_FULLY_CONNECTED, &header);
   if (s != Status::kOk || header == nullptr) return s;

@@ -65,7 +65,7 @@ void offer_in_place(PrepareContext& ctx, int32_t patch) {
   allow_window_in_place(ctx, w, /*reads_first=*/false, kInPlaceRun);
 }
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   mve::MveHeader* header;
   const Status s = mve::prepare_with_reference(ctx, kKernel_CONV_2D, &header);
   if (s != Status::kOk) return s;

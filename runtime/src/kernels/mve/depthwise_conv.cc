@@ -34,7 +34,7 @@ using conv::DepthwiseData;
 #define TINYFORGE_MVE_TAP_LOOP [[gnu::noinline]]
 #endif
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   mve::MveHeader* header;
   const Status s = mve::prepare_with_reference(ctx, kKernel_DEPTHWISE_CONV_2D, &header);
   if (s != Status::kOk) return s;

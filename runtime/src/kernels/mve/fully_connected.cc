@@ -20,7 +20,7 @@ namespace {
 
 using fully_connected::FullyConnectedData;
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   mve::MveHeader* header;
   const Status s = mve::prepare_with_reference(ctx, kKernel_FULLY_CONNECTED, &header);
   if (s != Status::kOk) return s;

@@ -46,7 +46,7 @@ bool smaller_than_one(double real, QuantizedMultiplier* m) {
 }
 
 template <bool kSub>
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   BroadcastShape shape;
   const Status shape_status = prepare_binary_shape(ctx, &shape);
   if (shape_status != Status::kOk) return shape_status;

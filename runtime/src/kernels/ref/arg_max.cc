@@ -13,7 +13,7 @@ struct ArgMaxData {
   int64_t inner;      // product of the dimensions after the axis
 };
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() != 2 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel, "expects inputs (input, axis) and one output");
   const TensorView input = ctx.input(0), axis = ctx.input(1), output = ctx.output(0);

@@ -31,7 +31,7 @@ int32_t extended_dim(const TensorView& t, int i) {
   return i < pad ? 1 : t.dim(i - pad);
 }
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() != 2 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel, "expects inputs (lhs, rhs) and one output");
   const TensorView lhs = ctx.input(0), rhs = ctx.input(1), output = ctx.output(0);

@@ -18,7 +18,7 @@ struct ConcatData {
   int64_t inner_bytes;  // bytes of one index along the axis (dimensions after it)
 };
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() < 1 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel, "expects at least one input and one output");
   const TensorView output = ctx.output(0);

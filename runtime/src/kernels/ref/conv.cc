@@ -12,7 +12,7 @@ namespace {
 
 using conv::ConvData;
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   Status s = conv::check_operand_count(ctx);
   if (s != Status::kOk) return s;
   const TensorView input = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2);

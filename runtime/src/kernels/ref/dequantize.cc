@@ -13,7 +13,7 @@ struct DequantizeData {
   int32_t zero_point;
 };
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   Status status = act::check_unary(ctx);
   if (status != Status::kOk) return status;
   const TensorView input = ctx.input(0), output = ctx.output(0);

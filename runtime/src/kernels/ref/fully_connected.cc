@@ -14,7 +14,7 @@ const tflite::FullyConnectedOptions* options_of(const OpContext& ctx) {
   return ctx.op().builtin_options_as_FullyConnectedOptions();
 }
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() < 2 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel,
                     "expects inputs (input, filter[, bias]) and one output");

@@ -25,7 +25,7 @@ int16_t to_int16_multiplier(int32_t m) {
   return static_cast<int16_t>((m + (1 << 15)) >> 16);
 }
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   Status status = act::check_unary(ctx);
   if (status != Status::kOk) return status;
   const TensorView input = ctx.input(0), output = ctx.output(0);

@@ -18,7 +18,7 @@ struct LeakyReluData {
   QuantizedMultiplier alpha_multiplier;
 };
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   Status status = act::check_unary_same_type(ctx);
   if (status != Status::kOk) return status;
   const TensorView input = ctx.input(0), output = ctx.output(0);

@@ -37,7 +37,7 @@ int floor_log2(uint64_t v) {
   return n;
 }
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() != 2 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel, "expects inputs (input, axis) and one output");
   const TensorView input = ctx.input(0), axis = ctx.input(1), output = ctx.output(0);

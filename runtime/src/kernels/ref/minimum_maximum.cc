@@ -8,7 +8,7 @@
 namespace tinyforge {
 namespace {
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   BroadcastShape shape;
   const Status shape_status = prepare_binary_shape(ctx, &shape);
   if (shape_status != Status::kOk) return shape_status;

@@ -23,7 +23,7 @@ struct MulData {
   float act_max_f;
 };
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   BroadcastShape shape;
   const Status shape_status = prepare_binary_shape(ctx, &shape);
   if (shape_status != Status::kOk) return shape_status;

@@ -17,8 +17,8 @@ struct StackData {
 };
 
 // `whole` has one more dimension than `part`, of size n at `axis`.
-Status check_stacked(PrepareContext& ctx, const TensorView& part, const TensorView& whole, int axis,
-                     int n) {
+[[gnu::cold]] Status check_stacked(PrepareContext& ctx, const TensorView& part,
+                                   const TensorView& whole, int axis, int n) {
   if (whole.rank != part.rank + 1)
     return ctx.fail(Status::kMalformedModel, "the stacked tensor must have one more dimension");
   for (int d = 0, p = 0; d < whole.rank; ++d) {
@@ -29,7 +29,7 @@ Status check_stacked(PrepareContext& ctx, const TensorView& part, const TensorVi
   return Status::kOk;
 }
 
-Status prepare_pack(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare_pack(PrepareContext& ctx) {
   const int n = ctx.num_inputs();
   if (n < 1 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel, "expects inputs and one output");
@@ -70,7 +70,7 @@ Status eval_pack(EvalContext& ctx) {
   return Status::kOk;
 }
 
-Status prepare_unpack(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare_unpack(PrepareContext& ctx) {
   const int n = ctx.num_outputs();
   if (ctx.num_inputs() != 1 || n < 1)
     return ctx.fail(Status::kMalformedModel, "expects one input and outputs");

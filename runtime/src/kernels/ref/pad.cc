@@ -24,7 +24,7 @@ struct PadData {
   int32_t default_value;         // when there is no constant input (integer types)
 };
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() < 2 || ctx.num_inputs() > 3 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel,
                     "expects inputs (input, paddings[, constant_values]) and one output");

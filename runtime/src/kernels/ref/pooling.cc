@@ -9,7 +9,7 @@
 namespace tinyforge {
 namespace {
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() != 1 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel, "expects one input and one output");
   const TensorView input = ctx.input(0), output = ctx.output(0);

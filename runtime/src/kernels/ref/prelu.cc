@@ -22,7 +22,7 @@ struct PreluData {
   int32_t out_max;
 };
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   BroadcastShape shape;
   const Status shape_status = prepare_binary_shape(ctx, &shape);
   if (shape_status != Status::kOk) return shape_status;

@@ -34,7 +34,7 @@ bool requantize_supported(DataType in, DataType out) {
   }
 }
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   Status status = act::check_unary(ctx);
   if (status != Status::kOk) return status;
   const TensorView input = ctx.input(0), output = ctx.output(0);

@@ -18,7 +18,7 @@ struct ReluData {
   int32_t act_max;
 };
 
-Status check_types(PrepareContext& ctx, bool relu6) {
+[[gnu::cold]] Status check_types(PrepareContext& ctx, bool relu6) {
   Status status = act::check_unary_same_type(ctx);
   if (status != Status::kOk) return status;
   const TensorView input = ctx.input(0), output = ctx.output(0);
@@ -40,7 +40,7 @@ int32_t quantize_to_type(float x, float scale, int32_t zero_point, DataType type
   return static_cast<int32_t>(q < lo ? lo : (q > hi ? hi : q));
 }
 
-Status prepare_relu(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare_relu(PrepareContext& ctx) {
   Status status = check_types(ctx, false);
   if (status != Status::kOk) return status;
   const TensorView input = ctx.input(0), output = ctx.output(0);

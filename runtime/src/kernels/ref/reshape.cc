@@ -13,7 +13,7 @@ using movement::check_like;
 using movement::index_value;
 using movement::is_index_type;
 
-Status check_common(PrepareContext& ctx, int min_inputs, int max_inputs) {
+[[gnu::cold]] Status check_common(PrepareContext& ctx, int min_inputs, int max_inputs) {
   if (ctx.num_inputs() < min_inputs || ctx.num_inputs() > max_inputs || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel, "wrong number of inputs or outputs");
   const TensorView input = ctx.input(0), output = ctx.output(0);
@@ -27,7 +27,7 @@ Status check_common(PrepareContext& ctx, int min_inputs, int max_inputs) {
 
 // Checks a requested shape (entries may hold one -1) against the output shape.
 template <typename Get>
-Status check_requested_shape(PrepareContext& ctx, int64_t count, Get get) {
+[[gnu::cold]] Status check_requested_shape(PrepareContext& ctx, int64_t count, Get get) {
   const TensorView output = ctx.output(0);
   if (count != output.rank)
     return ctx.fail(Status::kMalformedModel, "requested shape rank differs from the output rank");
@@ -44,7 +44,7 @@ Status check_requested_shape(PrepareContext& ctx, int64_t count, Get get) {
   return Status::kOk;
 }
 
-Status prepare_reshape(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare_reshape(PrepareContext& ctx) {
   Status s = check_common(ctx, 1, 2);
   if (s != Status::kOk) return s;
   const TensorView shape = ctx.input(1);
@@ -69,7 +69,7 @@ Status prepare_reshape(PrepareContext& ctx) {
   return Status::kOk;
 }
 
-Status prepare_squeeze(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare_squeeze(PrepareContext& ctx) {
   Status s = check_common(ctx, 1, 1);
   if (s != Status::kOk) return s;
   const TensorView input = ctx.input(0), output = ctx.output(0);
@@ -101,7 +101,7 @@ Status prepare_squeeze(PrepareContext& ctx) {
   return Status::kOk;
 }
 
-Status prepare_expand_dims(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare_expand_dims(PrepareContext& ctx) {
   Status s = check_common(ctx, 2, 2);
   if (s != Status::kOk) return s;
   const TensorView input = ctx.input(0), axis = ctx.input(1), output = ctx.output(0);

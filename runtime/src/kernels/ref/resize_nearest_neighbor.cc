@@ -34,7 +34,7 @@ int32_t source_index(int32_t i, int32_t in_size, int32_t out_size, bool align_co
   return src;
 }
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() != 2 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel, "expects inputs (input, size) and one output");
   const TensorView input = ctx.input(0), size = ctx.input(1), output = ctx.output(0);

@@ -25,7 +25,7 @@ struct SoftmaxData {
 float exp_function(float x) { return expf(x); }
 float one_over_one_plus(float x) { return 1.0f / (1.0f + x); }
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   Status status = act::check_unary(ctx);
   if (status != Status::kOk) return status;
   const TensorView input = ctx.input(0), output = ctx.output(0);

@@ -18,7 +18,7 @@ struct SplitData {
   size_t part_bytes;  // bytes of one output per outer index
 };
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() != 2 || ctx.num_outputs() < 1)
     return ctx.fail(Status::kMalformedModel, "expects inputs (axis, input) and outputs");
   const TensorView axis_t = ctx.input(0), input = ctx.input(1);

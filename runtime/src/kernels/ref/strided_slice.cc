@@ -69,7 +69,7 @@ int32_t tflm_dim(int64_t begin, int64_t end, int64_t stride, int64_t size, bool 
   return dim < 0 ? 0 : dim;
 }
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() != 4 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel,
                     "expects inputs (input, begin, end, strides) and one output");

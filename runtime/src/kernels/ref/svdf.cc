@@ -40,7 +40,7 @@ bool float_activation_supported(tflite::ActivationFunctionType a) {
          a == A::SIGN_BIT;
 }
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() != 5 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel,
                     "expects inputs (input, weights_feature, weights_time, bias, activation_state) "

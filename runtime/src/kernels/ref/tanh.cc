@@ -10,7 +10,7 @@ namespace {
 
 using Data = act::SigmoidFamilyData;
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   return act::prepare_sigmoid_family(ctx, 1.0f / 128, 0,
                                      "int8 output needs scale 1/128 and zero point 0", 1);
 }

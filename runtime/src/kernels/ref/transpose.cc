@@ -19,7 +19,7 @@ struct TransposeData {
   int64_t in_step[kMaxRank];  // input elements skipped per step of output dimension k
 };
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() != 2 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel, "expects inputs (input, perm) and one output");
   const TensorView input = ctx.input(0), perm = ctx.input(1), output = ctx.output(0);

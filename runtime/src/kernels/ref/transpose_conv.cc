@@ -46,7 +46,7 @@ int32_t transpose_padding(tflite::Padding padding, int64_t size, int64_t filter,
   return total > 0 ? static_cast<int32_t>(total / 2) : 0;
 }
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() < 3 || ctx.num_inputs() > 4 || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel,
                     "expects inputs (output_shape, weights, input[, bias]) and one output");

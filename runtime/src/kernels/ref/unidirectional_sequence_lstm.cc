@@ -58,7 +58,7 @@ struct LstmData {
   float cell_clip;
 };
 
-Status prepare(PrepareContext& ctx) {
+[[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() != kNumInputs || ctx.num_outputs() != 1)
     return ctx.fail(Status::kMalformedModel, "expects 24 inputs and one output");
   const auto* options = ctx.op().builtin_options_as_UnidirectionalSequenceLSTMOptions();
