@@ -6,6 +6,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <utility>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/support/model_builder.h"
@@ -223,6 +227,47 @@ TEST(Qemu, DeployBuildsAnImageThatRuns) {
   EXPECT_EQ(run.exit_code, 0) << run.console;
   EXPECT_NE(run.console.find("TF_RESULT"), std::string::npos) << run.console;
   EXPECT_EQ(run.instructions.size(), 1u);
+}
+
+// deploy builds only the dtype paths its model takes: an int8 model's image leaves float32 and
+// int16 out, a float model's keeps float32; both run.
+TEST(Qemu, DeployedImagesKeepOnlyTheirModelsDtypes) {
+  TINYFORGE_REQUIRE_SHARED();
+  TINYFORGE_REQUIRE_QEMU();
+  for (const auto& [name, dtypes] : std::vector<std::pair<std::string, std::string>>{
+           {"kws_ref_model", ""}, {"hello_world_float", "float32"}}) {
+    const fs::path dir = fs::path(::testing::TempDir()) / ("tinyforge_deploy_" + name);
+    fs::remove_all(dir);
+    const auto r =
+        deploy::deploy_model(conformance() / "models" / (name + ".tflite"), "mps2-an386", dir);
+    std::ifstream project(dir / "CMakeLists.txt");
+    const std::string text((std::istreambuf_iterator<char>(project)),
+                           std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("set(TINYFORGE_DTYPES \"" + dtypes + "\""), std::string::npos) << text;
+    const auto run = deploy::run_qemu(deploy::board_info("mps2-an386"), r.elf, "", 120);
+    EXPECT_EQ(run.exit_code, 0) << name << ": " << run.console;
+    EXPECT_NE(run.console.find("TF_RESULT"), std::string::npos) << name << ": " << run.console;
+    EXPECT_EQ(run.instructions.size(), 1u) << name;
+  }
+}
+
+// A runtime built without float32 (TINYFORGE_DTYPES) refuses a float model when it verifies it,
+// naming the dtype, instead of running kernels whose float paths are not there.
+TEST(Qemu, RuntimeWithoutFloatRefusesAFloatModel) {
+  TINYFORGE_REQUIRE_SHARED();
+  TINYFORGE_REQUIRE_QEMU();
+  const fs::path dir = fs::path(::testing::TempDir()) / "tinyforge_runner_int8_only";
+  deploy::build_firmware(dir / "build", "mps2-an386", {"-DTINYFORGE_DTYPES="});
+  std::ofstream job(dir / "job.txt");
+  job << "model " << (conformance() / "models" / "hello_world_float.tflite").string() << "\n";
+  job.close();
+  const auto run =
+      deploy::run_qemu(deploy::board_info("mps2-an386"), dir / "build" / "tinyforge_runner.elf",
+                       (dir / "job.txt").string(), 60);
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.console.find("FLOAT32 is left out of this build (TINYFORGE_DTYPES)"),
+            std::string::npos)
+      << run.console;
 }
 
 TEST(Qemu, UnknownBoardListsTheKnownOnes) {

@@ -48,6 +48,15 @@ DeployReport deploy_model(const fs::path& model_path, const std::string& board_n
   const Model& model = file.model();
   std::set<std::string> ops;
   for (int i = 0; i < model.num_operators(); ++i) ops.insert(op_name(model.op_code(i)));
+  // Only the dtype paths the model takes are built (int8 and int32 always).
+  std::set<std::string> dtypes;
+  for (int t = 0; t < model.num_tensors(); ++t) {
+    const DataType type = model.tensor(t).type;
+    if (type == DataType::kFloat32) dtypes.insert("float32");
+    if (type == DataType::kInt16) dtypes.insert("int16");
+  }
+  std::string dtype_list;
+  for (const auto& d : dtypes) dtype_list += (dtype_list.empty() ? "" : ";") + d;
   const size_t arena = host::plan_device_arena(model, board.kernels).total_bytes;
 
   fs::create_directories(dir);
@@ -65,6 +74,7 @@ DeployReport deploy_model(const fs::path& model_path, const std::string& board_n
         << "cmake_minimum_required(VERSION 3.20)\n"
         << "set(TINYFORGE_BOARD \"" << board.name << "\" CACHE STRING \"\")\n"
         << "set(TINYFORGE_KERNELS \"" << kernels << "\" CACHE STRING \"\")\n"
+        << "set(TINYFORGE_DTYPES \"" << dtype_list << "\" CACHE STRING \"\")\n"
         << "set(TINYFORGE_APP_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/model_data.cc;" << root.string()
         << "/firmware/apps/model_app.cc\")\n"
         << "include(" << root.string() << "/firmware/cmake/setup.cmake)\n"

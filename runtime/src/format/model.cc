@@ -141,6 +141,11 @@ Status Model::verify_tensors() {
       prefix().add("dtype ").add(tflite::EnumNameTensorType(t->type())).add(" is not supported");
       return Status::kUnsupported;
     }
+    if (!dtype_in_build(type)) {
+      prefix().add("dtype ").add(tflite::EnumNameTensorType(t->type()));
+      error_.add(" is left out of this build (TINYFORGE_DTYPES)");
+      return Status::kUnsupported;
+    }
     if (t->sparsity() != nullptr) {
       prefix().add("sparse tensors are not supported");
       return Status::kUnsupported;

@@ -18,7 +18,23 @@
 #include "tinyforge/status.h"
 #include "tinyforge/tensor.h"
 
+// The tensor dtypes besides int8/int32 that this build's kernels compute (TINYFORGE_DTYPES in
+// runtime/CMakeLists.txt): a firmware built for one model leaves out the float32 and int16 paths it
+// never takes, and the verifier refuses models that would need them.
+#ifndef TINYFORGE_WITH_FLOAT32
+#define TINYFORGE_WITH_FLOAT32 1
+#endif
+#ifndef TINYFORGE_WITH_INT16
+#define TINYFORGE_WITH_INT16 1
+#endif
+
 namespace tinyforge {
+
+constexpr bool kWithFloat32 = TINYFORGE_WITH_FLOAT32 != 0;
+constexpr bool kWithInt16 = TINYFORGE_WITH_INT16 != 0;
+inline bool dtype_in_build(DataType type) {
+  return (type != DataType::kFloat32 || kWithFloat32) && (type != DataType::kInt16 || kWithInt16);
+}
 
 class OpContext {
  public:

@@ -161,8 +161,9 @@ Status eval(EvalContext& ctx) {
   const TensorView a = ctx.input(0), b = ctx.input(1), out = ctx.output(0);
   switch (out.type) {
     case DataType::kFloat32:
-      broadcast_apply(d.shape, a.as<float>(), b.as<float>(), out.as<float>(),
-                      FloatAddSub<kSub>{d.act_min_f, d.act_max_f});
+      if (kWithFloat32)
+        broadcast_apply(d.shape, a.as<float>(), b.as<float>(), out.as<float>(),
+                        FloatAddSub<kSub>{d.act_min_f, d.act_max_f});
       break;
     case DataType::kInt32:
       broadcast_apply(d.shape, a.as<int32_t>(), b.as<int32_t>(), out.as<int32_t>(),
@@ -173,8 +174,9 @@ Status eval(EvalContext& ctx) {
                       QuantizedAddSub<int8_t, kSub>{d});
       break;
     default:
-      broadcast_apply(d.shape, a.as<int16_t>(), b.as<int16_t>(), out.as<int16_t>(),
-                      QuantizedAddSub<int16_t, kSub>{d});
+      if (kWithInt16)
+        broadcast_apply(d.shape, a.as<int16_t>(), b.as<int16_t>(), out.as<int16_t>(),
+                        QuantizedAddSub<int16_t, kSub>{d});
       break;
   }
   return Status::kOk;

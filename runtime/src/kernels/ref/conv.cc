@@ -182,19 +182,22 @@ Status eval(EvalContext& ctx) {
   const TensorView output = ctx.output(0);
   switch (d.kind) {
     case conv::AccumKind::kFloat:
-      eval_float(d, input.as<float>(), filter.as<float>(), bias.as<float>(), output.as<float>());
+      if (kWithFloat32)
+        eval_float(d, input.as<float>(), filter.as<float>(), bias.as<float>(), output.as<float>());
       break;
     case conv::AccumKind::kInt8:
       eval_int8(d, input.as<int8_t>(), filter.as<int8_t>(), bias.as<int32_t>(),
                 output.as<int8_t>());
       break;
     case conv::AccumKind::kInt16Acc32:
-      eval_int16<false>(d, input.as<int16_t>(), filter.as<int8_t>(), bias.as<int32_t>(),
-                        output.as<int16_t>());
+      if (kWithInt16)
+        eval_int16<false>(d, input.as<int16_t>(), filter.as<int8_t>(), bias.as<int32_t>(),
+                          output.as<int16_t>());
       break;
     case conv::AccumKind::kInt16Acc64:
-      eval_int16<true>(d, input.as<int16_t>(), filter.as<int8_t>(), bias.as<int64_t>(),
-                       output.as<int16_t>());
+      if (kWithInt16)
+        eval_int16<true>(d, input.as<int16_t>(), filter.as<int8_t>(), bias.as<int64_t>(),
+                         output.as<int16_t>());
       break;
   }
   return Status::kOk;

@@ -113,6 +113,7 @@ Status eval(EvalContext& ctx) {
   const ChannelMultipliers multipliers = d.multipliers();
   switch (d.kind) {
     case conv::AccumKind::kFloat: {
+      if (!kWithFloat32) break;
       const float* b = bias.as<float>();
       run<float, float, float>(
           d, input.as<float>(), filter.as<float>(), static_cast<float*>(ctx.scratch()),
@@ -141,6 +142,7 @@ Status eval(EvalContext& ctx) {
       break;
     }
     default: {  // int16 activations, int64 accumulator
+      if (!kWithInt16) break;
       const int64_t* b = bias.as<int64_t>();
       run<int16_t, int8_t, uint64_t>(
           d, input.as<int16_t>(), filter.as<int8_t>(), static_cast<uint64_t*>(ctx.scratch()),

@@ -142,15 +142,17 @@ Status eval(EvalContext& ctx) {
   const TensorView output = ctx.output(0);
   switch (input.type) {
     case DataType::kFloat32:
-      eval_float(d, input.as<float>(), filter.as<float>(), bias.as<float>(), output.as<float>());
+      if (kWithFloat32)
+        eval_float(d, input.as<float>(), filter.as<float>(), bias.as<float>(), output.as<float>());
       break;
     case DataType::kInt8:
       eval_quantized<int8_t, int32_t, int32_t>(d, input.as<int8_t>(), filter.as<int8_t>(),
                                                bias.as<int32_t>(), output.as<int8_t>());
       break;
     default:
-      eval_quantized<int16_t, int64_t, int64_t>(d, input.as<int16_t>(), filter.as<int8_t>(),
-                                                bias.as<int64_t>(), output.as<int16_t>());
+      if (kWithInt16)
+        eval_quantized<int16_t, int64_t, int64_t>(d, input.as<int16_t>(), filter.as<int8_t>(),
+                                                  bias.as<int64_t>(), output.as<int16_t>());
       break;
   }
   return Status::kOk;

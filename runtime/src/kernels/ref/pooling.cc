@@ -170,13 +170,13 @@ Status eval_average(EvalContext& ctx) {
   const TensorView input = ctx.input(0), output = ctx.output(0);
   switch (input.type) {
     case DataType::kFloat32:
-      average_float(d, input.as<float>(), output.as<float>());
+      if (kWithFloat32) average_float(d, input.as<float>(), output.as<float>());
       break;
     case DataType::kInt8:
       average_quantized(d, input.as<int8_t>(), output.as<int8_t>());
       break;
     default:
-      average_quantized(d, input.as<int16_t>(), output.as<int16_t>());
+      if (kWithInt16) average_quantized(d, input.as<int16_t>(), output.as<int16_t>());
       break;
   }
   return Status::kOk;
@@ -187,13 +187,13 @@ Status eval_max(EvalContext& ctx) {
   const TensorView input = ctx.input(0), output = ctx.output(0);
   switch (input.type) {
     case DataType::kFloat32:
-      max_float(d, input.as<float>(), output.as<float>());
+      if (kWithFloat32) max_float(d, input.as<float>(), output.as<float>());
       break;
     case DataType::kInt8:
       max_quantized(d, input.as<int8_t>(), output.as<int8_t>());
       break;
     default:
-      max_quantized(d, input.as<int16_t>(), output.as<int16_t>());
+      if (kWithInt16) max_quantized(d, input.as<int16_t>(), output.as<int16_t>());
       break;
   }
   return Status::kOk;

@@ -218,16 +218,17 @@ Status eval(EvalContext& ctx) {
   const TensorView input = ctx.input(0), output = ctx.output(0);
   switch (input.type) {
     case DataType::kFloat32:
-      eval_float(d, input.as<float>(), output.as<float>());
+      if (kWithFloat32) eval_float(d, input.as<float>(), output.as<float>());
       break;
     case DataType::kInt8:
-      if (output.type == DataType::kInt16)
-        eval_int8(d, input.as<int8_t>(), output.as<int16_t>());
-      else
+      if (output.type == DataType::kInt16) {
+        if (kWithInt16) eval_int8(d, input.as<int8_t>(), output.as<int16_t>());
+      } else {
         eval_int8(d, input.as<int8_t>(), output.as<int8_t>());
+      }
       break;
     default:
-      eval_int16(d, input.as<int16_t>(), output.as<int16_t>());
+      if (kWithInt16) eval_int16(d, input.as<int16_t>(), output.as<int16_t>());
       break;
   }
   return Status::kOk;
