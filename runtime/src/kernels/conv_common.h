@@ -56,7 +56,8 @@ inline SlidingWindow sliding_window(const Geometry& g) {
 // prepare() has succeeded: for a fast kernel's in-place offer, made while sizing, when the
 // reference state is not yet written.
 template <typename Options>
-[[gnu::cold]] Status prepared_window(PrepareContext& ctx, const Options& options, SlidingWindow* window);
+[[gnu::cold]] Status prepared_window(PrepareContext& ctx, const Options& options,
+                                     SlidingWindow* window);
 
 // Checks ranks, strides/dilations and that the output's spatial shape is what the padding scheme
 // produces, then fills `g`. `filter_h`/`filter_w` come from the caller (filter layouts differ).
@@ -111,7 +112,8 @@ inline Status check_geometry(PrepareContext& ctx, const TensorView& input, const
 }
 
 template <typename Options>
-[[gnu::cold]] Status prepared_window(PrepareContext& ctx, const Options& options, SlidingWindow* window) {
+[[gnu::cold]] Status prepared_window(PrepareContext& ctx, const Options& options,
+                                     SlidingWindow* window) {
   const TensorView filter = ctx.input(1);
   Geometry g{};
   const Status s = check_geometry(ctx, ctx.input(0), ctx.output(0), filter.dim(1), filter.dim(2),
