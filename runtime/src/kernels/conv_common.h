@@ -137,7 +137,7 @@ struct QuantParams {
   int32_t output_offset;  // output zero point (int8 only)
   int32_t act_min, act_max;
   float act_min_f, act_max_f;
-  int32_t* multiplier_block;  // ChannelMultipliers of every output channel (multipliers_of)
+  int32_t* multiplier_block;  // ChannelMultipliers of every output channel (see ConvData)
 };
 
 // The persistent state of the reference CONV_2D (its first allocation), which the fast kernels

@@ -142,10 +142,11 @@ inline void taps_3x3(const int8_t* x, const int8_t* w, int32_t tap_step, int32_t
 }
 
 // Every output channel of one pixel. kColumns3: each row of the window has exactly three taps
-// (3-wide filters away from the left and right borders), unrolled; kRows3: moreover the filter is
-// 3x3 without horizontal dilation and all nine taps are inside (taps_3x3).
-template <bool kShared, bool kColumns3, bool kRows3>
+// (3-wide filters away from the left and right borders), unrolled. k3x3: moreover a 3x3 filter of
+// depth multiplier 1 without horizontal dilation, all nine taps inside (taps_3x3).
+template <bool kShared, bool kColumns3, bool k3x3>
 __attribute__((noinline)) void pixel(const Window& window, const Params& p, int8_t* y) {
+  static_assert(!k3x3 || (!kShared && kColumns3), "taps_3x3 reads one input channel per output");
   // Locals, not fields of window and p: the int8 stores below could alias them.
   const Window win = window;
   const int32_t* const bias = p.bias;
@@ -165,7 +166,7 @@ __attribute__((noinline)) void pixel(const Window& window, const Params& p, int8
     }
     const int8_t* x_row = win.input + (kShared ? c / p.multiplier : c);
     const int8_t* w_row = win.filter + c;
-    if (!kShared && kRows3) {
+    if (k3x3) {
       taps_3x3(x_row, w_row, win.input_tap_step, win.input_row_step, offset2, a0, a1, a2, a3);
       y[c] = fast::requantize_int8(a0, multipliers[c], out);
       y[c + 1] = fast::requantize_int8(a1, multipliers[c + 1], out);
@@ -173,8 +174,7 @@ __attribute__((noinline)) void pixel(const Window& window, const Params& p, int8
       y[c + 3] = fast::requantize_int8(a3, multipliers[c + 3], out);
       continue;
     }
-    const int32_t rows = kRows3 ? 3 : win.rows;
-    for (int32_t r = 0; r < rows; ++r) {
+    for (int32_t r = 0; r < win.rows; ++r) {
       const int8_t* x = x_row;
       const int8_t* w = w_row;
       if (kColumns3) {
@@ -243,9 +243,13 @@ void eval_int8(const DepthwiseData& d, bool short_accumulators, const int8_t* in
         const int32_t iy = iy0 + fy0 * g.dilation_h, ix = ix0 + fx0 * g.dilation_w;
         win.input = image + (static_cast<int64_t>(iy) * g.in_w + ix) * d.in_depth;
         win.filter = filter + (static_cast<int64_t>(fy0) * g.filter_w + fx0) * d.out_depth;
-        if (full_3x3 && win.columns == 3 && win.rows == 3) {
-          pixel<kShared, true, true>(win, p, output + out_index);
-        } else if (win.columns == 3) {
+        if constexpr (!kShared) {
+          if (full_3x3 && win.columns == 3 && win.rows == 3) {
+            pixel<false, true, true>(win, p, output + out_index);
+            return;
+          }
+        }
+        if (win.columns == 3) {
           pixel<kShared, true, false>(win, p, output + out_index);
         } else {
           pixel<kShared, false, false>(win, p, output + out_index);
