@@ -1,0 +1,45 @@
+#include "signal/biquad.h"
+
+#include "signal/deterministic_math.h"
+
+namespace tinyforge {
+
+Biquad butterworth_biquad(FilterKind kind, double cutoff_hz, double sample_rate_hz) {
+  constexpr double kPi = 3.14159265358979323846, kSqrt2 = 1.41421356237309504880;
+  // The analog prototype 1 / (s^2 + sqrt(2) s + 1) through s = (1 / K) (z - 1) / (z + 1), with
+  // K = tan(pi fc / fs) so the digital filter's -3 dB point lands exactly on fc.
+  const double k = deterministic_tan(kPi * (cutoff_hz / sample_rate_hz));
+  const double k2 = k * k;
+  const double norm = 1.0 / (1.0 + kSqrt2 * k + k2);
+  const double a1 = 2.0 * (k2 - 1.0) * norm, a2 = (1.0 - kSqrt2 * k + k2) * norm;
+  Biquad f;
+  if (kind == FilterKind::kLowPass) {
+    const double b0 = k2 * norm;
+    f = {static_cast<float>(b0), static_cast<float>(2.0 * b0), static_cast<float>(b0),
+         static_cast<float>(a1), static_cast<float>(a2),       1.0f};
+  } else {
+    f = {static_cast<float>(norm), static_cast<float>(-2.0 * norm), static_cast<float>(norm),
+         static_cast<float>(a1),   static_cast<float>(a2),          0.0f};
+  }
+  return f;
+}
+
+void biquad_filter(const Biquad& f, const float* in, int32_t in_stride, int32_t count,
+                   bool steady_start, float* out, int32_t out_stride) {
+  float s1 = 0.0f, s2 = 0.0f;
+  if (steady_start && count > 0) {
+    // The state a constant input x0 settles to, whose output is dc_gain * x0.
+    const float x0 = in[0], y0 = f.dc_gain * x0;
+    s2 = f.b2 * x0 - f.a2 * y0;
+    s1 = f.b1 * x0 - f.a1 * y0 + s2;
+  }
+  for (int32_t i = 0; i < count; ++i) {
+    const float x = in[static_cast<int64_t>(i) * in_stride];
+    const float y = f.b0 * x + s1;
+    s1 = f.b1 * x - f.a1 * y + s2;
+    s2 = f.b2 * x - f.a2 * y;
+    out[static_cast<int64_t>(i) * out_stride] = y;
+  }
+}
+
+}  // namespace tinyforge
