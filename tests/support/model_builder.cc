@@ -78,7 +78,8 @@ std::vector<uint8_t> ModelBuilder::finish() {
   }
   std::vector<flatbuffers::Offset<Operator>> ops;
   for (const OpSpec& op : ops_) {
-    const auto custom = op.custom_options.empty() ? 0 : b.CreateVector(op.custom_options);
+    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> custom = 0;
+    if (!op.custom_options.empty()) custom = b.CreateVector(op.custom_options);
     ops.push_back(CreateOperator(b, static_cast<uint32_t>(op.code_index), b.CreateVector(op.inputs),
                                  b.CreateVector(op.outputs), op.options_type, op.options, custom));
   }

@@ -48,8 +48,8 @@ class ModelBuilder {
   void add_output(int tensor) { outputs_.push_back(tensor); }
   // For hostile-model tests: point a tensor at any buffer index, valid or not.
   void set_tensor_buffer(int tensor, int buffer_index) { tensors_[tensor].buffer = buffer_index; }
-  // A custom operator `name` with `options` as its custom_options (a FlexBuffers map for the
-  // runtime's custom operators, built with flexbuffers::Builder; empty: none).
+  // A custom operator with its options (FlexBuffers bytes, e.g. from flexbuffers::Builder), for
+  // the runtime's custom kernels or an unknown name to test its refusal.
   void add_custom_op(const std::string& name, std::vector<int> inputs, std::vector<int> outputs,
                      std::vector<uint8_t> options = {});
 
