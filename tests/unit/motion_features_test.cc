@@ -20,6 +20,7 @@
 
 #include "signal/biquad.h"
 #include "signal/deterministic_math.h"
+#include "signal/flexbuffer_map.h"
 #include "signal/motion_features.h"
 #include "signal/rfft_f32.h"
 #include "tests/support/model_builder.h"
@@ -375,6 +376,51 @@ TEST(MotionMath, FloatFftPowerMatchesDirectDft) {
       std::complex<double> want = 0;
       for (int i = 0; i < n; ++i) want += x[i] * std::polar(1.0, -2 * kPi * k * i / n);
       ASSERT_NEAR(std::sqrt(power[k]), std::abs(want), 1e-5 * norm) << "n " << n << " bin " << k;
+    }
+  }
+}
+
+// ---- number options ----
+
+TEST(MotionOptions, NumbersAreReadAsFloatsDoublesOrIntegers) {
+  const std::vector<uint8_t> bytes = flex_map([](flexbuffers::Builder& b) {
+    b.Float("single", 104.5f);
+    b.Double("double", 0.1);
+    b.IndirectFloat("indirect_single", -2.25f);
+    b.IndirectDouble("indirect_double", 1e300);
+    b.Int("integer", -7);
+    b.UInt("unsigned", 100000);
+    b.Bool("flag", true);
+    b.String("text", "12");
+  });
+  FlexbufferMap map;
+  ASSERT_TRUE(map.parse(bytes.data(), bytes.size()));
+  double v = 0;
+  ASSERT_TRUE(map.get_number("single", &v));
+  EXPECT_EQ(v, 104.5);
+  ASSERT_TRUE(map.get_number("double", &v));
+  EXPECT_EQ(v, 0.1);  // the double's bits, not rounded through float
+  ASSERT_TRUE(map.get_number("indirect_single", &v));
+  EXPECT_EQ(v, -2.25);
+  ASSERT_TRUE(map.get_number("indirect_double", &v));
+  EXPECT_EQ(v, 1e300);
+  ASSERT_TRUE(map.get_number("integer", &v));
+  EXPECT_EQ(v, -7);
+  ASSERT_TRUE(map.get_number("unsigned", &v));
+  EXPECT_EQ(v, 100000);
+  ASSERT_TRUE(map.get_number("flag", &v));
+  EXPECT_EQ(v, 1);
+  EXPECT_FALSE(map.get_number("text", &v));
+  EXPECT_FALSE(map.get_number("absent", &v));
+  // Every single-bit change either fails to parse or reads a number or nothing, within the buffer
+  // (the fuzz build checks the bounds with ASan).
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::vector<uint8_t> bad = bytes;
+      bad[i] ^= static_cast<uint8_t>(1 << bit);
+      if (!map.parse(bad.data(), bad.size())) continue;
+      for (const char* key : {"single", "double", "indirect_single", "indirect_double", "text"})
+        map.get_number(key, &v);
     }
   }
 }
