@@ -501,6 +501,39 @@ TEST(MotionFilter, MatchesADoublePrecisionBiquadFromEitherStart) {
   for (float v : steady_start) ASSERT_NEAR(v, 0.0f, 1e-5f);
 }
 
+// Two filters in a row: the second's input dies at it, so the planner may run it in place.
+TEST(MotionFilter, AChainOfFiltersMatchesTheReferenceInPlace) {
+  constexpr int kSamples = 150, kAxes = 4;
+  auto filter_options = [](int kind, double cutoff) {
+    return flex_map([=](flexbuffers::Builder& fb) {
+      fb.Int("sample_rate", 100), fb.Int("filter", kind), fb.Double("cutoff_hz", cutoff);
+    });
+  };
+  ModelBuilder b;
+  const int in = b.add_input(DataType::kFloat32, {kSamples, kAxes});
+  const int low = b.add_tensor(DataType::kFloat32, {kSamples, kAxes});
+  const int band = b.add_tensor(DataType::kFloat32, {kSamples, kAxes});
+  b.add_custom_op("TinyforgeMotionFilter", {in}, {low}, filter_options(1, 20));
+  b.add_custom_op("TinyforgeMotionFilter", {low}, {band}, filter_options(2, 2));
+  std::mt19937 rng(21);
+  const std::vector<float> w = random_window(rng, kSamples, kAxes, 100);
+  const RunResult r = run_model(b.finish(), {to_bytes(w)});
+  ASSERT_EQ(r.status, Status::kOk) << r.message;
+  // Three windows' worth would mean no filter ran in place.
+  EXPECT_LT(r.arena_bytes, 3 * w.size() * sizeof(float));
+  const std::vector<float> got = from_bytes<float>(r.outputs.at(0));
+  ASSERT_EQ(got.size(), w.size());
+  for (int a = 0; a < kAxes; ++a) {
+    std::vector<double> x(kSamples);
+    for (int i = 0; i < kSamples; ++i) x[i] = w[i * kAxes + a];
+    const std::vector<double> want = filter_ref(
+        butterworth_ref(2, 2, 100), filter_ref(butterworth_ref(1, 20, 100), x, true), true);
+    for (int i = 0; i < kSamples; ++i)
+      ASSERT_NEAR(got[i * kAxes + a], want[i], 2e-4 * (1 + std::abs(want[i])))
+          << "axis " << a << " sample " << i;
+  }
+}
+
 TEST(MotionFilter, CoefficientsMatchTheBilinearTransformInDouble) {
   for (int kind : {1, 2}) {
     for (double ratio : {1e-4 * 1.01, 0.001, 0.01, 0.1, 0.2, 0.3, 0.45, 0.4999}) {

@@ -24,22 +24,20 @@ Biquad butterworth_biquad(FilterKind kind, double cutoff_hz, double sample_rate_
   return f;
 }
 
+BiquadState biquad_start(const Biquad& f, float x0, bool steady_start) {
+  if (!steady_start) return {0.0f, 0.0f};
+  // The state a constant input x0 settles to, whose output is dc_gain * x0.
+  const float y0 = f.dc_gain * x0;
+  const float s2 = f.b2 * x0 - f.a2 * y0;
+  return {f.b1 * x0 - f.a1 * y0 + s2, s2};
+}
+
 void biquad_filter(const Biquad& f, const float* in, int32_t in_stride, int32_t count,
-                   bool steady_start, float* out, int32_t out_stride) {
-  float s1 = 0.0f, s2 = 0.0f;
-  if (steady_start && count > 0) {
-    // The state a constant input x0 settles to, whose output is dc_gain * x0.
-    const float x0 = in[0], y0 = f.dc_gain * x0;
-    s2 = f.b2 * x0 - f.a2 * y0;
-    s1 = f.b1 * x0 - f.a1 * y0 + s2;
-  }
-  for (int32_t i = 0; i < count; ++i) {
-    const float x = in[static_cast<int64_t>(i) * in_stride];
-    const float y = f.b0 * x + s1;
-    s1 = f.b1 * x - f.a1 * y + s2;
-    s2 = f.b2 * x - f.a2 * y;
-    out[static_cast<int64_t>(i) * out_stride] = y;
-  }
+                   bool steady_start, float* out) {
+  if (count <= 0) return;
+  BiquadState state = biquad_start(f, in[0], steady_start);
+  for (int32_t i = 0; i < count; ++i)
+    out[i] = biquad_step(f, in[static_cast<int64_t>(i) * in_stride], &state);
 }
 
 }  // namespace tinyforge

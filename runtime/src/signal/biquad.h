@@ -22,12 +22,25 @@ struct Biquad {
 // kind != kNone and 0 < cutoff_hz < sample_rate_hz / 2.
 Biquad butterworth_biquad(FilterKind kind, double cutoff_hz, double sample_rate_hz);
 
-// Filters `count` samples read every `in_stride` floats into `out` (every `out_stride` floats).
-// `steady_start`: the state starts as if the first sample had been the input forever (no step
-// transient from a constant offset such as gravity); otherwise it starts at zero. Each sample is
-// read before the output at the same position is written, so `out` may be `in`.
+// The filter's memory (transposed direct form II).
+struct BiquadState {
+  float s1, s2;
+};
+
+// The state before the first sample x0: `steady_start`, as if x0 had been the input forever (no
+// step transient from a constant offset such as gravity); otherwise zero.
+BiquadState biquad_start(const Biquad& f, float x0, bool steady_start);
+
+inline float biquad_step(const Biquad& f, float x, BiquadState* state) {
+  const float y = f.b0 * x + state->s1;
+  state->s1 = f.b1 * x - f.a1 * y + state->s2;
+  state->s2 = f.b2 * x - f.a2 * y;
+  return y;
+}
+
+// Filters `count` samples read every `in_stride` floats into `out` (contiguous).
 void biquad_filter(const Biquad& f, const float* in, int32_t in_stride, int32_t count,
-                   bool steady_start, float* out, int32_t out_stride);
+                   bool steady_start, float* out);
 
 }  // namespace tinyforge
 

@@ -225,7 +225,7 @@ Status eval(EvalContext& ctx) {
         *o++ = sum / count;
       }
       if (d.filter.kind != FilterKind::kNone) {
-        biquad_filter(d.filter.biquad, in + a, axes, samples, d.filter.steady_start, y, 1);
+        biquad_filter(d.filter.biquad, in + a, axes, samples, d.filter.steady_start, y);
       } else {
         for (int32_t i = 0; i < samples; ++i) y[i] = in[static_cast<int64_t>(i) * axes + a];
       }

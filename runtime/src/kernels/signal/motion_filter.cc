@@ -1,8 +1,10 @@
 // TinyforgeMotionFilter: each axis of a float32 [window, axes] window through a 2nd-order
 // Butterworth low- or high-pass filter (signal/motion_features.h has the options).
 #include "format/custom_ops.h"
+#include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "signal/custom_options.h"
+#include "signal/motion_features.h"
 #include "signal/motion_options.h"
 
 namespace tinyforge {
@@ -34,8 +36,9 @@ struct FilterData {
       (s = signal::read_motion_filter(ctx, options, /*require_filter=*/true, &sample_rate,
                                       &filter)) != Status::kOk)
     return s;
-  // Each sample is read before the output at its position is written (biquad_filter).
-  ctx.allow_in_place(0, 0);
+  // eval() walks the elements in memory order, reading each before writing the output at its
+  // position, as an elementwise kernel does.
+  allow_elementwise_in_place(ctx, 0);
   auto* data = ctx.allocate_persistent<FilterData>();
   if (ctx.sizing()) return Status::kOk;
   *data = {window, filter};
@@ -47,9 +50,15 @@ Status eval(EvalContext& ctx) {
     const FilterData& d = *ctx.persistent<FilterData>();
     const float* in = ctx.input(0).as<float>();
     float* out = ctx.output(0).as<float>();
-    for (int32_t a = 0; a < d.window.axes; ++a) {
-      biquad_filter(d.filter.biquad, in + a, d.window.axes, d.window.samples, d.filter.steady_start,
-                    out + a, d.window.axes);
+    const int32_t axes = d.window.axes;
+    BiquadState state[kMaxMotionAxes];
+    for (int32_t a = 0; a < axes; ++a)
+      state[a] = biquad_start(d.filter.biquad, in[a], d.filter.steady_start);
+    // Sample by sample (all axes of one sample, then the next), so the output may overlap the
+    // input from below.
+    for (int64_t i = 0, end = static_cast<int64_t>(d.window.samples) * axes; i < end; i += axes) {
+      for (int32_t a = 0; a < axes; ++a)
+        out[i + a] = biquad_step(d.filter.biquad, in[i + a], &state[a]);
     }
   }
   return Status::kOk;
