@@ -8,6 +8,7 @@
 #define TINYFORGE_SIGNAL_DETERMINISTIC_MATH_H_
 
 #include <stdint.h>
+#include <string.h>
 
 namespace tinyforge {
 
@@ -21,6 +22,15 @@ void sin_cos_of_turn(int64_t k, int64_t n, double* sine, double* cosine);
 
 // tan(a) for 0 < a < pi / 2, in double precision.
 double deterministic_tan(double a);
+
+// `v`, or the quiet NaN 0x7FC00000 when v is a NaN: the NaNs an operation makes differ between
+// x86 (sign set) and Arm, and which operand's NaN propagates depends on the compiler's order.
+inline float canonical_nan(float v) {
+  if (v == v) return v;
+  const uint32_t quiet_nan = 0x7FC00000u;
+  memcpy(&v, &quiet_nan, sizeof(v));
+  return v;
+}
 
 }  // namespace tinyforge
 

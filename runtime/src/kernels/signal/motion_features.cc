@@ -246,14 +246,8 @@ Status eval(EvalContext& ctx) {
       }
       if (d.fft_length > 0) spectral_features(d, y, frame, energy, o);
     }
-    // NaN inputs leave NaNs whose sign and payload differ between x86 and Arm: make them one.
     const int64_t total = static_cast<int64_t>(axes) * d.per_axis;
-    for (int64_t i = 0; i < total; ++i) {
-      if (out[i] != out[i]) {
-        const uint32_t quiet_nan = 0x7FC00000u;
-        memcpy(out + i, &quiet_nan, sizeof(float));
-      }
-    }
+    for (int64_t i = 0; i < total; ++i) out[i] = canonical_nan(out[i]);
   }
   return Status::kOk;
 }

@@ -4,6 +4,7 @@
 #include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "signal/custom_options.h"
+#include "signal/deterministic_math.h"
 #include "signal/motion_features.h"
 #include "signal/motion_options.h"
 
@@ -58,7 +59,7 @@ Status eval(EvalContext& ctx) {
     // input from below.
     for (int64_t i = 0, end = static_cast<int64_t>(d.window.samples) * axes; i < end; i += axes) {
       for (int32_t a = 0; a < axes; ++a)
-        out[i + a] = biquad_step(d.filter.biquad, in[i + a], &state[a]);
+        out[i + a] = canonical_nan(biquad_step(d.filter.biquad, in[i + a], &state[a]));
     }
   }
   return Status::kOk;
