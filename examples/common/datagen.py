@@ -13,6 +13,7 @@ import operator
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -100,6 +101,8 @@ def build_dir(out, overwrite):
     partial = "%s.partial-%d" % (out, os.getpid())
     shutil.rmtree(partial, ignore_errors=True)
     os.makedirs(partial)
+    # `kill` (SIGTERM) unwinds like Ctrl-C, so the partial directory is removed either way.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         yield partial
     except BaseException:
@@ -163,7 +166,10 @@ def int16_from_raw(raw):
 def to_int16(values, scale=1.0):
     """Floats (full scale 1.0) times `scale` -> array 'h', rounded and clipped."""
     k = 32767.0 * scale
-    return array.array("h", [min(32767, max(-32768, round(x * k))) for x in values])
+    out = array.array("h")
+    for start in range(0, len(values), 1 << 16):  # chunks: a list of a whole stream is huge
+        out.extend([min(32767, max(-32768, round(x * k))) for x in values[start:start + (1 << 16)]])
+    return out
 
 
 def rms(values):

@@ -131,13 +131,16 @@ def _synthesize(speaker, utterances):
     return datagen.int16_from_raw(raw)
 
 
+ONSET_MS = 30  # every clip speak() returns starts this long before the word's first sound
+_FRAME = RATE // 100
+
+
 def _split_on_gaps(samples):
-    """Sample ranges of the sounds separated by at least GAP_MS of (relative) silence."""
-    frame = RATE // 100
+    """(first, last) 10 ms frames of the sounds separated by >= GAP_MS of relative silence."""
     energies = []
-    for start in range(0, len(samples) - frame + 1, frame):
-        chunk = samples[start:start + frame]
-        energies.append(sum(v * v for v in chunk) / frame)
+    for start in range(0, len(samples) - _FRAME + 1, _FRAME):
+        chunk = samples[start:start + _FRAME]
+        energies.append(sum(v * v for v in chunk) / _FRAME)
     if not energies:
         return []
     threshold = max(energies) * 10 ** (-38 / 10)  # 38 dB below the loudest 10 ms
@@ -153,12 +156,20 @@ def _split_on_gaps(samples):
                 begin = None
     if begin is not None:
         spans.append((begin, end))
-    pad = 3  # frames of margin: soft onsets and decays sit below the threshold
-    return [(max(0, b - pad) * frame, min(len(samples), (e + 1 + pad) * frame)) for b, e in spans]
+    return spans
+
+
+def _cut(samples, first, last):
+    """Frames first..last with ONSET_MS before and 30 ms after (soft onsets and decays sit
+    below the threshold), padded with zeros where the track is shorter."""
+    begin = first * _FRAME - ONSET_MS * RATE // 1000
+    end = min(len(samples), (last + 4) * _FRAME)
+    return array.array("h", [0] * max(0, -begin)) + samples[max(0, begin):end]
 
 
 def speak(speaker, utterances):
-    """The utterances as separate int16 arrays at 16 kHz, trimmed to the spoken part.
+    """The utterances as separate int16 arrays at 16 kHz, each starting ONSET_MS before its
+    word and ending shortly after it.
 
     Synthesizes them in one espeak-ng call (fast) and splits on the pauses; if the number of
     sounds found differs from the number of words (a word with a long internal pause), falls
@@ -167,12 +178,12 @@ def speak(speaker, utterances):
     track = _synthesize(speaker, utterances)
     spans = _split_on_gaps(track)
     if len(spans) == len(utterances):
-        return [track[b:e] for b, e in spans]
+        return [_cut(track, b, e) for b, e in spans]
     clips = []
     for u in utterances:
         single = _synthesize(speaker, [u])
-        found = _split_on_gaps(single)
-        clips.append(single[found[0][0]:found[-1][1]] if found else single)
+        found = _split_on_gaps(single) or [(0, len(single) // _FRAME - 1)]
+        clips.append(_cut(single, found[0][0], found[-1][1]))
     return clips
 
 
