@@ -60,8 +60,11 @@ def csv_list(text):
 
 
 def float_range(text):
-    """'LOW,HIGH' -> (low, high) for argparse."""
-    low, high = (float(v) for v in text.split(","))
+    """'LOW,HIGH' (or one value for both) -> (low, high) for argparse."""
+    values = [float(v) for v in text.split(",")]
+    if len(values) not in (1, 2):
+        raise ValueError("expected LOW,HIGH")
+    low, high = values[0], values[-1]
     if low > high:
         raise ValueError("LOW must not exceed HIGH")
     return low, high
