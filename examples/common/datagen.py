@@ -195,13 +195,13 @@ def sox_synth(seconds, rate, seed, name, generator, effects=()):
     command = (["sox", "-R", "-D", "-n"] + sox_raw_args(rate) + ["-", "synth", "%.6f" % (
         seconds + skip)] + list(generator) + ["trim", "%.6f" % skip] + list(effects))
     samples = int16_from_raw(run(command))
-    return array.array("d", (s / 32768.0 for s in samples[:int(round(seconds * rate))]))
+    return array.array("d", map((1.0 / 32768.0).__mul__, samples[:int(round(seconds * rate))]))
 
 
 def normalized(values, target_rms):
     level = rms(values)
     gain = target_rms / level if level > 0 else 1.0
-    return array.array("d", (v * gain for v in values))
+    return array.array("d", map(gain.__mul__, values))
 
 
 def db(value):

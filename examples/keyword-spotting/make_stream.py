@@ -100,7 +100,7 @@ def background(bank, rng, length):
     return out, segments
 
 
-def render(args, speakers, name, seconds, unknown_share, out_dir):
+def render(args, speakers, bank, name, seconds, unknown_share, out_dir):
     """Writes <name>.wav and <name>.csv; returns the number of words."""
     rng = datagen.derive_rng(args.seed, "stream", name)
     length = int(round(seconds * RATE))
@@ -112,7 +112,6 @@ def render(args, speakers, name, seconds, unknown_share, out_dir):
             spoken = speech.speak(speaker, [speech.Utterance(words[i][1], rng) for i in mine])
             for i, clip in zip(mine, spoken):
                 clips[i] = clip
-    bank = speech.NoiseBank(args.seed, min(30.0, seconds))
     mix, segments = background(bank, rng, length)
     starts = [first for first, _ in segments]
     truth, cursor = [], 0
@@ -141,10 +140,12 @@ def main():
     streams = [("keywords", args.minutes * 60, args.unknown_share)]
     if args.negative_minutes > 0:
         streams.append(("negative", args.negative_minutes * 60, 1.0))
+    # background segments last up to 20 s and 0.5 s of crossfade
+    bank = speech.NoiseBank(args.seed, min(20.5, max(s for _, s, _ in streams)))
     progress = datagen.Progress(len(streams), "streams", args.quiet)
     with datagen.build_dir(args.out, args.overwrite) as out:
         for name, seconds, share in streams:
-            words = render(args, speakers, name, seconds, share, out)
+            words = render(args, speakers, bank, name, seconds, share, out)
             if not args.quiet:
                 sys.stderr.write("make_stream.py: %s.wav: %.1f min, %d words\n" %
                                  (name, seconds / 60, words))
