@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import sys
 
+sys.dont_write_bytecode = True  # run from the source tree: leave no __pycache__ there
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 import datagen  # noqa: E402
 

@@ -14,9 +14,11 @@ the person prefix to test on people never seen in training.
 """
 import argparse
 import os
+import sys
 
-import motion
-from motion import datagen
+sys.dont_write_bytecode = True  # run from the source tree: leave no __pycache__ there
+import motion  # noqa: E402
+from motion import datagen  # noqa: E402
 
 
 def parse_args():

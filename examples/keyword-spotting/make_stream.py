@@ -20,8 +20,9 @@ import bisect
 import os
 import sys
 
-import speech
-from speech import datagen
+sys.dont_write_bytecode = True  # run from the source tree: leave no __pycache__ there
+import speech  # noqa: E402
+from speech import datagen  # noqa: E402
 
 RATE = speech.RATE
 
