@@ -32,8 +32,21 @@ def hex_id(seed, *names):
     return hashlib.sha1(key).hexdigest()[:8]
 
 
+class Failure(Exception):
+    """A problem to report to the user (raised in worker processes too, so the pool passes it
+    on instead of losing the worker)."""
+
+
 def fail(message):
-    sys.exit("%s: error: %s" % (os.path.basename(sys.argv[0]), message))
+    raise Failure(message)
+
+
+def entry(main):
+    """Runs main(); a Failure prints 'script: error: message' on stderr and exits with 1."""
+    try:
+        main()
+    except Failure as failure:
+        sys.exit("%s: error: %s" % (os.path.basename(sys.argv[0]), failure))
 
 
 def require_tools(*tools):

@@ -68,4 +68,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    datagen.entry(main)
