@@ -159,7 +159,7 @@ def rotor_sound(machine, rng, length):
             out[i] = (rotor[j] + f * (rotor[j + 1] - rotor[j]) +
                       hum_gain * (hum[h] + g * (hum[h + 1] - hum[h])))
             turns[i] = position / TABLE
-    return out, turns, nominal
+    return out, turns
 
 
 def add_bearing(sound, turns, machine, rng, level):
@@ -226,7 +226,7 @@ def add_rubbing(sound, turns, machine, rng, level, severity):
 def clip(args, machine, background, fault, severity, index):
     rng = datagen.derive_rng(args.seed, "clip", machine.name, fault, index)
     length = int(round(args.seconds * RATE))
-    sound, turns, _ = rotor_sound(machine, rng, length)
+    sound, turns = rotor_sound(machine, rng, length)
     tones = datagen.rms(sound)
     noise_gain = tones * datagen.db(machine.noise_db + rng.uniform(-1.5, 1.5))
     for i, v in enumerate(segment(machine.casing, rng, length)):
@@ -271,6 +271,7 @@ def jobs(args):
     """(machine, fault, severity, index) of every clip; faults take turns, severities spread
     evenly over the range (with a random jitter) so every fault gets easy and hard cases."""
     work = []
+    slots = (args.anomalies + len(args.faults) - 1) // len(args.faults)
     for m in range(args.machines):
         work += [(m, "normal", 0.0, n) for n in range(args.normal)]
         rng = datagen.derive_rng(args.seed, "faults", m)
@@ -278,7 +279,6 @@ def jobs(args):
         for n in range(args.anomalies):
             fault = args.faults[n % len(args.faults)]
             slot = n // len(args.faults)
-            slots = (args.anomalies + len(args.faults) - 1) // len(args.faults)
             severity = low + (high - low) * (slot + rng.random()) / slots
             work.append((m, fault, round(severity, 2), n))
     return work
@@ -297,8 +297,6 @@ def main():
     work = jobs(args)
     with datagen.build_dir(args.out, args.overwrite) as out:
         Context.out = out
-        for folder in ("normal", "anomaly"):
-            os.makedirs(os.path.join(out, folder))
         progress = datagen.Progress(len(work), "clips", args.quiet)
         if args.jobs > 1:
             with multiprocessing.get_context("fork").Pool(args.jobs) as pool:

@@ -60,7 +60,6 @@ def main():
                                 "recordings", args.quiet)
     with datagen.build_dir(args.out, args.overwrite) as out:
         for kind in args.gestures:
-            os.makedirs(os.path.join(out, kind))
             for person in persons:
                 for n in range(args.recordings):
                     rng = datagen.derive_rng(args.seed, "recording", kind, person.name, n)

@@ -181,10 +181,7 @@ def main():
     clips = args.speakers * (len(args.keywords) * args.repeats + args.unknown_per_speaker)
     Context.bank = speech.NoiseBank(args.seed, min(30.0, max(3.0, (clips + args.silence) / 10)))
     with datagen.build_dir(args.out, args.overwrite) as out:
-        folders = args.keywords + (sorted(set(args.unknown_words)) if args.unknown_as_words
-                                   else ["_unknown_"]) + ["_silence_", "_background_noise_"]
-        for folder in folders:
-            os.makedirs(os.path.join(out, folder), exist_ok=True)
+        # folders appear with their first clip: an empty class folder is bad data to loaders
         written = []
         progress = datagen.Progress(len(speakers), "speakers", args.quiet)
         work = [(out, s) for s in speakers]

@@ -65,6 +65,8 @@ sizes:
         parser.error("--unknown-words and --keywords overlap")
     if args.minutes <= 0 or args.negative_minutes < 0 or args.speakers < 1:
         parser.error("--minutes must be positive, --speakers at least 1")
+    if not 0.0 <= args.unknown_share <= 1.0:
+        parser.error("--unknown-share must lie within 0..1")
     return args
 
 
