@@ -41,7 +41,9 @@ LossKind loss_kind_from_name(const std::string& name) {
   if (name == "cross_entropy") return LossKind::kCrossEntropy;
   if (name == "binary_cross_entropy") return LossKind::kBinaryCrossEntropy;
   if (name == "mse") return LossKind::kMeanSquaredError;
-  throw host::Error("loss '" + name + "': expected cross_entropy, binary_cross_entropy or mse");
+  if (name == "mae") return LossKind::kMeanAbsoluteError;
+  throw host::Error("loss '" + name +
+                    "': expected cross_entropy, binary_cross_entropy, mse or mae");
 }
 
 const char* loss_kind_name(LossKind kind) {
@@ -52,6 +54,8 @@ const char* loss_kind_name(LossKind kind) {
       return "binary_cross_entropy";
     case LossKind::kMeanSquaredError:
       return "mse";
+    case LossKind::kMeanAbsoluteError:
+      return "mae";
   }
   return "?";
 }
@@ -144,6 +148,22 @@ LossOutput mean_squared_error(const Tensor& predictions, const Tensor& targets) 
     const double d = static_cast<double>(predictions[i]) - targets[i];
     total += d * d;
     out.grad[i] = static_cast<float>(2 * d / n);
+  }
+  out.loss = total / n;
+  return out;
+}
+
+LossOutput mean_absolute_error(const Tensor& predictions, const Tensor& targets) {
+  require_same_shape(predictions, targets, "mae");
+  if (predictions.empty()) throw host::Error("mae: empty batch");
+  LossOutput out;
+  out.grad.reset(predictions.shape());
+  const double n = static_cast<double>(predictions.size());
+  double total = 0;
+  for (int64_t i = 0; i < predictions.size(); ++i) {
+    const double d = static_cast<double>(predictions[i]) - targets[i];
+    total += std::abs(d);
+    out.grad[i] = static_cast<float>((d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0) / n);
   }
   out.loss = total / n;
   return out;
