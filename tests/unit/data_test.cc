@@ -763,6 +763,10 @@ TEST_F(DataTest, NanAndInfAreBadDataNamedByFileAndLine) {
   Dataset w = load_csv_windows(path("sensors"), windows);
   EXPECT_EQ(w.skipped.size(), 1u);
   for (float v : w.features()) EXPECT_TRUE(std::isfinite(v));
+  // idle/r.csv: windows at rows 0 and 3; move/r.csv: rows 2..4 after the bad line only, as a
+  // window over rows 0, 2, 3 would splice two moments of the recording.
+  ASSERT_EQ(w.size(), 3);
+  EXPECT_EQ(w.source(2), bad + ":4");
 
   // A regression target is checked the same way.
   auto target = write_text("r.csv", "x,y\n1,2\n2,NaN\n");
@@ -799,16 +803,14 @@ TEST_F(DataTest, HiddenFoldersAreNeverClassesInImageAndWavFolders) {
   write_text("wav/yes/._a.wav", "AppleDouble junk");
   AudioOptions options;
   options.length = 2;
-  EXPECT_EQ(load_wav_folder(path("wav"), options).class_names(),
-            (std::vector<std::string>{"yes"}));
+  EXPECT_EQ(load_wav_folder(path("wav"), options).class_names(), (std::vector<std::string>{"yes"}));
 }
 
 // A Speech-Commands-like folder: 2 words, 6 speakers, lists for test and validation, noise.
-void write_speech_commands(bool lists,
-                           const std::function<std::string(const std::string&,
-                                                           const std::vector<int16_t>&)>& wav,
-                           const std::function<std::string(const std::string&,
-                                                           const std::string&)>& text) {
+void write_speech_commands(
+    bool lists,
+    const std::function<std::string(const std::string&, const std::vector<int16_t>&)>& wav,
+    const std::function<std::string(const std::string&, const std::string&)>& text) {
   for (const char* word : {"no", "yes"}) {
     for (const char* speaker : {"s1", "s2", "s3", "s4", "s5", "s6"}) {
       for (int n = 0; n < 2; ++n) {
@@ -847,7 +849,8 @@ TEST_F(DataTest, SpeechCommandsListsDecideTestAndValidation) {
   EXPECT_EQ(effective_noise_path(c), path("sc/_background_noise_"));
   EXPECT_EQ(make_augmentation(c, {}).audio.noise.size(), 1u);
   DataConfig quiet = parse_data_config(
-      YAML::Load("{format: wav_folder, path: sc, augmentation: {noise_path: none}}"), dir_.string());
+      YAML::Load("{format: wav_folder, path: sc, augmentation: {noise_path: none}}"),
+      dir_.string());
   EXPECT_EQ(effective_noise_path(quiet), "");
   EXPECT_TRUE(make_augmentation(quiet, {}).audio.noise.empty());
 }
@@ -856,10 +859,10 @@ TEST_F(DataTest, SpeakersNeverSpanSplitsWithoutLists) {
   write_speech_commands(
       false, [&](const std::string& n, const std::vector<int16_t>& v) { return write_wav(n, v); },
       [&](const std::string& n, const std::string& v) { return write_text(n, v); });
-  DataConfig c = parse_data_config(
-      YAML::Load("{format: wav_folder, path: sc, audio: {length: 3}, seed: 5, "
-                 "splits: {validation: 0.2, test: 0.2}}"),
-      dir_.string());
+  DataConfig c =
+      parse_data_config(YAML::Load("{format: wav_folder, path: sc, audio: {length: 3}, seed: 5, "
+                                   "splits: {validation: 0.2, test: 0.2}}"),
+                        dir_.string());
   DatasetSplit split = load_dataset(c);
   EXPECT_EQ(split.train.group_kind, "speaker");
   AudioOptions audio;
@@ -870,8 +873,8 @@ TEST_F(DataTest, SpeakersNeverSpanSplitsWithoutLists) {
   EXPECT_EQ(speaker_of("/x/yes/0a7c2a8d_nohash_0.wav"), "0a7c2a8d");
   EXPECT_EQ(speaker_of("/x/yes/clip.wav"), "");
   std::map<std::string, std::set<std::string>> splits_of;
-  for (const auto& [name, d] : {std::pair{"train", &split.train}, {"val", &split.validation},
-                                {"test", &split.test}}) {
+  for (const auto& [name, d] :
+       {std::pair{"train", &split.train}, {"val", &split.validation}, {"test", &split.test}}) {
     for (int64_t i = 0; i < d->size(); ++i) splits_of[d->group(i)].insert(name);
   }
   EXPECT_EQ(splits_of.size(), 6u);
@@ -949,10 +952,10 @@ TEST_F(DataTest, CsvWindowsSplitByRecordingThroughLoadDataset) {
     write_recording("rec/idle/" + std::to_string(r) + ".csv", 12, r * 100);
     write_recording("rec/walk/" + std::to_string(r) + ".csv", 12, r * 100 + 50);
   }
-  DataConfig c = parse_data_config(
-      YAML::Load("{format: csv_windows, path: rec, csv: {window: 4, stride: 2}, "
-                 "splits: {validation: 0.2, test: 0.2}, seed: 9}"),
-      dir_.string());
+  DataConfig c =
+      parse_data_config(YAML::Load("{format: csv_windows, path: rec, csv: {window: 4, stride: 2}, "
+                                   "splits: {validation: 0.2, test: 0.2}, seed: 9}"),
+                        dir_.string());
   const DatasetSplit split = load_dataset(c);
   // 5 windows per recording (starts 0, 2, 4, 6, 8); one recording per class in test and in
   // validation.
@@ -1020,15 +1023,16 @@ TEST_F(DataTest, RegressionTargetsFromTablesAndWindows) {
 
   // A window's target is the mean of its rows' targets; a folder layout only groups.
   write_recording("rec/a/r1.csv", 4, 0, ",speed", [](int r) { return "," + std::to_string(r); });
-  write_recording("rec/b/r2.csv", 2, 0, ",speed", [](int r) { return "," + std::to_string(10 * r); });
+  write_recording("rec/b/r2.csv", 2, 0, ",speed",
+                  [](int r) { return "," + std::to_string(10 * r); });
   options.window = 2;
   options.target_columns = {"speed"};
   Dataset w = load_csv_windows(path("rec"), options);
   ASSERT_EQ(w.size(), 3);
   EXPECT_EQ(w.sample_shape(), (graph::Shape{2, 2}));
-  EXPECT_FLOAT_EQ(w.target(0)[0], 0.5f);   // rows 0, 1
-  EXPECT_FLOAT_EQ(w.target(1)[0], 2.5f);   // rows 2, 3
-  EXPECT_FLOAT_EQ(w.target(2)[0], 5.0f);   // r2: 0 and 10
+  EXPECT_FLOAT_EQ(w.target(0)[0], 0.5f);  // rows 0, 1
+  EXPECT_FLOAT_EQ(w.target(1)[0], 2.5f);  // rows 2, 3
+  EXPECT_FLOAT_EQ(w.target(2)[0], 5.0f);  // r2: 0 and 10
   EXPECT_EQ(w.group(2), path("rec/b/r2.csv"));
   const graph::Tensor targets = w.gather_targets(std::vector<int64_t>{2, 0});
   EXPECT_EQ(targets.shape(), (graph::Shape{2, 1}));
@@ -1051,15 +1055,22 @@ TEST_F(DataTest, RegressionTargetsFromTablesAndWindows) {
   EXPECT_DOUBLE_EQ(summary["splits"]["train"]["target_max"][0].get<double>(), 40.0);
   EXPECT_NE(to_text(summarize(split)).find("y mean"), std::string::npos);
 
-  expect_error([&] { parse_data_config(YAML::Load("{format: csv, path: x, csv: {label_column: a, "
-                                                  "target_column: b}}")); },
-               {"data.csv", "exclude each other"});
   expect_error(
-      [&] { parse_data_config(YAML::Load("{format: image_folder, path: x, csv: {target_column: "
-                                         "b}}")); },
+      [&] {
+        parse_data_config(
+            YAML::Load("{format: csv, path: x, csv: {label_column: a, "
+                       "target_column: b}}"));
+      },
+      {"data.csv", "exclude each other"});
+  expect_error(
+      [&] {
+        parse_data_config(
+            YAML::Load("{format: image_folder, path: x, csv: {target_column: "
+                       "b}}"));
+      },
       {"data.csv.target_column", "not image_folder"});
-  DataConfig two = parse_data_config(
-      YAML::Load("{format: csv, path: x, csv: {target_column: [y, 2]}}"));
+  DataConfig two =
+      parse_data_config(YAML::Load("{format: csv, path: x, csv: {target_column: [y, 2]}}"));
   EXPECT_EQ(two.csv.target_columns, (std::vector<std::string>{"y", "2"}));
 }
 

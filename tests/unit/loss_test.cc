@@ -184,9 +184,9 @@ TEST(RegressionLoss, StandardizedByTheTargetScale) {
   }
   EXPECT_THROW(standardized_regression_loss(LossKind::kCrossEntropy, predictions, targets, two),
                host::Error);
-  EXPECT_THROW(standardized_regression_loss(LossKind::kMeanSquaredError, Tensor({3, 1}),
-                                            targets, two),
-               host::Error);  // one output for two targets
+  EXPECT_THROW(
+      standardized_regression_loss(LossKind::kMeanSquaredError, Tensor({3, 1}), targets, two),
+      host::Error);  // one output for two targets
 }
 
 TEST(ReconstructionError, PerSampleMeanOverFeatures) {

@@ -96,9 +96,9 @@ TEST(Project, RegressionDefaultsToMseAndRefusesClassificationSettings) {
   EXPECT_NE(error_of(data + "model: {zoo: mlp}\ntraining: {class_weights: balanced}\n")
                 .find("regression"),
             std::string::npos);
-  EXPECT_NE(error_of(data + "model: {zoo: mlp, output_softmax: true}\n")
-                .find("model.output_softmax"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(data + "model: {zoo: mlp, output_softmax: true}\n").find("model.output_softmax"),
+      std::string::npos);
 }
 
 TEST(Project, DataOverrideIsStoredAbsolute) {

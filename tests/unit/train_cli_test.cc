@@ -142,16 +142,18 @@ TEST_F(TrainCli, DataFlagReplacesThePathAndTheRunRemembersIt) {
     std::ofstream csv(other);
     csv << "a,b,c,label\n";
     for (int i = 0; i < 60; ++i)  // 60 rows, 2 classes: not the project's 300 rows of 3
-      csv << (i % 2 ? 2.0 : 0.0) + i * 0.001 << ",0.5," << i * 0.01 << "," << "xy"[i % 2] << "\n";
+      csv << (i % 2 ? 2.0 : 0.0) + i * 0.001 << ",0.5," << i * 0.01 << ","
+          << "xy"[i % 2] << "\n";
   }
-  const Result inspected = run("data inspect " + project() + " --data " + other.string() + " --json");
+  const Result inspected =
+      run("data inspect " + project() + " --data " + other.string() + " --json");
   ASSERT_EQ(inspected.exit_code, 0) << inspected.out;
   EXPECT_EQ(inspected.last_json()["classes"], nlohmann::json({"x", "y"}));
   EXPECT_EQ(inspected.last_json()["splits"]["test"]["samples"], 12);  // 0.2 of 60
 
   const fs::path out = dir_ / "mine_run";
-  const Result trained = run("train " + project() + " --data " + other.string() + " --epochs 1 --out " +
-                             out.string() + " --json");
+  const Result trained = run("train " + project() + " --data " + other.string() +
+                             " --epochs 1 --out " + out.string() + " --json");
   ASSERT_EQ(trained.exit_code, 0) << trained.out;
   EXPECT_EQ(trained.last_json()["precision"].size(), 2u);
   const tinyforge::train::Checkpoint c = tinyforge::train::load_checkpoint(out / "model.tfm");
@@ -172,8 +174,8 @@ TEST_F(TrainCli, DataFlagReplacesThePathAndTheRunRemembersIt) {
   // --data on eval replaces it again; a dataset without a usable row is an error, not a table.
   const fs::path empty = dir_ / "empty.csv";
   std::ofstream(empty) << "a,b,c,label\n";
-  for (const std::string command :
-       {"eval " + (out / "model.tfm").string(), "data inspect " + project(), "train " + project()}) {
+  for (const std::string command : {"eval " + (out / "model.tfm").string(),
+                                    "data inspect " + project(), "train " + project()}) {
     const Result r = run(command + " --data " + empty.string() + " --json");
     EXPECT_NE(r.exit_code, 0) << command;
     const std::string error = r.last_json().value("error", "");

@@ -167,8 +167,8 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
   if (const YAML::Node v = node["csv"]) {
     const std::string cw = w + ".csv";
     check_keys(v, cw,
-               {"label_column", "target_column", "feature_columns", "header", "delimiter",
-                "window", "stride"});
+               {"label_column", "target_column", "feature_columns", "header", "delimiter", "window",
+                "stride"});
     c.csv.label_column = get<std::string>(v, "label_column", cw, "", "a column name or index");
     if (const YAML::Node t = v["target_column"]) {
       c.csv.target_columns = t.IsSequence() ? string_list(t, cw + ".target_column")
@@ -194,8 +194,10 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
   }
   if (!c.csv.target_columns.empty() && c.format != DataFormat::kCsv &&
       c.format != DataFormat::kCsvWindows) {
-    throw host::Error(w + ".csv.target_column: regression targets come from CSV data (format csv "
-                          "or csv_windows), not " + format);
+    throw host::Error(w +
+                      ".csv.target_column: regression targets come from CSV data (format csv "
+                      "or csv_windows), not " +
+                      format);
   }
   if (c.format == DataFormat::kCsvWindows && c.csv.window <= 0) {
     throw host::Error(w + ".csv.window: csv_windows needs a window length in rows");
@@ -274,8 +276,8 @@ namespace {
 [[noreturn]] void no_usable_samples(const std::string& path, const Dataset& loaded) {
   std::string message = path + ": no usable samples";
   if (!loaded.skipped.empty()) {
-    message += " (" + std::to_string(loaded.skipped.size()) + " bad ones skipped, the first: " +
-               loaded.skipped.front() + ")";
+    message += " (" + std::to_string(loaded.skipped.size()) +
+               " bad ones skipped, the first: " + loaded.skipped.front() + ")";
   }
   throw host::Error(message);
 }
@@ -290,8 +292,8 @@ DatasetSplit split_all(const DataConfig& c, const Dataset& all, bool own_test, b
   std::optional<ListedSplit> listed;
   if (c.format == DataFormat::kWavFolder) listed = listed_split(all, c.path);
   if (!listed) {
-    return split_dataset(all, stratified_split_indices(all, c.validation_fraction, test_fraction,
-                                                       c.seed));
+    return split_dataset(
+        all, stratified_split_indices(all, c.validation_fraction, test_fraction, c.seed));
   }
   const bool test_listed = listed->has_test_list && !own_test;
   const double val = listed->has_validation_list ? 0.0 : c.validation_fraction;
@@ -300,7 +302,8 @@ DatasetSplit split_all(const DataConfig& c, const Dataset& all, bool own_test, b
   if (listed->has_validation_list) indices.validation = listed->validation;
   // With a separate test set, the clips testing_list.txt names are in no split.
   if (test_listed) indices.test = listed->test;
-  for (auto* v : {&indices.train, &indices.validation, &indices.test}) std::sort(v->begin(), v->end());
+  for (auto* v : {&indices.train, &indices.validation, &indices.test})
+    std::sort(v->begin(), v->end());
   DatasetSplit split = split_dataset(all, indices);
   split.warnings.insert(split.warnings.end(), listed->warnings.begin(), listed->warnings.end());
   if ((listed->has_validation_list && c.validation_fraction > 0) ||

@@ -1,12 +1,13 @@
 #include "toolkit/data/csv.h"
 
 #include <algorithm>
-#include <charconv>
-#include <filesystem>
 #include <cctype>
+#include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <utility>
 
 #include "toolkit/data/bad_data.h"
 #include "toolkit/data/class_folders.h"
@@ -59,6 +60,7 @@ struct Row {
   std::string label;
   std::vector<float> targets;
   int line;
+  bool after_skipped = false;  // a bad row was skipped just before it: windows do not span it
 };
 
 struct CsvFile {
@@ -92,8 +94,9 @@ CsvLayout csv_layout(const std::string& path, const CsvOptions& options) {
   std::sort(layout.files.begin(), layout.files.end());
   const bool folders = !visible_subfolders(path).empty();
   if (folders && !layout.files.empty()) {
-    throw host::Error(path + ": holds both .csv files and subfolders; expected either the files "
-                             "(labels from a label column) or one subfolder per class");
+    throw host::Error(path +
+                      ": holds both .csv files and subfolders; expected either the files "
+                      "(labels from a label column) or one subfolder per class");
   }
   if (!folders) {
     if (layout.files.empty()) throw host::Error(path + ": directory holds no .csv file");
@@ -101,12 +104,13 @@ CsvLayout csv_layout(const std::string& path, const CsvOptions& options) {
   }
   const bool regression = !options.target_columns.empty();
   if (!regression && !options.label_column.empty()) {
-    throw host::Error(path + ": csv.label_column is set, but the directory holds class folders, "
-                             "which give the labels (remove label_column, or put the .csv files "
-                             "directly in " + path + ")");
+    throw host::Error(path +
+                      ": csv.label_column is set, but the directory holds class folders, "
+                      "which give the labels (remove label_column, or put the .csv files "
+                      "directly in " +
+                      path + ")");
   }
-  ClassFolders folders_found =
-      list_class_folders(path, {".csv"}, options.skip_bad, layout.skipped);
+  ClassFolders folders_found = list_class_folders(path, {".csv"}, options.skip_bad, layout.skipped);
   for (size_t k = 0; k < folders_found.files.size(); ++k) {
     for (const std::string& f : folders_found.files[k]) {
       layout.files.push_back(f);
@@ -180,8 +184,8 @@ Columns resolve_columns(int n, const std::vector<std::string>& header, const Csv
 bool parse_value(const std::vector<std::string>& fields, int col, float& value,
                  std::string& problem) {
   if (!parse_float(fields[col], value)) {
-    problem = "column " + std::to_string(col + 1) + " holds '" + fields[col] +
-              "'; expected a number";
+    problem =
+        "column " + std::to_string(col + 1) + " holds '" + fields[col] + "'; expected a number";
     return false;
   }
   if (!std::isfinite(value)) {
@@ -200,6 +204,7 @@ CsvFile read_csv_file(const std::string& path, const CsvOptions& options,
   const bool label_column = folder_class.empty() && options.target_columns.empty();
   std::string line;
   int line_number = 0;
+  bool skipped = false;
   Columns columns;
   while (std::getline(in, line)) {
     ++line_number;
@@ -207,8 +212,8 @@ CsvFile read_csv_file(const std::string& path, const CsvOptions& options,
     std::vector<std::string> fields = split_csv_line(line, options.delimiter);
     if (columns.count < 0) {
       const std::vector<std::string> header = options.header ? fields : std::vector<std::string>();
-      columns = resolve_columns(static_cast<int>(fields.size()), header, options, label_column,
-                                path);
+      columns =
+          resolve_columns(static_cast<int>(fields.size()), header, options, label_column, path);
       for (size_t t = 0; t < columns.targets.size(); ++t) {
         file.target_names.push_back(options.header ? header[columns.targets[t]]
                                                    : options.target_columns[t]);
@@ -220,6 +225,7 @@ CsvFile read_csv_file(const std::string& path, const CsvOptions& options,
       reject_sample(rejects, options.skip_bad, where,
                     "ragged row with " + std::to_string(fields.size()) + " fields; expected " +
                         std::to_string(columns.count));
+      skipped = true;
       continue;
     }
     Row row{{}, columns.label >= 0 ? fields[columns.label] : folder_class, {}, line_number};
@@ -241,8 +247,10 @@ CsvFile read_csv_file(const std::string& path, const CsvOptions& options,
     }
     if (!good) {
       reject_sample(rejects, options.skip_bad, where, problem);
+      skipped = true;
       continue;
     }
+    row.after_skipped = std::exchange(skipped, false);
     file.rows.push_back(std::move(row));
   }
   return file;
@@ -359,6 +367,34 @@ Dataset load_csv_table(const std::string& path, const CsvOptions& options) {
   return std::move(dataset);
 }
 
+namespace {
+
+// Adds rows [start, start + window) of `f` as one sample, unless (classification) their labels
+// differ: such a window straddles two activities. A regression window's target is the mean of
+// its rows'.
+void add_window(Dataset& dataset, const CsvFile& f, size_t start, size_t window,
+                const std::map<std::string, int>& labels) {
+  const std::string& label = f.rows[start].label;
+  std::vector<float> sample;
+  std::vector<double> sums(dataset.num_targets(), 0.0);
+  for (size_t r = start; r < start + window; ++r) {
+    const Row& row = f.rows[r];
+    if (!dataset.is_regression() && row.label != label) return;
+    sample.insert(sample.end(), row.features.begin(), row.features.end());
+    for (size_t t = 0; t < sums.size(); ++t) sums[t] += row.targets[t];
+  }
+  std::string source = f.path + ":" + std::to_string(f.rows[start].line);
+  if (!dataset.is_regression()) {
+    dataset.add(sample, labels.at(label), std::move(source), f.path);
+    return;
+  }
+  std::vector<float> target(sums.size());
+  for (size_t t = 0; t < sums.size(); ++t) target[t] = static_cast<float>(sums[t] / window);
+  dataset.add_regression(sample, target, std::move(source), f.path);
+}
+
+}  // namespace
+
 Dataset load_csv_windows(const std::string& path, const CsvOptions& options) {
   if (options.window <= 0) {
     throw host::Error("csv.window must be a positive number of rows; got " +
@@ -369,44 +405,22 @@ Dataset load_csv_windows(const std::string& path, const CsvOptions& options) {
   CsvData data = read_csv_data(path, options, {options.window});
   Dataset& dataset = data.dataset;
   dataset.group_kind = "recording";
-  std::vector<float> sample;
-  std::vector<double> sums;
-  std::vector<float> target;
   size_t longest = 0;
   for (const CsvFile& f : data.files) {
-    const size_t rows = f.rows.size();
-    longest = std::max(longest, rows);
-    for (size_t start = 0; start + window <= rows; start += stride) {
-      const std::string& label = f.rows[start].label;
-      bool same = true;
-      sample.clear();
-      sums.assign(dataset.num_targets(), 0.0);
-      for (size_t r = start; r < start + window; ++r) {
-        const Row& row = f.rows[r];
-        if (!dataset.is_regression() && row.label != label) {
-          same = false;
-          break;
-        }
-        sample.insert(sample.end(), row.features.begin(), row.features.end());
-        for (size_t t = 0; t < sums.size(); ++t) sums[t] += row.targets[t];
-      }
-      if (!same) continue;
-      std::string source = f.path + ":" + std::to_string(f.rows[start].line);
-      if (dataset.is_regression()) {
-        target.resize(sums.size());
-        for (size_t t = 0; t < sums.size(); ++t) target[t] = static_cast<float>(sums[t] / window);
-        dataset.add_regression(sample, target, std::move(source), f.path);
-      } else {
-        dataset.add(sample, data.labels[label], std::move(source), f.path);
-      }
+    longest = std::max(longest, f.rows.size());
+    // A skipped bad row cuts the recording: windows start afresh after it.
+    for (size_t begin = 0, end = 0; begin < f.rows.size(); begin = end) {
+      end = begin + 1;
+      while (end < f.rows.size() && !f.rows[end].after_skipped) ++end;
+      for (size_t start = begin; start + window <= end; start += stride)
+        add_window(dataset, f, start, window, data.labels);
     }
   }
   if (dataset.empty()) {
-    throw host::Error(path + ": no window of " + std::to_string(window) +
-                      " rows fits within one recording" +
-                      (dataset.is_regression() ? "" : " and one label") +
-                      " (the longest recording has " + std::to_string(longest) +
-                      " good rows); lower csv.window");
+    throw host::Error(
+        path + ": no window of " + std::to_string(window) + " rows fits within one recording" +
+        (dataset.is_regression() ? "" : " and one label") + " (the longest recording has " +
+        std::to_string(longest) + " good rows); lower csv.window");
   }
   return std::move(dataset);
 }

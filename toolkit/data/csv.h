@@ -43,10 +43,10 @@ bool is_time_column(const std::string& name);
 Dataset load_csv_table(const std::string& path, const CsvOptions& options);
 
 // One sample per window of `options.window` rows, shape [window, features]. Windows never cross
-// a file boundary, and in label-column mode a window whose rows carry different labels is not
-// emitted (it straddles two activities). A regression window's target is the mean of its rows'
-// targets. Its source is the file and the line of its first row; its group is the file (the
-// recording), so a split never puts windows of one recording on both sides.
+// a file boundary nor a bad row skipped (skip_bad), and in label-column mode a window whose rows
+// carry different labels is not emitted (it straddles two activities). A regression window's target
+// is the mean of its rows' targets. Its source is the file and the line of its first row; its group
+// is the file (the recording), so a split never puts windows of one recording on both sides.
 Dataset load_csv_windows(const std::string& path, const CsvOptions& options);
 
 // Splits one CSV line into fields (double quotes may enclose delimiters; "" is a quote).

@@ -52,8 +52,7 @@ void Dataset::append(std::span<const float> features, std::string source, std::s
   }
   int32_t id = -1;
   if (!group.empty()) {
-    auto [it, added] =
-        group_index_.try_emplace(group, static_cast<int32_t>(group_names_.size()));
+    auto [it, added] = group_index_.try_emplace(group, static_cast<int32_t>(group_names_.size()));
     if (added) group_names_.push_back(std::move(group));
     id = it->second;
   }

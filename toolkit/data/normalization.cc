@@ -59,8 +59,9 @@ Normalization compute_normalization(const Dataset& train) {
 Normalization compute_target_normalization(const Dataset& train) {
   if (!train.is_regression()) return {};
   if (train.empty()) {
-    throw host::Error("target normalization: the training split is empty; nothing to compute it "
-                      "from");
+    throw host::Error(
+        "target normalization: the training split is empty; nothing to compute it "
+        "from");
   }
   return channel_statistics(train.targets(), static_cast<size_t>(train.num_targets()));
 }

@@ -64,9 +64,9 @@ std::pair<size_t, size_t> group_counts(size_t groups, double validation, double 
 }
 
 std::string never_divided(const std::string& kind) {
-  return kind == "sample" ? std::string(" (add data or lower data.splits)")
-                          : " (a " + kind +
-                                " is never divided between splits; add data or lower data.splits)";
+  return kind == "sample"
+             ? std::string(" (add data or lower data.splits)")
+             : " (a " + kind + " is never divided between splits; add data or lower data.splits)";
 }
 
 }  // namespace
@@ -151,8 +151,8 @@ std::vector<std::string> missing_class_warnings(const DatasetSplit& split, bool 
     std::string missing;
     for (const auto& [name, set] : wanted) {
       const auto counts = set->class_counts();
-      if (counts.empty() || counts[k] == 0) missing += (missing.empty() ? "" : " and ") +
-                                                       std::string(name);
+      if (counts.empty() || counts[k] == 0)
+        missing += (missing.empty() ? "" : " and ") + std::string(name);
     }
     if (missing.empty()) continue;
     warnings.push_back("class '" + train.class_names()[k] + "' has " +

@@ -92,7 +92,8 @@ nlohmann::json to_json(const DatasetSummary& s) {
 namespace {
 
 // One row of the table: a name, then one right-aligned cell per split.
-std::string table_row(const std::string& name, size_t width, const std::vector<std::string>& cells) {
+std::string table_row(const std::string& name, size_t width,
+                      const std::vector<std::string>& cells) {
   char cell[64];
   std::snprintf(cell, sizeof(cell), "%-*s", static_cast<int>(width), name.c_str());
   std::string text = cell;

@@ -52,9 +52,9 @@ std::string clip_problem(const std::vector<float>& clip) {
 void warn_mixed_rates(Dataset& dataset, const std::map<int, int64_t>& clips_per_rate,
                       const std::string& root) {
   if (clips_per_rate.size() < 2) return;
-  const auto common = std::max_element(
-      clips_per_rate.begin(), clips_per_rate.end(),
-      [](const auto& a, const auto& b) { return a.second < b.second; });
+  const auto common =
+      std::max_element(clips_per_rate.begin(), clips_per_rate.end(),
+                       [](const auto& a, const auto& b) { return a.second < b.second; });
   int64_t total = 0;
   for (const auto& [rate, count] : clips_per_rate) total += count;
   dataset.warnings.push_back(

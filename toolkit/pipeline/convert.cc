@@ -207,10 +207,9 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
   if (source.labels.empty()) source.labels = split.train.class_names();
   const bool regression = split.train.is_regression();
   if (model.extension() != ".tflite" && regression != source.regression_loss.has_value()) {
-    throw host::Error(model.string() + ": a " +
-                      (source.regression_loss ? "regression" : "classification") +
-                      " model, but the project's data are for " +
-                      (regression ? "regression" : "classification"));
+    throw host::Error(
+        model.string() + ": a " + (source.regression_loss ? "regression" : "classification") +
+        " model, but the project's data are for " + (regression ? "regression" : "classification"));
   }
   const train::RegressionLoss regression_loss =
       source.regression_loss ? *source.regression_loss

@@ -248,8 +248,9 @@ void parse_training(const Fields& f, const YAML::Node& t, const ModelSpec& model
     f.fail(w + ".loss", e.what());
   }
   if (regression && (c.reconstruct || t["class_weights"] || t["label_smoothing"])) {
-    f.fail(w, "target, class_weights and label_smoothing are for classification; this project "
-              "is a regression (data.csv.target_column)");
+    f.fail(w,
+           "target, class_weights and label_smoothing are for classification; this project "
+           "is a regression (data.csv.target_column)");
   }
   c.cross_entropy.label_smoothing =
       f.get<double>(t, "label_smoothing", w, 0.0, "a fraction in [0, 1)");

@@ -22,8 +22,10 @@ void append_target_scaling(graph::Graph& g, const data::Normalization& targets) 
   int64_t per_sample = 1;
   for (size_t d = 1; d < shape.size(); ++d) per_sample *= shape[d];
   if (shape.size() < 2 || shape.back() != count || per_sample != count) {
-    throw host::Error("model: the output " + graph::shape_string(shape) + " should give one value "
-                      "per regression target (" + std::to_string(count) +
+    throw host::Error("model: the output " + graph::shape_string(shape) +
+                      " should give one value "
+                      "per regression target (" +
+                      std::to_string(count) +
                       "; set the last dense layer's units, or model.classes for a zoo model)");
   }
   const int std = g.add_constant("target_std", graph::Tensor({count}, targets.std));
@@ -48,10 +50,10 @@ bool is_regression(const nlohmann::json& metadata) {
   return metadata.value("task", std::string()) == "regression";
 }
 
-train::RegressionLoss stored_regression_loss(const nlohmann::json& metadata,
-                                             train::LossKind kind) {
+train::RegressionLoss stored_regression_loss(const nlohmann::json& metadata, train::LossKind kind) {
   train::RegressionLoss loss{kind, {}};
-  if (metadata.contains("target_std")) loss.scale = metadata["target_std"].get<std::vector<float>>();
+  if (metadata.contains("target_std"))
+    loss.scale = metadata["target_std"].get<std::vector<float>>();
   return loss;
 }
 

@@ -290,8 +290,8 @@ train::Evaluation evaluate_scores(std::vector<float> scores, int64_t classes,
                                   const data::Dataset& set,
                                   const train::RegressionLoss& regression) {
   if (set.is_regression()) {
-    return train::evaluate_regression(graph::Tensor({set.size(), classes}, std::move(scores)),
-                                      set, regression.kind, regression.scale);
+    return train::evaluate_regression(graph::Tensor({set.size(), classes}, std::move(scores)), set,
+                                      regression.kind, regression.scale);
   }
   train::Evaluation e;
   e.outputs = graph::Tensor({set.size(), classes}, std::move(scores));
@@ -355,9 +355,9 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   // A .tflite's loss as training took it: the project's loss on targets scaled by the data's
   // train std (a .tfm keeps the std it trained with).
   const train::RegressionLoss regression_loss =
-      checkpoint ? stored_regression_loss(checkpoint->metadata, project.training.trainer.loss)
-                 : train::RegressionLoss{project.training.trainer.loss,
-                                         split.target_normalization.std};
+      checkpoint
+          ? stored_regression_loss(checkpoint->metadata, project.training.trainer.loss)
+          : train::RegressionLoss{project.training.trainer.loss, split.target_normalization.std};
   const char* split_name = "test";
   const data::Dataset& whole = report_split(split, &split_name);
   std::vector<int64_t> first(std::min<int64_t>(options.limit, whole.size()));

@@ -34,8 +34,8 @@ LossOutput standardized_regression_loss(LossKind kind, const graph::Tensor& pred
       t[i] /= scale[i % columns];
     }
   }
-  LossOutput out = kind == LossKind::kMeanSquaredError ? mean_squared_error(p, t)
-                                                       : mean_absolute_error(p, t);
+  LossOutput out =
+      kind == LossKind::kMeanSquaredError ? mean_squared_error(p, t) : mean_absolute_error(p, t);
   if (!scale.empty()) {
     for (int64_t i = 0; i < out.grad.size(); ++i) out.grad[i] /= scale[i % columns];
   }
@@ -49,8 +49,7 @@ Evaluation evaluate_regression(graph::Tensor outputs, const data::Dataset& set, 
   Evaluation e;
   const graph::Tensor targets({set.size(), set.num_targets()}, set.targets());
   e.loss = standardized_regression_loss(kind, outputs, targets, scale).loss;
-  e.regression =
-      metrics::regression_metrics(outputs.values(), set.targets(), set.num_targets());
+  e.regression = metrics::regression_metrics(outputs.values(), set.targets(), set.num_targets());
   e.outputs = std::move(outputs);
   return e;
 }

@@ -27,8 +27,7 @@ void check_regression_loss(LossKind kind);
 // (empty = 1); the gradient is in the predictions' units. `predictions` may have any shape with
 // the targets' element count (it is read as [N, T]; the gradient takes its shape).
 LossOutput standardized_regression_loss(LossKind kind, const graph::Tensor& predictions,
-                                        const graph::Tensor& targets,
-                                        std::span<const float> scale);
+                                        const graph::Tensor& targets, std::span<const float> scale);
 
 // A regression model's outputs on `set` (num_targets values per sample, in dataset order) as an
 // Evaluation: `loss` as the trainer takes it, and MAE, RMSE, R² in the targets' units.

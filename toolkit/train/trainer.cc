@@ -212,7 +212,8 @@ void Trainer::check_task(const data::Dataset& dataset) const {
     throw host::Error("training.target: input (an autoencoder) does not take regression targets");
   check_regression_loss(config_.loss);
   if (early_stopping_ && early_stopping_->config().monitor == Monitor::kValAccuracy)
-    throw host::Error("training.early_stopping.monitor: a regression has no accuracy; use val_loss");
+    throw host::Error(
+        "training.early_stopping.monitor: a regression has no accuracy; use val_loss");
 }
 
 Trainer::BatchResult Trainer::loss_and_grad(const graph::Tensor& output, const graph::Tensor& input,
