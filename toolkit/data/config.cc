@@ -55,7 +55,10 @@ std::vector<std::string> string_list(const YAML::Node& node, const std::string& 
   std::vector<std::string> out;
   if (!node) return out;
   if (!node.IsSequence()) throw host::Error(where + ": expected a list");
-  for (const auto& item : node) out.push_back(item.as<std::string>());
+  for (const auto& item : node) {
+    if (!item.IsScalar()) throw host::Error(where + ": expected column names or indices");
+    out.push_back(item.Scalar());
+  }
   return out;
 }
 
@@ -171,8 +174,10 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
                 "stride"});
     c.csv.label_column = get<std::string>(v, "label_column", cw, "", "a column name or index");
     if (const YAML::Node t = v["target_column"]) {
-      c.csv.target_columns = t.IsSequence() ? string_list(t, cw + ".target_column")
-                                            : std::vector<std::string>{t.as<std::string>()};
+      c.csv.target_columns =
+          t.IsSequence() ? string_list(t, cw + ".target_column")
+                         : std::vector<std::string>{get<std::string>(
+                               v, "target_column", cw, "", "a column name or index (or a list)")};
       if (c.csv.target_columns.empty())
         throw host::Error(cw + ".target_column: expected a column name or index (or a list)");
       if (!c.csv.label_column.empty()) {
@@ -258,11 +263,11 @@ Dataset load_one(const DataConfig& c, const std::string& path) {
 }
 
 void check_same_classes(const Dataset& train, const Dataset& test, const std::string& test_path) {
-  if (train.class_names() != test.class_names() || train.sample_shape() != test.sample_shape()) {
-    throw host::Error(test_path + ": the test set's classes or sample shape " +
+  if (train.class_names() != test.class_names() || train.target_names() != test.target_names() ||
+      train.sample_shape() != test.sample_shape()) {
+    throw host::Error(test_path + ": the test set's classes (or targets) or sample shape " +
                       graph::shape_string(test.sample_shape()) +
-                      " differ from the training "
-                      "data's " +
+                      " differ from the training data's " +
                       graph::shape_string(train.sample_shape()));
   }
 }
