@@ -272,10 +272,6 @@ void check_same_classes(const Dataset& train, const Dataset& test, const std::st
   }
 }
 
-}  // namespace
-
-namespace {
-
 // The error for a dataset without a single usable sample, with the first reasons samples were
 // skipped (a folder of unreadable files would otherwise look like an empty table).
 [[noreturn]] void no_usable_samples(const std::string& path, const Dataset& loaded) {
