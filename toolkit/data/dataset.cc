@@ -51,7 +51,7 @@ void Dataset::append(std::span<const float> features, std::string source, std::s
                       graph::shape_string(sample_shape_) + ")");
   }
   int32_t id = -1;
-  if (!group.empty()) {
+  if (!group.empty() && group != source) {  // a group named as the source is the sample's own
     auto [it, added] = group_index_.try_emplace(group, static_cast<int32_t>(group_names_.size()));
     if (added) group_names_.push_back(std::move(group));
     id = it->second;
