@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cli_runner.h"
+#include "toolkit/host/model_file.h"
+#include "toolkit/tflite/metadata_json.h"
 
 namespace {
 
@@ -123,6 +125,12 @@ TEST_F(RegressionCli, Int8ConvertAndEvalOfTheTflite) {
   for (const char* key : {"test_mae", "test_rmse", "test_r2", "test_loss", "arena_bytes"})
     EXPECT_TRUE(ej.contains(key)) << key << " missing from " << ej.dump();
   EXPECT_DOUBLE_EQ(ej["test_mae"].get<double>(), j["quantized_mae"].get<double>());
+  // The file says what its output is, for whoever runs it on a device.
+  const tinyforge::tflite::Metadata meta =
+      tinyforge::tflite::read_metadata(tinyforge::host::read_file(int8), int8.string());
+  EXPECT_EQ(meta.extra.value("task", ""), "regression");
+  EXPECT_EQ(meta.extra["targets"], nlohmann::json({"y"}));
+  EXPECT_TRUE(meta.labels.empty());
 
   const CliResult f =
       run_cli("convert " + tfm() + " --float -o " + (dir_ / "f.tflite").string() + " --json");

@@ -32,6 +32,8 @@ struct Source {
   Project project;
   std::optional<data::Normalization> trained_normalization;  // a .tfm's; a .tflite's comes along
   std::optional<train::RegressionLoss> regression_loss;      // a regression .tfm's
+  // What the model is (a .tfm's metadata; a tinyforge .tflite's extra metadata keys).
+  nlohmann::json description = nlohmann::json::object();
 };
 
 Source load_source(const fs::path& model, const std::optional<Project>& given) {
@@ -46,6 +48,7 @@ Source load_source(const fs::path& model, const std::optional<Project>& given) {
     tflite::Imported imported = tflite::import_tflite(model);
     s.graph = std::move(imported.graph);
     s.labels = std::move(imported.metadata.labels);
+    s.description = std::move(imported.metadata.extra);
     s.project = *given;
     // As for fine-tuning: a tinyforge .tflite's stored input normalization is applied to the data.
     s.project.model.from = model;
@@ -63,6 +66,7 @@ Source load_source(const fs::path& model, const std::optional<Project>& given) {
   }
   if (is_regression(c.metadata))
     s.regression_loss = stored_regression_loss(c.metadata, s.project.training.trainer.loss);
+  s.description = c.metadata;
   s.graph = std::move(c.graph);
   s.labels = std::move(c.labels);
   s.trained_normalization = data::Normalization{c.normalization_mean, c.normalization_std};
@@ -240,9 +244,10 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
     if (options.dtype == ConvertDtype::kInt8 && !options.float_io)
       pinned.input_quantization = quantize::QuantParams{q.scale, q.zero_point};
   }
+  tflite::Metadata metadata = export_metadata(source.labels, split.normalization, features_json);
+  export_regression(source.description, metadata);
   const std::vector<uint8_t> bytes =
-      convert_graph(source.graph, split.train, pinned,
-                    export_metadata(source.labels, split.normalization, features_json), &result);
+      convert_graph(source.graph, split.train, pinned, metadata, &result);
   const host::ModelFile file(bytes.data(), bytes.size(), output.string());
   progress("evaluating " + output.filename().string() + " in tinyforge's runtime");
   const json output_metrics =

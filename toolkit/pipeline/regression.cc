@@ -50,6 +50,12 @@ bool is_regression(const nlohmann::json& metadata) {
   return metadata.value("task", std::string()) == "regression";
 }
 
+void export_regression(const nlohmann::json& metadata, tflite::Metadata& exported) {
+  if (!is_regression(metadata)) return;
+  for (const char* key : {"task", "targets", "target_mean", "target_std"})
+    exported.extra[key] = metadata.at(key);
+}
+
 train::RegressionLoss stored_regression_loss(const nlohmann::json& metadata, train::LossKind kind) {
   train::RegressionLoss loss{kind, {}};
   if (metadata.contains("target_std"))

@@ -15,6 +15,7 @@
 
 #include "toolkit/data/dataset.h"
 #include "toolkit/graph/graph.h"
+#include "toolkit/tflite/tflite.h"
 #include "toolkit/train/regression.h"
 #include "toolkit/train/trainer.h"
 
@@ -28,6 +29,10 @@ void append_target_scaling(graph::Graph& graph, const data::Normalization& targe
 void describe_regression(nlohmann::json& metadata, const data::Dataset& train,
                          const data::Normalization& targets);
 bool is_regression(const nlohmann::json& metadata);
+// Copies a regression's task, targets, target_mean and target_std from checkpoint metadata into
+// an exported .tflite's tinyforge metadata (its `extra` keys), so whoever runs the file knows its
+// outputs are target values, not class scores. Nothing for a classifier.
+void export_regression(const nlohmann::json& metadata, tflite::Metadata& exported);
 // The loss as the model trained it (the loss kind and the stored target std).
 train::RegressionLoss stored_regression_loss(const nlohmann::json& metadata, train::LossKind kind);
 

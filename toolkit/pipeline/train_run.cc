@@ -85,11 +85,10 @@ void write_float_tflite(const graph::Graph& graph, const train::Checkpoint& chec
   try {
     const data::Normalization normalization{checkpoint.normalization_mean,
                                             checkpoint.normalization_std};
-    tflite::write_tflite_file(
-        quantize::prepare_for_export(graph),
-        {.metadata = export_metadata(checkpoint.labels, normalization,
-                                     checkpoint.metadata.value("features", json()))},
-        path);
+    tflite::Metadata metadata = export_metadata(checkpoint.labels, normalization,
+                                                checkpoint.metadata.value("features", json()));
+    export_regression(checkpoint.metadata, metadata);
+    tflite::write_tflite_file(quantize::prepare_for_export(graph), {.metadata = metadata}, path);
     result["float_tflite_file"] = path.string();
   } catch (const host::Error& e) {
     std::cerr << "tinyforge: " << path.string() << " not written: " << e.what() << std::endl;
