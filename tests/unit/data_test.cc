@@ -845,6 +845,7 @@ TEST_F(DataTest, SpeechCommandsListsDecideTestAndValidation) {
   for (const auto& w : split.warnings) warnings += w + "\n";
   EXPECT_NE(warnings.find("1 of the 5 clips named"), std::string::npos) << warnings;
   EXPECT_NE(warnings.find("fractions for them are ignored"), std::string::npos) << warnings;
+  EXPECT_EQ(warnings.find("no training samples"), std::string::npos) << warnings;
   // _background_noise_ is no class but the default noise for augmentation.
   EXPECT_EQ(effective_noise_path(c), path("sc/_background_noise_"));
   EXPECT_EQ(make_augmentation(c, {}).audio.noise.size(), 1u);
@@ -945,6 +946,15 @@ TEST(GroupedSplit, TooFewRecordingsWarnAndNeverLeak) {
   EXPECT_NE(warnings[1].find("'c1' has 1 recording(s)"), std::string::npos) << warnings[1];
   EXPECT_NE(warnings[1].find("validation and test"), std::string::npos) << warnings[1];
   EXPECT_NE(warnings[1].find("never divided"), std::string::npos) << warnings[1];
+
+  // A class all of whose samples sit outside train is said to be unlearnable.
+  DatasetSplit moved = split;
+  moved.test = split.train.subset(std::vector<int64_t>{5, 6, 7, 8, 9});  // all of c1
+  moved.train = split.train.subset(std::vector<int64_t>{0, 1, 2, 3, 4});
+  const std::vector<std::string> unlearnable = missing_class_warnings(moved, false, false);
+  ASSERT_EQ(unlearnable.size(), 2u);  // c1 and c2 have no training sample left
+  EXPECT_NE(unlearnable[0].find("class 'c1' has no training samples"), std::string::npos)
+      << unlearnable[0];
 }
 
 TEST_F(DataTest, CsvWindowsSplitByRecordingThroughLoadDataset) {

@@ -146,8 +146,14 @@ std::vector<std::string> missing_class_warnings(const DatasetSplit& split, bool 
   for (const Dataset* d : {&split.train, &split.validation, &split.test}) {
     for (int64_t i = 0; i < d->size(); ++i) groups[d->label(i)][d->group(i)] = 1;
   }
+  const std::vector<int64_t> train_counts = train.class_counts();
   for (int k = 0; k < train.num_classes(); ++k) {
     if (groups[k].empty()) continue;
+    if (train_counts[k] == 0) {
+      warnings.push_back("class '" + train.class_names()[k] +
+                         "' has no training samples: all of them are in the validation/test "
+                         "splits, so the model never learns it");
+    }
     std::string missing;
     for (const auto& [name, set] : wanted) {
       const auto counts = set->class_counts();

@@ -36,8 +36,9 @@ DatasetSplit stratified_split(const Dataset& dataset, double validation_fraction
 
 // One warning per class that has samples but none in a split that was asked for (validation
 // and/or test), saying how many groups the class has: too few groups for the fractions is the
-// usual cause, and a group is never divided to fill a split. For regression, a warning per empty
-// requested split.
+// usual cause, and a group is never divided to fill a split. One per class without a training
+// sample (lists or a separate test set can take all of a class). For regression, a warning per
+// empty requested split.
 std::vector<std::string> missing_class_warnings(const DatasetSplit& split, bool want_validation,
                                                 bool want_test);
 
