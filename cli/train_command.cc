@@ -16,6 +16,7 @@ void add_train_command(CLI::App& app, int& exit_code) {
     std::optional<int> epochs;
     std::optional<std::string> out;
     std::optional<uint64_t> seed;
+    std::optional<std::string> data;
     bool resume = false;
     bool skip_bad = false;
     bool json = false;
@@ -25,6 +26,9 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--epochs", o->epochs, "Override training.epochs");
   cmd->add_option("--out", o->out, "Override output.dir");
   cmd->add_option("--seed", o->seed, "Override training.seed");
+  cmd->add_option("--data", o->data,
+                  "Train on this dataset folder or file instead of the project's data.path "
+                  "(same format); model.tfm records it");
   cmd->add_flag("--resume", o->resume, "Continue from the output directory's model.tfm");
   cmd->add_flag("--skip-bad", o->skip_bad,
                 "Skip unreadable or malformed samples (counted in the output) instead of stopping");
@@ -32,11 +36,16 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->callback([o, &exit_code]() {
     exit_code = run_command(o->json, [&]() {
       pipeline::Project project = pipeline::load_project(o->project);
-      pipeline::apply_overrides(project, {o->epochs, o->out, o->seed, o->skip_bad});
+      pipeline::apply_overrides(project, {o->epochs, o->out, o->seed, o->skip_bad, o->data});
       nlohmann::json result = pipeline::run_training(project, o->resume);
       if (!o->json) {
-        std::cout << "test accuracy " << result["test_accuracy_pct"].dump() << " %, test loss "
-                  << result["test_loss"].dump()
+        if (result.contains("test_mae")) {
+          std::cout << "test MAE " << result["test_mae"].dump() << ", RMSE "
+                    << result["test_rmse"].dump() << ", R2 " << result["test_r2"].dump();
+        } else {
+          std::cout << "test accuracy " << result["test_accuracy_pct"].dump() << " %";
+        }
+        std::cout << ", test loss " << result["test_loss"].dump()
                   << "\nmodel: " << result["model_file"].get<std::string>()
                   << "\nlog:   " << result["log_file"].get<std::string>() << std::endl;
       }

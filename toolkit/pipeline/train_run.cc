@@ -15,6 +15,7 @@
 #include "toolkit/pipeline/board_evaluation.h"
 #include "toolkit/pipeline/convert.h"
 #include "toolkit/pipeline/qat.h"
+#include "toolkit/pipeline/regression.h"
 #include "toolkit/quantize/passes.h"
 #include "toolkit/tflite/tflite.h"
 #include "toolkit/train/checkpoint.h"
@@ -40,13 +41,28 @@ train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Traine
   c.project = project.text;
   c.metadata = {{"name", project.name},
                 {"project_dir", project_dir(project)},
+                {"data_path", effective_data_path(project)},
                 {"model", project.model.zoo.empty() ? "layers" : project.model.zoo},
                 {"reconstruct", project.training.trainer.reconstruct},
                 {"sample_shape", split.train.sample_shape()},
                 {"params", graph.parameter_count()},
                 {"macs", graph.macs()}};
+  describe_regression(c.metadata, split.train, split.target_normalization);
   if (project.features) c.metadata["features"] = features::to_json(*project.features);
   return c;
+}
+
+// The figures of every epoch's validation as lists (regression: val_mae, val_rmse, val_r2).
+void add_validation_history(const std::vector<train::EpochRecord>& history, json& result) {
+  json mae = json::array(), rmse = json::array(), r2 = json::array();
+  for (const train::EpochRecord& r : history) {
+    mae.push_back(number_or_null(r.val_mae));
+    rmse.push_back(number_or_null(r.val_rmse));
+    r2.push_back(number_or_null(r.val_r2));
+  }
+  result["val_mae"] = mae;
+  result["val_rmse"] = rmse;
+  result["val_r2"] = r2;
 }
 
 // The split to report on: test, else validation (a project may have no test set).
@@ -69,11 +85,10 @@ void write_float_tflite(const graph::Graph& graph, const train::Checkpoint& chec
   try {
     const data::Normalization normalization{checkpoint.normalization_mean,
                                             checkpoint.normalization_std};
-    tflite::write_tflite_file(
-        quantize::prepare_for_export(graph),
-        {.metadata = export_metadata(checkpoint.labels, normalization,
-                                     checkpoint.metadata.value("features", json()))},
-        path);
+    tflite::Metadata metadata = export_metadata(checkpoint.labels, normalization,
+                                                checkpoint.metadata.value("features", json()));
+    export_regression(checkpoint.metadata, metadata);
+    tflite::write_tflite_file(quantize::prepare_for_export(graph), {.metadata = metadata}, path);
     result["float_tflite_file"] = path.string();
   } catch (const host::Error& e) {
     std::cerr << "tinyforge: " << path.string() << " not written: " << e.what() << std::endl;
@@ -89,6 +104,7 @@ void write_float_tflite(const graph::Graph& graph, const train::Checkpoint& chec
 // ROC-AUC of the reconstruction error.
 json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool reconstruct,
                   const std::vector<std::string>& labels) {
+  if (test.is_regression()) return regression_json(e, test.target_names());
   json j;
   if (reconstruct) {
     j["test_loss"] = number_or_null(e.loss);
@@ -110,6 +126,12 @@ json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool re
   return j;
 }
 
+std::string effective_data_path(const Project& project) {
+  return project.data.path.empty()
+             ? std::string()
+             : std::filesystem::absolute(project.data.path).lexically_normal().string();
+}
+
 std::string project_dir(const Project& project) {
   return project.path.empty() ? std::string()
                               : std::filesystem::absolute(project.path).parent_path().string();
@@ -120,13 +142,23 @@ Project stored_project(const train::Checkpoint& checkpoint, const std::filesyste
   const std::filesystem::path base = !dir.empty() && std::filesystem::is_directory(dir)
                                          ? std::filesystem::path(dir)
                                          : std::filesystem::current_path();
-  return parse_project(checkpoint.project, model.string() + " (stored project)", base);
+  Project project = parse_project(checkpoint.project, model.string() + " (stored project)", base);
+  // The data the model trained on (a --data run's folder, not the file's data.path).
+  const std::string data_path = checkpoint.metadata.value("data_path", std::string());
+  if (!data_path.empty()) project.data.path = data_path;
+  return project;
+}
+
+void print_warnings(const data::DatasetSplit& split) {
+  for (const std::string& w : split.warnings) std::cerr << "warning: " << w << "\n";
 }
 
 json run_training(const Project& project, bool resume) {
   if (project.training.qat) return run_qat(project, resume);
   data::DatasetSplit split = load_project_data(project);
   for (const std::string& reason : split.train.skipped) std::cerr << "skipped: " << reason << "\n";
+  print_warnings(split);
+  const bool regression = split.train.is_regression();
   const std::filesystem::path out = project.output_dir;
   std::filesystem::create_directories(out);
   const std::filesystem::path model_file = out / "model.tfm";
@@ -134,7 +166,8 @@ json run_training(const Project& project, bool resume) {
   train::TrainerConfig config = project.training.trainer;
   config.log_csv = out / "log.csv";
   config.augmentation = data::make_augmentation(project.data, split.normalization);
-  if (project.training.balanced_class_weights)
+  if (regression) config.target_scale = split.target_normalization.std;
+  if (project.training.balanced_class_weights && !regression)
     config.cross_entropy.class_weights = train::balanced_class_weights(split.train);
   if (!config.cross_entropy.class_weights.empty() &&
       static_cast<int>(config.cross_entropy.class_weights.size()) != split.train.num_classes()) {
@@ -151,8 +184,10 @@ json run_training(const Project& project, bool resume) {
     resumed = train::load_checkpoint(model_file);
     graph = resumed->graph;
   } else {
-    graph = build_model(project.model, split.train.sample_shape(), split.train.num_classes(),
+    graph = build_model(project.model, split.train.sample_shape(),
+                        regression ? split.train.num_targets() : split.train.num_classes(),
                         config.seed);
+    if (regression) append_target_scaling(graph, split.target_normalization);
   }
   train::Trainer trainer(graph, config);
   if (resumed) trainer.restore_state(*resumed);
@@ -183,11 +218,17 @@ json run_training(const Project& project, bool resume) {
   result["model_file"] = model_file.string();
   result["log_file"] = config.log_csv.string();
   result["skipped_samples"] = split.train.skipped.size();
+  result["warnings"] = split.warnings;
+  if (regression && !split.validation.empty()) add_validation_history(trainer.history(), result);
 
   // The final file also records the figures (weights may be the best epoch's after early stopping).
   train::Checkpoint final_checkpoint = make_checkpoint(graph, trainer, project, split);
   final_checkpoint.metadata["test"] = {{"accuracy_pct", result["test_accuracy_pct"]},
                                        {"loss", result["test_loss"]}};
+  if (regression) {
+    for (const char* key : {"mae", "rmse", "r2"})
+      final_checkpoint.metadata["test"][key] = result[std::string("test_") + key];
+  }
   train::save_checkpoint(model_file, final_checkpoint);
   write_float_tflite(graph, final_checkpoint, out / "model_float.tflite", result);
   if (project.features) {
@@ -212,7 +253,8 @@ bool has_state(const Model& model) {
 }  // namespace
 
 train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Dataset& set,
-                                  std::vector<uint8_t>* raw_outputs) {
+                                  std::vector<uint8_t>* raw_outputs,
+                                  const train::RegressionLoss& regression) {
   const std::string& label = file.label();
   const Model& model = file.model();
   if (model.num_inputs() != 1 || model.num_outputs() != 1)
@@ -250,11 +292,16 @@ train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Datas
       }
     }
   });
-  return evaluate_scores(std::move(scores), classes, set);
+  return evaluate_scores(std::move(scores), classes, set, regression);
 }
 
 train::Evaluation evaluate_scores(std::vector<float> scores, int64_t classes,
-                                  const data::Dataset& set) {
+                                  const data::Dataset& set,
+                                  const train::RegressionLoss& regression) {
+  if (set.is_regression()) {
+    return train::evaluate_regression(graph::Tensor({set.size(), classes}, std::move(scores)), set,
+                                      regression.kind, regression.scale);
+  }
   train::Evaluation e;
   e.outputs = graph::Tensor({set.size(), classes}, std::move(scores));
   // The loss: cross-entropy of the outputs, read as probabilities when they already are (a
@@ -306,7 +353,20 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   } else {
     throw host::Error(model.string() + ": give the project file that names the dataset");
   }
+  if (!options.data_path.empty()) apply_overrides(project, {.data_path = options.data_path});
   data::DatasetSplit split = load_project_data(project);
+  if (checkpoint && is_regression(checkpoint->metadata) != split.train.is_regression()) {
+    throw host::Error(model.string() + ": a " +
+                      (is_regression(checkpoint->metadata) ? "regression" : "classification") +
+                      " model, but the project's data are for " +
+                      (split.train.is_regression() ? "regression" : "classification"));
+  }
+  // A .tflite's loss as training took it: the project's loss on targets scaled by the data's
+  // train std (a .tfm keeps the std it trained with).
+  const train::RegressionLoss regression_loss =
+      checkpoint
+          ? stored_regression_loss(checkpoint->metadata, project.training.trainer.loss)
+          : train::RegressionLoss{project.training.trainer.loss, split.target_normalization.std};
   const char* split_name = "test";
   const data::Dataset& whole = report_split(split, &split_name);
   std::vector<int64_t> first(std::min<int64_t>(options.limit, whole.size()));
@@ -315,7 +375,8 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   const data::Dataset& set = options.limit > 0 ? limited : whole;
   json result;
   if (tflite && !options.board.empty()) {
-    BoardEvaluation b = evaluate_on_board(model, set, options.board, options.timeout_seconds);
+    BoardEvaluation b =
+        evaluate_on_board(model, set, options.board, options.timeout_seconds, regression_loss);
     result = test_metrics(b.evaluation, set, false, split.train.class_names());
     std::vector<uint64_t> sorted = b.instructions;
     std::sort(sorted.begin(), sorted.end());
@@ -329,7 +390,8 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   } else if (tflite) {
     const host::ModelFile file(model);
     std::vector<uint8_t> raw;
-    result = test_metrics(evaluate_tflite(file, set, &raw), set, false, split.train.class_names());
+    result = test_metrics(evaluate_tflite(file, set, &raw, regression_loss), set, false,
+                          split.train.class_names());
     result["arena_bytes"] = host::plan_arena(file.model()).total_bytes;
     if (!options.raw_outputs.empty()) host::write_file(options.raw_outputs, raw.data(), raw.size());
   } else {
@@ -341,6 +403,7 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
     }
     train::TrainerConfig config = project.training.trainer;
     config.reconstruct = checkpoint->metadata.value("reconstruct", config.reconstruct);
+    config.target_scale = regression_loss.scale;
     config.progress = false;
     graph::Graph graph = checkpoint->graph;
     train::Trainer trainer(graph, config);
