@@ -51,7 +51,7 @@ TEST(FeatureSettings, DefaultsAreTheMicroSpeechFrontend) {
 
 TEST(FeatureSettings, SettingsThatCannotWorkAreRefusedWithTheKey) {
   EXPECT_NE(refusal("{typ: log_mel}").find("features.typ: unknown key"), std::string::npos);
-  EXPECT_NE(refusal("{type: spectrogram}").find("features.type: expected log_mel or mfcc"),
+  EXPECT_NE(refusal("{type: spectrogram}").find("features.type: expected log_mel, mfcc or motion"),
             std::string::npos);
   EXPECT_NE(refusal("{window_ms: 64, fft_length: 512}").find("shorter than the window"),
             std::string::npos);

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "toolkit/features/mel_filter_bank.h"
+#include "toolkit/host/error.h"
 #include "toolkit/tflite/metadata_json.h"
 #include "toolkit/tflite/model_builder.h"
 
@@ -88,6 +89,33 @@ void add_dct(ModelBuilder& b, int frame, int channels, int coefficients, float i
   b.add_op(Op::FULLY_CONNECTED, {row, w, bias}, {*out});
 }
 
+std::vector<uint8_t> build_motion_model(const FeatureSettings& s) {
+  const MotionFrontend& m = s.motion;
+  if (m.window < 2 || m.axes < 1)
+    throw host::Error("features: the motion window and axes are not bound to the data yet");
+  ModelBuilder b;
+  b.set_description("tinyforge motion features");
+  const int samples = b.add_input(DataType::kFloat32, {m.window, m.axes});
+  const int frame = b.add_tensor(DataType::kFloat32, {s.frame_size()}, {}, "motion_features");
+  const int fft = s.effective_fft_length();
+  b.add_custom_op("TinyforgeMotionFeatures", {samples}, {frame}, flex([&](flexbuffers::Builder& f) {
+                    f.Int("sample_rate", m.sample_rate);
+                    f.Int("filter", m.filter);
+                    if (m.filter != 0) f.Double("cutoff_hz", m.cutoff_hz);
+                    f.Int("mean", m.mean);
+                    f.Int("rms", m.rms);
+                    f.Int("std", m.std);
+                    f.Int("p2p", m.p2p);
+                    if (fft > 0) f.Int("fft_length", fft);
+                    f.Int("fft_bins", m.fft_bins);
+                    f.Int("peaks", m.peaks);
+                  }));
+  b.add_output(frame);
+  const nlohmann::json metadata = {{"features", to_json(s)}, {"labels", nlohmann::json::array()}};
+  b.add_metadata(tflite::kMetadataName, metadata.dump());
+  return b.finish();
+}
+
 }  // namespace
 
 FrameQuantization frame_quantization(const FeatureSettings& settings) {
@@ -96,6 +124,7 @@ FrameQuantization frame_quantization(const FeatureSettings& settings) {
 }
 
 std::vector<uint8_t> build_feature_model(const FeatureSettings& s) {
+  if (!s.is_audio()) return build_motion_model(s);
   const int64_t window = s.window_samples();
   const int fft = s.effective_fft_length();
   const int channels = s.audio.channels;

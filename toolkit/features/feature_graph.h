@@ -12,7 +12,8 @@
 
 namespace tinyforge::features {
 
-// How a frame's int8 values map to real ones (log-mel: natural log of the channel amplitude).
+// How an audio frame's int8 values map to real ones (log-mel: natural log of the channel
+// amplitude); motion frames are float32 already.
 // A classifier trained on the real values takes the frame bytes as they are when its int8 input
 // has this quantization (pipeline/convert pins it).
 struct FrameQuantization {
@@ -21,8 +22,9 @@ struct FrameQuantization {
 };
 FrameQuantization frame_quantization(const FeatureSettings& settings);
 
-// The .tflite bytes: input int16 [window], output int8 [frame_size] (MFCC: [1, coefficients]),
-// tinyforge metadata {"features": to_json(settings)}. Deterministic for the settings.
+// The .tflite bytes: audio: input int16 [window], output int8 [frame_size] (MFCC:
+// [1, coefficients]); motion: input float32 [window, axes], output float32 [frame_size]. Tinyforge
+// metadata {"features": to_json(settings)}. Deterministic for the settings.
 std::vector<uint8_t> build_feature_model(const FeatureSettings& settings);
 
 }  // namespace tinyforge::features

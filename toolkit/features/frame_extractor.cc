@@ -13,7 +13,7 @@ FrameExtractor::FrameExtractor(const host::ModelFile& model) : interpreter_(mode
     throw host::Error(model.label() + ": a feature model has one input (a window of samples), " +
                       "this one has " + std::to_string(m.num_inputs()));
   const TensorView in = input();
-  if (in.type == DataType::kFloat32 && in.rank >= 2 && in.dim(-1) <= 16 && in.dim(-2) > 1) {
+  if (in.type == DataType::kFloat32 && in.rank >= 2 && in.dim(-2) > 1) {
     // [window, axes] or [1, window, axes]: interleaved sensor samples.
     channels_ = in.dim(-1);
   } else if (in.type != DataType::kInt16 && in.type != DataType::kFloat32 &&

@@ -198,7 +198,8 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
   if (has_fake_quant(source.graph) && options.dtype != ConvertDtype::kInt8)
     throw host::Error(model.string() + ": a QAT checkpoint converts to int8 only (--int8)");
   progress("loading the data of " + source.project.name);
-  const data::DatasetSplit split = load_project_data(source.project);
+  const data::DatasetSplit split = load_project_data(
+      source.project, source.project.features ? &*source.project.features : nullptr);
   if (source.trained_normalization &&
       (source.trained_normalization->mean != split.normalization.mean ||
        source.trained_normalization->std != split.normalization.std)) {
@@ -241,7 +242,7 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
   if (const auto& features = source.project.features) {
     features_json = features::to_json(*features);
     const features::FrameQuantization q = features::frame_quantization(*features);
-    if (options.dtype == ConvertDtype::kInt8 && !options.float_io)
+    if (features->is_audio() && options.dtype == ConvertDtype::kInt8 && !options.float_io)
       pinned.input_quantization = quantize::QuantParams{q.scale, q.zero_point};
   }
   tflite::Metadata metadata = export_metadata(source.labels, split.normalization, features_json);

@@ -24,14 +24,23 @@ std::vector<int16_t> to_pcm16(std::span<const float> samples, data::SampleFormat
 
 data::Dataset featurize(const data::Dataset& clips, const features::FeatureSettings& settings,
                         data::SampleFormat format) {
-  const int64_t length = clips.sample_size();
+  const bool audio = settings.is_audio();
+  // Audio: samples [length, 1], many windows per clip; motion: one [window, axes] window each.
+  const int64_t length = audio ? clips.sample_size() : settings.window_samples();
   const int64_t frames = settings.frames_for(length);
   const int frame_size = settings.frame_size();
   if (frames < 1)
     throw host::Error("features: clips of " + std::to_string(length) +
                       " samples are shorter than one window (" +
                       std::to_string(settings.window_samples()) + " samples)");
-  data::Dataset out({frames, frame_size, 1}, clips.class_names());
+  if (!audio && clips.sample_size() != settings.window_samples() * settings.motion.axes)
+    throw host::Error("features: motion windows of " + std::to_string(clips.sample_size()) +
+                      " values, expected " + std::to_string(settings.window_samples()) + " rows x " +
+                      std::to_string(settings.motion.axes) + " axes");
+  const graph::Shape shape =
+      audio ? graph::Shape{frames, frame_size, 1} : graph::Shape{frame_size};
+  data::Dataset out = clips.is_regression() ? data::Dataset::regression(shape, clips.target_names())
+                                            : data::Dataset(shape, clips.class_names());
   if (clips.empty()) return out;
   const std::vector<uint8_t> bytes = features::build_feature_model(settings);
   const host::ModelFile model(bytes.data(), bytes.size(), "feature graph");
@@ -49,11 +58,19 @@ data::Dataset featurize(const data::Dataset& clips, const features::FeatureSetti
       for (int64_t i = clips.size() * worker / workers; i < clips.size() * (worker + 1) / workers;
            ++i) {
         extractor.reset();
+        float* dst = values.data() + i * per_clip;
+        if (!audio) {
+          const std::span<const float> window = clips.sample(i);
+          const std::vector<uint8_t> frame = extractor.run(
+              {reinterpret_cast<const uint8_t*>(window.data()), window.size() * sizeof(float)},
+              settings.stride_samples());
+          std::memcpy(dst, frame.data(), static_cast<size_t>(per_clip) * sizeof(float));
+          continue;
+        }
         const std::vector<int16_t> pcm = to_pcm16(clips.sample(i), format);
         const std::vector<uint8_t> frame_bytes = extractor.run(
             {reinterpret_cast<const uint8_t*>(pcm.data()), pcm.size() * sizeof(int16_t)},
             settings.stride_samples());
-        float* dst = values.data() + i * per_clip;
         for (int64_t k = 0; k < per_clip; ++k)
           dst[k] =
               q.scale * (static_cast<int8_t>(frame_bytes[static_cast<size_t>(k)]) - q.zero_point);
@@ -70,9 +87,15 @@ data::Dataset featurize(const data::Dataset& clips, const features::FeatureSetti
     if (e) std::rethrow_exception(e);
 
   out.reserve(clips.size());
-  for (int64_t i = 0; i < clips.size(); ++i)
-    out.add({values.data() + i * per_clip, static_cast<size_t>(per_clip)}, clips.label(i),
-            clips.source(i), clips.group(i));
+  for (int64_t i = 0; i < clips.size(); ++i) {
+    const std::span<const float> frame_values(values.data() + i * per_clip,
+                                              static_cast<size_t>(per_clip));
+    if (clips.is_regression()) {
+      out.add_regression(frame_values, clips.target(i), clips.source(i), clips.group(i));
+    } else {
+      out.add(frame_values, clips.label(i), clips.source(i), clips.group(i));
+    }
+  }
   out.skipped = clips.skipped;
   out.warnings = clips.warnings;
   out.group_kind = clips.group_kind;

@@ -341,11 +341,27 @@ data::DatasetSplit load_normalized_data(const Project& project) {
 
 }  // namespace
 
-data::DatasetSplit load_project_data(const Project& project) {
-  data::DatasetSplit split = load_normalized_data(project);
-  if (!project.features) return split;
+data::DatasetSplit load_project_data(const Project& project, features::FeatureSettings* bound) {
+  if (!project.features) return load_normalized_data(project);
+  // Motion features: the project's normalization is of the features, so the raw windows load
+  // without it and it is computed on the training split's features.
+  Project raw = project;
+  raw.data.normalize = false;
+  data::DatasetSplit split = load_normalized_data(raw);
+  features::FeatureSettings settings = *project.features;
+  if (!settings.is_audio()) {
+    const graph::Shape& shape = split.train.sample_shape();
+    features::bind_motion_window(settings, settings.motion.window, settings.motion.stride,
+                                 static_cast<int>(shape.back()));
+  }
   for (data::Dataset* d : {&split.train, &split.validation, &split.test})
-    *d = featurize(*d, *project.features, project.data.audio.format);
+    *d = featurize(*d, settings, project.data.audio.format);
+  if (bound != nullptr) *bound = settings;
+  if (project.data.normalize) {
+    split.normalization = data::compute_normalization(split.train);
+    for (data::Dataset* d : {&split.train, &split.validation, &split.test})
+      if (!d->empty()) data::normalize(*d, split.normalization);
+  }
   return split;
 }
 

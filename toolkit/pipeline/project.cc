@@ -338,8 +338,8 @@ void parse_training(const Fields& f, const YAML::Node& t, const ModelSpec& model
 // A features block turns WAV clips into frames: the clips must be audio at the frontend's rate
 // (a clip at another rate is bad data), and the frames' fixed int8 scale stands in for input
 // normalization, which would break the byte-for-byte hand-over to the model on the device.
-void check_features_fit_data(const Fields& f, const features::FeatureSettings& s,
-                             data::DataConfig& data) {
+void check_audio_features_fit_data(const Fields& f, const features::FeatureSettings& s,
+                                   data::DataConfig& data) {
   if (data.format != data::DataFormat::kWavFolder)
     f.fail("features", "audio features need data.format: wav_folder");
   if (data.audio.sample_rate == 0) data.audio.sample_rate = s.audio.sample_rate;
@@ -350,7 +350,8 @@ void check_features_fit_data(const Fields& f, const features::FeatureSettings& s
   if (data.normalize)
     f.fail("data.normalization",
            "must be none with features (frames have a fixed scale the device feeds as it is)");
-  if (data.audio_augmentation.max_time_shift > 0 || !data.noise_path.empty())
+  if (data.audio_augmentation.max_time_shift > 0 ||
+      (!data.noise_path.empty() && data.noise_path != "none"))
     f.fail("data.augmentation",
            "time_shift and noise_path act on raw audio, which features replace; mix noise into "
            "the clips instead (examples/keyword-spotting/make_data.py does)");
@@ -360,17 +361,48 @@ void check_features_fit_data(const Fields& f, const features::FeatureSettings& s
                                     std::to_string(s.window_samples()) + ")");
 }
 
+// Motion features turn each CSV window into one feature vector: the window and stride are the
+// data's; the axes are the feature columns (bound now if the file names them, else when the data
+// loads). data.normalization then applies to the features, computed on the training split.
+void check_motion_features_fit_data(const Fields& f, features::FeatureSettings& s,
+                                    const data::DataConfig& data) {
+  if (data.format != data::DataFormat::kCsvWindows)
+    f.fail("features", "motion features need data.format: csv_windows");
+  if (data.csv.window < 2) f.fail("data.csv.window", "motion features need a window of 2 rows or more");
+  try {
+    features::bind_motion_window(s, data.csv.window, data.csv.stride,
+                                 data.csv.feature_columns.empty()
+                                     ? 1
+                                     : static_cast<int>(data.csv.feature_columns.size()));
+  } catch (const host::Error& e) {
+    f.fail("features", e.what());
+  }
+  if (data.csv.feature_columns.empty()) s.motion.axes = 0;  // from the data's columns
+}
+
+void check_features_fit_data(const Fields& f, features::FeatureSettings& s, data::DataConfig& data) {
+  if (s.is_audio()) {
+    check_audio_features_fit_data(f, s, data);
+  } else {
+    check_motion_features_fit_data(f, s, data);
+  }
+}
+
 // With features the sample shape is known before any data is read ([frames, frame_size, 1]), so a
 // model that cannot take it is refused now, not after the data has loaded.
 void check_model_takes_frames(const Fields& f, const Project& p) {
   if (!p.model.from.empty() || p.training.qat) return;
   const features::FeatureSettings& s = *p.features;
-  const graph::Shape shape = {s.frames_for(p.data.audio.length), s.frame_size(), 1};
+  if (!s.is_audio() && s.motion.axes == 0) return;  // the columns are known once the data loads
+  const graph::Shape shape = s.is_audio()
+                                 ? graph::Shape{s.frames_for(p.data.audio.length), s.frame_size(), 1}
+                                 : graph::Shape{s.frame_size()};
   try {
     build_model(p.model, shape, std::max(2, p.model.options.classes), 0);
   } catch (const std::exception& e) {
-    f.fail("model", "cannot take the features' frames [" + std::to_string(shape[0]) + ", " +
-                        std::to_string(shape[1]) + ", 1]: " + e.what());
+    std::string dims;
+    for (int64_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+    f.fail("model", "cannot take the features' frames [" + dims + "]: " + e.what());
   }
 }
 

@@ -88,7 +88,10 @@ graph::Graph build_model(const ModelSpec& spec, const graph::Shape& sample_shape
 // instead of the project's (the pretrained weights were trained on it), and with a features block
 // every clip becomes its frames, computed by the feature graph in tinyforge's runtime
 // (pipeline/featurize.h).
-data::DatasetSplit load_project_data(const Project& project);
+// Motion features learn their axes from the data's columns: pass `bound` (the project's features,
+// or a copy) to receive them, so what is recorded and deployed matches what was trained.
+data::DatasetSplit load_project_data(const Project& project,
+                                     features::FeatureSettings* bound = nullptr);
 
 }  // namespace tinyforge::pipeline
 

@@ -82,7 +82,10 @@ json run_qat(const Project& project, bool resume) {
 
   train::TrainerConfig config = project.training.trainer;
   config.log_csv = out / "log.csv";
-  config.augmentation = data::make_augmentation(project.data, split.normalization);
+  // Raw-audio augmentation (a Speech Commands folder's _background_noise_ by default) would act
+  // on feature frames; with features the clips are used as they are (docs/features.md).
+  if (!project.features)
+    config.augmentation = data::make_augmentation(project.data, split.normalization);
   const data::Dataset& report = !split.test.empty() ? split.test : split.validation;
   if (report.empty())
     throw host::Error(label + "the dataset has neither a test nor a validation split");

@@ -153,9 +153,11 @@ void print_warnings(const data::DatasetSplit& split) {
   for (const std::string& w : split.warnings) std::cerr << "warning: " << w << "\n";
 }
 
-json run_training(const Project& project, bool resume) {
-  if (project.training.qat) return run_qat(project, resume);
-  data::DatasetSplit split = load_project_data(project);
+json run_training(const Project& given, bool resume) {
+  if (given.training.qat) return run_qat(given, resume);
+  Project project = given;
+  data::DatasetSplit split =
+      load_project_data(project, project.features ? &*project.features : nullptr);
   for (const std::string& reason : split.train.skipped) std::cerr << "skipped: " << reason << "\n";
   print_warnings(split);
   const bool regression = split.train.is_regression();
@@ -165,7 +167,10 @@ json run_training(const Project& project, bool resume) {
 
   train::TrainerConfig config = project.training.trainer;
   config.log_csv = out / "log.csv";
-  config.augmentation = data::make_augmentation(project.data, split.normalization);
+  // Raw-audio augmentation (a Speech Commands folder's _background_noise_ by default) would act
+  // on feature frames; with features the clips are used as they are (docs/features.md).
+  if (!project.features)
+    config.augmentation = data::make_augmentation(project.data, split.normalization);
   if (regression) config.target_scale = split.target_normalization.std;
   if (project.training.balanced_class_weights && !regression)
     config.cross_entropy.class_weights = train::balanced_class_weights(split.train);
