@@ -41,15 +41,15 @@ void ModelBuilder::add_op(tflite::BuiltinOperator op, std::vector<int> inputs,
     custom_names_.emplace_back();
     code_index = static_cast<int>(codes_.size()) - 1;
   }
-  ops_.push_back({code_index, std::move(inputs), std::move(outputs), options_type, options});
+  ops_.push_back({code_index, std::move(inputs), std::move(outputs), options_type, options, {}});
 }
 
 void ModelBuilder::add_custom_op(const std::string& name, std::vector<int> inputs,
-                                 std::vector<int> outputs) {
+                                 std::vector<int> outputs, std::vector<uint8_t> options) {
   codes_.push_back({tflite::BuiltinOperator::CUSTOM, 1});
   custom_names_.push_back(name);
   ops_.push_back({static_cast<int>(codes_.size()) - 1, std::move(inputs), std::move(outputs),
-                  tflite::BuiltinOptions::NONE, 0});
+                  tflite::BuiltinOptions::NONE, 0, std::move(options)});
 }
 
 std::vector<uint8_t> ModelBuilder::finish() {
@@ -78,8 +78,10 @@ std::vector<uint8_t> ModelBuilder::finish() {
   }
   std::vector<flatbuffers::Offset<Operator>> ops;
   for (const OpSpec& op : ops_) {
+    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> custom = 0;
+    if (!op.custom_options.empty()) custom = b.CreateVector(op.custom_options);
     ops.push_back(CreateOperator(b, static_cast<uint32_t>(op.code_index), b.CreateVector(op.inputs),
-                                 b.CreateVector(op.outputs), op.options_type, op.options));
+                                 b.CreateVector(op.outputs), op.options_type, op.options, custom));
   }
   std::vector<flatbuffers::Offset<OperatorCode>> codes;
   for (size_t i = 0; i < codes_.size(); ++i) {

@@ -48,8 +48,10 @@ class ModelBuilder {
   void add_output(int tensor) { outputs_.push_back(tensor); }
   // For hostile-model tests: point a tensor at any buffer index, valid or not.
   void set_tensor_buffer(int tensor, int buffer_index) { tensors_[tensor].buffer = buffer_index; }
-  // A custom operator (never supported by the runtime; tests its refusal).
-  void add_custom_op(const std::string& name, std::vector<int> inputs, std::vector<int> outputs);
+  // A custom operator with its options (FlexBuffers bytes, e.g. from flexbuffers::Builder), for
+  // the runtime's custom kernels or an unknown name to test its refusal.
+  void add_custom_op(const std::string& name, std::vector<int> inputs, std::vector<int> outputs,
+                     std::vector<uint8_t> options = {});
 
   // Serializes the model. Graph outputs default to the last operator's outputs.
   std::vector<uint8_t> finish();
@@ -68,6 +70,7 @@ class ModelBuilder {
     std::vector<int> inputs, outputs;
     tflite::BuiltinOptions options_type;
     flatbuffers::Offset<void> options;
+    std::vector<uint8_t> custom_options;
   };
   flatbuffers::FlatBufferBuilder fbb_;
   std::vector<TensorSpec> tensors_;

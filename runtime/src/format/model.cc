@@ -13,7 +13,7 @@ namespace {
 
 using format::buffer_span;
 using format::BufferSpan;
-using format::builtin_code_of;
+using format::operator_code_of;
 
 constexpr uint64_t kMaxFileBytes = 0x7FFFFFFFu;
 
@@ -275,7 +275,7 @@ Status Model::verify_operators() {
       error_.add(" operator codes)");
       return Status::kMalformedModel;
     }
-    const int32_t builtin = builtin_code_of(codes->Get(op->opcode_index()));
+    const int32_t builtin = operator_code_of(codes->Get(op->opcode_index()));
     if (op->outputs() == nullptr || op->outputs()->size() == 0) {
       error_.add("operator ").add(i).add(" (").add(op_name(builtin)).add("): has no outputs");
       return Status::kMalformedModel;
@@ -385,7 +385,7 @@ Status Model::verify_kernels() {
   const auto* codes = model_->operator_codes();
   for (int i = 0; i < num_operators(); ++i) {
     const tflite::OperatorCode* code = codes->Get(op(i)->opcode_index());
-    const int32_t builtin = builtin_code_of(code);
+    const int32_t builtin = operator_code_of(code);
     if (builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
       error_.add("operator ")
           .add(i)
