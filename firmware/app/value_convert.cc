@@ -20,11 +20,13 @@ bool same_quantization(const TensorView& a, const TensorView& b) {
   return !a.is_quantized() || (a.scale() == b.scale() && a.zero_point() == b.zero_point());
 }
 
-// An integer destination without quantization takes a same-dtype source's raw values (int16 audio
-// into TFLM's int16 audio preprocessor).
+// Same dtype: the bytes, unless both sides are quantized differently (or normalized). An integer
+// side without quantization means "these are the other side's values": int16 audio into TFLM's
+// unquantized int16 audio preprocessor, its unquantized int8 features into an int8 classifier.
 bool copies_bytes(const TensorView& from, const TensorView& to, const Normalization& norm) {
   if (from.type != to.type || norm.channels > 0) return false;
-  return same_quantization(from, to) || (!to.is_quantized() && to.type != DataType::kFloat32);
+  return to.type == DataType::kFloat32 || same_quantization(from, to) || !from.is_quantized() ||
+         !to.is_quantized();
 }
 
 void store(const TensorView& to, void* data, int64_t i, float real) {

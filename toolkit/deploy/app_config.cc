@@ -137,7 +137,7 @@ json AppConfig::to_json() const {
   for (size_t i = 0; i < labels.size(); ++i) {
     thresholds_json[labels[i]] = thresholds[i] == kNeverFires
                                      ? json(nullptr)
-                                     : json(static_cast<double>(thresholds[i]) / kScoreOne);
+                                     : json(std::round(1e4 * thresholds[i] / kScoreOne) / 1e4);
   }
   return {{"app", app},
           {"source", samples == app::SampleKind::kAudioInt16 ? "audio" : "sensor"},

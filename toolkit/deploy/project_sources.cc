@@ -35,7 +35,7 @@ bool needed(const fs::path& relative, const fs::path& source, const std::set<std
   const std::string parent = relative.parent_path().parent_path().generic_string();
   if (ops.empty() || relative.extension() != ".cc" || parent != "runtime/src/kernels") return true;
   static const std::regex registration(
-      "(^|\n)extern const KernelRegistration k[A-Za-z]*Kernel_([A-Z0-9_]+) =");
+      "(^|\n)extern const KernelRegistration k[A-Za-z]*Kernel_([A-Za-z0-9_]+) =");
   const std::string text = read_text(source);
   bool registers = false;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), registration);
