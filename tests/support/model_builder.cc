@@ -96,8 +96,13 @@ std::vector<uint8_t> ModelBuilder::finish() {
   auto subgraph =
       CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(inputs_), b.CreateVector(outputs),
                      b.CreateVector(ops), b.CreateString("main"));
+  std::vector<flatbuffers::Offset<Metadata>> metadata;
+  for (const auto& [name, buffer] : metadata_) {
+    metadata.push_back(CreateMetadata(b, b.CreateString(name), static_cast<uint32_t>(buffer)));
+  }
   auto model = CreateModel(b, 3, b.CreateVector(codes), b.CreateVector(&subgraph, 1),
-                           b.CreateString("tinyforge test model"), b.CreateVector(buffers));
+                           b.CreateString("tinyforge test model"), b.CreateVector(buffers), 0,
+                           metadata.empty() ? 0 : b.CreateVector(metadata));
   b.Finish(model, ModelIdentifier());
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }

@@ -53,6 +53,12 @@ class ModelBuilder {
   void add_custom_op(const std::string& name, std::vector<int> inputs, std::vector<int> outputs,
                      std::vector<uint8_t> options = {});
 
+  // A Model.metadata entry `name` holding `text` (tinyforge's JSON metadata, say).
+  void add_metadata(const std::string& name, const std::string& text) {
+    metadata_.emplace_back(name, static_cast<int>(buffers_.size()));
+    buffers_.emplace_back(text.begin(), text.end());
+  }
+
   // Serializes the model. Graph outputs default to the last operator's outputs.
   std::vector<uint8_t> finish();
 
@@ -79,6 +85,7 @@ class ModelBuilder {
   std::vector<std::string> custom_names_;  // per code; empty for builtins
   std::vector<OpSpec> ops_;
   std::vector<int> inputs_, outputs_;
+  std::vector<std::pair<std::string, int>> metadata_;  // name, buffer index
 };
 
 }  // namespace tinyforge::testing

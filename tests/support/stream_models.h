@@ -19,8 +19,10 @@ namespace tinyforge::testing {
 
 // int8 FULLY_CONNECTED + SOFTMAX over an int8 input of `input_shape` (scale 1/64, zero point 0:
 // values in [-2, 2)), `axes` values per sample: logit(up) = 4 x mean of axis 0, logit(down) = its
-// negative, logit(idle) = 0. So axis 0 at +1 scores up 0.98, at 0 every class 1/3.
-inline std::vector<uint8_t> level_classifier(const std::vector<int32_t>& input_shape, int axes) {
+// negative, logit(idle) = 0. So axis 0 at +1 scores up 0.98, at 0 every class 1/3. `metadata`:
+// tinyforge's metadata JSON, if any.
+inline std::vector<uint8_t> level_classifier(const std::vector<int32_t>& input_shape, int axes,
+                                             const std::string& metadata = "") {
   int32_t n = 1;
   for (int32_t d : input_shape) n *= d;
   const int32_t samples = n / axes;
@@ -43,6 +45,7 @@ inline std::vector<uint8_t> level_classifier(const std::vector<int32_t>& input_s
   auto softmax = tflite::CreateSoftmaxOptions(m.fbb(), 1.0f).Union();
   m.add_op(tflite::BuiltinOperator::SOFTMAX, {logits}, {scores},
            tflite::BuiltinOptions::SoftmaxOptions, softmax, 2);
+  if (!metadata.empty()) m.add_metadata("tinyforge", metadata);
   return m.finish();
 }
 
