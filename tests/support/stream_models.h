@@ -55,8 +55,8 @@ inline std::vector<uint8_t> null_autoencoder(int32_t n) {
   const float scale = 1.0f / 64;
   ModelBuilder m;
   const int in = m.add_input(DataType::kInt8, {1, n}, per_tensor(scale, 0));
-  const int w = m.add_constant(DataType::kInt8, {n, n}, std::vector<int8_t>(n * n, 0),
-                               per_tensor(1.0f, 0));
+  const int w =
+      m.add_constant(DataType::kInt8, {n, n}, std::vector<int8_t>(n * n, 0), per_tensor(1.0f, 0));
   const int out = m.add_tensor(DataType::kInt8, {1, n}, per_tensor(scale, 0));
   auto fc = tflite::CreateFullyConnectedOptions(m.fbb()).Union();
   m.add_op(tflite::BuiltinOperator::FULLY_CONNECTED, {in, w, -1}, {out},

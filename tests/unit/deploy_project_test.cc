@@ -76,9 +76,9 @@ TEST(DeployProject, BuildsAndRunsAfterTheCheckoutIsGone) {
   const host::ModelFile file(model);
   const auto samples = deploy::read_stream_input(dir / "rec.csv", *report.app);
   host::write_file(dir / "samples.bin", samples.bytes.data(), samples.bytes.size());
-  const auto run = deploy::run_qemu(deploy::board_info("mps2-an386"),
-                                    moved / "build" / "tinyforge_app.elf",
-                                    (dir / "samples.bin").string(), 120);
+  const auto run =
+      deploy::run_qemu(deploy::board_info("mps2-an386"), moved / "build" / "tinyforge_app.elf",
+                       (dir / "samples.bin").string(), 120);
   ASSERT_EQ(run.exit_code, 0) << run.console;
   const auto events = deploy::parse_event_lines(run.console);
   ASSERT_EQ(events.size(), 1u) << run.console;

@@ -128,7 +128,7 @@ TEST(Postprocess, NoEventDuringTheRefractoryTime) {
   ASSERT_EQ(detector.init(thresholds, armed, 2, 1000), Status::kOk);
   Event e;
   const int32_t first[2] = {500, 0}, second[2] = {0, 500};
-  ASSERT_TRUE(detector.update(first, 4294967000u, &e));  // just before the counter wraps
+  ASSERT_TRUE(detector.update(first, 4294967000u, &e));           // just before the counter wraps
   EXPECT_FALSE(detector.update(second, 4294967000u + 999u, &e));  // wrapped, 999 ms later
   ASSERT_TRUE(detector.update(second, 4294967000u + 1000u, &e));
   EXPECT_EQ(e.label, 1);

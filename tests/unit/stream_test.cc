@@ -46,9 +46,10 @@ std::string message_of(const std::function<void()>& f) {
 // Gestures: 8 samples of 3 axes per window, labels and sample rate from the metadata.
 TEST(Stream, SettingsComeFromFlagsMetadataAndShapes) {
   const fs::path dir = temp_dir("settings");
-  const auto model = write_model(
-      dir / "gesture.tflite",
-      level_classifier({1, 8, 3}, 3, R"({"labels": ["idle", "up", "down"], "sample_rate_hz": 50})"));
+  const auto model =
+      write_model(dir / "gesture.tflite",
+                  level_classifier({1, 8, 3}, 3,
+                                   R"({"labels": ["idle", "up", "down"], "sample_rate_hz": 50})"));
   const host::ModelFile file(model);
   AppOptions o;
   o.app = "gesture";
@@ -82,31 +83,36 @@ TEST(Stream, SettingErrorsNameTheFlag) {
   const host::ModelFile file(model);
   AppOptions o;
   o.labels = {"a", "b"};
-  EXPECT_NE(message_of([&] { deploy::resolve_app_config(o, file, nullptr); })
-                .find("output 0 has 3 scores, but 2 labels were given (--labels)"),
+  EXPECT_NE(message_of([&] {
+              deploy::resolve_app_config(o, file, nullptr);
+            }).find("output 0 has 3 scores, but 2 labels were given (--labels)"),
             std::string::npos);
   o = AppOptions();
   o.class_thresholds = {"nope=0.5"};
-  EXPECT_NE(message_of([&] { deploy::resolve_app_config(o, file, nullptr); })
-                .find("--thresholds 'nope=0.5'"),
+  EXPECT_NE(message_of([&] {
+              deploy::resolve_app_config(o, file, nullptr);
+            }).find("--thresholds 'nope=0.5'"),
             std::string::npos);
   o = AppOptions();
   o.window = 5;
-  EXPECT_NE(message_of([&] { deploy::resolve_app_config(o, file, nullptr); })
-                .find("input 0 has 24 values, but a window (no feature model) is 15"),
+  EXPECT_NE(message_of([&] {
+              deploy::resolve_app_config(o, file, nullptr);
+            }).find("input 0 has 24 values, but a window (no feature model) is 15"),
             std::string::npos);
   o = AppOptions();
   o.source = "audio";
   o.axes = 3;
-  EXPECT_NE(message_of([&] { deploy::resolve_app_config(o, file, nullptr); })
-                .find("--axes 3: audio is mono"),
+  EXPECT_NE(message_of([&] {
+              deploy::resolve_app_config(o, file, nullptr);
+            }).find("--axes 3: audio is mono"),
             std::string::npos);
   const auto autoencoder = write_model(dir / "ae.tflite", null_autoencoder(12));
   const host::ModelFile ae(autoencoder);
   o = AppOptions();
   o.app = "anomaly";
-  EXPECT_NE(message_of([&] { deploy::resolve_app_config(o, ae, nullptr); }).find("give --threshold"),
-            std::string::npos);
+  EXPECT_NE(
+      message_of([&] { deploy::resolve_app_config(o, ae, nullptr); }).find("give --threshold"),
+      std::string::npos);
 }
 
 // Bad recordings: a clear error through the CLI (JSON error, exit 1), never a crash.
@@ -155,8 +161,9 @@ TEST(Stream, HostStreamFiresOnceForEachMovement) {
   const fs::path dir = temp_dir("host_csv");
   const auto model = write_model(dir / "gesture.tflite", level_classifier({1, 20, 3}, 3));
   write_level_csv(dir / "rec.csv", kGestureSegments);
-  const CliResult r = run_cli("stream " + model.string() + " --app gesture --labels idle,up,down -i " +
-                              (dir / "rec.csv").string() + " --json");
+  const CliResult r =
+      run_cli("stream " + model.string() + " --app gesture --labels idle,up,down -i " +
+              (dir / "rec.csv").string() + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = r.last_json();
   EXPECT_EQ(j["board"], "host");
@@ -265,8 +272,9 @@ TEST(Stream, MicroSpeechFiresYesAndNoOnHostAndMps2An386) {
     EXPECT_LT(host.events[0].time_ms, 2500u);
     const auto board = deploy::stream_on_board("mps2-an386", model, o, config, stream, 0, 900);
     EXPECT_EQ(board.events, host.events) << word;
-    std::cout << "[ stream   ] micro_speech " << word << " on mps2-an386: "
-              << board.worst_window_instructions << " instructions in the worst 20 ms stride, "
+    std::cout << "[ stream   ] micro_speech " << word
+              << " on mps2-an386: " << board.worst_window_instructions
+              << " instructions in the worst 20 ms stride, "
               << static_cast<uint64_t>(board.instructions_per_second)
               << " per second of audio, headroom at 25 MHz " << board.headroom_pct << "%\n";
   }

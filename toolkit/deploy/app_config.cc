@@ -312,6 +312,11 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
       }
     }
   }
+  for (const auto& label : c.labels) {
+    if (label.empty() || label.find_first_of(" \t\r\n") != std::string::npos) {
+      throw Error("label '" + label + "': labels are single words (they end up in ACT log lines)");
+    }
+  }
   for (const auto& entry : o.class_thresholds) {
     const size_t eq = entry.find('=');
     const auto it = std::find(c.labels.begin(), c.labels.end(), entry.substr(0, eq));
