@@ -11,7 +11,9 @@ void add_count(CLI::App* cmd, const char* name, std::optional<uint32_t>& field, 
 
 }  // namespace
 
-void add_app_options(CLI::App* cmd, deploy::AppOptions& o) {
+void add_app_options(CLI::App* cmd, std::string& app, const std::string& app_help,
+                     deploy::AppOptions& o) {
+  cmd->add_option("--app", app, app_help)->check(CLI::IsMember(deploy::app_kinds()));
   cmd->add_option("--features", o.features,
                   "Feature model (.tflite): one window of raw samples in, one feature frame out; "
                   "without it the classifier takes the raw window")

@@ -8,9 +8,11 @@
 
 namespace tinyforge::cli {
 
-// Registers --features, --source, --labels, --sample-rate, --window, --stride, --axes, --period,
-// --average, --suppression-ms, --threshold, --thresholds and --ignore (not --app) on `cmd`.
-void add_app_options(CLI::App* cmd, deploy::AppOptions& o);
+// Registers --app (into `app`, described by `app_help`), --features, --source, --labels,
+// --sample-rate, --window, --stride, --axes, --period, --average, --suppression-ms, --threshold,
+// --thresholds and --ignore on `cmd`.
+void add_app_options(CLI::App* cmd, std::string& app, const std::string& app_help,
+                     deploy::AppOptions& o);
 
 }  // namespace tinyforge::cli
 

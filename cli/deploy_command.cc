@@ -70,11 +70,10 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--board", o->board, "mps2-an386 (default), mps2-an500 or mps3-an547");
   cmd->add_option("-o,--output", o->dir, "The project directory to write")->required();
-  cmd->add_option("--app", o->app,
+  add_app_options(cmd, o->app,
                   "Build a stream application: kws, anomaly, gesture or classify "
-                  "(docs/firmware-app.md)")
-      ->check(CLI::IsMember(deploy::app_kinds()));
-  add_app_options(cmd, o->app_options);
+                  "(docs/firmware-app.md)",
+                  o->app_options);
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, cmd, &exit_code]() {
     for (const auto* option : cmd->get_options()) {

@@ -83,9 +83,7 @@ void add_stream_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--input,-i", o->input,
                   "The recording: .wav (mono int16) or .csv (one row per sample)")
       ->required();
-  cmd->add_option("--app", o->app.app, "kws, anomaly, gesture or classify (default)")
-      ->check(CLI::IsMember(deploy::app_kinds()));
-  add_app_options(cmd, o->app);
+  add_app_options(cmd, o->app.app, "kws, anomaly, gesture or classify (default)", o->app);
   auto* board = cmd->add_option(
       "--board", o->board,
       "Run the deployed firmware in QEMU on this board (mps2-an386, mps2-an500, mps3-an547)");

@@ -211,6 +211,32 @@ TEST(Stream, CsvStreamGivesTheSameEventsOnHostAndMps2An386) {
   EXPECT_NEAR(fast.last_json()["headroom_pct"].get<double>(), 100.0 * (1.0 - worst / 5e6), 1e-6);
 }
 
+// An autoencoder's reconstruction error as the score (float arithmetic on both sides, built
+// without contraction): the same anomaly events, scores included, on the host and the board.
+TEST(Stream, AnomalyEventsAreTheSameOnHostAndMps2An386) {
+  TINYFORGE_REQUIRE_QEMU();
+  const fs::path dir = temp_dir("board_anomaly");
+  const auto model = write_model(dir / "ae.tflite", null_autoencoder(30));
+  write_level_csv(dir / "rec.csv", kGestureSegments);
+  const std::string args = "stream " + model.string() +
+                           " --app anomaly --threshold 0.1 --axes 3 --window 10 -i " +
+                           (dir / "rec.csv").string() + " --json";
+  const CliResult host = run_cli(args);
+  const CliResult board = run_cli(args + " --board mps2-an386");
+  ASSERT_EQ(host.exit_code, 0) << host.out;
+  ASSERT_EQ(board.exit_code, 0) << board.out;
+  const auto h = host.last_json();
+  // Axis 0 at +1 and at -1 (a mean square of 1/3 once the window is inside): one event per
+  // excursion, from the first window that reaches the threshold.
+  ASSERT_EQ(h["events"].size(), 2u) << h.dump();
+  for (const auto& e : h["events"]) {
+    EXPECT_EQ(e["label"], "anomaly");
+    EXPECT_GE(e["score"].get<double>(), 0.1);
+    EXPECT_LE(e["score"].get<double>(), 0.34);
+  }
+  EXPECT_EQ(board.last_json()["events"], h["events"]);
+}
+
 // Audio: 10 ms windows (160 samples at 16 kHz) of DC level, converted from int16 into the
 // classifier's int8 input; events equal on the host and the board.
 TEST(Stream, AudioStreamGivesTheSameEventsOnHostAndMps2An386) {
