@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "toolkit/data/config.h"
+#include "toolkit/features/feature_graph.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/tensor_io.h"
@@ -44,6 +45,7 @@ train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Traine
                 {"sample_shape", split.train.sample_shape()},
                 {"params", graph.parameter_count()},
                 {"macs", graph.macs()}};
+  if (project.features) c.metadata["features"] = features::to_json(*project.features);
   return c;
 }
 
@@ -67,9 +69,11 @@ void write_float_tflite(const graph::Graph& graph, const train::Checkpoint& chec
   try {
     const data::Normalization normalization{checkpoint.normalization_mean,
                                             checkpoint.normalization_std};
-    tflite::write_tflite_file(quantize::prepare_for_export(graph),
-                              {.metadata = export_metadata(checkpoint.labels, normalization)},
-                              path);
+    tflite::write_tflite_file(
+        quantize::prepare_for_export(graph),
+        {.metadata = export_metadata(checkpoint.labels, normalization,
+                                     checkpoint.metadata.value("features", json()))},
+        path);
     result["float_tflite_file"] = path.string();
   } catch (const host::Error& e) {
     std::cerr << "tinyforge: " << path.string() << " not written: " << e.what() << std::endl;
@@ -186,6 +190,12 @@ json run_training(const Project& project, bool resume) {
                                        {"loss", result["test_loss"]}};
   train::save_checkpoint(model_file, final_checkpoint);
   write_float_tflite(graph, final_checkpoint, out / "model_float.tflite", result);
+  if (project.features) {
+    // The frontend the model was trained behind, for deploy and for anyone running the model.
+    const std::vector<uint8_t> features = features::build_feature_model(*project.features);
+    host::write_file(out / "features.tflite", features.data(), features.size());
+    result["features_file"] = (out / "features.tflite").string();
+  }
   return result;
 }
 

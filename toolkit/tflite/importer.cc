@@ -40,7 +40,7 @@ class Importer {
     }
     sub_ = model_->subgraphs()->Get(0);
     Imported result;
-    result.metadata = read_metadata();
+    result.metadata = read_metadata(*model_, source_);
     for (int32_t t : list(sub_->inputs(), "SubGraph.inputs")) add_input(t);
     const auto* ops = sub_->operators();
     for (uint32_t i = 0; ops != nullptr && i < ops->size(); ++i) add_operator(i, *ops->Get(i));
@@ -57,20 +57,6 @@ class Importer {
   std::vector<int32_t> list(const fb::Vector<int32_t>* v, const char* field) const {
     if (v == nullptr) throw host::Error(source_ + ": " + field + " is missing");
     return std::vector<int32_t>(v->begin(), v->end());
-  }
-
-  Metadata read_metadata() const {
-    if (model_->metadata() == nullptr) return {};
-    for (const tfl::Metadata* m : *model_->metadata()) {
-      if (m->name() == nullptr || m->name()->str() != kMetadataName) continue;
-      const tfl::Buffer* b = buffer(m->buffer());
-      if (b == nullptr || b->data() == nullptr) {
-        throw host::Error(source_ + ": metadata '" + kMetadataName + "' names buffer " +
-                          std::to_string(m->buffer()) + ", which holds no data");
-      }
-      return metadata_from_json(std::string(b->data()->begin(), b->data()->end()), source_);
-    }
-    return {};
   }
 
   const tfl::Buffer* buffer(uint32_t index) const {

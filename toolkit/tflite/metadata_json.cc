@@ -7,7 +7,7 @@
 namespace tinyforge::tflite {
 
 std::string metadata_to_json(const Metadata& m) {
-  nlohmann::json j;
+  nlohmann::json j = m.extra.is_object() ? m.extra : nlohmann::json::object();
   j["labels"] = m.labels;
   j["input_mean"] = m.input_mean;
   j["input_std"] = m.input_std;
@@ -36,7 +36,34 @@ Metadata metadata_from_json(const std::string& json, const std::string& source) 
   read("input_mean", m.input_mean);
   read("input_std", m.input_std);
   read("version", m.version);
+  for (const auto& [key, value] : j.items()) {
+    if (key != "labels" && key != "input_mean" && key != "input_std" && key != "version")
+      m.extra[key] = value;
+  }
   return m;
+}
+
+Metadata read_metadata(const ::tflite::Model& model, const std::string& source) {
+  if (model.metadata() == nullptr) return {};
+  for (const ::tflite::Metadata* m : *model.metadata()) {
+    if (m->name() == nullptr || m->name()->str() != kMetadataName) continue;
+    const auto* buffers = model.buffers();
+    const ::tflite::Buffer* b =
+        buffers != nullptr && m->buffer() < buffers->size() ? buffers->Get(m->buffer()) : nullptr;
+    if (b == nullptr || b->data() == nullptr) {
+      throw host::Error(source + ": metadata '" + kMetadataName + "' names buffer " +
+                        std::to_string(m->buffer()) + ", which holds no data");
+    }
+    return metadata_from_json(std::string(b->data()->begin(), b->data()->end()), source);
+  }
+  return {};
+}
+
+Metadata read_metadata(const std::vector<uint8_t>& bytes, const std::string& source) {
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size());
+  if (!::tflite::VerifyModelBuffer(verifier))
+    throw host::Error(source + ": not a valid TFLite flatbuffer");
+  return read_metadata(*::tflite::GetModel(bytes.data()), source);
 }
 
 }  // namespace tinyforge::tflite

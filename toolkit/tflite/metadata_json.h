@@ -3,7 +3,11 @@
 #ifndef TINYFORGE_TOOLKIT_TFLITE_METADATA_JSON_H_
 #define TINYFORGE_TOOLKIT_TFLITE_METADATA_JSON_H_
 
+#include <cstdint>
 #include <string>
+#include <vector>
+
+#include "tflite_generated.h"
 
 #include "toolkit/tflite/tflite.h"
 
@@ -11,10 +15,16 @@ namespace tinyforge::tflite {
 
 inline constexpr const char* kMetadataName = "tinyforge";
 
-// {"labels": [...], "input_mean": [...], "input_std": [...], "version": "..."}
+// {"labels": [...], "input_mean": [...], "input_std": [...], "version": "...", ...extra keys}
 std::string metadata_to_json(const Metadata& metadata);
 // Throws host::Error naming `source` and the key that does not fit.
 Metadata metadata_from_json(const std::string& json, const std::string& source);
+
+// The "tinyforge" Model.metadata entry of a verified model (empty Metadata without one). Any
+// .tflite, including ones the importer cannot turn into the IR (custom operators).
+Metadata read_metadata(const ::tflite::Model& model, const std::string& source);
+// The same from a file's bytes, verified as a TFLite flatbuffer first.
+Metadata read_metadata(const std::vector<uint8_t>& bytes, const std::string& source);
 
 }  // namespace tinyforge::tflite
 

@@ -1,6 +1,6 @@
-#include "tests/support/model_builder.h"
+#include "toolkit/tflite/model_builder.h"
 
-namespace tinyforge::testing {
+namespace tinyforge::builder {
 
 int ModelBuilder::add_tensor(DataType type, std::vector<int32_t> shape, Quant quant,
                              std::string name) {
@@ -29,8 +29,8 @@ int ModelBuilder::add_constant_bytes(DataType type, std::vector<int32_t> shape,
   return t;
 }
 
-void ModelBuilder::add_op(tflite::BuiltinOperator op, std::vector<int> inputs,
-                          std::vector<int> outputs, tflite::BuiltinOptions options_type,
+void ModelBuilder::add_op(::tflite::BuiltinOperator op, std::vector<int> inputs,
+                          std::vector<int> outputs, ::tflite::BuiltinOptions options_type,
                           flatbuffers::Offset<void> options, int version) {
   int code_index = -1;
   for (size_t i = 0; i < codes_.size(); ++i) {
@@ -46,14 +46,19 @@ void ModelBuilder::add_op(tflite::BuiltinOperator op, std::vector<int> inputs,
 
 void ModelBuilder::add_custom_op(const std::string& name, std::vector<int> inputs,
                                  std::vector<int> outputs, std::vector<uint8_t> options) {
-  codes_.push_back({tflite::BuiltinOperator::CUSTOM, 1});
+  codes_.push_back({::tflite::BuiltinOperator::CUSTOM, 1});
   custom_names_.push_back(name);
   ops_.push_back({static_cast<int>(codes_.size()) - 1, std::move(inputs), std::move(outputs),
-                  tflite::BuiltinOptions::NONE, 0, std::move(options)});
+                  ::tflite::BuiltinOptions::NONE, 0, std::move(options)});
+}
+
+void ModelBuilder::add_metadata(const std::string& name, const std::string& bytes) {
+  buffers_.emplace_back(bytes.begin(), bytes.end());
+  metadata_.push_back({name, static_cast<int>(buffers_.size()) - 1});
 }
 
 std::vector<uint8_t> ModelBuilder::finish() {
-  using namespace tflite;
+  using namespace ::tflite;
   auto& b = fbb_;
   std::vector<flatbuffers::Offset<Buffer>> buffers;
   for (const auto& bytes : buffers_) {
@@ -97,14 +102,13 @@ std::vector<uint8_t> ModelBuilder::finish() {
       CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(inputs_), b.CreateVector(outputs),
                      b.CreateVector(ops), b.CreateString("main"));
   std::vector<flatbuffers::Offset<Metadata>> metadata;
-  for (const auto& [name, buffer] : metadata_) {
+  for (const auto& [name, buffer] : metadata_)
     metadata.push_back(CreateMetadata(b, b.CreateString(name), static_cast<uint32_t>(buffer)));
-  }
   auto model = CreateModel(b, 3, b.CreateVector(codes), b.CreateVector(&subgraph, 1),
-                           b.CreateString("tinyforge test model"), b.CreateVector(buffers), 0,
+                           b.CreateString(description_), b.CreateVector(buffers), 0,
                            metadata.empty() ? 0 : b.CreateVector(metadata));
   b.Finish(model, ModelIdentifier());
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 
-}  // namespace tinyforge::testing
+}  // namespace tinyforge::builder
