@@ -18,6 +18,7 @@
 #include "toolkit/deploy/app_config.h"
 #include "toolkit/deploy/stream_input.h"
 #include "toolkit/deploy/stream_runner.h"
+#include "toolkit/features/settings.h"
 #include "toolkit/host/error.h"
 
 namespace tinyforge::testing {
@@ -43,13 +44,12 @@ std::string message_of(const std::function<void()>& f) {
   return "(no error)";
 }
 
-// Gestures: 8 samples of 3 axes per window, labels and sample rate from the metadata.
+// Gestures: 8 samples of 3 axes per window (the input shape), labels from the metadata.
 TEST(Stream, SettingsComeFromFlagsMetadataAndShapes) {
   const fs::path dir = temp_dir("settings");
   const auto model =
       write_model(dir / "gesture.tflite",
-                  level_classifier({1, 8, 3}, 3,
-                                   R"({"labels": ["idle", "up", "down"], "sample_rate_hz": 50})"));
+                  level_classifier({1, 8, 3}, 3, R"({"labels": ["idle", "up", "down"]})"));
   const host::ModelFile file(model);
   AppOptions o;
   o.app = "gesture";
@@ -58,7 +58,7 @@ TEST(Stream, SettingsComeFromFlagsMetadataAndShapes) {
   EXPECT_EQ(c.axes, 3u);
   EXPECT_EQ(c.window, 8u);
   EXPECT_EQ(c.stride, 4u);
-  EXPECT_EQ(c.sample_rate_hz, 50u);
+  EXPECT_EQ(c.sample_rate_hz, 100u);
   EXPECT_EQ(c.labels, (std::vector<std::string>{"idle", "up", "down"}));
   EXPECT_EQ(c.thresholds, (std::vector<int32_t>{kNeverFires, 39322, 39322}));  // idle never fires
   EXPECT_GT(c.storage_bytes, 0u);
@@ -75,6 +75,35 @@ TEST(Stream, SettingsComeFromFlagsMetadataAndShapes) {
   const std::string cpp = c.cpp_definitions();
   EXPECT_NE(cpp.find("{32768, 2147483647, 58982}"), std::string::npos) << cpp;
   EXPECT_NE(cpp.find("s.stride = 2;"), std::string::npos) << cpp;
+}
+
+// Training records the feature settings in the models' metadata ("features"): the window, hop
+// and rate of a keyword application come from there. Frames of 256 int16 values, two per
+// classifier input.
+TEST(Stream, AudioSettingsComeFromTheRecordedFeatureSettings) {
+  const fs::path dir = temp_dir("feature_settings");
+  features::FeatureSettings frontend;
+  frontend.audio.sample_rate = 8000;
+  frontend.audio.window_ms = 32;
+  frontend.audio.stride_ms = 16;
+  frontend.audio.upper_hz = 3900;
+  const nlohmann::json metadata = {{"labels", {"silence", "on", "off"}},
+                                   {"features", features::to_json(frontend)}};
+  const auto model =
+      write_model(dir / "kws.tflite", level_classifier({1, 512}, 1, metadata.dump()));
+  const auto frames =
+      write_model(dir / "features.tflite", pass_through(DataType::kInt16, {1, 256}, {256}));
+  const host::ModelFile classifier(model), feature_model(frames);
+  AppOptions o;
+  o.app = "kws";
+  const AppConfig c = deploy::resolve_app_config(o, classifier, &feature_model);
+  EXPECT_EQ(c.samples, app::SampleKind::kAudioInt16);
+  EXPECT_EQ(c.sample_rate_hz, 8000u);
+  EXPECT_EQ(c.window, 256u);
+  EXPECT_EQ(c.stride, 128u);
+  EXPECT_EQ(c.average_count, 3u);
+  EXPECT_EQ(c.labels, (std::vector<std::string>{"silence", "on", "off"}));
+  EXPECT_EQ(c.thresholds, (std::vector<int32_t>{kNeverFires, 49152, 49152}));
 }
 
 TEST(Stream, SettingErrorsNameTheFlag) {

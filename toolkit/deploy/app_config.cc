@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "app/stream_pipeline.h"
-#include "tflite_generated.h"
 #include "tinyforge/postprocess.h"
+#include "toolkit/features/settings.h"
 #include "toolkit/host/error.h"
 #include "toolkit/tflite/metadata_json.h"
 
@@ -26,40 +26,27 @@ const std::set<std::string>& background_labels() {
   return names;
 }
 
-// The model's `tinyforge` metadata as JSON (an empty object if it has none).
-json metadata_of(const host::ModelFile& file) {
-  const ::tflite::Model* model = file.model().flatbuffer();
-  if (model == nullptr || model->metadata() == nullptr) return json::object();
-  for (const ::tflite::Metadata* entry : *model->metadata()) {
-    if (entry->name() == nullptr || entry->name()->str() != tflite::kMetadataName) continue;
-    const auto* buffers = model->buffers();
-    const ::tflite::Buffer* buffer = buffers != nullptr && entry->buffer() < buffers->size()
-                                         ? buffers->Get(entry->buffer())
-                                         : nullptr;
-    if (buffer == nullptr || buffer->data() == nullptr) break;
-    json j = json::parse(buffer->data()->begin(), buffer->data()->end(), nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-      throw Error(file.label() + ": metadata '" + tflite::kMetadataName + "' is not a JSON object");
-    }
-    return j;
-  }
-  return json::object();
-}
+// What the models' `tinyforge` metadata holds for the application: the classifier's labels and
+// input normalization, and the feature settings (training records them in both models).
+struct StoredSettings {
+  tflite::Metadata classifier;
+  std::optional<features::FeatureSettings> features;
+};
 
-// A key of either model's metadata (the feature model's first), read as T.
-template <typename T>
-std::optional<T> metadata_value(const std::vector<std::pair<const host::ModelFile*, json>>& metas,
-                                const char* key) {
-  for (const auto& [file, meta] : metas) {
-    if (!meta.contains(key)) continue;
-    try {
-      return meta.at(key).template get<T>();
-    } catch (const json::exception&) {
-      throw Error(file->label() + ": metadata '" + tflite::kMetadataName + "' key '" + key +
-                  "' has the wrong type (" + meta.at(key).dump() + ")");
+StoredSettings stored_settings(const host::ModelFile& classifier, const host::ModelFile* features) {
+  StoredSettings stored;
+  stored.classifier = tflite::read_metadata(*classifier.model().flatbuffer(), classifier.label());
+  for (const host::ModelFile* file : {features, &classifier}) {
+    if (file == nullptr || stored.features) continue;
+    const json block = file == &classifier
+                           ? stored.classifier.extra.value("features", json())
+                           : tflite::read_metadata(*file->model().flatbuffer(), file->label())
+                                 .extra.value("features", json());
+    if (!block.is_null()) {
+      stored.features = features::feature_settings_from_json(block, file->label());
     }
   }
-  return std::nullopt;
+  return stored;
 }
 
 int32_t to_q16(double value) {
@@ -201,9 +188,8 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
   }
   const TensorView input = model.tensor(model.input_tensor(0));
   const TensorView output = model.tensor(model.output_tensor(0));
-  std::vector<std::pair<const host::ModelFile*, json>> metas;
-  if (features != nullptr) metas.emplace_back(features, metadata_of(*features));
-  metas.emplace_back(&classifier, metadata_of(classifier));
+  const StoredSettings stored = stored_settings(classifier, features);
+  const std::optional<features::FeatureSettings>& frontend = stored.features;
   const TensorView raw_input =
       features != nullptr ? features->model().tensor(features->model().input_tensor(0)) : input;
 
@@ -221,24 +207,25 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
   }
   c.samples = source == "audio" ? app::SampleKind::kAudioInt16 : app::SampleKind::kSensorFloat32;
 
-  const auto mean = metadata_value<std::vector<float>>({metas.back()}, "input_mean");
-  const auto std_dev = metadata_value<std::vector<float>>({metas.back()}, "input_std");
+  const std::vector<float>& mean = stored.classifier.input_mean;
+  const std::vector<float>& std_dev = stored.classifier.input_std;
   if (c.samples == app::SampleKind::kAudioInt16) {
     if (o.axes && *o.axes != 1)
       throw Error("--axes " + std::to_string(*o.axes) + ": audio is mono");
     c.axes = 1;
   } else if (o.axes) {
     c.axes = *o.axes;
-  } else if (features == nullptr && mean && mean->size() > 1) {
-    c.axes = static_cast<uint32_t>(mean->size());
+  } else if (features == nullptr && mean.size() > 1) {
+    c.axes = static_cast<uint32_t>(mean.size());
   } else {
     c.axes = axes_of(raw_input);
   }
   if (c.axes < 1) throw Error("--axes: at least 1");
 
-  const auto window = o.window ? o.window : metadata_value<uint32_t>(metas, "window_samples");
-  if (window) {
-    c.window = *window;
+  if (o.window) {
+    c.window = *o.window;
+  } else if (frontend) {
+    c.window = static_cast<uint32_t>(frontend->window_samples());
   } else {
     const int64_t values = raw_input.elements();
     if (values % c.axes != 0) {
@@ -248,12 +235,17 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
     }
     c.window = static_cast<uint32_t>(values / c.axes);
   }
-  const auto rate =
-      o.sample_rate_hz ? o.sample_rate_hz : metadata_value<uint32_t>(metas, "sample_rate_hz");
-  c.sample_rate_hz = rate ? *rate : (c.samples == app::SampleKind::kAudioInt16 ? 16000 : 100);
-  const auto stride = o.stride ? o.stride : metadata_value<uint32_t>(metas, "stride_samples");
-  if (stride) {
-    c.stride = *stride;
+  if (o.sample_rate_hz) {
+    c.sample_rate_hz = *o.sample_rate_hz;
+  } else if (frontend) {
+    c.sample_rate_hz = static_cast<uint32_t>(frontend->audio.sample_rate);
+  } else {
+    c.sample_rate_hz = c.samples == app::SampleKind::kAudioInt16 ? 16000 : 100;
+  }
+  if (o.stride) {
+    c.stride = *o.stride;
+  } else if (frontend) {
+    c.stride = static_cast<uint32_t>(frontend->stride_samples());
   } else if (c.samples == app::SampleKind::kAudioInt16 && features != nullptr) {
     c.stride = std::min(c.window, c.sample_rate_hz / 50);  // the usual 20 ms hop of audio frontends
   } else {
@@ -274,21 +266,18 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
     c.scoring = app::Scoring::kReconstruction;
     if (o.labels.size() > 1) throw Error("--labels: an anomaly detector has one label");
     c.labels = o.labels.empty() ? std::vector<std::string>{"anomaly"} : o.labels;
-    const auto threshold =
-        o.threshold ? o.threshold : metadata_value<double>(metas, "anomaly_threshold");
-    if (!threshold) {
+    if (!o.threshold) {
       throw Error(
           "--app anomaly: give --threshold, the mean squared reconstruction error from "
           "which a window counts as an anomaly");
     }
-    c.thresholds = {to_q16(*threshold)};
+    c.thresholds = {to_q16(*o.threshold)};
   } else {
     c.scoring = app::Scoring::kClasses;
-    const auto meta_labels = metadata_value<std::vector<std::string>>({metas.back()}, "labels");
     if (!o.labels.empty()) {
       c.labels = o.labels;
-    } else if (meta_labels && !meta_labels->empty()) {
-      c.labels = *meta_labels;
+    } else if (!stored.classifier.labels.empty()) {
+      c.labels = stored.classifier.labels;
     } else {
       for (int64_t i = 0; i < output.elements(); ++i)
         c.labels.push_back("class" + std::to_string(i));
@@ -334,16 +323,16 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
     c.thresholds[static_cast<size_t>(it - c.labels.begin())] = to_q16(value);
   }
 
-  if (mean || std_dev) {
-    if (!mean || !std_dev || mean->size() != std_dev->size() || mean->empty() ||
-        input.elements() % static_cast<int64_t>(mean->size()) != 0 ||
-        std::any_of(std_dev->begin(), std_dev->end(), [](float s) { return !(s > 0); })) {
+  if (!mean.empty() || !std_dev.empty()) {
+    if (mean.size() != std_dev.size() ||
+        input.elements() % static_cast<int64_t>(mean.size()) != 0 ||
+        std::any_of(std_dev.begin(), std_dev.end(), [](float s) { return !(s > 0); })) {
       throw Error(classifier.label() +
-                  ": metadata input_mean/input_std: expected one mean and one "
-                  "positive std per channel of input 0");
+                  ": metadata input_mean/input_std: expected one mean and one positive std per "
+                  "channel of input 0");
     }
-    c.input_mean = *mean;
-    c.input_std = *std_dev;
+    c.input_mean = mean;
+    c.input_std = std_dev;
   }
 
   ErrorMessage error;
