@@ -9,6 +9,7 @@
 #include "app/stream_pipeline.h"
 #include "toolkit/deploy/firmware_project.h"
 #include "toolkit/deploy/qemu_runner.h"
+#include "toolkit/deploy/shell.h"
 #include "toolkit/export/c_array.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/temp_dir.h"
@@ -105,8 +106,13 @@ StreamReport stream_on_board(const std::string& board_name, const fs::path& mode
   DeployOptions deploy;
   deploy.app = options;
   deploy.incremental = true;
-  const DeployReport image =
-      deploy_model(model, board.name, app_cache_dir(board.name, model, options, config), deploy);
+  const fs::path dir = app_cache_dir(board.name, model, options, config);
+  fs::create_directories(dir.parent_path());
+  DeployReport image;
+  {
+    const FileLock lock(dir.string() + ".lock");  // one build per directory at a time
+    image = deploy_model(model, board.name, dir, deploy);
+  }
   const host::TempDir temp("tinyforge-stream-");
   const fs::path stream = temp.path() / "samples.bin";
   host::write_file(stream, samples.bytes.data(), samples.bytes.size());
