@@ -3,17 +3,20 @@
 namespace tinyforge::cli {
 namespace {
 
-void add_count(CLI::App* cmd, const char* name, std::optional<uint32_t>& field, const char* help) {
-  cmd->add_option_function<uint32_t>(
-         name, [&field](const uint32_t& value) { field = value; }, help)
+CLI::Option* add_count(CLI::App* cmd, const char* name, std::optional<uint32_t>& field,
+                       const char* help) {
+  return cmd
+      ->add_option_function<uint32_t>(
+          name, [&field](const uint32_t& value) { field = value; }, help)
       ->check(CLI::PositiveNumber);
 }
 
 }  // namespace
 
-void add_app_options(CLI::App* cmd, std::string& app, const std::string& app_help,
-                     deploy::AppOptions& o) {
+std::vector<CLI::Option*> add_app_options(CLI::App* cmd, std::string& app,
+                                          const std::string& app_help, deploy::AppOptions& o) {
   cmd->add_option("--app", app, app_help)->check(CLI::IsMember(deploy::app_kinds()));
+  const size_t first = cmd->get_options().size();
   cmd->add_option("--features", o.features,
                   "Feature model (.tflite): one window of raw samples in, one feature frame out; "
                   "without it the classifier takes the raw window")
@@ -46,6 +49,8 @@ void add_app_options(CLI::App* cmd, std::string& app, const std::string& app_hel
          "--ignore", [&o](const std::vector<std::string>& v) { o.ignore = v; },
          "Classes that never fire (default: silence, unknown, background, idle, ... if present)")
       ->delimiter(',');
+  const auto all = cmd->get_options();
+  return std::vector<CLI::Option*>(all.begin() + static_cast<std::ptrdiff_t>(first), all.end());
 }
 
 }  // namespace tinyforge::cli

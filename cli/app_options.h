@@ -10,9 +10,9 @@ namespace tinyforge::cli {
 
 // Registers --app (into `app`, described by `app_help`), --features, --source, --labels,
 // --sample-rate, --window, --stride, --axes, --period, --average, --suppression-ms, --threshold,
-// --thresholds and --ignore on `cmd`.
-void add_app_options(CLI::App* cmd, std::string& app, const std::string& app_help,
-                     deploy::AppOptions& o);
+// --thresholds and --ignore on `cmd`. Returns the options other than --app.
+std::vector<CLI::Option*> add_app_options(CLI::App* cmd, std::string& app,
+                                          const std::string& app_help, deploy::AppOptions& o);
 
 }  // namespace tinyforge::cli
 

@@ -70,19 +70,13 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--board", o->board, "mps2-an386 (default), mps2-an500 or mps3-an547");
   cmd->add_option("-o,--output", o->dir, "The project directory to write")->required();
-  add_app_options(cmd, o->app,
-                  "Build a stream application: kws, anomaly, gesture or classify "
-                  "(docs/firmware-app.md)",
-                  o->app_options);
+  const auto settings = add_app_options(cmd, o->app,
+                                        "Build a stream application: kws, anomaly, gesture or "
+                                        "classify (docs/firmware-app.md)",
+                                        o->app_options);
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
-  cmd->callback([o, cmd, &exit_code]() {
-    for (const auto* option : cmd->get_options()) {
-      const std::string name = option->get_name();
-      if (option->count() > 0 && name != "model" && name != "--board" && name != "-o,--output" &&
-          name != "--app" && name != "--json") {
-        o->app_flags = true;
-      }
-    }
+  cmd->callback([o, settings, &exit_code]() {
+    for (const CLI::Option* option : settings) o->app_flags |= option->count() > 0;
     exit_code = run_command(o->json, [&]() { return deploy(*o); });
   });
 }

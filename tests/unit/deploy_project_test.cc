@@ -87,7 +87,8 @@ TEST(DeployProject, BuildsAndRunsAfterTheCheckoutIsGone) {
 }
 
 // The command line: progress on stderr while the firmware builds, the application's settings in
-// the JSON, and stream settings without --app refused before anything is written.
+// the JSON, a plain deploy, and stream settings without --app refused before anything is
+// written.
 TEST(DeployProject, CommandReportsProgressAndSettings) {
   TINYFORGE_REQUIRE_QEMU();
   const fs::path dir = temp_dir("cli");
@@ -105,6 +106,15 @@ TEST(DeployProject, CommandReportsProgressAndSettings) {
   EXPECT_EQ(j["app"]["window"], 20);
   EXPECT_EQ(j["app"]["axes"], 3);
   EXPECT_TRUE(j["fits"].get<bool>());
+
+  // Without --app: the one-inference image, from the project's own copy of the sources.
+  const CliResult plain =
+      run_cli("deploy " + model.string() + " -o " + (dir / "plain").string() + " --json");
+  ASSERT_EQ(plain.exit_code, 0) << plain.out;
+  EXPECT_FALSE(plain.last_json().contains("app"));
+  EXPECT_NE(deploy::read_text(dir / "plain" / "CMakeLists.txt")
+                .find("${CMAKE_CURRENT_LIST_DIR}/tinyforge/firmware/apps/model_app.cc"),
+            std::string::npos);
 
   const CliResult refused = run_cli("deploy " + model.string() + " --labels a,b,c -o " +
                                     (dir / "refused").string() + " --json");
