@@ -353,6 +353,20 @@ void check_features_fit_data(const Fields& f, const features::FeatureSettings& s
                                     std::to_string(s.window_samples()) + ")");
 }
 
+// With features the sample shape is known before any data is read ([frames, frame_size, 1]), so a
+// model that cannot take it is refused now, not after the data has loaded.
+void check_model_takes_frames(const Fields& f, const Project& p) {
+  if (!p.model.from.empty() || p.training.qat) return;
+  const features::FeatureSettings& s = *p.features;
+  const graph::Shape shape = {s.frames_for(p.data.audio.length), s.frame_size(), 1};
+  try {
+    build_model(p.model, shape, std::max(2, p.model.options.classes), 0);
+  } catch (const std::exception& e) {
+    f.fail("model", "cannot take the features' frames [" + std::to_string(shape[0]) + ", " +
+                        std::to_string(shape[1]) + ", 1]: " + e.what());
+  }
+}
+
 // Settings that depend on others (the schedule starts from the optimizer's rate; a cosine
 // schedule spans the whole run unless told otherwise).
 void finalize(Project& p) {
@@ -409,6 +423,7 @@ Project parse_project(const std::string& text, const std::string& label,
   }
   if (p.name.empty())
     p.name = !p.model.zoo.empty() ? p.model.zoo : p.training.qat ? "qat" : "model";
+  if (p.features) check_model_takes_frames(f, p);
   finalize(p);
   return p;
 }
