@@ -116,16 +116,16 @@ inline std::vector<int16_t> level_audio(const std::vector<std::pair<float, uint3
   return samples;
 }
 
-// CSV rows "x,y,z": axis 0 at `level` for each segment's number of rows, the others small and
-// varying.
+// CSV rows "t,ax,ay,az" at 100 Hz (as examples/gestures writes them): axis 0 at `level` for each
+// segment's number of rows, the others small and varying.
 inline void write_level_csv(const std::filesystem::path& path,
                             const std::vector<std::pair<float, uint32_t>>& segments) {
   std::ofstream out(path);
-  out << "ax,ay,az\n";
+  out << "t,ax,ay,az\n";
   int row = 0;
   for (const auto& [level, count] : segments) {
     for (uint32_t i = 0; i < count; ++i, ++row) {
-      out << level << "," << 0.01f * static_cast<float>(row % 7) << ","
+      out << 0.01 * row << "," << level << "," << 0.01f * static_cast<float>(row % 7) << ","
           << -0.02f * static_cast<float>(row % 5) << "\n";
     }
   }

@@ -64,9 +64,20 @@ bool is_number(const std::string& field) {
   return end != nullptr && *end == '\0';
 }
 
+// A header column holding time stamps rather than a sensor axis.
+bool is_time_column(std::string name) {
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name == "t" || name == "time" || name == "time_s" || name == "time_ms" ||
+         name == "timestamp";
+}
+
 StreamSamples read_csv(const fs::path& path, const AppConfig& config) {
   std::ifstream in(path);
   if (!in) throw Error(path.string() + ": cannot open");
+  // The columns holding the axes: every column, unless a header names a time column.
+  std::vector<size_t> axes;
+  for (size_t c = 0; c < config.axes; ++c) axes.push_back(c);
+  size_t width = config.axes;  // fields per row
   std::vector<float> values;
   std::string line;
   int number = 0;
@@ -77,26 +88,31 @@ StreamSamples read_csv(const fs::path& path, const AppConfig& config) {
     const auto fields = data::split_csv_line(line, ',');
     const std::string where = path.string() + ":" + std::to_string(number);
     // A first row that is not all numbers is a header.
-    if (number == 1 && values.empty() &&
-        !std::all_of(fields.begin(), fields.end(),
-                     [](const std::string& f) { return is_number(f); })) {
-      if (fields.size() != config.axes) {
-        throw Error(where + ": the header names " + std::to_string(fields.size()) +
-                    " columns; the application reads " + std::to_string(config.axes) +
+    if (number == 1 && !std::all_of(fields.begin(), fields.end(), is_number)) {
+      axes.clear();
+      for (size_t c = 0; c < fields.size(); ++c) {
+        if (!is_time_column(fields[c])) axes.push_back(c);
+      }
+      if (axes.size() != config.axes) {
+        throw Error(where + ": the header names " + std::to_string(axes.size()) +
+                    " sensor columns; the application reads " + std::to_string(config.axes) +
                     " axes per sample (--axes)");
       }
+      width = fields.size();
       continue;
     }
-    if (fields.size() != config.axes) {
+    if (fields.size() != width) {
       throw Error(where + ": " + std::to_string(fields.size()) + " values; expected " +
-                  std::to_string(config.axes) + " (one per axis, --axes)");
+                  std::to_string(width) + " (one per axis" +
+                  (width > config.axes ? " and the time" : "") + ", --axes)");
     }
-    for (size_t c = 0; c < fields.size(); ++c) {
+    for (size_t column : axes) {
+      const std::string& field = fields[column];
       char* end = nullptr;
-      const double v = std::strtod(fields[c].c_str(), &end);
-      if (fields[c].empty() || *end != '\0' || !std::isfinite(v) ||
+      const double v = std::strtod(field.c_str(), &end);
+      if (field.empty() || *end != '\0' || !std::isfinite(v) ||
           std::fabs(v) > std::numeric_limits<float>::max()) {
-        throw Error(where + ": column " + std::to_string(c + 1) + " is '" + fields[c] +
+        throw Error(where + ": column " + std::to_string(column + 1) + " is '" + field +
                     "'; expected a finite number");
       }
       values.push_back(static_cast<float>(v));

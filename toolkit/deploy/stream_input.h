@@ -1,5 +1,6 @@
 // The recording `tinyforge stream` plays to an application: a WAV file (mono int16 audio at the
-// application's sample rate) or a CSV file (one sample per row, one finite number per axis),
+// application's sample rate) or a CSV file (one sample per row, one finite number per axis; a
+// header row may name a time column, t, time, time_s, time_ms or timestamp, which is skipped),
 // checked against the settings and turned into the raw samples the sensor would deliver.
 #ifndef TINYFORGE_TOOLKIT_DEPLOY_STREAM_INPUT_H_
 #define TINYFORGE_TOOLKIT_DEPLOY_STREAM_INPUT_H_
