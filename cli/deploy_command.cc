@@ -1,21 +1,35 @@
-// `tinyforge deploy MODEL.tflite --board B -o DIR [--json]`
+// `tinyforge deploy MODEL.tflite --board B -o DIR [--app KIND [--features F.tflite] ...] [--json]`
 #include <iostream>
 
+#include "cli/app_options.h"
 #include "cli/command.h"
 #include "toolkit/deploy/firmware_project.h"
+#include "toolkit/host/error.h"
 
 namespace tinyforge::cli {
 namespace {
 
-struct DeployOptions {
+struct DeployCommandOptions {
   std::string model;
   std::string board = "mps2-an386";
   std::string dir;
+  std::string app;  // empty: one inference on zeroed inputs
+  deploy::AppOptions app_options;
+  bool app_flags = false;  // an application setting was given
   bool json = false;
 };
 
-nlohmann::json deploy(const DeployOptions& o) {
-  const deploy::DeployReport r = deploy::deploy_model(o.model, o.board, o.dir);
+nlohmann::json deploy(const DeployCommandOptions& o) {
+  deploy::DeployOptions options;
+  if (!o.app.empty()) {
+    options.app = o.app_options;
+    options.app->app = o.app;
+  } else if (o.app_flags) {
+    throw host::Error(
+        "--features, --labels and the other stream settings need --app (kws, "
+        "anomaly, gesture or classify)");
+  }
+  const deploy::DeployReport r = deploy::deploy_model(o.model, o.board, o.dir, options);
   if (!o.json) {
     std::string ops;
     for (const auto& op : r.ops) ops += (ops.empty() ? "" : ", ") + op;
@@ -28,29 +42,43 @@ nlohmann::json deploy(const DeployOptions& o) {
               << r.ram_arena_bytes << ", static " << r.ram_static_bytes << ", stack "
               << r.ram_stack_bytes << "\n"
               << "  " << (r.fits ? "fits" : "does NOT fit") << "\n";
+    if (r.app) std::cout << "  app " << r.app->to_json().dump() << "\n";
   }
-  return {{"board", r.board},
-          {"elf", r.elf.string()},
-          {"flash_code_bytes", r.flash_code_bytes},
-          {"flash_model_bytes", r.flash_model_bytes},
-          {"ram_arena_bytes", r.ram_arena_bytes},
-          {"ram_static_bytes", r.ram_static_bytes},
-          {"ram_stack_bytes", r.ram_stack_bytes},
-          {"fits", r.fits}};
+  nlohmann::json result = {{"board", r.board},
+                           {"elf", r.elf.string()},
+                           {"flash_code_bytes", r.flash_code_bytes},
+                           {"flash_model_bytes", r.flash_model_bytes},
+                           {"ram_arena_bytes", r.ram_arena_bytes},
+                           {"ram_static_bytes", r.ram_static_bytes},
+                           {"ram_stack_bytes", r.ram_stack_bytes},
+                           {"fits", r.fits}};
+  if (r.app) result["app"] = r.app->to_json();
+  return result;
 }
 
 }  // namespace
 
 void add_deploy_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
-      "deploy", "Generate and build a firmware project for a model and report flash and RAM");
-  auto o = std::make_shared<DeployOptions>();
-  cmd->add_option("model", o->model, "The .tflite file")->required()->check(CLI::ExistingFile);
+      "deploy",
+      "Generate and build a self-contained firmware project for a model (one inference, or with "
+      "--app a stream product: sensor, features, classifier, decisions, actuator) and report "
+      "flash and RAM");
+  auto o = std::make_shared<DeployCommandOptions>();
+  cmd->add_option("model", o->model, "The .tflite file (the classifier with --app)")
+      ->required()
+      ->check(CLI::ExistingFile);
   cmd->add_option("--board", o->board, "mps2-an386 (default), mps2-an500 or mps3-an547");
   cmd->add_option("-o,--output", o->dir, "The project directory to write")->required();
+  const auto settings = add_app_options(cmd, o->app,
+                                        "Build a stream application: kws, anomaly, gesture or "
+                                        "classify (docs/firmware-app.md)",
+                                        o->app_options);
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
-  cmd->callback(
-      [o, &exit_code]() { exit_code = run_command(o->json, [&]() { return deploy(*o); }); });
+  cmd->callback([o, settings, &exit_code]() {
+    for (const CLI::Option* option : settings) o->app_flags |= option->count() > 0;
+    exit_code = run_command(o->json, [&]() { return deploy(*o); });
+  });
 }
 
 }  // namespace tinyforge::cli

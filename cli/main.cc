@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   tinyforge::cli::add_convert_command(app, exit_code);
   tinyforge::cli::add_data_command(app, exit_code);
   tinyforge::cli::add_features_command(app, exit_code);
+  tinyforge::cli::add_stream_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

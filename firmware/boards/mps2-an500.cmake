@@ -12,3 +12,5 @@ set(BOARD_RAM_SIZE 0x00400000)
 # The generic runner's pool (model read from the host + arena): the rest of RAM.
 set(BOARD_POOL_REGION RAM)
 set(BOARD_LED_ADDRESS 0x40028000)   # FPGAIO LED0 register
+# The FPGA image's core clock (QEMU's SYSCLK for the machine): stream headroom is stated at it.
+set(BOARD_CLOCK_MHZ 25)

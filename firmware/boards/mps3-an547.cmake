@@ -14,3 +14,5 @@ set(BOARD_POOL_REGION POOL)
 set(BOARD_POOL_ORIGIN 0x31000000)
 set(BOARD_POOL_SIZE 0x00400000)
 set(BOARD_LED_ADDRESS 0x59302000)   # FPGAIO LED0 register (Secure alias)
+# The FPGA image's core clock (QEMU's SYSCLK for the machine): stream headroom is stated at it.
+set(BOARD_CLOCK_MHZ 32)

@@ -45,7 +45,15 @@ function(tinyforge_firmware name linker_script)
   set_target_properties(${name} PROPERTIES LINK_DEPENDS ${linker_script})
 endfunction()
 
+# The stream application layer (firmware/app): with TINYFORGE_STREAM_APP, deploy's app_config.cc
+# and models are linked with the pipeline core, the main loop and the QEMU HAL.
+include(${TINYFORGE_FIRMWARE_DIR}/app/sources.cmake)
 if(TINYFORGE_APP_SOURCES)
+  if(TINYFORGE_STREAM_APP)
+    set_property(SOURCE ${TINYFORGE_APP_CORE_SOURCES} ${TINYFORGE_APP_DEVICE_SOURCES} APPEND
+                 PROPERTY COMPILE_OPTIONS -Werror)
+    list(APPEND TINYFORGE_APP_SOURCES ${TINYFORGE_APP_CORE_SOURCES} ${TINYFORGE_APP_DEVICE_SOURCES})
+  endif()
   tinyforge_firmware(tinyforge_app ${CMAKE_BINARY_DIR}/app.ld ${TINYFORGE_APP_SOURCES})
 else()
   tinyforge_firmware(tinyforge_runner ${CMAKE_BINARY_DIR}/runner.ld ${TINYFORGE_FIRMWARE_DIR}/apps/runner.cc)

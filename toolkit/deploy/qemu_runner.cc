@@ -1,10 +1,5 @@
 #include "toolkit/deploy/qemu_runner.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -12,6 +7,7 @@
 #include <regex>
 #include <sstream>
 
+#include "toolkit/deploy/shell.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/temp_dir.h"
@@ -22,30 +18,11 @@ using host::Error;
 
 namespace {
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 // QEMU option values escape ',' by doubling it.
 std::string qemu_escape(const std::string& s) {
   std::string e;
   for (char c : s) e += c == ',' ? std::string(",,") : std::string(1, c);
   return e;
-}
-
-int shell(const std::string& command) {
-  const int status = std::system(command.c_str());
-  if (status == -1 || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 std::string tail(const std::string& text, size_t lines) {
@@ -54,21 +31,6 @@ std::string tail(const std::string& text, size_t lines) {
     pos = text.rfind('\n', pos - 1);
   return pos == std::string::npos ? text : text.substr(pos + 1);
 }
-
-class FileLock {
- public:
-  explicit FileLock(const fs::path& path) : fd_(::open(path.c_str(), O_CREAT | O_RDWR, 0644)) {
-    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) throw Error(path.string() + ": cannot lock");
-  }
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_;
-};
 
 std::string board_setting(const fs::path& file, const std::string& key) {
   const std::regex pattern("^\\s*set\\(" + key + "\\s+\"?([^\")]*)\"?\\)");
@@ -122,6 +84,7 @@ BoardInfo board_info(const std::string& name) {
     throw Error(info.file.string() + ": BOARD_KERNELS is '" + kernels +
                 "', expected arm_mve, arm_dsp or reference");
   }
+  info.clock_mhz = std::stod(board_setting(info.file, "BOARD_CLOCK_MHZ"));
   return info;
 }
 
@@ -130,20 +93,20 @@ void build_firmware(const fs::path& build_dir, const std::string& board,
   fs::create_directories(build_dir);
   FileLock lock(build_dir.string() + ".lock");
   const fs::path log = build_dir / "tinyforge-build.log";
+  fs::remove(log);
   if (!fs::exists(build_dir / "build.ninja")) {
-    std::string configure = "cmake -S " + quote((source_root() / "firmware").string()) + " -B " +
-                            quote(build_dir.string()) +
-                            " -G Ninja -DTINYFORGE_BOARD=" + quote(board);
-    for (const auto& o : cmake_options) configure += " " + quote(o);
-    if (shell(configure + " > " + quote(log.string()) + " 2>&1") != 0) {
-      const std::string text = read_text(log);
+    std::string configure = "cmake -S " + shell_quote((source_root() / "firmware").string()) +
+                            " -B " + shell_quote(build_dir.string()) +
+                            " -G Ninja -DTINYFORGE_BOARD=" + shell_quote(board);
+    for (const auto& o : cmake_options) configure += " " + shell_quote(o);
+    if (shell_logged(configure, log, "", false) != 0) {
       fs::remove(build_dir / "CMakeCache.txt");
       throw Error("firmware for " + board + ": cmake configure failed (" + log.string() + "):\n" +
-                  tail(text, 20));
+                  tail(read_text(log), 20));
     }
   }
-  if (shell("cmake --build " + quote(build_dir.string()) + " > " + quote(log.string()) + " 2>&1") !=
-      0) {
+  if (shell_logged("cmake --build " + shell_quote(build_dir.string()), log,
+                   "tinyforge: building the firmware for " + board, true) != 0) {
     throw Error("firmware for " + board + ": build failed (" + log.string() + "):\n" +
                 tail(read_text(log), 30));
   }
@@ -159,8 +122,8 @@ fs::path build_board_firmware(const std::string& board) {
 std::map<std::string, uint64_t> elf_symbols(const fs::path& elf) {
   const host::TempDir temp("tinyforge-qemu-");
   const fs::path listing = temp.path() / "nm.txt";
-  if (shell("arm-none-eabi-nm " + quote(elf.string()) + " > " + quote(listing.string()) +
-            " 2>&1") != 0) {
+  if (shell("arm-none-eabi-nm " + shell_quote(elf.string()) + " > " +
+            shell_quote(listing.string()) + " 2>&1") != 0) {
     throw Error(elf.string() + ": arm-none-eabi-nm failed: " + read_text(listing));
   }
   std::map<std::string, uint64_t> symbols;
@@ -191,10 +154,11 @@ QemuResult run_qemu(const BoardInfo& board, const fs::path& elf, const std::stri
          << ",end=0x" << end->second << ",out=" << qemu_escape(counts.string());
   const std::string command =
       "timeout -k 5 " + std::to_string(timeout_seconds) + " qemu-system-arm -machine " +
-      quote(board.qemu_machine) + " -nographic -monitor none -serial null -semihosting-config " +
-      quote("enable=on,target=native,arg=" + qemu_escape(semihosting_arg)) + " -kernel " +
-      quote(elf.string()) + " -plugin " + quote(plugin.str()) + " < /dev/null > " +
-      quote(console.string()) + " 2>&1";
+      shell_quote(board.qemu_machine) +
+      " -nographic -monitor none -serial null -semihosting-config " +
+      shell_quote("enable=on,target=native,arg=" + qemu_escape(semihosting_arg)) + " -kernel " +
+      shell_quote(elf.string()) + " -plugin " + shell_quote(plugin.str()) + " < /dev/null > " +
+      shell_quote(console.string()) + " 2>&1";
   QemuResult result;
   result.exit_code = shell(command);
   result.timed_out = result.exit_code == 124 || result.exit_code == 137;

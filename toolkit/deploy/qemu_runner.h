@@ -20,6 +20,7 @@ struct BoardInfo {
   std::string qemu_machine;
   std::filesystem::path file;
   KernelSet kernels = KernelSet::kReference;  // BOARD_KERNELS: what its firmware runs
+  double clock_mhz = 0;                       // BOARD_CLOCK_MHZ: the core clock
 };
 std::vector<std::string> known_boards();
 // Throws Error listing the known boards if `name` is not one.

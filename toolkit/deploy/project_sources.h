@@ -1,0 +1,23 @@
+// The part of the tinyforge checkout a generated firmware project builds from (the runtime, the
+// firmware's startup, HAL, application layer, boards and CMake helpers, the TFLite schema), copied
+// into the project so it builds after the checkout moves or on another machine (issue 12).
+#ifndef TINYFORGE_TOOLKIT_DEPLOY_PROJECT_SOURCES_H_
+#define TINYFORGE_TOOLKIT_DEPLOY_PROJECT_SOURCES_H_
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+namespace tinyforge::deploy {
+
+// The directory inside a project that holds the copy.
+inline constexpr const char* kProjectSourcesDir = "tinyforge";
+
+// Copies the sources into `project`/tinyforge. Kernel files that register only operators outside
+// `ops` are left out (empty `ops`: all). Unchanged files are not rewritten, so a rebuild compiles
+// only what changed; files the copy no longer holds are removed. Returns the files copied.
+size_t copy_project_sources(const std::filesystem::path& project, const std::set<std::string>& ops);
+
+}  // namespace tinyforge::deploy
+
+#endif  // TINYFORGE_TOOLKIT_DEPLOY_PROJECT_SOURCES_H_
