@@ -6,6 +6,7 @@
 #include <functional>
 
 #include <CLI/CLI.hpp>
+#include "cli/arguments.h"
 #include <nlohmann/json.hpp>
 
 namespace tinyforge::cli {

@@ -36,7 +36,7 @@ void add_export_command(CLI::App& app, int& exit_code) {
   auto* c_array = cmd->add_subcommand(
       "c-array", "Write a .tflite file as a 16-byte aligned const byte array in a C/C++ header");
   auto c = std::make_shared<CArrayCommand>();
-  c_array->add_option("model", c->model, "The .tflite file")->required()->check(CLI::ExistingFile);
+  c_array->add_option("model", c->model, "The .tflite file")->required();
   c_array->add_option("-o,--output", c->output, "The header to write (e.g. model_data.h)")
       ->required();
   c_array->add_flag("--source", c->options.source,

@@ -22,9 +22,10 @@ void add_train_command(CLI::App& app, int& exit_code) {
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("project", o->project, "The project file (YAML)")->required();
-  cmd->add_option("--epochs", o->epochs, "Override training.epochs");
+  cmd->add_option("--epochs", o->epochs, "Override training.epochs")
+      ->check(whole_number_at_least(0));
   cmd->add_option("--out", o->out, "Override output.dir");
-  cmd->add_option("--seed", o->seed, "Override training.seed");
+  cmd->add_option("--seed", o->seed, "Override training.seed")->check(whole_number_at_least(0));
   cmd->add_flag("--resume", o->resume, "Continue from the output directory's model.tfm");
   cmd->add_flag("--skip-bad", o->skip_bad,
                 "Skip unreadable or malformed samples (counted in the output) instead of stopping");

@@ -6,9 +6,12 @@
 #include <iostream>
 
 #include "toolkit/data/config.h"
+#include "toolkit/data/sample.h"
+#include "toolkit/deploy/qemu_runner.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/tensor_io.h"
+#include "toolkit/inspect/arena_figures.h"
 #include "toolkit/metrics/classification_report.h"
 #include "toolkit/metrics/roc_auc.h"
 #include "toolkit/pipeline/board_evaluation.h"
@@ -299,18 +302,24 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   data::DatasetSplit split = load_project_data(project);
   const char* split_name = "test";
   const data::Dataset& whole = report_split(split, &split_name);
-  std::vector<int64_t> first(std::min<int64_t>(options.limit, whole.size()));
-  for (size_t i = 0; i < first.size(); ++i) first[i] = static_cast<int64_t>(i);
-  const data::Dataset limited = options.limit > 0 ? whole.subset(first) : data::Dataset();
-  const data::Dataset& set = options.limit > 0 ? limited : whole;
+  const bool sampled = options.limit > 0 && options.limit < whole.size();
+  const uint64_t seed = options.seed.value_or(project.data.seed);
+  const data::Dataset limited =
+      sampled ? whole.subset(data::stratified_sample_indices(whole, options.limit, seed))
+              : data::Dataset();
+  const data::Dataset& set = sampled ? limited : whole;
   json result;
   if (tflite && !options.board.empty()) {
     BoardEvaluation b = evaluate_on_board(model, set, options.board, options.timeout_seconds);
     result = test_metrics(b.evaluation, set, false, split.train.class_names());
     std::vector<uint64_t> sorted = b.instructions;
     std::sort(sorted.begin(), sorted.end());
-    result["board"] = options.board;
-    result["arena_bytes"] = b.arena_bytes;
+    const host::ModelFile file(model);
+    const host::DeviceArena device = host::device_arena(
+        file.model(), deploy::board_info(options.board).kernels, options.board);
+    result["arena_bytes"] = device.bytes;
+    host::add_device_arena_json(result, device);
+    result["device_arena_used_bytes"] = b.arena_bytes;
     result["instructions"] = sorted[sorted.size() / 2];
     result["instructions_min"] = sorted.front();
     result["instructions_max"] = sorted.back();
@@ -320,7 +329,8 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
     const host::ModelFile file(model);
     std::vector<uint8_t> raw;
     result = test_metrics(evaluate_tflite(file, set, &raw), set, false, split.train.class_names());
-    result["arena_bytes"] = host::plan_arena(file.model()).total_bytes;
+    result["arena_bytes"] = result["host_arena_bytes"] =
+        host::plan_arena(file.model(), host::host_plan_options()).total_bytes;
     if (!options.raw_outputs.empty()) host::write_file(options.raw_outputs, raw.data(), raw.size());
   } else {
     // The stored normalization is what the model was trained with; the data must match it.
@@ -338,8 +348,10 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
     result["params"] = graph.parameter_count();
     result["macs"] = graph.macs();
   }
-  if (std::string(split_name) != "test") result["evaluated_split"] = split_name;
+  result["evaluated_split"] = split_name;
   result["evaluated_samples"] = set.size();
+  result["split_samples"] = whole.size();
+  result["sample"] = sampled ? "stratified, seed " + std::to_string(seed) : "all";
   result["model_file"] = model.string();
   return result;
 }

@@ -34,13 +34,21 @@ std::string project_dir(const Project& project);
 Project stored_project(const train::Checkpoint& checkpoint, const std::filesystem::path& model);
 
 struct EvalOptions {
-  int64_t limit = 0;  // only the split's first `limit` samples (0 = all)
+  // A seeded, stratified sample of `limit` samples of the split (0 = all of it), every class in
+  // its proportion (data::stratified_sample_indices); the seed is the project's data.seed unless
+  // given.
+  int64_t limit = 0;
+  std::optional<uint64_t> seed;
   std::string board;  // a .tflite runs in QEMU on this board (one launch) instead of the host
   int timeout_seconds = 3600;         // with `board`
   std::filesystem::path raw_outputs;  // a .tflite's raw output bytes, every sample, written here
 };
 
-// With a board the result also has board, arena_bytes and instructions (the median per inference).
+// The result names the split (evaluated_split), how many of its samples were evaluated and how
+// (evaluated_samples, split_samples, sample). A .tflite's result has arena figures: on the host
+// arena_bytes = host_arena_bytes; with a board arena_bytes = device_arena_bytes (the board's
+// 32-bit figure, what deploy reserves), device_arena_used_bytes (what the firmware used),
+// device_kernels, board, and instructions (the median per inference).
 nlohmann::json run_evaluation(const std::filesystem::path& model,
                               const std::optional<Project>& project,
                               const EvalOptions& options = {});

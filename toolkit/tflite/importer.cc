@@ -60,17 +60,9 @@ class Importer {
   }
 
   Metadata read_metadata() const {
-    if (model_->metadata() == nullptr) return {};
-    for (const tfl::Metadata* m : *model_->metadata()) {
-      if (m->name() == nullptr || m->name()->str() != kMetadataName) continue;
-      const tfl::Buffer* b = buffer(m->buffer());
-      if (b == nullptr || b->data() == nullptr) {
-        throw host::Error(source_ + ": metadata '" + kMetadataName + "' names buffer " +
-                          std::to_string(m->buffer()) + ", which holds no data");
-      }
-      return metadata_from_json(std::string(b->data()->begin(), b->data()->end()), source_);
-    }
-    return {};
+    const std::optional<std::string> text =
+        find_metadata_json(*model_, bytes_.data(), bytes_.size(), source_);
+    return text ? metadata_from_json(*text, source_) : Metadata();
   }
 
   const tfl::Buffer* buffer(uint32_t index) const {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tflite_generated.h"
 #include "toolkit/host/error.h"
 
 namespace tinyforge::tflite {
@@ -37,6 +38,27 @@ Metadata metadata_from_json(const std::string& json, const std::string& source) 
   read("input_std", m.input_std);
   read("version", m.version);
   return m;
+}
+
+std::optional<std::string> find_metadata_json(const ::tflite::Model& model, const uint8_t* file,
+                                              size_t size, const std::string& source) {
+  if (model.metadata() == nullptr) return std::nullopt;
+  for (const ::tflite::Metadata* m : *model.metadata()) {
+    if (m == nullptr || m->name() == nullptr || m->name()->str() != kMetadataName) continue;
+    const uint32_t index = m->buffer();
+    const ::tflite::Buffer* b = model.buffers() != nullptr && index < model.buffers()->size()
+                                    ? model.buffers()->Get(index)
+                                    : nullptr;
+    const std::string what = source + ": metadata '" + kMetadataName + "' names buffer " +
+                             std::to_string(index);
+    if (b == nullptr) throw host::Error(what + ", which does not exist");
+    if (b->data() != nullptr && b->data()->size() > 0)
+      return std::string(b->data()->begin(), b->data()->end());
+    if (b->offset() > 1 && b->offset() <= size && b->size() <= size - b->offset())
+      return std::string(reinterpret_cast<const char*>(file) + b->offset(), b->size());
+    throw host::Error(what + ", which holds no data");
+  }
+  return std::nullopt;
 }
 
 }  // namespace tinyforge::tflite

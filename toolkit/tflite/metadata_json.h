@@ -3,9 +3,16 @@
 #ifndef TINYFORGE_TOOLKIT_TFLITE_METADATA_JSON_H_
 #define TINYFORGE_TOOLKIT_TFLITE_METADATA_JSON_H_
 
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "toolkit/tflite/tflite.h"
+
+namespace tflite {
+struct Model;
+}  // namespace tflite
 
 namespace tinyforge::tflite {
 
@@ -15,6 +22,13 @@ inline constexpr const char* kMetadataName = "tinyforge";
 std::string metadata_to_json(const Metadata& metadata);
 // Throws host::Error naming `source` and the key that does not fit.
 Metadata metadata_from_json(const std::string& json, const std::string& source);
+
+// The text of the flatbuffer's Model.metadata entry "tinyforge" (its buffer inline, or at its
+// offset within the `size` bytes of `file`), nullopt when the model has none. The flatbuffer must
+// have passed the FlatBuffers verifier. Throws host::Error naming `source` when the entry names a
+// buffer that does not exist or holds no data.
+std::optional<std::string> find_metadata_json(const ::tflite::Model& model, const uint8_t* file,
+                                              size_t size, const std::string& source);
 
 }  // namespace tinyforge::tflite
 
