@@ -17,6 +17,7 @@ void add_train_command(CLI::App& app, int& exit_code) {
     std::optional<std::string> out;
     std::optional<uint64_t> seed;
     bool resume = false;
+    bool overwrite = false;
     bool skip_bad = false;
     bool json = false;
   };
@@ -26,7 +27,12 @@ void add_train_command(CLI::App& app, int& exit_code) {
       ->check(whole_number_at_least(0));
   cmd->add_option("--out", o->out, "Override output.dir");
   cmd->add_option("--seed", o->seed, "Override training.seed")->check(whole_number_at_least(0));
-  cmd->add_flag("--resume", o->resume, "Continue from the output directory's model.tfm");
+  auto* resume = cmd->add_flag("--resume", o->resume,
+                               "Continue from the output directory's model.tfm (of this project)");
+  cmd->add_flag("--overwrite", o->overwrite,
+                "Replace a previous run in the output directory (without it, or --resume, a "
+                "directory holding model.tfm or log.csv is refused)")
+      ->excludes(resume);
   cmd->add_flag("--skip-bad", o->skip_bad,
                 "Skip unreadable or malformed samples (counted in the output) instead of stopping");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
@@ -34,9 +40,14 @@ void add_train_command(CLI::App& app, int& exit_code) {
     exit_code = run_command(o->json, [&]() {
       pipeline::Project project = pipeline::load_project(o->project);
       pipeline::apply_overrides(project, {o->epochs, o->out, o->seed, o->skip_bad});
-      nlohmann::json result = pipeline::run_training(project, o->resume);
+      const pipeline::RunStart start = o->resume      ? pipeline::RunStart::kResume
+                                       : o->overwrite ? pipeline::RunStart::kOverwrite
+                                                      : pipeline::RunStart::kFresh;
+      nlohmann::json result = pipeline::run_training(project, start);
       if (!o->json) {
-        std::cout << "test accuracy " << result["test_accuracy_pct"].dump() << " %, test loss "
+        std::cout << result["evaluated_split"].get<std::string>() << " split ("
+                  << result["evaluated_samples"].dump() << " samples, evaluated once after "
+                  << "training): accuracy " << result["test_accuracy_pct"].dump() << " %, loss "
                   << result["test_loss"].dump()
                   << "\nmodel: " << result["model_file"].get<std::string>()
                   << "\nlog:   " << result["log_file"].get<std::string>() << std::endl;

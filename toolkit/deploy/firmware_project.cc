@@ -64,6 +64,8 @@ DeployReport deploy_model(const fs::path& model_path, const std::string& board_n
   c_array.name = "g_model";
   c_array.section = ".tinyforge_model";
   c_array.source = true;
+  c_array.device_kernels = board.kernels;
+  c_array.board = board.name;
   host::export_c_array(model_path, dir / "model_data.h", c_array);
   std::string kernels;
   for (const auto& op : ops) kernels += (kernels.empty() ? "" : ";") + op;

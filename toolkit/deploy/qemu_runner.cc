@@ -134,7 +134,8 @@ void build_firmware(const fs::path& build_dir, const std::string& board,
     std::string configure = "cmake -S " + quote((source_root() / "firmware").string()) + " -B " +
                             quote(build_dir.string()) +
                             " -G Ninja -DTINYFORGE_BOARD=" + quote(board);
-    for (const auto& o : cmake_options) configure += " " + quote(o);
+    // append(), not `" " + quote(o)`: that trips GCC 12's -Wrestrict (a false positive).
+    for (const auto& o : cmake_options) configure.append(" ").append(quote(o));
     if (shell(configure + " > " + quote(log.string()) + " 2>&1") != 0) {
       const std::string text = read_text(log);
       fs::remove(build_dir / "CMakeCache.txt");

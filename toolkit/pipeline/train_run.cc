@@ -70,14 +70,61 @@ void write_float_tflite(const graph::Graph& graph, const train::Checkpoint& chec
   try {
     const data::Normalization normalization{checkpoint.normalization_mean,
                                             checkpoint.normalization_std};
-    tflite::write_tflite_file(quantize::prepare_for_export(graph),
-                              {.metadata = export_metadata(checkpoint.labels, normalization)},
-                              path);
+    tflite::WriteOptions options;
+    options.metadata = export_metadata(checkpoint.labels, normalization);
+    tflite::write_tflite_file(quantize::prepare_for_export(graph), options, path);
     result["float_tflite_file"] = path.string();
   } catch (const host::Error& e) {
     std::cerr << "tinyforge: " << path.string() << " not written: " << e.what() << std::endl;
     result["float_tflite_error"] = e.what();
   }
+}
+
+std::string names_text(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& n : names) text += (text.empty() ? "" : ", ") + n;
+  return "[" + text + "]";
+}
+
+// A checkpoint resumed into this project must be of it: the same classes, sample shape and
+// model. Otherwise the error names what differs instead of a shape error deep in training.
+void check_resume_fits(const train::Checkpoint& c, const std::filesystem::path& model_file,
+                       const graph::Graph& fresh, const data::DatasetSplit& split) {
+  std::string differs;
+  const json shape = c.metadata.value("sample_shape", json());
+  if (c.labels != split.train.class_names()) {
+    differs = "it was trained on the classes " + names_text(c.labels) + ", this project's data has " +
+              names_text(split.train.class_names());
+  } else if (!shape.is_null() && shape != json(split.train.sample_shape())) {
+    differs = "its samples have the shape " + shape.dump() + ", this project's " +
+              json(split.train.sample_shape()).dump();
+  } else {
+    auto weights = [](const graph::Graph& g) {
+      std::vector<std::pair<std::string, graph::Shape>> w;
+      for (const graph::Value& v : g.values())
+        if (v.kind == graph::ValueKind::kParameter || v.kind == graph::ValueKind::kState)
+          w.emplace_back(v.name, v.data.shape());
+      return w;
+    };
+    const auto theirs = weights(c.graph), ours = weights(fresh);
+    for (size_t i = 0; i < std::max(theirs.size(), ours.size()) && differs.empty(); ++i) {
+      if (i >= theirs.size() || i >= ours.size()) {
+        differs = "its model has " + std::to_string(theirs.size()) +
+                  " weight tensors, this project's model " + std::to_string(ours.size());
+      } else if (theirs[i] != ours[i]) {
+        differs = "its model's weight '" + theirs[i].first + "' is " +
+                  graph::shape_string(theirs[i].second) + ", this project's model has '" +
+                  ours[i].first + "' " + graph::shape_string(ours[i].second);
+      }
+    }
+  }
+  if (differs.empty()) return;
+  const std::string name = c.metadata.value("name", std::string());
+  throw host::Error(model_file.string() + ": a checkpoint of " +
+                    (name.empty() ? std::string("another project") : "project '" + name + "'") +
+                    " that does not fit this one (" + differs +
+                    "); resume it with its own project file, or train this project into another "
+                    "--out (or with --overwrite)");
 }
 
 }  // namespace
@@ -122,12 +169,12 @@ Project stored_project(const train::Checkpoint& checkpoint, const std::filesyste
   return parse_project(checkpoint.project, model.string() + " (stored project)", base);
 }
 
-json run_training(const Project& project, bool resume) {
-  if (project.training.qat) return run_qat(project, resume);
+json run_training(const Project& project, RunStart start) {
+  if (project.training.qat) return run_qat(project, start);
+  RunDirectory out_dir(project.output_dir, start);
   data::DatasetSplit split = load_project_data(project);
   for (const std::string& reason : split.train.skipped) std::cerr << "skipped: " << reason << "\n";
   const std::filesystem::path out = project.output_dir;
-  std::filesystem::create_directories(out);
   const std::filesystem::path model_file = out / "model.tfm";
 
   train::TrainerConfig config = project.training.trainer;
@@ -142,16 +189,13 @@ json run_training(const Project& project, bool resume) {
                       std::to_string(split.train.num_classes()) + " classes");
   }
 
-  graph::Graph graph;
+  graph::Graph graph = build_model(project.model, split.train.sample_shape(),
+                                   split.train.num_classes(), config.seed);
   std::optional<train::Checkpoint> resumed;
-  if (resume) {
-    if (!std::filesystem::exists(model_file))
-      throw host::Error(model_file.string() + ": no checkpoint to resume from");
+  if (start == RunStart::kResume) {
     resumed = train::load_checkpoint(model_file);
+    check_resume_fits(*resumed, model_file, graph, split);
     graph = resumed->graph;
-  } else {
-    graph = build_model(project.model, split.train.sample_shape(), split.train.num_classes(),
-                        config.seed);
   }
   train::Trainer trainer(graph, config);
   if (resumed) trainer.restore_state(*resumed);
@@ -159,19 +203,41 @@ json run_training(const Project& project, bool resume) {
     std::cerr << "training " << project.name << ": " << graph.parameter_count() << " parameters, "
               << graph.macs() << " MACs, " << split.train.size() << " training samples";
     if (!split.validation.empty()) std::cerr << ", " << split.validation.size() << " validation";
-    if (!split.test.empty()) std::cerr << ", " << split.test.size() << " test";
+    if (!split.test.empty()) std::cerr << ", " << split.test.size() << " test (evaluated once, at the end)";
     std::cerr << std::endl;
+    if (split.validation.empty()) {
+      std::cerr << "no validation split (data.splits.validation): epochs report the training "
+                   "figures only"
+                << std::endl;
+    }
   }
 
-  trainer.fit(split.train, split.validation, split.test, [&](const train::EpochRecord&) {
+  out_dir.create();
+  trainer.fit(split.train, split.validation, [&](const train::EpochRecord&) {
     train::save_checkpoint(model_file, make_checkpoint(graph, trainer, project, split));
   });
+  const int recomputed = trainer.recompute_unconverged_batch_norm(split.train);
+  if (recomputed > 0 && config.progress) {
+    std::cerr << "BatchNorm: the moving statistics of " << recomputed
+              << " layer(s) could not converge in " << trainer.steps_done()
+              << " steps; recomputed on the " << split.train.size() << " training samples"
+              << std::endl;
+  }
 
   const char* split_name = "test";
   const data::Dataset& eval_set = report_split(split, &split_name);
   const train::Evaluation e = trainer.evaluate(eval_set);
   json result = test_metrics(e, eval_set, config.reconstruct, split.train.class_names());
-  if (std::string(split_name) != "test") result["evaluated_split"] = split_name;
+  result["evaluated_split"] = split_name;
+  result["evaluated_samples"] = eval_set.size();
+  result["validation_samples"] = split.validation.size();
+  result["batch_norm_recomputed"] = recomputed;
+  if (config.progress) {
+    std::cerr << split_name << " split, evaluated once after training (" << eval_set.size()
+              << " samples): loss " << e.loss;
+    if (!config.reconstruct) std::cerr << ", accuracy " << e.accuracy_pct << " %";
+    std::cerr << std::endl;
+  }
   json seconds = json::array();
   for (const train::EpochRecord& r : trainer.history()) seconds.push_back(r.seconds);
   result["seconds_per_epoch"] = seconds;

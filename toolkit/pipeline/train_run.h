@@ -12,16 +12,20 @@
 #include "toolkit/data/dataset.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/pipeline/project.h"
+#include "toolkit/pipeline/run_directory.h"
 #include "toolkit/train/checkpoint.h"
 #include "toolkit/train/trainer.h"
 
 namespace tinyforge::pipeline {
 
-// Trains `project` into project.output_dir (model.tfm after every epoch, log.csv). With
-// `resume`, continues from output_dir/model.tfm exactly where it stopped. Returns
+// Trains `project` into project.output_dir (model.tfm after every epoch, log.csv). A directory
+// holding a previous run is refused unless `start` resumes it (continuing from its model.tfm
+// exactly where it stopped; a checkpoint of another project is refused by name) or overwrites
+// it; a failed start leaves no directory behind (RunDirectory). Each epoch reports and monitors
+// the validation split; the test split is evaluated once, at the end. Returns
 // test_accuracy_pct, test_loss, seconds_per_epoch, model_file, log_file, per-class
 // precision/recall/f1/roc_auc, ...
-nlohmann::json run_training(const Project& project, bool resume = false);
+nlohmann::json run_training(const Project& project, RunStart start = RunStart::kFresh);
 
 // Evaluates a .tfm (float, through the training executor) or a .tflite (through the runtime,
 // inputs quantized with the model's input scale and zero point) on the test split of `project`,

@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "toolkit/data/batcher.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
+#include "toolkit/train/batch_norm_statistics.h"
 #include "toolkit/train/progress_bar.h"
 
 namespace tinyforge::train {
@@ -23,7 +25,6 @@ nlohmann::json record_json(const EpochRecord& r) {
   return {{"epoch", r.epoch},           {"learning_rate", r.learning_rate},
           {"train_loss", r.train_loss}, {"train_accuracy_pct", r.train_accuracy_pct},
           {"val_loss", r.val_loss},     {"val_accuracy_pct", r.val_accuracy_pct},
-          {"test_loss", r.test_loss},   {"test_accuracy_pct", r.test_accuracy_pct},
           {"seconds", r.seconds}};
 }
 
@@ -35,10 +36,24 @@ EpochRecord record_from_json(const nlohmann::json& j) {
   r.train_accuracy_pct = number_or_nan(j.at("train_accuracy_pct"));
   r.val_loss = number_or_nan(j.at("val_loss"));
   r.val_accuracy_pct = number_or_nan(j.at("val_accuracy_pct"));
-  r.test_loss = number_or_nan(j.at("test_loss"));
-  r.test_accuracy_pct = number_or_nan(j.at("test_accuracy_pct"));
   r.seconds = number_or_nan(j.at("seconds"));
   return r;
+}
+
+// Training-state tensors holding moving statistics that recompute_unconverged_batch_norm()
+// replaced in the graph.
+constexpr const char* kMovingPrefix = "moving/";
+
+void restore_moving_statistics(graph::Graph& graph, const std::string& name,
+                               const graph::Tensor& t) {
+  for (graph::Value& v : graph.values()) {
+    if (v.name != name || v.kind != graph::ValueKind::kState) continue;
+    if (v.data.shape() != t.shape())
+      throw host::Error("checkpoint: moving statistics '" + name + "' do not fit the model");
+    v.data = t;
+    return;
+  }
+  throw host::Error("checkpoint: moving statistics '" + name + "' name no state of the model");
 }
 
 std::string csv_number(double v) {
@@ -218,7 +233,6 @@ Trainer::BatchResult Trainer::loss_and_grad(const graph::Tensor& output, const g
 }
 
 std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Dataset& validation,
-                                      const data::Dataset& test,
                                       const std::function<void(const EpochRecord&)>& on_epoch) {
   if (train.empty()) throw host::Error("training: the training split is empty");
   if (early_stopping_ && validation.empty()) {
@@ -278,12 +292,6 @@ std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Da
       record.val_accuracy_pct = v.accuracy_pct;
       tail += evaluation_summary("val", v);
     }
-    if (!test.empty()) {
-      const Evaluation t = evaluate(test);
-      record.test_loss = t.loss;
-      record.test_accuracy_pct = t.accuracy_pct;
-      tail += evaluation_summary("test", t);
-    }
     if (early_stopping_) {
       const double monitored = early_stopping_->config().monitor == Monitor::kValLoss
                                    ? record.val_loss
@@ -309,6 +317,19 @@ std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Da
     if (on_epoch) on_epoch(record);
   }
   return history_;
+}
+
+int Trainer::recompute_unconverged_batch_norm(const data::Dataset& train) {
+  const std::vector<int> nodes = unconverged_batch_norms(graph_, step_);
+  moving_statistics_.clear();
+  for (int n : nodes) {
+    for (int k : {3, 4}) {
+      const int id = graph_.nodes()[n].inputs[k];
+      moving_statistics_.emplace_back(id, graph_.value(id).data);
+    }
+  }
+  recompute_batch_norm_statistics(graph_, executor_, train, config_.batch_size, nodes);
+  return static_cast<int>(nodes.size());
 }
 
 Evaluation Trainer::evaluate(const data::Dataset& dataset) {
@@ -352,13 +373,11 @@ void Trainer::write_log_row(const EpochRecord&) const {
   // Rewritten whole from the history each epoch, so a resumed run's log matches an
   // uninterrupted one and a crash never leaves half a row.
   std::string text =
-      "epoch,learning_rate,train_loss,train_accuracy_pct,val_loss,val_accuracy_pct,test_loss,"
-      "test_accuracy_pct,seconds\n";
+      "epoch,learning_rate,train_loss,train_accuracy_pct,val_loss,val_accuracy_pct,seconds\n";
   for (const EpochRecord& r : history_) {
     text += std::to_string(r.epoch) + "," + csv_number(r.learning_rate) + "," +
             csv_number(r.train_loss) + "," + csv_number(r.train_accuracy_pct) + "," +
             csv_number(r.val_loss) + "," + csv_number(r.val_accuracy_pct) + "," +
-            csv_number(r.test_loss) + "," + csv_number(r.test_accuracy_pct) + "," +
             csv_number(r.seconds) + "\n";
   }
   host::write_file(config_.log_csv, text.data(), text.size());
@@ -389,6 +408,8 @@ void Trainer::save_state(Checkpoint& c) const {
     c.training.tensors.emplace_back("best/" + graph_.value(ids.at(i)).name,
                                     best_weights_.tensors()[i]);
   }
+  for (const auto& [id, t] : moving_statistics_)
+    c.training.tensors.emplace_back(kMovingPrefix + graph_.value(id).name, t);
 }
 
 void Trainer::restore_state(const Checkpoint& c) {
@@ -408,11 +429,16 @@ void Trainer::restore_state(const Checkpoint& c) {
     if (early_stopping_ && c.training.extra.contains("early_stopping")) {
       early_stopping_->load_state(c.training.extra["early_stopping"].get<std::vector<double>>());
     }
-    if (!c.training.tensors.empty()) {
-      std::vector<const graph::Tensor*> p;
-      for (const auto& [name, t] : c.training.tensors) p.push_back(&t);
-      best_weights_.save(p);
+    std::vector<const graph::Tensor*> best;
+    for (const auto& [name, t] : c.training.tensors) {
+      if (name.rfind(kMovingPrefix, 0) == 0) {
+        // Moving averages a recomputation replaced: training continues from them.
+        restore_moving_statistics(graph_, name.substr(std::strlen(kMovingPrefix)), t);
+      } else {
+        best.push_back(&t);
+      }
     }
+    if (!best.empty()) best_weights_.save(best);
   } catch (const nlohmann::json::exception& e) {
     throw host::Error(std::string("checkpoint: training state is malformed: ") + e.what());
   }
