@@ -59,9 +59,8 @@ std::string suggestion(const CLI::App& command, const std::string& unknown) {
   size_t best_distance = 3;
   for (const CLI::Option* option : command.get_options()) {
     for (const std::string& name : option->get_lnames()) {
-      const size_t d = name.rfind(bare, 0) == 0 || bare.rfind(name, 0) == 0
-                           ? 1
-                           : edit_distance(bare, name);
+      const size_t d =
+          name.rfind(bare, 0) == 0 || bare.rfind(name, 0) == 0 ? 1 : edit_distance(bare, name);
       if (d < best_distance) best_distance = d, best = "--" + name;
     }
   }
@@ -70,7 +69,8 @@ std::string suggestion(const CLI::App& command, const std::string& unknown) {
 
 std::string subcommand_names(const CLI::App& command) {
   std::string names;
-  for (const CLI::App* sub : command.get_subcommands({})) names += (names.empty() ? "" : ", ") + sub->get_name();
+  for (const CLI::App* sub : command.get_subcommands({}))
+    names += (names.empty() ? "" : ", ") + sub->get_name();
   return names;
 }
 
@@ -99,8 +99,7 @@ std::string usage_message(const CLI::App& app, const CLI::ParseError& e, int arg
   const std::string where = chain.size() > 1 ? command_path(chain).substr(10) + ": " : "";
   // Not e.get_name(): some CLI11 errors carry the command's name there instead of the kind.
   const bool required = dynamic_cast<const CLI::RequiredError*>(&e) != nullptr;
-  if (required && command.get_require_subcommand_min() > 0 &&
-      command.get_subcommands().empty()) {
+  if (required && command.get_require_subcommand_min() > 0 && command.get_subcommands().empty()) {
     const std::string given = args.empty() || args[0].rfind('-', 0) == 0 ? "" : args[0];
     return where + (given.empty() ? "give a command" : "unknown command '" + given + "'") +
            " (the commands: " + subcommand_names(command) + ")" + help;
@@ -125,7 +124,8 @@ std::string usage_message(const CLI::App& app, const CLI::ParseError& e, int arg
   }
   if (required) {
     for (const CLI::Option* option : command.get_options()) {
-      if (!option->nonpositional() && std::string(e.what()) == option->get_name() + " is required") {
+      if (!option->nonpositional() &&
+          std::string(e.what()) == option->get_name() + " is required") {
         return where + "the " + option->get_name() + " argument is required (" +
                option->get_description() + ")" + help;
       }

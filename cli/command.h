@@ -6,8 +6,8 @@
 #include <functional>
 
 #include <CLI/CLI.hpp>
-#include "cli/arguments.h"
 #include <nlohmann/json.hpp>
+#include "cli/arguments.h"
 
 namespace tinyforge::cli {
 

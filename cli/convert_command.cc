@@ -35,7 +35,7 @@ pipeline::ConvertOptions options_of(const ConvertCommand& c) {
   const std::string integer_io = o.dtype == pipeline::ConvertDtype::kInt16x8 ? "int16" : "int8";
   if (!c.io_dtype.empty() && c.io_dtype != "float32" && c.io_dtype != integer_io) {
     throw UsageError("--io-dtype " + c.io_dtype + ": expected " + integer_io + " or float32 for " +
-                      pipeline::convert_dtype_name(o.dtype));
+                     pipeline::convert_dtype_name(o.dtype));
   }
   o.float_io = c.io_dtype == "float32" && o.dtype != pipeline::ConvertDtype::kFloat32;
   o.error_report = c.error_report;
@@ -53,8 +53,9 @@ nlohmann::json convert(const ConvertCommand& c) {
       return v.is_number() ? std::to_string(v.get<double>()) + " %" : std::string("-");
     };
     std::cout << "wrote " << r["output"].get<std::string>() << " (" << r["dtype"].get<std::string>()
-              << ", " << r["model_bytes"] << " bytes; arena " << r["host_arena_bytes"] << " bytes in the "
-              << host::host_arena_label() << ", a device's: inspect --board B)\n"
+              << ", " << r["model_bytes"] << " bytes; arena " << r["host_arena_bytes"]
+              << " bytes in the " << host::host_arena_label()
+              << ", a device's: inspect --board B)\n"
               << "accuracy on the " << r["evaluated_split"].get<std::string>() << " split: float "
               << pct(r["float_accuracy_pct"]) << ", converted " << pct(r["output_accuracy_pct"])
               << std::endl;

@@ -28,8 +28,7 @@ nlohmann::json deploy(const DeployOptions& o) {
               << r.flash_code_bytes << ", model " << r.flash_model_bytes << "\n"
               << "  RAM   " << ram << " of " << r.ram_budget_bytes << " bytes: arena "
               << r.ram_arena_bytes << " (32-bit, " << r.board << "'s kernels), static "
-              << r.ram_static_bytes << ", stack "
-              << r.ram_stack_bytes << "\n"
+              << r.ram_static_bytes << ", stack " << r.ram_stack_bytes << "\n"
               << "  " << (r.fits ? "fits" : "does NOT fit") << "\n";
   }
   return {{"board", r.board},

@@ -31,7 +31,8 @@ void add_eval_command(CLI::App& app, int& exit_code) {
                   "Only N samples of the test split: a seeded, stratified sample (every class in "
                   "its proportion), the same for the same N and seed")
       ->check(whole_number_at_least(1));
-  cmd->add_option("--seed", o->eval.seed, "The --limit sample's seed (default: the project's data.seed)")
+  cmd->add_option("--seed", o->eval.seed,
+                  "The --limit sample's seed (default: the project's data.seed)")
       ->check(whole_number_at_least(0));
   cmd->add_option("--board", o->eval.board,
                   "Run the .tflite in QEMU on this board (mps2-an386, mps2-an500, mps3-an547), "

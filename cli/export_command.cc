@@ -18,7 +18,8 @@ struct CArrayCommand {
 };
 
 nlohmann::json export_c_array(CArrayCommand c) {
-  if (!c.options.board.empty()) c.options.device_kernels = deploy::board_info(c.options.board).kernels;
+  if (!c.options.board.empty())
+    c.options.device_kernels = deploy::board_info(c.options.board).kernels;
   const host::CArrayResult r = host::export_c_array(c.model, c.output, c.options);
   std::vector<std::string> files;
   for (const auto& f : r.files) files.push_back(f.string());
@@ -30,8 +31,8 @@ nlohmann::json export_c_array(CArrayCommand c) {
   nlohmann::json result = {
       {"output", files}, {"identifier", r.identifier}, {"bytes", r.bytes}, {"sha256", r.sha256}};
   if (r.device_arena_bytes > 0) {
-    host::add_device_arena_json(
-        result, {c.options.board, c.options.device_kernels, r.device_arena_bytes});
+    host::add_device_arena_json(result,
+                                {c.options.board, c.options.device_kernels, r.device_arena_bytes});
   }
   return result;
 }

@@ -215,7 +215,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--output,-o", o->outputs, "Write output tensors to these files, in order");
   cmd->add_option("--repeat", o->repeat, "Invoke N times and report the median time")
       ->check(whole_number_at_least(1));
-  cmd->add_option("--top", o->top_k, "How many best classes to print")->check(whole_number_at_least(1));
+  cmd->add_option("--top", o->top_k, "How many best classes to print")
+      ->check(whole_number_at_least(1));
   cmd->add_option("--board", o->board,
                   "Run in QEMU on this board (mps2-an386, mps2-an500, mps3-an547) and count "
                   "instructions");

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tinyforge;
   try {
     const host::ModelFile file(data, size, "fuzz", /*allow_unrunnable=*/true);
-    for (const KernelSet kernels : {KernelSet::kReference, KernelSet::kArmDsp, KernelSet::kArmMve}) {
+    for (const KernelSet kernels :
+         {KernelSet::kReference, KernelSet::kArmDsp, KernelSet::kArmMve}) {
       const host::ModelReport report = host::make_report(file, kernels);
       // What `inspect --json` prints (invalid UTF-8 names replaced, as the CLI does) and the text.
       host::report_json(report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -280,10 +280,9 @@ TEST(ModelVerifier, BitFlippedRealModelsNeverCrashTheInspectReport) {
       try {
         const host::ModelFile file(bytes.data(), bytes.size(), name, /*allow_unrunnable=*/true);
         const host::ModelReport report = host::make_report(file);
-        EXPECT_FALSE(
-            host::report_json(report)
-                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                .empty());
+        EXPECT_FALSE(host::report_json(report)
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                         .empty());
         EXPECT_FALSE(host::report_text(report).empty());
         ++described;
       } catch (const host::Error& e) {

@@ -108,7 +108,8 @@ TEST_F(TrainCli, ResumedRunEndsWhereAnUninterruptedOneDoes) {
 // project's checkpoint is refused by name, not by a shape error in the executor.
 TEST_F(TrainCli, TrainRefusesToReplaceARunUnlessAskedTo) {
   const fs::path out = dir_ / "run";
-  ASSERT_EQ(run("train " + project() + " --epochs 1 --out " + out.string() + " --json").exit_code, 0);
+  ASSERT_EQ(run("train " + project() + " --epochs 1 --out " + out.string() + " --json").exit_code,
+            0);
   const auto before = fs::last_write_time(out / "model.tfm");
   const Result again = run("train " + project() + " --out " + out.string() + " --json");
   EXPECT_EQ(again.exit_code, 1);
@@ -137,8 +138,8 @@ TEST_F(TrainCli, TrainRefusesToReplaceARunUnlessAskedTo) {
   text.replace(text.find("hidden: [8]"), 11, "hidden: [5]");
   text.replace(text.find("name: tiny"), 10, "name: wider");
   std::ofstream(dir_ / "other.yaml") << text;
-  const Result resumed =
-      run("train " + (dir_ / "other.yaml").string() + " --out " + out.string() + " --resume --json");
+  const Result resumed = run("train " + (dir_ / "other.yaml").string() + " --out " + out.string() +
+                             " --resume --json");
   EXPECT_EQ(resumed.exit_code, 1);
   const std::string why = resumed.last_json().value("error", "");
   for (const char* word : {"checkpoint of project 'tiny'", "[8,3]", "[5,3]", "its own project"})
@@ -200,12 +201,12 @@ TEST_F(TrainCli, ModelCarriesWhatADeviceNeedsAndOneArenaFigurePerBoard) {
   const std::string normalized = (dir_ / "normalized.yaml").string();
   std::ofstream(normalized) << yaml;
   const fs::path out = dir_ / "device";
-  ASSERT_EQ(
-      run("train " + normalized + " --epochs 1 --out " + out.string() + " --json").exit_code, 0);
-  const std::string model = (dir_ / "m8.tflite").string();
-  ASSERT_EQ(run("convert " + (out / "model.tfm").string() + " --int8 -o " + model + " --json")
-                .exit_code,
+  ASSERT_EQ(run("train " + normalized + " --epochs 1 --out " + out.string() + " --json").exit_code,
             0);
+  const std::string model = (dir_ / "m8.tflite").string();
+  ASSERT_EQ(
+      run("convert " + (out / "model.tfm").string() + " --int8 -o " + model + " --json").exit_code,
+      0);
   const Result inspect = run("inspect " + model + " --board mps2-an386 --json");
   ASSERT_EQ(inspect.exit_code, 0) << inspect.out;
   const auto j = inspect.last_json();

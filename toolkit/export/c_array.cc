@@ -144,7 +144,8 @@ std::string shape_text(const TensorView& t) {
 
 // Text that may go inside a /* */ comment.
 std::string comment_safe(std::string text) {
-  for (size_t p = text.find("*/"); p != std::string::npos; p = text.find("*/")) text.replace(p, 2, "*_");
+  for (size_t p = text.find("*/"); p != std::string::npos; p = text.find("*/"))
+    text.replace(p, 2, "*_");
   return text;
 }
 
@@ -217,9 +218,9 @@ Symbol list(const std::string& type, const std::string& name, const std::vector<
             Format format) {
   std::string body;
   for (size_t i = 0; i < values.size(); ++i) body += (i ? ", " : "") + format(values[i]);
-  return {"extern const " + type + " " + name + "[" + std::to_string(values.size()) + "];\n",
-          "const " + type + " " + name + "[" + std::to_string(values.size()) + "] = {" + body +
-              "};\n"};
+  return {
+      "extern const " + type + " " + name + "[" + std::to_string(values.size()) + "];\n",
+      "const " + type + " " + name + "[" + std::to_string(values.size()) + "] = {" + body + "};\n"};
 }
 
 // The array's GCC/Clang attributes: its section and PROGMEM.
@@ -325,9 +326,8 @@ CArrayResult export_c_array(const std::filesystem::path& model, const std::files
     const DeviceArena device = device_arena(m, options.device_kernels, options.board);
     result.device_arena_bytes = device.bytes;
     info << " *   arena:   " << device.bytes << " bytes on a " << device_arena_label(device) << " ("
-         << id << "_arena_bytes); "
-         << plan_arena(m, host_plan_options()).total_bytes << " in the " << host_arena_label()
-         << "\n";
+         << id << "_arena_bytes); " << plan_arena(m, host_plan_options()).total_bytes << " in the "
+         << host_arena_label() << "\n";
     symbols.push_back(scalar("unsigned int", id + "_arena_bytes", std::to_string(device.bytes)));
   } else {
     info << " *   arena:   unknown: the runtime cannot run this model yet ("
@@ -356,8 +356,8 @@ CArrayResult export_c_array(const std::filesystem::path& model, const std::files
     symbols.push_back(list("float", id + "_input_mean", metadata->input_mean, c_float));
     symbols.push_back(list("float", id + "_input_std", metadata->input_std, c_float));
     info << " * Input 0 takes the raw value x of channel c (the last dimension) as\n"
-         << " *   " << (input.num_scales == 1 ? "q = round(" : "(")
-         << "(x - " << id << "_input_mean[c]) / " << id << "_input_std[c]"
+         << " *   " << (input.num_scales == 1 ? "q = round(" : "(") << "(x - " << id
+         << "_input_mean[c]) / " << id << "_input_std[c]"
          << (input.num_scales == 1 ? " / " + id + "_input_scale) + " + id + "_input_zero_point"
                                    : ")")
          << "\n";

@@ -30,7 +30,7 @@ struct CArrayResult {
   std::string identifier;
   std::string sha256;
   size_t bytes = 0;
-  size_t device_arena_bytes = 0;  // 0 when the runtime cannot run the model
+  size_t device_arena_bytes = 0;             // 0 when the runtime cannot run the model
   std::vector<std::filesystem::path> files;  // the header, then the source if asked for
 };
 

@@ -76,8 +76,7 @@ int64_t operator_macs(const Model& model, int op_index) {
   }
 }
 
-ModelReport make_report(const ModelFile& file, KernelSet device_kernels,
-                        const std::string& board) {
+ModelReport make_report(const ModelFile& file, KernelSet device_kernels, const std::string& board) {
   const Model& model = file.model();
   ModelReport report;
   report.cannot_run = file.unrunnable_reason();
@@ -85,8 +84,8 @@ ModelReport make_report(const ModelFile& file, KernelSet device_kernels,
   for (int i = 0; i < model.num_outputs(); ++i) report.outputs.push_back(model.output_tensor(i));
   for (int t = 0; t < model.num_tensors(); ++t) {
     const TensorView v = model.tensor(t);
-    TensorReport tr{t, v.name, dtype_text(v.type), {}, {}, {}, v.is_constant, v.is_variable,
-                    {},  {}};
+    TensorReport tr{t,  v.name,        dtype_text(v.type), {}, {},
+                    {}, v.is_constant, v.is_variable,      {}, {}};
     for (int d = 0; d < v.rank; ++d) tr.shape.push_back(v.dims[d]);
     for (int s = 0; s < v.num_scales; ++s) {
       tr.scales.push_back(v.scale(s));
@@ -155,7 +154,7 @@ nlohmann::json metadata_json(const std::string& text) {
 
 int cannot_run_count(const auto& items) {
   return static_cast<int>(std::count_if(items.begin(), items.end(),
-                                         [](const auto& item) { return !item.cannot_run.empty(); }));
+                                        [](const auto& item) { return !item.cannot_run.empty(); }));
 }
 
 }  // namespace
@@ -193,12 +192,8 @@ nlohmann::json report_json(const ModelReport& report) {
     j["variable"] = t.variable;
     tensors.push_back(j);
   }
-  json result = {{"ops", ops},
-                 {"inputs", inputs},
-                 {"outputs", outputs},
-                 {"tensors", tensors},
-                 {"params", report.params},
-                 {"macs", report.macs}};
+  json result = {{"ops", ops},         {"inputs", inputs},        {"outputs", outputs},
+                 {"tensors", tensors}, {"params", report.params}, {"macs", report.macs}};
   if (report.metadata) result["metadata"] = metadata_json(*report.metadata);
   if (!report.metadata_error.empty()) result["metadata_error"] = report.metadata_error;
   if (!report.cannot_run.empty()) {
@@ -238,8 +233,8 @@ std::string report_text(const ModelReport& report) {
     out << "  " << t.index << " " << t.dtype << shape_text(t.shape);
     if (t.scales.size() == 1) out << " scale " << t.scales[0] << " zp " << t.zero_points[0];
     if (t.scales.size() > 1) out << " per-channel (" << t.scales.size() << " scales)";
-    out << (t.constant ? " const" : "") << (t.variable ? " variable" : "") << "  '" << t.name
-        << "'" << mark(t.cannot_run) << "\n";
+    out << (t.constant ? " const" : "") << (t.variable ? " variable" : "") << "  '" << t.name << "'"
+        << mark(t.cannot_run) << "\n";
   }
   auto list = [&](const char* what, const std::vector<int>& ids) {
     out << what << ":";

@@ -48,9 +48,9 @@ struct ModelReport {
   std::vector<int> inputs;
   std::vector<int> outputs;
   int64_t params = 0;
-  int64_t macs = 0;              // of the operators whose MACs are known
-  ArenaUsage arena;              // the host interpreter's (run, eval, convert on this machine)
-  DeviceArena device_arena;      // a 32-bit device's with the chosen kernels
+  int64_t macs = 0;               // of the operators whose MACs are known
+  ArenaUsage arena;               // the host interpreter's (run, eval, convert on this machine)
+  DeviceArena device_arena;       // a 32-bit device's with the chosen kernels
   std::vector<int> live_at_peak;  // tensors live at the live-set peak operator
   std::string cannot_run;         // why the runtime cannot run the model; empty if it can
   std::optional<std::string> metadata;  // the tinyforge metadata's text (JSON), if present

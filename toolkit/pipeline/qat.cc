@@ -101,7 +101,8 @@ json run_qat(const Project& project, RunStart start) {
     resumed = train::load_checkpoint(model_file);
     if (resumed->labels != source.labels) {
       throw host::Error(model_file.string() + ": a QAT checkpoint of another model (its classes " +
-                        "differ from " + qat.from.string() + "'s); resume it with its own project "
+                        "differ from " + qat.from.string() +
+                        "'s); resume it with its own project "
                         "file, or train into another --out (or with --overwrite)");
     }
     graph = resumed->graph;

@@ -93,8 +93,8 @@ void check_resume_fits(const train::Checkpoint& c, const std::filesystem::path& 
   std::string differs;
   const json shape = c.metadata.value("sample_shape", json());
   if (c.labels != split.train.class_names()) {
-    differs = "it was trained on the classes " + names_text(c.labels) + ", this project's data has " +
-              names_text(split.train.class_names());
+    differs = "it was trained on the classes " + names_text(c.labels) +
+              ", this project's data has " + names_text(split.train.class_names());
   } else if (!shape.is_null() && shape != json(split.train.sample_shape())) {
     differs = "its samples have the shape " + shape.dump() + ", this project's " +
               json(split.train.sample_shape()).dump();
@@ -203,7 +203,8 @@ json run_training(const Project& project, RunStart start) {
     std::cerr << "training " << project.name << ": " << graph.parameter_count() << " parameters, "
               << graph.macs() << " MACs, " << split.train.size() << " training samples";
     if (!split.validation.empty()) std::cerr << ", " << split.validation.size() << " validation";
-    if (!split.test.empty()) std::cerr << ", " << split.test.size() << " test (evaluated once, at the end)";
+    if (!split.test.empty())
+      std::cerr << ", " << split.test.size() << " test (evaluated once, at the end)";
     std::cerr << std::endl;
     if (split.validation.empty()) {
       std::cerr << "no validation split (data.splits.validation): epochs report the training "
@@ -381,8 +382,8 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
     std::vector<uint64_t> sorted = b.instructions;
     std::sort(sorted.begin(), sorted.end());
     const host::ModelFile file(model);
-    const host::DeviceArena device = host::device_arena(
-        file.model(), deploy::board_info(options.board).kernels, options.board);
+    const host::DeviceArena device =
+        host::device_arena(file.model(), deploy::board_info(options.board).kernels, options.board);
     result["arena_bytes"] = device.bytes;
     host::add_device_arena_json(result, device);
     result["device_arena_used_bytes"] = b.arena_bytes;

@@ -49,8 +49,8 @@ std::optional<std::string> find_metadata_json(const ::tflite::Model& model, cons
     const ::tflite::Buffer* b = model.buffers() != nullptr && index < model.buffers()->size()
                                     ? model.buffers()->Get(index)
                                     : nullptr;
-    const std::string what = source + ": metadata '" + kMetadataName + "' names buffer " +
-                             std::to_string(index);
+    const std::string what =
+        source + ": metadata '" + kMetadataName + "' names buffer " + std::to_string(index);
     if (b == nullptr) throw host::Error(what + ", which does not exist");
     if (b->data() != nullptr && b->data()->size() > 0)
       return std::string(b->data()->begin(), b->data()->end());

@@ -81,7 +81,8 @@ void recompute_batch_norm_statistics(graph::Graph& graph, Executor& executor,
     for (size_t i = 0; i < l.mean_sum.size(); ++i) {
       const double m = l.mean_sum[i] / seen;
       mean[i] = static_cast<float>(m);
-      var[i] = static_cast<float>(std::max(0.0, l.var_sum[i] / seen + l.square_sum[i] / seen - m * m));
+      var[i] =
+          static_cast<float>(std::max(0.0, l.var_sum[i] / seen + l.square_sum[i] / seen - m * m));
     }
   }
 }

@@ -68,8 +68,7 @@ const std::vector<Tensor>& Executor::forward(const std::vector<Tensor>& inputs, 
   };
   for (size_t n = 0; n < nodes.size(); ++n) {
     const graph::Node& node = nodes[n];
-    ForwardContext ctx{node, {}, {}, training && !frozen_batch_norm(node, values), &rng,
-                       saved_[n]};
+    ForwardContext ctx{node, {}, {}, training && !frozen_batch_norm(node, values), &rng, saved_[n]};
     ctx.inputs.reserve(node.inputs.size());
     for (int id : node.inputs) ctx.inputs.push_back(tensor_of(id));
     for (int id : node.outputs) ctx.outputs.push_back(&activations_[id]);

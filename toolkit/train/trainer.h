@@ -2,8 +2,8 @@
 // backward through train::Executor, the loss, an optimizer step at the scheduled learning rate,
 // evaluation on the validation split after each epoch (never the test split: that is evaluated
 // once, after training, by the caller), early stopping and the best weights chosen on it, a
-// progress bar on stderr and one log.csv row per epoch. Its whole state goes into a Checkpoint after every
-// epoch, and a run resumed from one continues exactly as if it had never stopped.
+// progress bar on stderr and one log.csv row per epoch. Its whole state goes into a Checkpoint
+// after every epoch, and a run resumed from one continues exactly as if it had never stopped.
 #ifndef TINYFORGE_TOOLKIT_TRAIN_TRAINER_H_
 #define TINYFORGE_TOOLKIT_TRAIN_TRAINER_H_
 
@@ -130,8 +130,9 @@ struct FreezeSpec {
 // non-trainable weights: the executor then computes no gradient for them (nor for anything only
 // they depend on), and the trainer's optimizer never sees them, so they stay bit-identical. A
 // frozen BatchNorm runs as in inference while the rest trains: it normalizes with its moving
-// statistics and never updates them (Executor), as Keras does for trainable = False. Returns the frozen layers' names, in order. Throws
-// host::Error naming an unknown layer (and listing the known ones) or a count beyond the layers.
+// statistics and never updates them (Executor), as Keras does for trainable = False. Returns the
+// frozen layers' names, in order. Throws host::Error naming an unknown layer (and listing the known
+// ones) or a count beyond the layers.
 std::vector<std::string> freeze_layers(graph::Graph& graph, const FreezeSpec& spec);
 
 // Names of the layers (nodes reading trainable parameters), in execution order.
