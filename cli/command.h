@@ -23,6 +23,7 @@ void add_train_command(CLI::App& app, int& exit_code);
 void add_eval_command(CLI::App& app, int& exit_code);
 void add_convert_command(CLI::App& app, int& exit_code);
 void add_data_command(CLI::App& app, int& exit_code);
+void add_features_command(CLI::App& app, int& exit_code);
 
 }  // namespace tinyforge::cli
 

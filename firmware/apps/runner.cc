@@ -6,6 +6,8 @@
 //   samples N        optional (default 1): each input file holds N tensors back to back; the model
 //                    runs N times and each output file receives N results back to back
 //   profile          optional: count each operator's instructions instead of each inference's
+//   stream           optional: the samples are consecutive windows of one stream, so stateful
+//                    operators keep their state between them (otherwise each starts afresh)
 // runs each inference between the instruction-count markers (one count per sample; with profile,
 // one per operator in execution order, the first sample's order printed as TF_OP lines) and prints
 //   TF_RESULT arena_bytes=N model_bytes=M pool_bytes=P
@@ -33,6 +35,7 @@ struct Job {
   int num_outputs = 0;
   uint32_t samples = 1;
   bool profile = false;
+  bool stream = false;
 };
 
 // The interpreter's profiling hook: one instruction-count window per operator; `*print_order`
@@ -95,6 +98,8 @@ bool parse_job(char* text, Job* out) {
       if (!parse_count(line + 8, &out->samples)) return false;
     } else if (starts_with(line, "profile") && line[7] == '\0') {
       out->profile = true;
+    } else if (starts_with(line, "stream") && line[6] == '\0') {
+      out->stream = true;
     } else if (line[0] != '\0') {
       return false;
     }
@@ -175,7 +180,7 @@ int main() {
     if (output_files[i] < 0) return error("cannot open output ", j.outputs[i]);
   }
   for (uint32_t sample = 0; sample < j.samples; ++sample) {
-    interpreter.reset_state();  // samples are independent, as in separate launches
+    if (!j.stream) interpreter.reset_state();  // independent samples, as in separate launches
     for (int i = 0; i < j.num_inputs; ++i) {
       const tinyforge::TensorView t = interpreter.input(i);
       if (hal_read(input_files[i], t.data, t.bytes()) != 0)

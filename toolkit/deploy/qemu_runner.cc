@@ -212,7 +212,7 @@ QemuResult run_qemu(const BoardInfo& board, const fs::path& elf, const std::stri
 
 BoardRun run_model_on_board(const std::string& board_name, const fs::path& model_path,
                             const std::vector<fs::path>& inputs, int timeout_seconds,
-                            uint32_t samples, bool profile) {
+                            uint32_t samples, bool profile, bool stream) {
   const BoardInfo board = board_info(board_name);
   if (samples == 0) throw Error(model_path.string() + ": at least one sample to run");
   // Verified on the host first, so an unsupported model gets the runtime's reason right away.
@@ -241,6 +241,7 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
   std::ofstream job(temp.path() / "job.txt");
   job << "model " << fs::absolute(model_path).string() << "\nsamples " << samples << "\n";
   if (profile) job << "profile\n";
+  if (stream) job << "stream\n";
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorView t = model.tensor(model.input_tensor(static_cast<int>(i)));
     const auto size = fs::file_size(inputs[i]);

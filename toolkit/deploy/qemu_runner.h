@@ -65,10 +65,13 @@ struct BoardRun {
 // Runs `model` on the board's generic runner, in one QEMU launch, on `samples` inputs: each of
 // `inputs` (raw tensor files, one per model input) holds that many tensors back to back.
 // Throws Error with a clear message: unknown board, model or arena too large for the board, the
-// firmware's own error, a timeout. `profile`: count instructions per operator.
+// firmware's own error, a timeout. `profile`: count instructions per operator. `stream`: the
+// samples are consecutive windows of one stream, so stateful operators (the audio frontend's noise
+// estimates, SVDF) keep their state from one to the next instead of starting afresh.
 BoardRun run_model_on_board(const std::string& board, const std::filesystem::path& model,
                             const std::vector<std::filesystem::path>& inputs,
-                            int timeout_seconds = 600, uint32_t samples = 1, bool profile = false);
+                            int timeout_seconds = 600, uint32_t samples = 1, bool profile = false,
+                            bool stream = false);
 
 }  // namespace tinyforge::deploy
 

@@ -122,9 +122,20 @@ std::vector<uint8_t> random_input(const TensorView& tensor, uint64_t seed, int i
         std::memcpy(out, &value, 4);
         break;
       }
-      case DataType::kInt16: {
-        const int16_t value = static_cast<int16_t>(r & 0xFFFF);
+      case DataType::kInt16:
+      case DataType::kUInt16: {
+        const uint16_t value = static_cast<uint16_t>(r & 0xFFFF);
         std::memcpy(out, &value, 2);
+        break;
+      }
+      case DataType::kUInt32: {
+        const uint32_t value = static_cast<uint8_t>(r & 0xFF);
+        std::memcpy(out, &value, 4);
+        break;
+      }
+      case DataType::kUInt64: {
+        const uint64_t value = static_cast<uint8_t>(r & 0xFF);
+        std::memcpy(out, &value, 8);
         break;
       }
       case DataType::kInt32: {

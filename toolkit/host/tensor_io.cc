@@ -47,6 +47,21 @@ double raw_value(const TensorView& t, size_t i) {
       std::memcpy(&v, p + 2 * i, 2);
       return v;
     }
+    case DataType::kUInt16: {
+      uint16_t v;
+      std::memcpy(&v, p + 2 * i, 2);
+      return v;
+    }
+    case DataType::kUInt32: {
+      uint32_t v;
+      std::memcpy(&v, p + 4 * i, 4);
+      return v;
+    }
+    case DataType::kUInt64: {
+      uint64_t v;
+      std::memcpy(&v, p + 8 * i, 8);
+      return static_cast<double>(v);
+    }
     case DataType::kInt8:
       return static_cast<int8_t>(p[i]);
     default:

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "toolkit/features/feature_graph.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/pipeline/train_run.h"
@@ -100,8 +101,9 @@ graph::Tensor calibration_samples(const data::Dataset& train, int64_t count) {
 }
 
 tflite::Metadata export_metadata(const std::vector<std::string>& labels,
-                                 const data::Normalization& normalization) {
+                                 const data::Normalization& normalization, const json& features) {
   tflite::Metadata m;
+  if (!features.is_null()) m.extra["features"] = features;
   m.labels = labels;
   m.input_mean = normalization.mean;
   m.input_std = normalization.std;
@@ -138,7 +140,8 @@ std::vector<uint8_t> convert_graph(const graph::Graph& trained, const data::Data
           options.dtype == ConvertDtype::kInt16x8 ? DataType::kInt16 : DataType::kInt8;
       const quantize::BatchProvider batches = quantize::batches_of(samples, 0, kCalibrationBatch);
       const quantize::Calibration calibration = quantize::calibrate(prepared, batches, co);
-      converted = quantize::quantize_graph(prepared, calibration, {scheme_of(options.dtype)});
+      converted = quantize::quantize_graph(prepared, calibration,
+                                           {scheme_of(options.dtype), options.input_quantization});
       facts["calibration_samples"] = count;
       facts["calibrator"] = quantize::calibrator_name(options.calibrator);
       if (!options.error_report.empty()) {
@@ -202,14 +205,29 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
   }
 
   json result;
+  ConvertOptions pinned = options;
+  json features_json;
+  if (const auto& features = source.project.features) {
+    features_json = features::to_json(*features);
+    const features::FrameQuantization q = features::frame_quantization(*features);
+    if (options.dtype == ConvertDtype::kInt8 && !options.float_io)
+      pinned.input_quantization = quantize::QuantParams{q.scale, q.zero_point};
+  }
   const std::vector<uint8_t> bytes =
-      convert_graph(source.graph, split.train, options,
-                    export_metadata(source.labels, split.normalization), &result);
+      convert_graph(source.graph, split.train, pinned,
+                    export_metadata(source.labels, split.normalization, features_json), &result);
   const host::ModelFile file(bytes.data(), bytes.size(), output.string());
   progress("evaluating " + output.filename().string() + " in tinyforge's runtime");
   const json output_metrics = test_metrics(evaluate_tflite(file, set), set, false, source.labels);
-  // Only now, with everything computed, does the file appear (atomically).
+  // Only now, with everything computed, does the file appear (atomically); a feature graph goes
+  // beside it, so the folder holds what a device runs.
   host::write_file(output, bytes.data(), bytes.size());
+  if (source.project.features) {
+    const fs::path features_file = output.parent_path() / "features.tflite";
+    const std::vector<uint8_t> graph = features::build_feature_model(*source.project.features);
+    host::write_file(features_file, graph.data(), graph.size());
+    result["features_file"] = features_file.string();
+  }
 
   const double output_accuracy = output_metrics["test_accuracy_pct"].get<double>();
   result["output"] = output.string();

@@ -31,6 +31,9 @@ struct ConvertOptions {
   bool float_io = false;  // quantized model with float32 input and output (QUANTIZE/DEQUANTIZE)
   std::filesystem::path error_report;  // where to write the per-layer error report (JSON), if set
   bool progress = true;                // one line per long step on stderr
+  // The model input's quantization instead of the calibrated one (a model behind a feature graph
+  // takes the frames' bytes as they are); run_conversion sets it from the project's features.
+  std::optional<quantize::QuantParams> input_quantization;
 };
 
 // Converts `model` (.tfm, or a float .tflite, which needs `project`) into `output`, written
@@ -58,7 +61,8 @@ graph::Tensor calibration_samples(const data::Dataset& train, int64_t count);
 
 // The tinyforge metadata written with every exported model.
 tflite::Metadata export_metadata(const std::vector<std::string>& labels,
-                                 const data::Normalization& normalization);
+                                 const data::Normalization& normalization,
+                                 const nlohmann::json& features = nullptr);
 
 }  // namespace tinyforge::pipeline
 

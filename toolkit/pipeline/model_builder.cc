@@ -8,6 +8,7 @@
 
 #include "toolkit/data/config.h"
 #include "toolkit/host/error.h"
+#include "toolkit/pipeline/featurize.h"
 #include "toolkit/pipeline/project.h"
 #include "toolkit/quantize/graph_rewrite.h"
 #include "toolkit/tflite/tflite.h"
@@ -319,7 +320,9 @@ graph::Graph import_pretrained(const ModelSpec& spec, const graph::Shape& sample
 
 }  // namespace
 
-data::DatasetSplit load_project_data(const Project& project) {
+namespace {
+
+data::DatasetSplit load_normalized_data(const Project& project) {
   if (project.model.from.empty()) return data::load_dataset(project.data);
   const tflite::Metadata meta = tflite::import_tflite(project.model.from).metadata;
   if (meta.input_mean.empty()) return data::load_dataset(project.data);
@@ -333,6 +336,16 @@ data::DatasetSplit load_project_data(const Project& project) {
   } catch (const host::Error& e) {
     throw host::Error(project.model.from.string() + ": metadata input_mean/input_std: " + e.what());
   }
+  return split;
+}
+
+}  // namespace
+
+data::DatasetSplit load_project_data(const Project& project) {
+  data::DatasetSplit split = load_normalized_data(project);
+  if (!project.features) return split;
+  for (data::Dataset* d : {&split.train, &split.validation, &split.test})
+    *d = featurize(*d, *project.features, project.data.audio.format);
   return split;
 }
 

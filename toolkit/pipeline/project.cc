@@ -328,6 +328,31 @@ void parse_training(const Fields& f, const YAML::Node& t, const ModelSpec& model
   }
 }
 
+// A features block turns WAV clips into frames: the clips must be audio at the frontend's rate
+// (a clip at another rate is bad data), and the frames' fixed int8 scale stands in for input
+// normalization, which would break the byte-for-byte hand-over to the model on the device.
+void check_features_fit_data(const Fields& f, const features::FeatureSettings& s,
+                             data::DataConfig& data) {
+  if (data.format != data::DataFormat::kWavFolder)
+    f.fail("features", "audio features need data.format: wav_folder");
+  if (data.audio.sample_rate == 0) data.audio.sample_rate = s.audio.sample_rate;
+  if (data.audio.sample_rate != s.audio.sample_rate)
+    f.fail("data.audio.sample_rate", std::to_string(data.audio.sample_rate) +
+                                         " differs from features.sample_rate " +
+                                         std::to_string(s.audio.sample_rate));
+  if (data.normalize)
+    f.fail("data.normalization",
+           "must be none with features (frames have a fixed scale the device feeds as it is)");
+  if (data.audio_augmentation.max_time_shift > 0 || !data.noise_path.empty())
+    f.fail("data.augmentation",
+           "time_shift and noise_path act on raw audio, which features replace; mix noise into "
+           "the clips instead (examples/keyword-spotting/make_data.py does)");
+  if (s.frames_for(data.audio.length) < 1)
+    f.fail("data.audio.length", std::to_string(data.audio.length) +
+                                    " samples are shorter than one feature window (" +
+                                    std::to_string(s.window_samples()) + ")");
+}
+
 // Settings that depend on others (the schedule starts from the optimizer's rate; a cosine
 // schedule spans the whole run unless told otherwise).
 void finalize(Project& p) {
@@ -353,7 +378,7 @@ Project parse_project(const std::string& text, const std::string& label,
   }
   if (!root || root.IsNull())
     f.fail("(top level)", "empty; expected data, model, training, output");
-  f.check_keys(root, "(top level)", {"name", "data", "model", "training", "output"});
+  f.check_keys(root, "(top level)", {"name", "data", "features", "model", "training", "output"});
   Project p;
   p.text = text;
   p.name = f.get<std::string>(root, "name", "(top level)", "", "a name");
@@ -361,6 +386,14 @@ Project parse_project(const std::string& text, const std::string& label,
     p.data = data::parse_data_config(root["data"], base_dir.string());
   } catch (const host::Error& e) {
     throw host::Error(label + ": " + e.what());
+  }
+  if (const YAML::Node features = root["features"]) {
+    try {
+      p.features = features::parse_feature_settings(features);
+    } catch (const host::Error& e) {
+      throw host::Error(label + ": " + e.what());
+    }
+    check_features_fit_data(f, *p.features, p.data);
   }
   const YAML::Node training = root["training"];
   const bool qat = training && training.IsMap() && training["qat"];

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "toolkit/data/config.h"
+#include "toolkit/features/settings.h"
 #include "toolkit/quantize/calibration.h"
 #include "toolkit/train/trainer.h"
 #include "toolkit/zoo/zoo.h"
@@ -50,6 +51,8 @@ struct Project {
   std::string text;            // the file's text, stored in model.tfm
   std::string name;
   data::DataConfig data;
+  // features: raw samples become feature frames (docs/features.md) before the model sees them.
+  std::optional<features::FeatureSettings> features;
   ModelSpec model;
   TrainingSpec training;
   std::filesystem::path output_dir = "runs/model";
@@ -80,7 +83,9 @@ graph::Graph build_model(const ModelSpec& spec, const graph::Shape& sample_shape
 
 // The project's dataset as the model expects it: load_dataset(), except that with model.from a
 // .tflite whose tinyforge metadata carries input_mean/input_std, that normalization is applied
-// instead of the project's (the pretrained weights were trained on it).
+// instead of the project's (the pretrained weights were trained on it), and with a features block
+// every clip becomes its frames, computed by the feature graph in tinyforge's runtime
+// (pipeline/featurize.h).
 data::DatasetSplit load_project_data(const Project& project);
 
 }  // namespace tinyforge::pipeline

@@ -8,6 +8,7 @@
 #include "toolkit/data/config.h"
 #include "toolkit/data/sample.h"
 #include "toolkit/deploy/qemu_runner.h"
+#include "toolkit/features/feature_graph.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/tensor_io.h"
@@ -47,6 +48,7 @@ train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Traine
                 {"sample_shape", split.train.sample_shape()},
                 {"params", graph.parameter_count()},
                 {"macs", graph.macs()}};
+  if (project.features) c.metadata["features"] = features::to_json(*project.features);
   return c;
 }
 
@@ -71,7 +73,8 @@ void write_float_tflite(const graph::Graph& graph, const train::Checkpoint& chec
     const data::Normalization normalization{checkpoint.normalization_mean,
                                             checkpoint.normalization_std};
     tflite::WriteOptions options;
-    options.metadata = export_metadata(checkpoint.labels, normalization);
+    options.metadata = export_metadata(checkpoint.labels, normalization,
+                                       checkpoint.metadata.value("features", json()));
     tflite::write_tflite_file(quantize::prepare_for_export(graph), options, path);
     result["float_tflite_file"] = path.string();
   } catch (const host::Error& e) {
@@ -256,6 +259,12 @@ json run_training(const Project& project, RunStart start) {
                                        {"loss", result["test_loss"]}};
   train::save_checkpoint(model_file, final_checkpoint);
   write_float_tflite(graph, final_checkpoint, out / "model_float.tflite", result);
+  if (project.features) {
+    // The frontend the model was trained behind, for deploy and for anyone running the model.
+    const std::vector<uint8_t> features = features::build_feature_model(*project.features);
+    host::write_file(out / "features.tflite", features.data(), features.size());
+    result["features_file"] = (out / "features.tflite").string();
+  }
   return result;
 }
 

@@ -114,6 +114,8 @@ graph::Graph quantize_graph(const graph::Graph& source, const Calibration& calib
       for (int id : node.inputs) groups.join(id, out);
     fixed[out] = fixed_output(node.type, act);
   }
+  if (options.input)
+    for (int id : g.inputs()) fixed[id] = options.input;
   std::vector<std::optional<Range>> group_range(count);
   std::vector<std::optional<QuantParams>> group_fixed(count);
   std::vector<int> fixed_member(count, -1);

@@ -4,6 +4,7 @@
 #ifndef TINYFORGE_TOOLKIT_QUANTIZE_PTQ_H_
 #define TINYFORGE_TOOLKIT_QUANTIZE_PTQ_H_
 
+#include <optional>
 #include <string>
 
 #include "toolkit/graph/graph.h"
@@ -22,6 +23,9 @@ const char* scheme_name(Scheme s);
 
 struct QuantizeOptions {
   Scheme scheme = Scheme::kInt8;
+  // The graph inputs' quantization instead of their calibrated one: a model behind a feature
+  // graph takes the frames' int8 bytes as they are (toolkit/features/feature_graph.h).
+  std::optional<QuantParams> input;
 };
 
 // Activations take their calibrated range, except where TFLite's kernels dictate:

@@ -40,7 +40,7 @@ class Importer {
     }
     sub_ = model_->subgraphs()->Get(0);
     Imported result;
-    result.metadata = read_metadata();
+    result.metadata = read_metadata(*model_, source_);
     for (int32_t t : list(sub_->inputs(), "SubGraph.inputs")) add_input(t);
     const auto* ops = sub_->operators();
     for (uint32_t i = 0; ops != nullptr && i < ops->size(); ++i) add_operator(i, *ops->Get(i));
@@ -57,12 +57,6 @@ class Importer {
   std::vector<int32_t> list(const fb::Vector<int32_t>* v, const char* field) const {
     if (v == nullptr) throw host::Error(source_ + ": " + field + " is missing");
     return std::vector<int32_t>(v->begin(), v->end());
-  }
-
-  Metadata read_metadata() const {
-    const std::optional<std::string> text =
-        find_metadata_json(*model_, bytes_.data(), bytes_.size(), source_);
-    return text ? metadata_from_json(*text, source_) : Metadata();
   }
 
   const tfl::Buffer* buffer(uint32_t index) const {

@@ -8,7 +8,7 @@
 namespace tinyforge::tflite {
 
 std::string metadata_to_json(const Metadata& m) {
-  nlohmann::json j;
+  nlohmann::json j = m.extra.is_object() ? m.extra : nlohmann::json::object();
   j["labels"] = m.labels;
   j["input_mean"] = m.input_mean;
   j["input_std"] = m.input_std;
@@ -37,6 +37,10 @@ Metadata metadata_from_json(const std::string& json, const std::string& source) 
   read("input_mean", m.input_mean);
   read("input_std", m.input_std);
   read("version", m.version);
+  for (const auto& [key, value] : j.items()) {
+    if (key != "labels" && key != "input_mean" && key != "input_std" && key != "version")
+      m.extra[key] = value;
+  }
   return m;
 }
 
@@ -59,6 +63,20 @@ std::optional<std::string> find_metadata_json(const ::tflite::Model& model, cons
     throw host::Error(what + ", which holds no data");
   }
   return std::nullopt;
+}
+
+Metadata read_metadata(const ::tflite::Model& model, const std::string& source) {
+  const std::optional<std::string> text = find_metadata_json(model, nullptr, 0, source);
+  return text ? metadata_from_json(*text, source) : Metadata();
+}
+
+Metadata read_metadata(const std::vector<uint8_t>& bytes, const std::string& source) {
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size());
+  if (!::tflite::VerifyModelBuffer(verifier))
+    throw host::Error(source + ": not a valid TFLite flatbuffer");
+  const std::optional<std::string> text =
+      find_metadata_json(*::tflite::GetModel(bytes.data()), bytes.data(), bytes.size(), source);
+  return text ? metadata_from_json(*text, source) : Metadata();
 }
 
 }  // namespace tinyforge::tflite

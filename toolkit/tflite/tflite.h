@@ -17,16 +17,20 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "toolkit/graph/graph.h"
 
 namespace tinyforge::tflite {
 
 // Model.metadata entry "tinyforge"; its buffer is JSON with the keys labels, input_mean,
-// input_std and version.
+// input_std and version, and whatever other keys stages add (kept in `extra` as they are, e.g.
+// "features": the feature graph's settings, toolkit/features/settings.h).
 struct Metadata {
   std::vector<std::string> labels;
   std::vector<float> input_mean, input_std;
   std::string version;  // tinyforge version string
+  nlohmann::json extra = nlohmann::json::object();
 };
 
 struct WriteOptions {

@@ -23,6 +23,9 @@ constexpr int32_t kMaxTensors = 4096;
 constexpr int32_t kMaxOperators = 4096;
 constexpr int32_t kMaxOperatorInputs = 64;
 constexpr uint32_t kMaxTensorBytes = 0x40000000u;
+// Custom operators the runtime knows (TFLite Micro's signal library) get operator codes from here
+// up, above every builtin code; an unknown custom operator keeps the builtin code CUSTOM (32).
+constexpr int32_t kFirstCustomOpCode = 1000;
 
 enum class Verification : uint8_t {
   kFull,       // everything, so the model can run
@@ -62,7 +65,8 @@ class Model {
   // Shape, dtype and quantization of tensor `index`; data is set for constant tensors only.
   TensorView tensor(int index) const;
 
-  // The builtin operator code (tflite::BuiltinOperator value) and version of operator `index`.
+  // The builtin operator code (tflite::BuiltinOperator value), or a known custom operator's code
+  // (kFirstCustomOpCode and up), and the version of operator `index`.
   int32_t op_code(int index) const;
   int32_t op_version(int index) const;
   // The kernel that runs operator `index` (null if the model is not runnable()).
@@ -97,7 +101,8 @@ class Model {
   bool runnable_ = false;
 };
 
-// The builtin operator's name ("CONV_2D"), or "UNKNOWN".
+// The operator's name: a builtin's ("CONV_2D"), a known custom operator's ("SignalRfft"), or
+// "UNKNOWN".
 const char* op_name(int32_t op_code);
 
 }  // namespace tinyforge

@@ -19,6 +19,9 @@ enum class DataType : int8_t {
   kBool = 6,
   kInt16 = 7,
   kInt8 = 9,
+  kUInt64 = 12,  // the audio frontend's filter bank energies
+  kUInt32 = 15,  // the audio frontend's spectra and channel values
+  kUInt16 = 16,
   kNone = -1,  // an omitted optional operand
 };
 

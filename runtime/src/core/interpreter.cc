@@ -213,6 +213,11 @@ void Interpreter::reset_state() {
     if (v.is_variable)
       memset(tensor_data_[t], v.type == DataType::kInt8 ? v.zero_point() : 0, v.bytes());
   }
+  for (int i = 0; i < model_->num_operators(); ++i) {
+    if (ops_[i].kernel->reset == nullptr) continue;
+    EvalContext ctx(*model_, i, tensor_data_, &error_, ops_[i].persistent, ops_[i].scratch);
+    ops_[i].kernel->reset(ctx);
+  }
 }
 
 Status Interpreter::invoke() {

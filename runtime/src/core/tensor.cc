@@ -22,6 +22,12 @@ const char* dtype_name(DataType type) {
       return "int16";
     case DataType::kInt8:
       return "int8";
+    case DataType::kUInt64:
+      return "uint64";
+    case DataType::kUInt32:
+      return "uint32";
+    case DataType::kUInt16:
+      return "uint16";
     case DataType::kNone:
       return "none";
   }
@@ -32,10 +38,13 @@ size_t dtype_size(DataType type) {
   switch (type) {
     case DataType::kFloat32:
     case DataType::kInt32:
+    case DataType::kUInt32:
       return 4;
     case DataType::kInt64:
+    case DataType::kUInt64:
       return 8;
     case DataType::kInt16:
+    case DataType::kUInt16:
     case DataType::kFloat16:
       return 2;
     case DataType::kUInt8:

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "format/custom_ops.h"
 #include "tflite_generated.h"
 
 namespace tinyforge {
@@ -15,6 +16,17 @@ inline int32_t builtin_code_of(const tflite::OperatorCode* code) {
   const int32_t deprecated = code->deprecated_builtin_code();
   const int32_t current = static_cast<int32_t>(code->builtin_code());
   return deprecated > current ? deprecated : current;
+}
+
+// The builtin code, or for a custom operator this runtime knows, its own code (custom_ops.h).
+inline int32_t operator_code_of(const tflite::OperatorCode* code) {
+  const int32_t builtin = builtin_code_of(code);
+  if (builtin != static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM) ||
+      code->custom_code() == nullptr)
+    return builtin;
+  const int32_t custom =
+      custom_op_code_of(code->custom_code()->c_str(), code->custom_code()->size());
+  return custom >= 0 ? custom : builtin;
 }
 
 // Bytes and data pointer of buffer `index`, inside the flatbuffer or after it (offset/size).

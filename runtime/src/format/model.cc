@@ -13,7 +13,7 @@ namespace {
 
 using format::buffer_span;
 using format::BufferSpan;
-using format::builtin_code_of;
+using format::operator_code_of;
 
 constexpr uint64_t kMaxFileBytes = 0x7FFFFFFFu;
 
@@ -293,7 +293,7 @@ Status Model::verify_operators() {
       error_.add(" operator codes)");
       return Status::kMalformedModel;
     }
-    const int32_t builtin = builtin_code_of(codes->Get(op->opcode_index()));
+    const int32_t builtin = operator_code_of(codes->Get(op->opcode_index()));
     if (op->outputs() == nullptr || op->outputs()->size() == 0) {
       error_.add("operator ").add(i).add(" (").add(op_name(builtin)).add("): has no outputs");
       return Status::kMalformedModel;
@@ -401,7 +401,7 @@ Status Model::verify_execution_order() {
 
 Status Model::check_kernel(int index, ErrorMessage* why) const {
   const tflite::OperatorCode* code = model_->operator_codes()->Get(op(index)->opcode_index());
-  const int32_t builtin = builtin_code_of(code);
+  const int32_t builtin = operator_code_of(code);
   if (builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
     why->add("custom operator '")
         .add(code->custom_code() != nullptr ? code->custom_code()->c_str() : "");

@@ -9,7 +9,7 @@ namespace tinyforge {
 
 using format::buffer_span;
 using format::BufferSpan;
-using format::builtin_code_of;
+using format::operator_code_of;
 
 int Model::num_tensors() const {
   return subgraph_->tensors() == nullptr ? 0 : static_cast<int>(subgraph_->tensors()->size());
@@ -53,7 +53,7 @@ TensorView Model::tensor(int index) const {
 const tflite::Operator* Model::op(int index) const { return subgraph_->operators()->Get(index); }
 
 int32_t Model::op_code(int index) const {
-  return builtin_code_of(model_->operator_codes()->Get(op(index)->opcode_index()));
+  return operator_code_of(model_->operator_codes()->Get(op(index)->opcode_index()));
 }
 
 int32_t Model::op_version(int index) const {
@@ -74,6 +74,7 @@ int Model::op_num_outputs(int index) const {
 int Model::op_output(int index, int i) const { return op(index)->outputs()->Get(i); }
 
 const char* op_name(int32_t op_code) {
+  if (const char* custom = custom_op_name(op_code)) return custom;
   if (op_code < 0 || op_code > static_cast<int32_t>(tflite::BuiltinOperator::MAX)) return "UNKNOWN";
   const char* name = tflite::EnumNameBuiltinOperator(static_cast<tflite::BuiltinOperator>(op_code));
   return (name == nullptr || *name == '\0') ? "UNKNOWN" : name;

@@ -144,11 +144,16 @@ struct KernelRegistration {
   // Output 0 may share input 0's memory when input 0 is not needed afterwards (reshape family);
   // eval() must then cope with identical input and output pointers.
   bool output_may_alias_input;
+  // For kernels that keep state in their persistent memory (the audio frontend's noise
+  // estimates): puts it back as after init(). Interpreter::reset_state() calls it.
+  void (*reset)(EvalContext& ctx) = nullptr;
 };
 
-// The kernel for a builtin operator code, or nullptr. Generated from the kernel sources: every
+// The kernel for an operator code (builtin, or a known custom operator's: format/custom_ops.h), or
+// nullptr. Generated from the kernel sources: every
 // `extern const KernelRegistration kKernel_<OP> = {...};` (at the start of a line) in
-// kernels/ref/*.cc is registered; on cores with the Arm DSP extension, every
+// kernels/ref/*.cc and kernels/signal/*.cc is registered (<OP> is the builtin's or the custom
+// operator's name); on cores with the Arm DSP extension, every
 // `kDspKernel_<OP>` in kernels/arm/*.cc is registered ahead of them and found first, and on cores
 // with MVE every `kMveKernel_<OP>` in kernels/mve/*.cc ahead of those.
 const KernelRegistration* find_kernel(int32_t op_code);

@@ -1,6 +1,6 @@
-#include "tests/support/model_builder.h"
+#include "toolkit/tflite/model_builder.h"
 
-namespace tinyforge::testing {
+namespace tinyforge::builder {
 
 int ModelBuilder::add_tensor(DataType type, std::vector<int32_t> shape, Quant quant,
                              std::string name) {
@@ -29,8 +29,8 @@ int ModelBuilder::add_constant_bytes(DataType type, std::vector<int32_t> shape,
   return t;
 }
 
-void ModelBuilder::add_op(tflite::BuiltinOperator op, std::vector<int> inputs,
-                          std::vector<int> outputs, tflite::BuiltinOptions options_type,
+void ModelBuilder::add_op(::tflite::BuiltinOperator op, std::vector<int> inputs,
+                          std::vector<int> outputs, ::tflite::BuiltinOptions options_type,
                           flatbuffers::Offset<void> options, int version) {
   int code_index = -1;
   for (size_t i = 0; i < codes_.size(); ++i) {
@@ -41,19 +41,24 @@ void ModelBuilder::add_op(tflite::BuiltinOperator op, std::vector<int> inputs,
     custom_names_.emplace_back();
     code_index = static_cast<int>(codes_.size()) - 1;
   }
-  ops_.push_back({code_index, std::move(inputs), std::move(outputs), options_type, options});
+  ops_.push_back({code_index, std::move(inputs), std::move(outputs), options_type, options, {}});
 }
 
 void ModelBuilder::add_custom_op(const std::string& name, std::vector<int> inputs,
-                                 std::vector<int> outputs) {
-  codes_.push_back({tflite::BuiltinOperator::CUSTOM, 1});
+                                 std::vector<int> outputs, std::vector<uint8_t> options) {
+  codes_.push_back({::tflite::BuiltinOperator::CUSTOM, 1});
   custom_names_.push_back(name);
   ops_.push_back({static_cast<int>(codes_.size()) - 1, std::move(inputs), std::move(outputs),
-                  tflite::BuiltinOptions::NONE, 0});
+                  ::tflite::BuiltinOptions::NONE, 0, std::move(options)});
+}
+
+void ModelBuilder::add_metadata(const std::string& name, const std::string& bytes) {
+  buffers_.emplace_back(bytes.begin(), bytes.end());
+  metadata_.push_back({name, static_cast<int>(buffers_.size()) - 1});
 }
 
 std::vector<uint8_t> ModelBuilder::finish() {
-  using namespace tflite;
+  using namespace ::tflite;
   auto& b = fbb_;
   std::vector<flatbuffers::Offset<Buffer>> buffers;
   for (const auto& bytes : buffers_) {
@@ -78,8 +83,10 @@ std::vector<uint8_t> ModelBuilder::finish() {
   }
   std::vector<flatbuffers::Offset<Operator>> ops;
   for (const OpSpec& op : ops_) {
+    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> custom = 0;
+    if (!op.custom_options.empty()) custom = b.CreateVector(op.custom_options);
     ops.push_back(CreateOperator(b, static_cast<uint32_t>(op.code_index), b.CreateVector(op.inputs),
-                                 b.CreateVector(op.outputs), op.options_type, op.options));
+                                 b.CreateVector(op.outputs), op.options_type, op.options, custom));
   }
   std::vector<flatbuffers::Offset<OperatorCode>> codes;
   for (size_t i = 0; i < codes_.size(); ++i) {
@@ -94,10 +101,14 @@ std::vector<uint8_t> ModelBuilder::finish() {
   auto subgraph =
       CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(inputs_), b.CreateVector(outputs),
                      b.CreateVector(ops), b.CreateString("main"));
+  std::vector<flatbuffers::Offset<Metadata>> metadata;
+  for (const auto& [name, buffer] : metadata_)
+    metadata.push_back(CreateMetadata(b, b.CreateString(name), static_cast<uint32_t>(buffer)));
   auto model = CreateModel(b, 3, b.CreateVector(codes), b.CreateVector(&subgraph, 1),
-                           b.CreateString("tinyforge test model"), b.CreateVector(buffers));
+                           b.CreateString(description_), b.CreateVector(buffers), 0,
+                           metadata.empty() ? 0 : b.CreateVector(metadata));
   b.Finish(model, ModelIdentifier());
   return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
 }
 
-}  // namespace tinyforge::testing
+}  // namespace tinyforge::builder

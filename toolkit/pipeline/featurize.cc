@@ -1,0 +1,80 @@
+#include "toolkit/pipeline/featurize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <thread>
+
+#include "toolkit/features/feature_graph.h"
+#include "toolkit/features/frame_extractor.h"
+#include "toolkit/host/error.h"
+
+namespace tinyforge::pipeline {
+
+std::vector<int16_t> to_pcm16(std::span<const float> samples, data::SampleFormat format) {
+  const float gain = format == data::SampleFormat::kInt16 ? 1.0f : 32768.0f;
+  std::vector<int16_t> pcm(samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const long v = std::lround(samples[i] * gain);
+    pcm[i] = static_cast<int16_t>(std::clamp<long>(v, -32768, 32767));
+  }
+  return pcm;
+}
+
+data::Dataset featurize(const data::Dataset& clips, const features::FeatureSettings& settings,
+                        data::SampleFormat format) {
+  const int64_t length = clips.sample_size();
+  const int64_t frames = settings.frames_for(length);
+  const int frame_size = settings.frame_size();
+  if (frames < 1)
+    throw host::Error("features: clips of " + std::to_string(length) +
+                      " samples are shorter than one window (" +
+                      std::to_string(settings.window_samples()) + " samples)");
+  data::Dataset out({frames, frame_size, 1}, clips.class_names());
+  if (clips.empty()) return out;
+  const std::vector<uint8_t> bytes = features::build_feature_model(settings);
+  const host::ModelFile model(bytes.data(), bytes.size(), "feature graph");
+  const features::FrameQuantization q = features::frame_quantization(settings);
+  const int64_t per_clip = frames * frame_size;
+  std::vector<float> values(static_cast<size_t>(clips.size() * per_clip));
+
+  // Clips are independent: each worker has its own interpreter and a contiguous share.
+  const int64_t workers = std::clamp<int64_t>(std::thread::hardware_concurrency(), 1,
+                                              std::max<int64_t>(1, clips.size() / 64));
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
+  auto work = [&](int64_t worker) {
+    try {
+      features::FrameExtractor extractor(model);
+      for (int64_t i = clips.size() * worker / workers; i < clips.size() * (worker + 1) / workers;
+           ++i) {
+        extractor.reset();
+        const std::vector<int16_t> pcm = to_pcm16(clips.sample(i), format);
+        const std::vector<uint8_t> frame_bytes = extractor.run(
+            {reinterpret_cast<const uint8_t*>(pcm.data()), pcm.size() * sizeof(int16_t)},
+            settings.stride_samples());
+        float* dst = values.data() + i * per_clip;
+        for (int64_t k = 0; k < per_clip; ++k)
+          dst[k] =
+              q.scale * (static_cast<int8_t>(frame_bytes[static_cast<size_t>(k)]) - q.zero_point);
+      }
+    } catch (...) {
+      errors[static_cast<size_t>(worker)] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int64_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
+  work(0);
+  for (std::thread& t : threads) t.join();
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+
+  out.reserve(clips.size());
+  for (int64_t i = 0; i < clips.size(); ++i)
+    out.add({values.data() + i * per_clip, static_cast<size_t>(per_clip)}, clips.label(i),
+            clips.source(i));
+  out.skipped = clips.skipped;
+  return out;
+}
+
+}  // namespace tinyforge::pipeline
