@@ -24,7 +24,9 @@ std::string dtype_text(DataType type) {
 
 std::string shape_text(const std::vector<int32_t>& shape) {
   std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i) text += (i ? "," : "") + std::to_string(shape[i]);
+  // append(), not `(i ? "," : "") + std::to_string(...)`: GCC 12's -Wrestrict misfires there.
+  for (size_t i = 0; i < shape.size(); ++i)
+    text.append(i ? "," : "").append(std::to_string(shape[i]));
   return text + "]";
 }
 
