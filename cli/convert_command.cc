@@ -56,8 +56,11 @@ nlohmann::json convert(const ConvertCommand& c) {
               << ", " << r["model_bytes"] << " bytes; arena " << r["host_arena_bytes"]
               << " bytes in the " << host::host_arena_label()
               << ", a device's: inspect --board B)\n"
-              << "accuracy on the " << r["evaluated_split"].get<std::string>() << " split: float "
-              << pct(r["float_accuracy_pct"]) << ", converted " << pct(r["output_accuracy_pct"])
+              << (r.contains("float_mae") ? "MAE" : "accuracy") << " on the "
+              << r["evaluated_split"].get<std::string>() << " split: float "
+              << (r.contains("float_mae") ? r["float_mae"].dump() : pct(r["float_accuracy_pct"]))
+              << ", converted "
+              << (r.contains("output_mae") ? r["output_mae"].dump() : pct(r["output_accuracy_pct"]))
               << std::endl;
   }
   return r;

@@ -27,6 +27,9 @@ void add_eval_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--skip-bad", o->skip_bad,
                 "Skip unreadable or malformed samples (counted in the output) instead of stopping")
       ->needs(cmd->get_option("project"));
+  cmd->add_option("--data", o->eval.data_path,
+                  "Evaluate on this dataset folder or file instead of the project's data.path "
+                  "(without a project: instead of the data the model trained on)");
   cmd->add_option("--limit", o->eval.limit,
                   "Only N samples of the test split: a seeded, stratified sample (every class in "
                   "its proportion), the same for the same N and seed")

@@ -16,6 +16,7 @@ void add_train_command(CLI::App& app, int& exit_code) {
     std::optional<int> epochs;
     std::optional<std::string> out;
     std::optional<uint64_t> seed;
+    std::optional<std::string> data;
     bool resume = false;
     bool overwrite = false;
     bool skip_bad = false;
@@ -33,13 +34,16 @@ void add_train_command(CLI::App& app, int& exit_code) {
                 "Replace a previous run in the output directory (without it, or --resume, a "
                 "directory holding model.tfm or log.csv is refused)")
       ->excludes(resume);
+  cmd->add_option("--data", o->data,
+                  "Train on this dataset folder or file instead of the project's data.path "
+                  "(same format); model.tfm records it");
   cmd->add_flag("--skip-bad", o->skip_bad,
                 "Skip unreadable or malformed samples (counted in the output) instead of stopping");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, &exit_code]() {
     exit_code = run_command(o->json, [&]() {
       pipeline::Project project = pipeline::load_project(o->project);
-      pipeline::apply_overrides(project, {o->epochs, o->out, o->seed, o->skip_bad});
+      pipeline::apply_overrides(project, {o->epochs, o->out, o->seed, o->skip_bad, o->data});
       const pipeline::RunStart start = o->resume      ? pipeline::RunStart::kResume
                                        : o->overwrite ? pipeline::RunStart::kOverwrite
                                                       : pipeline::RunStart::kFresh;
@@ -47,8 +51,14 @@ void add_train_command(CLI::App& app, int& exit_code) {
       if (!o->json) {
         std::cout << result["evaluated_split"].get<std::string>() << " split ("
                   << result["evaluated_samples"].dump() << " samples, evaluated once after "
-                  << "training): accuracy " << result["test_accuracy_pct"].dump() << " %, loss "
-                  << result["test_loss"].dump()
+                  << "training): ";
+        if (result.contains("test_mae")) {
+          std::cout << "MAE " << result["test_mae"].dump() << ", RMSE "
+                    << result["test_rmse"].dump() << ", R2 " << result["test_r2"].dump();
+        } else {
+          std::cout << "accuracy " << result["test_accuracy_pct"].dump() << " %";
+        }
+        std::cout << ", loss " << result["test_loss"].dump()
                   << "\nmodel: " << result["model_file"].get<std::string>()
                   << "\nlog:   " << result["log_file"].get<std::string>() << std::endl;
       }

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <numeric>
 #include <set>
 
@@ -21,6 +23,7 @@
 #include "toolkit/data/image_folder.h"
 #include "toolkit/data/inspect.h"
 #include "toolkit/data/normalization.h"
+#include "toolkit/data/speech_commands.h"
 #include "toolkit/data/split.h"
 #include "toolkit/data/summary.h"
 #include "toolkit/data/wav_folder.h"
@@ -57,18 +60,45 @@ class DataTest : public ::testing::Test {
     EXPECT_TRUE(stbi_write_png(path(name).c_str(), w, h, channels, px.data(), w * channels));
     return path(name);
   }
+  // `samples` interleaved over `channels`.
   std::string write_wav(const std::string& name, const std::vector<int16_t>& samples,
-                        int rate = 16000) const {
+                        int rate = 16000, int channels = 1) const {
     fs::create_directories((dir_ / name).parent_path());
     SF_INFO info{};
     info.samplerate = rate;
-    info.channels = 1;
+    info.channels = channels;
     info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
     SNDFILE* f = sf_open(path(name).c_str(), SFM_WRITE, &info);
     EXPECT_NE(f, nullptr);
     sf_write_short(f, samples.data(), static_cast<sf_count_t>(samples.size()));
     sf_close(f);
     return path(name);
+  }
+  // A 32-bit float WAV (values beyond full scale and NaN survive in it).
+  std::string write_float_wav(const std::string& name, const std::vector<float>& samples) const {
+    fs::create_directories((dir_ / name).parent_path());
+    SF_INFO info{};
+    info.samplerate = 16000;
+    info.channels = 1;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    SNDFILE* f = sf_open(path(name).c_str(), SFM_WRITE, &info);
+    EXPECT_NE(f, nullptr);
+    sf_command(f, SFC_SET_CLIPPING, nullptr, SF_FALSE);
+    sf_write_float(f, samples.data(), static_cast<sf_count_t>(samples.size()));
+    sf_close(f);
+    return path(name);
+  }
+  // A sensor recording: a `Time` column, then ax = start + row, ay = 2 * (start + row), and
+  // `extra` appended to each row ("" or ",<value>").
+  std::string write_recording(const std::string& name, int rows, int start,
+                              const std::string& extra_header = "",
+                              const std::function<std::string(int)>& extra = {}) const {
+    std::string text = "Time,ax,ay" + extra_header + "\n";
+    for (int r = 0; r < rows; ++r) {
+      text += std::to_string(r * 10) + "," + std::to_string(start + r) + "," +
+              std::to_string(2 * (start + r)) + (extra ? extra(r) : "") + "\n";
+    }
+    return write_text(name, text);
   }
   // An IDX file of unsigned bytes, gzipped when `gz`.
   std::string write_idx(const std::string& name, const std::vector<int>& dims,
@@ -649,6 +679,409 @@ TEST_F(DataTest, LoadDatasetWithSeparateTestFolderAndSkipBad) {
   EXPECT_EQ(summarize(split).skipped.size(), 2u);
   c.skip_bad = false;  // as a command-line override would: the loaders follow it
   expect_error([&] { load_dataset(c); }, {path("train/b/bad.png"), "skip_bad"});
+}
+
+// ---- recordings in class folders, grouped splits, Speech Commands, regression ------------------
+
+TEST_F(DataTest, CsvWindowsFromClassFoldersWithATimeColumn) {
+  write_recording("rec/walk/w1.csv", 8, 0);
+  write_recording("rec/walk/w2.csv", 5, 100);
+  write_recording("rec/run/r1.csv", 4, 50);
+  // Hidden entries are never classes or samples.
+  write_recording("rec/.ipynb_checkpoints/w1-checkpoint.csv", 8, 0);
+  write_recording("rec/walk/.w1-copy.csv", 8, 0);
+  write_text("rec/.DS_Store", "junk");
+  write_text("rec/walk/.DS_Store", "junk");
+  CsvOptions options;
+  options.window = 4;
+  options.stride = 2;
+  Dataset d = load_csv_windows(path("rec"), options);
+  EXPECT_EQ(d.class_names(), (std::vector<std::string>{"run", "walk"}));
+  // The time column is no feature: [window, ax ay].
+  EXPECT_EQ(d.sample_shape(), (graph::Shape{4, 2}));
+  // run/r1: one window; walk/w1: starts 0, 2, 4; walk/w2: start 0.
+  EXPECT_EQ(d.labels(), (std::vector<int>{0, 1, 1, 1, 1}));
+  EXPECT_FLOAT_EQ(d.sample(2)[0], 2.0f);  // ax of w1's row 2
+  EXPECT_FLOAT_EQ(d.sample(2)[1], 4.0f);
+  EXPECT_EQ(d.group(1), path("rec/walk/w1.csv"));
+  EXPECT_EQ(d.group(3), path("rec/walk/w1.csv"));
+  EXPECT_EQ(d.group(4), path("rec/walk/w2.csv"));
+  EXPECT_EQ(d.source(2), path("rec/walk/w1.csv") + ":4");
+  EXPECT_EQ(d.num_groups(), 3);
+  EXPECT_EQ(d.group_kind, "recording");
+
+  // Named explicitly, the time column is a feature like any other.
+  options.feature_columns = {"time", "ax"};
+  EXPECT_THROW(load_csv_windows(path("rec"), options), host::Error);  // names are exact
+  options.feature_columns = {"Time", "ax"};
+  Dataset timed = load_csv_windows(path("rec"), options);
+  EXPECT_FLOAT_EQ(timed.sample(2)[0], 20.0f);
+  EXPECT_TRUE(is_time_column("TIMESTAMP"));
+  EXPECT_TRUE(is_time_column("t"));
+  EXPECT_FALSE(is_time_column("temperature"));
+
+  // The folders give the labels: a label column as well is a contradiction, and a mix of files
+  // and folders is ambiguous.
+  CsvOptions labelled;
+  labelled.window = 4;
+  labelled.label_column = "ax";
+  expect_error([&] { load_csv_windows(path("rec"), labelled); }, {"label_column", "class folders"});
+  write_recording("rec/loose.csv", 4, 0);
+  expect_error([&] { load_csv_windows(path("rec"), CsvOptions{.window = 4}); },
+               {path("rec"), "both .csv files and subfolders"});
+}
+
+TEST_F(DataTest, CsvLabelColumnModeSkipsTheTimeColumnAndHiddenFiles) {
+  write_text("tab/a.csv", "timestamp,x,label\n0,1.5,p\n1,2.5,q\n");
+  write_text("tab/.hidden.csv", "oops\n");
+  Dataset d = load_csv_table(path("tab"), {});
+  EXPECT_EQ(d.sample_shape(), (graph::Shape{1}));
+  EXPECT_FLOAT_EQ(d.sample(1)[0], 2.5f);
+  EXPECT_EQ(d.group(1), d.source(1));  // a table row is its own group
+  EXPECT_EQ(d.group_kind, "sample");
+}
+
+TEST_F(DataTest, NanAndInfAreBadDataNamedByFileAndLine) {
+  auto table = write_text("t.csv", "a,b,label\n1,2,x\n3,nan,y\n-inf,4,x\n5,6,y\n");
+  expect_error([&] { load_csv_table(table, {}); },
+               {table + ":3", "column 2 holds 'nan'; expected a finite number"});
+  CsvOptions skip;
+  skip.skip_bad = true;
+  Dataset d = load_csv_table(table, skip);
+  EXPECT_EQ(d.size(), 2);
+  ASSERT_EQ(d.skipped.size(), 2u);
+  EXPECT_NE(d.skipped[1].find(table + ":4: column 1 holds '-inf'"), std::string::npos);
+
+  // Sensor windows: the bad row is named and, with skip_bad, dropped before windowing.
+  write_recording("sensors/idle/r.csv", 6, 0);
+  auto bad = write_text("sensors/move/r.csv", "t,ax,ay\n0,1,1\n1,inf,1\n2,1,1\n3,1,1\n4,1,1\n");
+  CsvOptions windows;
+  windows.window = 3;
+  expect_error([&] { load_csv_windows(path("sensors"), windows); },
+               {bad + ":3", "'inf'; expected a finite number"});
+  windows.skip_bad = true;
+  Dataset w = load_csv_windows(path("sensors"), windows);
+  EXPECT_EQ(w.skipped.size(), 1u);
+  for (float v : w.features()) EXPECT_TRUE(std::isfinite(v));
+  // idle/r.csv: windows at rows 0 and 3; move/r.csv: rows 2..4 after the bad line only, as a
+  // window over rows 0, 2, 3 would splice two moments of the recording.
+  ASSERT_EQ(w.size(), 3);
+  EXPECT_EQ(w.source(2), bad + ":4");
+
+  // A regression target is checked the same way.
+  auto target = write_text("r.csv", "x,y\n1,2\n2,NaN\n");
+  CsvOptions regression;
+  regression.target_columns = {"y"};
+  expect_error([&] { load_csv_table(target, regression); }, {target + ":3", "finite"});
+}
+
+TEST_F(DataTest, ZeroUsableSamplesIsAnError) {
+  write_text("wav/a/x.wav", "not audio");
+  write_text("wav/b/y.wav", "not audio either");
+  DataConfig c = parse_data_config(
+      YAML::Load("{format: wav_folder, path: wav, skip_bad: true, audio: {length: 4}}"),
+      dir_.string());
+  expect_error([&] { load_dataset(c); }, {path("wav"), "no usable samples", "2 bad ones skipped"});
+  expect_error([&] { inspect_dataset(c); }, {"no usable samples"});
+  // A window longer than every recording leaves nothing either.
+  write_recording("rec/a/r.csv", 3, 0);
+  CsvOptions options;
+  options.window = 10;
+  expect_error([&] { load_csv_windows(path("rec"), options); },
+               {"no window of 10 rows fits", "lower csv.window"});
+}
+
+TEST_F(DataTest, HiddenFoldersAreNeverClassesInImageAndWavFolders) {
+  write_png("imgs/a/x.png", 2, 2, 1, 0);
+  write_png("imgs/.ipynb_checkpoints/x.png", 2, 2, 1, 0);
+  write_text("imgs/a/.DS_Store", "junk");
+  Dataset d = load_image_folder(path("imgs"), {});
+  EXPECT_EQ(d.class_names(), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(d.size(), 1);
+  write_wav("wav/yes/a.wav", {1, 2});
+  write_wav("wav/.trash/a.wav", {1, 2});
+  write_text("wav/yes/._a.wav", "AppleDouble junk");
+  AudioOptions options;
+  options.length = 2;
+  EXPECT_EQ(load_wav_folder(path("wav"), options).class_names(), (std::vector<std::string>{"yes"}));
+}
+
+// A Speech-Commands-like folder: 2 words, 6 speakers, lists for test and validation, noise.
+void write_speech_commands(
+    bool lists,
+    const std::function<std::string(const std::string&, const std::vector<int16_t>&)>& wav,
+    const std::function<std::string(const std::string&, const std::string&)>& text) {
+  for (const char* word : {"no", "yes"}) {
+    for (const char* speaker : {"s1", "s2", "s3", "s4", "s5", "s6"}) {
+      for (int n = 0; n < 2; ++n) {
+        wav(std::string("sc/") + word + "/" + speaker + "_nohash_" + std::to_string(n) + ".wav",
+            {1000, static_cast<int16_t>(n), 3});
+      }
+    }
+  }
+  wav("sc/_background_noise_/white_noise.wav", {100, -100, 100, -100, 100, -100});
+  if (lists) {
+    text("sc/testing_list.txt", "no/s1_nohash_0.wav\nno/s1_nohash_1.wav\nyes/s1_nohash_0.wav\n");
+    text("sc/validation_list.txt", "yes/s2_nohash_0.wav\r\nyes/s9_nohash_0.wav\r\n");
+  }
+}
+
+TEST_F(DataTest, SpeechCommandsListsDecideTestAndValidation) {
+  write_speech_commands(
+      true, [&](const std::string& n, const std::vector<int16_t>& v) { return write_wav(n, v); },
+      [&](const std::string& n, const std::string& v) { return write_text(n, v); });
+  DataConfig c = parse_data_config(
+      YAML::Load("{format: wav_folder, path: sc, audio: {length: 3}, splits: {test: 0.5}}"),
+      dir_.string());
+  DatasetSplit split = load_dataset(c);
+  EXPECT_EQ(split.train.class_names(), (std::vector<std::string>{"no", "yes"}));
+  EXPECT_EQ(split.test.size(), 3);
+  EXPECT_EQ(split.validation.size(), 1);
+  EXPECT_EQ(split.train.size(), 24 - 4);
+  EXPECT_EQ(split.test.source(0), path("sc/no/s1_nohash_0.wav"));
+  EXPECT_EQ(split.validation.source(0), path("sc/yes/s2_nohash_0.wav"));
+  // One listed clip does not exist, and splits.test is overridden by the list: both said.
+  std::string warnings;
+  for (const auto& w : split.warnings) warnings += w + "\n";
+  EXPECT_NE(warnings.find("1 of the 5 clips named"), std::string::npos) << warnings;
+  EXPECT_NE(warnings.find("fractions for them are ignored"), std::string::npos) << warnings;
+  EXPECT_EQ(warnings.find("no training samples"), std::string::npos) << warnings;
+  // _background_noise_ is no class but the default noise for augmentation.
+  EXPECT_EQ(effective_noise_path(c), path("sc/_background_noise_"));
+  EXPECT_EQ(make_augmentation(c, {}).audio.noise.size(), 1u);
+  DataConfig quiet = parse_data_config(
+      YAML::Load("{format: wav_folder, path: sc, augmentation: {noise_path: none}}"),
+      dir_.string());
+  EXPECT_EQ(effective_noise_path(quiet), "");
+  EXPECT_TRUE(make_augmentation(quiet, {}).audio.noise.empty());
+}
+
+TEST_F(DataTest, SpeakersNeverSpanSplitsWithoutLists) {
+  write_speech_commands(
+      false, [&](const std::string& n, const std::vector<int16_t>& v) { return write_wav(n, v); },
+      [&](const std::string& n, const std::string& v) { return write_text(n, v); });
+  DataConfig c =
+      parse_data_config(YAML::Load("{format: wav_folder, path: sc, audio: {length: 3}, seed: 5, "
+                                   "splits: {validation: 0.2, test: 0.2}}"),
+                        dir_.string());
+  DatasetSplit split = load_dataset(c);
+  EXPECT_EQ(split.train.group_kind, "speaker");
+  AudioOptions audio;
+  audio.length = 3;
+  const Dataset all = load_wav_folder(path("sc"), audio);
+  EXPECT_EQ(all.group(0), "s1");  // speaker_of: the prefix before _nohash_
+  EXPECT_EQ(all.num_groups(), 6);
+  EXPECT_EQ(speaker_of("/x/yes/0a7c2a8d_nohash_0.wav"), "0a7c2a8d");
+  EXPECT_EQ(speaker_of("/x/yes/clip.wav"), "");
+  std::map<std::string, std::set<std::string>> splits_of;
+  for (const auto& [name, d] :
+       {std::pair{"train", &split.train}, {"val", &split.validation}, {"test", &split.test}}) {
+    for (int64_t i = 0; i < d->size(); ++i) splits_of[d->group(i)].insert(name);
+  }
+  EXPECT_EQ(splits_of.size(), 6u);
+  for (const auto& [speaker, names] : splits_of) EXPECT_EQ(names.size(), 1u) << speaker;
+  EXPECT_GT(split.test.size(), 0);
+  EXPECT_GT(split.validation.size(), 0);
+  EXPECT_EQ(split.train.size() + split.validation.size() + split.test.size(), 24);
+}
+
+// windows of `recordings[k]` recordings per class, each `rows` rows: one group per recording.
+Dataset recording_windows(const std::vector<int>& recordings, int windows_per_recording) {
+  std::vector<std::string> names;
+  for (size_t k = 0; k < recordings.size(); ++k) names.push_back("c" + std::to_string(k));
+  Dataset d({1}, names);
+  for (size_t k = 0; k < recordings.size(); ++k) {
+    for (int r = 0; r < recordings[k]; ++r) {
+      const std::string recording = "c" + std::to_string(k) + "/r" + std::to_string(r) + ".csv";
+      for (int w = 0; w < windows_per_recording; ++w) {
+        const float v = static_cast<float>(d.size());
+        d.add(std::span<const float>(&v, 1), static_cast<int>(k),
+              recording + ":" + std::to_string(w), recording);
+      }
+    }
+  }
+  d.group_kind = "recording";
+  return d;
+}
+
+TEST(GroupedSplit, NoRecordingInTwoSplitsAndDeterministicForASeed) {
+  const Dataset d = recording_windows({10, 20, 5}, 7);
+  const SplitIndices a = stratified_split_indices(d, 0.2, 0.2, 11);
+  const SplitIndices b = stratified_split_indices(d, 0.2, 0.2, 11);
+  const SplitIndices other = stratified_split_indices(d, 0.2, 0.2, 12);
+  EXPECT_EQ(a.train, b.train);
+  EXPECT_EQ(a.validation, b.validation);
+  EXPECT_EQ(a.test, b.test);
+  EXPECT_NE(a.test, other.test);
+  std::map<std::string, int> split_of;
+  int where = 0;
+  for (const auto* part : {&a.train, &a.validation, &a.test}) {
+    for (int64_t i : *part) {
+      auto [it, added] = split_of.try_emplace(d.group(i), where);
+      EXPECT_EQ(it->second, where) << d.group(i) << " is in two splits";
+    }
+    ++where;
+  }
+  EXPECT_EQ(split_of.size(), 35u);
+  EXPECT_EQ(a.train.size() + a.validation.size() + a.test.size(), 35u * 7);
+  // Recordings per class: round(G * 0.2) each to test and validation (10 -> 2, 20 -> 4, 5 -> 1).
+  const DatasetSplit split = split_dataset(d, a);
+  EXPECT_EQ(split.test.class_counts(), (std::vector<int64_t>{2 * 7, 4 * 7, 1 * 7}));
+  EXPECT_EQ(split.validation.class_counts(), (std::vector<int64_t>{2 * 7, 4 * 7, 1 * 7}));
+  EXPECT_TRUE(missing_class_warnings(split, true, true).empty());
+}
+
+TEST(GroupedSplit, TooFewRecordingsWarnAndNeverLeak) {
+  // c0 has 2 recordings: one to train, one to test, none left for validation. c1 has one: all
+  // of it trains. Windows are never divided to fill the other splits.
+  const Dataset d = recording_windows({2, 1, 6}, 5);
+  const DatasetSplit split = split_dataset(d, stratified_split_indices(d, 0.1, 0.1, 3));
+  EXPECT_EQ(split.train.class_counts(), (std::vector<int64_t>{5, 5, 20}));
+  EXPECT_EQ(split.test.class_counts(), (std::vector<int64_t>{5, 0, 5}));
+  EXPECT_EQ(split.validation.class_counts(), (std::vector<int64_t>{0, 0, 5}));
+  const std::vector<std::string> warnings = missing_class_warnings(split, true, true);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("class 'c0' has 2 recording(s)"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("the validation split has none of it"), std::string::npos);
+  EXPECT_NE(warnings[1].find("'c1' has 1 recording(s)"), std::string::npos) << warnings[1];
+  EXPECT_NE(warnings[1].find("validation and test"), std::string::npos) << warnings[1];
+  EXPECT_NE(warnings[1].find("never divided"), std::string::npos) << warnings[1];
+
+  // A class all of whose samples sit outside train is said to be unlearnable.
+  DatasetSplit moved = split;
+  moved.test = split.train.subset(std::vector<int64_t>{5, 6, 7, 8, 9});  // all of c1
+  moved.train = split.train.subset(std::vector<int64_t>{0, 1, 2, 3, 4});
+  const std::vector<std::string> unlearnable = missing_class_warnings(moved, false, false);
+  ASSERT_EQ(unlearnable.size(), 2u);  // c1 and c2 have no training sample left
+  EXPECT_NE(unlearnable[0].find("class 'c1' has no training samples"), std::string::npos)
+      << unlearnable[0];
+}
+
+TEST_F(DataTest, CsvWindowsSplitByRecordingThroughLoadDataset) {
+  for (int r = 0; r < 5; ++r) {
+    write_recording("rec/idle/" + std::to_string(r) + ".csv", 12, r * 100);
+    write_recording("rec/walk/" + std::to_string(r) + ".csv", 12, r * 100 + 50);
+  }
+  DataConfig c =
+      parse_data_config(YAML::Load("{format: csv_windows, path: rec, csv: {window: 4, stride: 2}, "
+                                   "splits: {validation: 0.2, test: 0.2}, seed: 9}"),
+                        dir_.string());
+  const DatasetSplit split = load_dataset(c);
+  // 5 windows per recording (starts 0, 2, 4, 6, 8); one recording per class in test and in
+  // validation.
+  EXPECT_EQ(split.test.size(), 2 * 5);
+  EXPECT_EQ(split.validation.size(), 2 * 5);
+  EXPECT_EQ(split.train.size(), 6 * 5);
+  std::set<std::string> train_recordings;
+  for (int64_t i = 0; i < split.train.size(); ++i) train_recordings.insert(split.train.group(i));
+  for (const Dataset* d : {&split.validation, &split.test}) {
+    for (int64_t i = 0; i < d->size(); ++i) EXPECT_FALSE(train_recordings.count(d->group(i)));
+  }
+  EXPECT_TRUE(split.warnings.empty());
+  const nlohmann::json summary = to_json(inspect_dataset(c));
+  EXPECT_EQ(summary["group_kind"], "recording");
+  EXPECT_EQ(summary["splits"]["train"]["groups"], 6);
+}
+
+TEST_F(DataTest, WavRatesStereoEmptyAndClippedClips) {
+  write_wav("wav/a/one.wav", {1000, 1000});
+  write_wav("wav/a/two.wav", {1000, 1000});
+  write_wav("wav/b/slow.wav", {1000, 1000}, 8000);
+  write_wav("wav/b/stereo.wav", {1000, 3000, -2000, 0}, 16000, 2);  // two frames, two channels
+  AudioOptions options;
+  options.length = 2;
+  Dataset d = load_wav_folder(path("wav"), options);
+  EXPECT_EQ(d.size(), 4);
+  ASSERT_EQ(d.warnings.size(), 1u);
+  EXPECT_NE(d.warnings[0].find("1 of 4 clips are not at 16000 Hz"), std::string::npos)
+      << d.warnings[0];
+  EXPECT_NE(d.warnings[0].find("audio.sample_rate"), std::string::npos);
+  EXPECT_FLOAT_EQ(d.sample(3)[0], 2000 / 32768.0f);  // stereo mixed: the channels' mean
+  EXPECT_FLOAT_EQ(d.sample(3)[1], -1000 / 32768.0f);
+  options.sample_rate = 16000;  // with a required rate the odd clip is bad data again
+  expect_error([&] { load_wav_folder(path("wav"), options); },
+               {path("wav/b/slow.wav"), "sample rate 8000 Hz"});
+
+  write_wav("wav/b/empty.wav", {});
+  write_float_wav("wav/c/loud.wav", {3.0f, -2.0f});
+  write_float_wav("wav/c/nan.wav", {0.5f, std::nanf("")});
+  AudioOptions any;
+  any.length = 2;
+  expect_error([&] { load_wav_folder(path("wav"), any); },
+               {path("wav/b/empty.wav"), "no audio frames"});
+  any.skip_bad = true;
+  Dataset skipped = load_wav_folder(path("wav"), any);
+  ASSERT_EQ(skipped.skipped.size(), 2u);
+  EXPECT_NE(skipped.skipped[1].find("nan.wav: frame 1 is not a finite number"), std::string::npos);
+  // Beyond full scale (a float WAV): clamped to it.
+  const auto& loud = skipped.sample(skipped.size() - 1);
+  EXPECT_FLOAT_EQ(loud[0], 1.0f);
+  EXPECT_FLOAT_EQ(loud[1], -1.0f);
+}
+
+TEST_F(DataTest, RegressionTargetsFromTablesAndWindows) {
+  auto table = write_text("t.csv", "time,x,y\n0,1,10\n1,2,20\n2,3,30\n3,4,40\n");
+  CsvOptions options;
+  options.target_columns = {"y"};
+  Dataset d = load_csv_table(table, options);
+  EXPECT_TRUE(d.is_regression());
+  EXPECT_EQ(d.target_names(), (std::vector<std::string>{"y"}));
+  EXPECT_EQ(d.sample_shape(), (graph::Shape{1}));  // not the time, not the target
+  EXPECT_FLOAT_EQ(d.target(2)[0], 30.0f);
+  EXPECT_TRUE(d.labels().empty());
+  EXPECT_TRUE(d.class_counts().empty());
+
+  // A window's target is the mean of its rows' targets; a folder layout only groups.
+  write_recording("rec/a/r1.csv", 4, 0, ",speed", [](int r) { return "," + std::to_string(r); });
+  write_recording("rec/b/r2.csv", 2, 0, ",speed",
+                  [](int r) { return "," + std::to_string(10 * r); });
+  options.window = 2;
+  options.target_columns = {"speed"};
+  Dataset w = load_csv_windows(path("rec"), options);
+  ASSERT_EQ(w.size(), 3);
+  EXPECT_EQ(w.sample_shape(), (graph::Shape{2, 2}));
+  EXPECT_FLOAT_EQ(w.target(0)[0], 0.5f);  // rows 0, 1
+  EXPECT_FLOAT_EQ(w.target(1)[0], 2.5f);  // rows 2, 3
+  EXPECT_FLOAT_EQ(w.target(2)[0], 5.0f);  // r2: 0 and 10
+  EXPECT_EQ(w.group(2), path("rec/b/r2.csv"));
+  const graph::Tensor targets = w.gather_targets(std::vector<int64_t>{2, 0});
+  EXPECT_EQ(targets.shape(), (graph::Shape{2, 1}));
+  EXPECT_FLOAT_EQ(targets[0], 5.0f);
+
+  // Through load_dataset: the split is by recording and the targets keep their units, their
+  // train statistics in target_normalization.
+  DataConfig c = parse_data_config(
+      YAML::Load("{format: csv, path: t.csv, csv: {target_column: y}, normalization: "
+                 "per_channel}"),
+      dir_.string());
+  EXPECT_TRUE(c.is_regression());
+  DatasetSplit split = load_dataset(c);
+  EXPECT_FLOAT_EQ(split.target_normalization.mean[0], 25.0f);
+  EXPECT_FLOAT_EQ(split.target_normalization.std[0], std::sqrt(125.0f));
+  EXPECT_FLOAT_EQ(split.train.target(0)[0], 10.0f);
+  const nlohmann::json summary = to_json(summarize(split));
+  EXPECT_EQ(summary["task"], "regression");
+  EXPECT_EQ(summary["targets"], nlohmann::json({"y"}));
+  EXPECT_DOUBLE_EQ(summary["splits"]["train"]["target_max"][0].get<double>(), 40.0);
+  EXPECT_NE(to_text(summarize(split)).find("y mean"), std::string::npos);
+
+  expect_error(
+      [&] {
+        parse_data_config(
+            YAML::Load("{format: csv, path: x, csv: {label_column: a, "
+                       "target_column: b}}"));
+      },
+      {"data.csv", "exclude each other"});
+  expect_error(
+      [&] {
+        parse_data_config(
+            YAML::Load("{format: image_folder, path: x, csv: {target_column: "
+                       "b}}"));
+      },
+      {"data.csv.target_column", "not image_folder"});
+  DataConfig two =
+      parse_data_config(YAML::Load("{format: csv, path: x, csv: {target_column: [y, 2]}}"));
+  EXPECT_EQ(two.csv.target_columns, (std::vector<std::string>{"y", "2"}));
 }
 
 TEST(LoadDataset, FashionMnistWithValidationSplit) {

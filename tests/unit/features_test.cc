@@ -17,6 +17,7 @@
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/temp_dir.h"
+#include "toolkit/pipeline/project.h"
 #include "toolkit/tflite/metadata_json.h"
 
 namespace tinyforge::testing {
@@ -72,6 +73,44 @@ TEST(FeatureSettings, RoundTripThroughMetadataJson) {
   EXPECT_EQ(features::to_json(back), features::to_json(s));
   EXPECT_EQ(back.window_samples(), 256);
   EXPECT_TRUE(back.audio.noise_reduction);
+}
+
+std::string project_refusal(const std::string& yaml) {
+  try {
+    pipeline::parse_project(yaml, "kws.yaml", "/tmp");
+  } catch (const host::Error& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+// The project loads only when the features fit the data and the model takes the frames: refused
+// before any data is read, naming the key.
+TEST(FeatureSettings, ProjectsRefuseWhatCannotWorkBeforeLoadingData) {
+  const std::string data = "data: {format: wav_folder, path: nowhere";
+  EXPECT_EQ(project_refusal(data + "}\nfeatures: {type: log_mel}\nmodel: {zoo: ds_cnn}\n"),
+            "(accepted)");
+  EXPECT_NE(project_refusal(data + ", audio: {length: 1000}}\nfeatures: {type: log_mel}\n"
+                                   "model: {layers: [{type: conv2d, filters: 4, kernel: 5}, "
+                                   "{type: flatten}, {type: dense, units: 2}]}\n")
+                .find("kws.yaml: model: cannot take the features' frames [2, 40, 1]"),
+            std::string::npos);
+  EXPECT_NE(project_refusal(data + ", audio: {sample_rate: 8000}}\nfeatures: {type: log_mel}\n"
+                                   "model: {zoo: ds_cnn}\n")
+                .find("data.audio.sample_rate: 8000 differs from features.sample_rate 16000"),
+            std::string::npos);
+  EXPECT_NE(project_refusal(data + ", normalization: per_channel}\nfeatures: {type: log_mel}\n"
+                                   "model: {zoo: ds_cnn}\n")
+                .find("data.normalization: must be none with features"),
+            std::string::npos);
+  EXPECT_NE(project_refusal("data: {format: csv, path: x.csv}\nfeatures: {type: log_mel}\n"
+                            "model: {zoo: mlp}\n")
+                .find("audio features need data.format: wav_folder"),
+            std::string::npos);
+  EXPECT_NE(project_refusal(data + "}\nfeatures: {type: log_mel, channels: 300}\n"
+                                   "model: {zoo: ds_cnn}\n")
+                .find("kws.yaml: features.channels: expected 1..256"),
+            std::string::npos);
 }
 
 TEST(MelFilterBank, EdgesSumToOneAndEveryChannelHasBins) {

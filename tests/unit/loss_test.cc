@@ -8,6 +8,7 @@
 #include <random>
 
 #include "toolkit/host/error.h"
+#include "toolkit/train/regression.h"
 
 namespace tinyforge::train {
 namespace {
@@ -149,6 +150,45 @@ TEST(MeanSquaredError, HandComputedAndGradient) {
                           [&](const Tensor& x) { return mean_squared_error(x, targets).loss; });
 }
 
+TEST(MeanAbsoluteError, HandComputedAndGradient) {
+  const LossOutput out = mean_absolute_error(Tensor({3}, {1, -2, 4}), Tensor({3}, {0, 0, 4}));
+  EXPECT_DOUBLE_EQ(out.loss, 1.0);  // (1 + 2 + 0) / 3
+  EXPECT_FLOAT_EQ(out.grad[0], 1.0f / 3);
+  EXPECT_FLOAT_EQ(out.grad[1], -1.0f / 3);
+  EXPECT_FLOAT_EQ(out.grad[2], 0.0f);  // no slope where they are equal (PyTorch's L1Loss)
+  // Away from the kink (every difference at least 0.5, far beyond the step) the gradient is
+  // the loss's slope.
+  const Tensor predictions = random_tensor({2, 3}, 6);
+  Tensor targets = predictions;
+  for (int64_t i = 0; i < targets.size(); ++i) targets[i] += i % 2 ? 0.5f : -0.7f;
+  expect_gradient_matches(predictions, mean_absolute_error(predictions, targets).grad,
+                          [&](const Tensor& x) { return mean_absolute_error(x, targets).loss; });
+}
+
+TEST(RegressionLoss, StandardizedByTheTargetScale) {
+  // Differences 2 and 4 in a target of std 2 count as 1 and 2: mse 2.5, gradient 2 d / n / 2.
+  const std::vector<float> scale = {2};
+  const LossOutput out = standardized_regression_loss(
+      LossKind::kMeanSquaredError, Tensor({2, 1}, {3, 5}), Tensor({2, 1}, {1, 1}), scale);
+  EXPECT_DOUBLE_EQ(out.loss, 2.5);
+  EXPECT_FLOAT_EQ(out.grad[0], 0.5f);
+  EXPECT_FLOAT_EQ(out.grad[1], 1.0f);
+  const std::vector<float> two = {2.0f, 0.5f};
+  const Tensor predictions = random_tensor({3, 2}, 7);
+  Tensor targets = predictions;
+  for (int64_t i = 0; i < targets.size(); ++i) targets[i] += i % 3 ? 0.6f : -0.9f;
+  for (LossKind kind : {LossKind::kMeanSquaredError, LossKind::kMeanAbsoluteError}) {
+    expect_gradient_matches(
+        predictions, standardized_regression_loss(kind, predictions, targets, two).grad,
+        [&](const Tensor& x) { return standardized_regression_loss(kind, x, targets, two).loss; });
+  }
+  EXPECT_THROW(standardized_regression_loss(LossKind::kCrossEntropy, predictions, targets, two),
+               host::Error);
+  EXPECT_THROW(
+      standardized_regression_loss(LossKind::kMeanSquaredError, Tensor({3, 1}), targets, two),
+      host::Error);  // one output for two targets
+}
+
 TEST(ReconstructionError, PerSampleMeanOverFeatures) {
   const std::vector<float> errors =
       per_sample_squared_error(Tensor({2, 2}, {1, 1, 0, 2}), Tensor({2, 2}, 0.0f));
@@ -163,8 +203,8 @@ TEST(Softmax, RowsSumToOne) {
 }
 
 TEST(LossKind, NamesRoundTrip) {
-  for (LossKind k :
-       {LossKind::kCrossEntropy, LossKind::kBinaryCrossEntropy, LossKind::kMeanSquaredError}) {
+  for (LossKind k : {LossKind::kCrossEntropy, LossKind::kBinaryCrossEntropy,
+                     LossKind::kMeanSquaredError, LossKind::kMeanAbsoluteError}) {
     EXPECT_EQ(loss_kind_from_name(loss_kind_name(k)), k);
   }
   EXPECT_THROW(loss_kind_from_name("hinge"), host::Error);

@@ -1,5 +1,5 @@
 // Metrics against hand-computed cases: a confusion matrix with a class never predicted, ROC-AUC
-// with tied scores, and a full report's JSON.
+// with tied scores, a full report's JSON, and regression's MAE, RMSE and R².
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +10,7 @@
 #include "toolkit/metrics/classification_metrics.h"
 #include "toolkit/metrics/classification_report.h"
 #include "toolkit/metrics/confusion_matrix.h"
+#include "toolkit/metrics/regression_metrics.h"
 #include "toolkit/metrics/roc_auc.h"
 #include "toolkit/metrics/running_mean.h"
 
@@ -185,6 +186,39 @@ TEST(ClassificationReport, WithoutLossOrNamesAndMismatchedNames) {
   EXPECT_TRUE(r.to_json()["loss"].is_null());
   EXPECT_EQ(r.class_names, (std::vector<std::string>{"0", "1", "2", "3"}));
   EXPECT_THROW(make_classification_report(kScores, 4, kLabels, 0.0, {"a"}), host::Error);
+}
+
+TEST(RegressionMetrics, HandComputedSingleTarget) {
+  // Differences 0, 1, -1, 2: MAE 4/4, MSE 6/4; the targets' mean is 2.5 and their spread
+  // 2.25 + 0.25 + 0.25 + 2.25 = 5, so R² = 1 - 6/5.
+  const std::vector<float> targets = {1, 2, 3, 4}, predictions = {1, 3, 2, 6};
+  const RegressionMetrics m = regression_metrics(predictions, targets, 1);
+  EXPECT_DOUBLE_EQ(m.mae, 1.0);
+  EXPECT_DOUBLE_EQ(m.rmse, std::sqrt(1.5));
+  EXPECT_DOUBLE_EQ(m.r2, -0.2);
+  const RegressionMetrics perfect = regression_metrics(targets, targets, 1);
+  EXPECT_DOUBLE_EQ(perfect.mae, 0.0);
+  EXPECT_DOUBLE_EQ(perfect.r2, 1.0);
+  // Predicting the mean scores R² 0.
+  const std::vector<float> mean(4, 2.5f);
+  EXPECT_DOUBLE_EQ(regression_metrics(mean, targets, 1).r2, 0.0);
+}
+
+TEST(RegressionMetrics, TargetsAveragedUniformlyAndConstantTargets) {
+  // Interleaved: target 0 as above, target 1 constant 10 and predicted exactly (R² 1 by
+  // scikit-learn's convention), so each metric is the mean of the two targets'.
+  const std::vector<float> targets = {1, 10, 2, 10, 3, 10, 4, 10};
+  const std::vector<float> predictions = {1, 10, 3, 10, 2, 10, 6, 10};
+  const RegressionMetrics m = regression_metrics(predictions, targets, 2);
+  EXPECT_DOUBLE_EQ(m.mae, 0.5);
+  EXPECT_DOUBLE_EQ(m.rmse, std::sqrt(1.5) / 2);
+  EXPECT_DOUBLE_EQ(m.r2, (-0.2 + 1.0) / 2);
+  // A constant target missed scores 0, not -inf.
+  const std::vector<float> constant = {10, 10}, off = {10, 11};
+  EXPECT_DOUBLE_EQ(regression_metrics(off, constant, 1).r2, 0.0);
+  EXPECT_THROW(regression_metrics(off, targets, 1), host::Error);
+  EXPECT_THROW(regression_metrics({}, {}, 1), host::Error);
+  EXPECT_THROW(regression_metrics(predictions, targets, 3), host::Error);
 }
 
 TEST(RunningMean, WeightsByCount) {

@@ -81,6 +81,37 @@ TEST(Project, OverridesReplaceTheFile) {
   EXPECT_EQ(p.training.trainer.seed, 5u);
 }
 
+TEST(Project, RegressionDefaultsToMseAndRefusesClassificationSettings) {
+  const std::string data = "data: {format: csv, path: d.csv, csv: {target_column: y}}\n";
+  Project p = parse_project(data + "model: {zoo: mlp}\n", "p.yaml", "/base");
+  EXPECT_TRUE(p.data.is_regression());
+  EXPECT_EQ(p.training.trainer.loss, train::LossKind::kMeanSquaredError);
+  p = parse_project(data + "model: {zoo: mlp}\ntraining: {epochs: 1}\n", "p.yaml", "/base");
+  EXPECT_EQ(p.training.trainer.loss, train::LossKind::kMeanSquaredError);
+  p = parse_project(data + "model: {zoo: mlp}\ntraining: {loss: mae}\n", "p.yaml", "/base");
+  EXPECT_EQ(p.training.trainer.loss, train::LossKind::kMeanAbsoluteError);
+  EXPECT_NE(error_of(data + "model: {zoo: mlp}\ntraining: {loss: cross_entropy}\n")
+                .find("p.yaml: training.loss:"),
+            std::string::npos);
+  EXPECT_NE(error_of(data + "model: {zoo: mlp}\ntraining: {class_weights: balanced}\n")
+                .find("regression"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of(data + "model: {zoo: mlp, output_softmax: true}\n").find("model.output_softmax"),
+      std::string::npos);
+}
+
+TEST(Project, DataOverrideIsStoredAbsolute) {
+  Project p = parse_project("data: {format: image_folder, path: pics}\nmodel: {zoo: cnn}\n",
+                            "p.yaml", "/base");
+  EXPECT_EQ(p.data.path, "/base/pics");
+  apply_overrides(p, {.data_path = "mine/../my_pics"});
+  EXPECT_EQ(p.data.path, (std::filesystem::current_path() / "my_pics").string());
+  Project idx = parse_project(
+      "data: {format: idx, images: i.gz, labels: l.gz}\nmodel: {zoo: cnn}\n", "p.yaml", "/base");
+  EXPECT_THROW(apply_overrides(idx, {.data_path = "x"}), host::Error);
+}
+
 TEST(Project, ErrorsNameFileKeyAndExpectation) {
   EXPECT_NE(error_of("model: {zoo: cnn}\ntraining: {epochs: many}\n")
                 .find("p.yaml: training.epochs: expected a number of epochs, got 'many'"),

@@ -13,6 +13,7 @@
 
 #include "tests/support/cli_runner.h"
 #include "tests/support/require_qemu.h"
+#include "toolkit/train/checkpoint.h"
 
 namespace {
 
@@ -286,4 +287,54 @@ TEST_F(TrainCli, RaggedRowStopsTrainingUnlessSkipBadCountsIt) {
   const Result inspected = run("data inspect " + project() + " --skip-bad --json");
   ASSERT_EQ(inspected.exit_code, 0) << inspected.out;
   EXPECT_EQ(inspected.last_json()["skipped"], 1);
+}
+
+// --data replaces data.path on train, eval and data inspect; the run records the data it trained
+// on, so eval without a project and convert use it.
+TEST_F(TrainCli, DataFlagReplacesThePathAndTheRunRemembersIt) {
+  const fs::path other = dir_ / "mine" / "other.csv";
+  fs::create_directories(other.parent_path());
+  {
+    std::ofstream csv(other);
+    csv << "a,b,c,label\n";
+    for (int i = 0; i < 60; ++i)  // 60 rows, 2 classes: not the project's 300 rows of 3
+      csv << (i % 2 ? 2.0 : 0.0) + i * 0.001 << ",0.5," << i * 0.01 << ","
+          << "xy"[i % 2] << "\n";
+  }
+  const Result inspected =
+      run("data inspect " + project() + " --data " + other.string() + " --json");
+  ASSERT_EQ(inspected.exit_code, 0) << inspected.out;
+  EXPECT_EQ(inspected.last_json()["classes"], nlohmann::json({"x", "y"}));
+  EXPECT_EQ(inspected.last_json()["splits"]["test"]["samples"], 12);  // 0.2 of 60
+
+  const fs::path out = dir_ / "mine_run";
+  const Result trained = run("train " + project() + " --data " + other.string() +
+                             " --epochs 1 --out " + out.string() + " --json");
+  ASSERT_EQ(trained.exit_code, 0) << trained.out;
+  EXPECT_EQ(trained.last_json()["precision"].size(), 2u);
+  const tinyforge::train::Checkpoint c = tinyforge::train::load_checkpoint(out / "model.tfm");
+  EXPECT_EQ(c.metadata["data_path"], other.string());
+
+  // Without a project, eval uses the data the model trained on (12 test rows, not 60).
+  const Result e = run("eval " + (out / "model.tfm").string() + " --json");
+  ASSERT_EQ(e.exit_code, 0) << e.out;
+  EXPECT_EQ(e.last_json()["evaluated_samples"], 12);
+  EXPECT_EQ(e.last_json()["test_accuracy_pct"], trained.last_json()["test_accuracy_pct"]);
+  // And so does convert: calibration on that run's 36 training rows.
+  const Result converted = run("convert " + (out / "model.tfm").string() + " --int8 -o " +
+                               (out / "m.tflite").string() + " --json");
+  ASSERT_EQ(converted.exit_code, 0) << converted.out;
+  EXPECT_EQ(converted.last_json()["calibration_samples"], 36);
+  EXPECT_EQ(converted.last_json()["evaluated_samples"], 12);
+
+  // --data on eval replaces it again; a dataset without a usable row is an error, not a table.
+  const fs::path empty = dir_ / "empty.csv";
+  std::ofstream(empty) << "a,b,c,label\n";
+  for (const std::string command : {"eval " + (out / "model.tfm").string(),
+                                    "data inspect " + project(), "train " + project()}) {
+    const Result r = run(command + " --data " + empty.string() + " --json");
+    EXPECT_NE(r.exit_code, 0) << command;
+    const std::string error = r.last_json().value("error", "");
+    EXPECT_NE(error.find(empty.string() + ": no data rows"), std::string::npos) << error;
+  }
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <stdexcept>
 
 #include "toolkit/host/error.h"
@@ -206,6 +207,43 @@ TEST(Trainer, AutoencoderReconstructsItsInput) {
   EXPECT_TRUE(std::isnan(history.back().train_accuracy_pct));
   const Evaluation e = t.evaluate(d);
   EXPECT_EQ(e.reconstruction_error.size(), 64u);
+}
+
+// y = 10 (x0 - 2 x1) from four features: a linear model learns it; the loss divides by the
+// target's scale, the metrics stay in its units.
+TEST(Trainer, RegressionReportsMaeRmseAndR2) {
+  data::Dataset d = data::Dataset::regression({4}, {"y"});
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (int i = 0; i < 256; ++i) {
+    const float x[4] = {u(rng), u(rng), u(rng), u(rng)};
+    const float y = 10 * (x[0] - 2 * x[1]);
+    d.add_regression(x, std::span<const float>(&y, 1), "row", "");
+  }
+  graph::Graph g = small_mlp(3, 1);
+  TrainerConfig config = quiet_config(30);
+  config.loss = LossKind::kMeanSquaredError;
+  config.target_scale = data::compute_target_normalization(d).std;
+  Trainer t(g, config);
+  const auto history = t.fit(d, d);
+  EXPECT_TRUE(std::isnan(history.back().train_accuracy_pct));
+  EXPECT_LT(history.back().train_mae, history.front().train_mae);
+  EXPECT_GT(history.back().val_r2, 0.95);
+  const Evaluation e = t.evaluate(d);
+  ASSERT_TRUE(e.regression.has_value());
+  EXPECT_DOUBLE_EQ(e.regression->r2, history.back().val_r2);
+  EXPECT_EQ(e.outputs.shape(), (graph::Shape{256, 1}));
+  // The loss is on the standardized target: its MSE in units over the target's variance.
+  const double scale = config.target_scale[0];
+  EXPECT_NEAR(e.loss, e.regression->rmse * e.regression->rmse / (scale * scale), 1e-6);
+
+  TrainerConfig wrong = quiet_config(1);  // cross_entropy
+  graph::Graph g2 = small_mlp(3, 1);
+  EXPECT_THROW(Trainer(g2, wrong).fit(d, {}), host::Error);
+  wrong.loss = LossKind::kMeanAbsoluteError;
+  wrong.early_stopping = EarlyStoppingConfig{};
+  wrong.early_stopping->monitor = Monitor::kValAccuracy;
+  EXPECT_THROW(Trainer(g2, wrong).fit(d, d), host::Error);
 }
 
 // Every zoo architecture runs forward and backward through the training kernels.

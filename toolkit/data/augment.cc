@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "toolkit/data/class_folders.h"
 #include "toolkit/data/wav_folder.h"
 #include "toolkit/host/error.h"
 
@@ -111,9 +112,14 @@ std::vector<std::vector<float>> load_noise_clips(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw host::Error(dir + ": noise directory does not exist");
   std::vector<std::string> files;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".wav") {
-      files.push_back(entry.path().string());
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
+       ++it) {
+    if (is_hidden(it->path())) {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file() && it->path().extension() == ".wav") {
+      files.push_back(it->path().string());
     }
   }
   std::sort(files.begin(), files.end());

@@ -51,6 +51,11 @@ bool Batcher::next(Batch& batch) {
   batch.indices.assign(order_.begin() + position_, order_.begin() + position_ + count);
   position_ += count;
   batch.features = dataset_.gather(batch.indices);
+  if (dataset_.is_regression()) {
+    batch.labels.clear();
+    batch.targets = dataset_.gather_targets(batch.indices);
+    return true;
+  }
   batch.labels.resize(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) batch.labels[i] = dataset_.label(batch.indices[i]);
   return true;

@@ -15,7 +15,8 @@ std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch);
 
 struct Batch {
   graph::Tensor features;        // [B, sample_shape...]
-  std::vector<int> labels;       // B labels
+  std::vector<int> labels;       // B labels (classification)
+  graph::Tensor targets;         // [B, targets] (regression)
   std::vector<int64_t> indices;  // the dataset rows they came from
 };
 

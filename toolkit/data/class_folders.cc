@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
 
 #include "toolkit/host/error.h"
 
@@ -15,22 +14,39 @@ static std::string lower(std::string text) {
   return text;
 }
 
+bool is_hidden(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return !name.empty() && name[0] == '.';
+}
+
+std::vector<fs::path> visible_subfolders(const std::string& root,
+                                         const std::vector<std::string>& not_classes) {
+  std::vector<fs::path> folders;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return folders;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory() && !is_hidden(entry.path()) &&
+        std::find(not_classes.begin(), not_classes.end(), name) == not_classes.end()) {
+      folders.push_back(entry.path());
+    }
+  }
+  std::sort(folders.begin(), folders.end());
+  return folders;
+}
+
 ClassFolders list_class_folders(const std::string& root, const std::vector<std::string>& extensions,
-                                bool skip_bad, std::vector<std::string>& skipped) {
+                                bool skip_bad, std::vector<std::string>& skipped,
+                                const std::vector<std::string>& not_classes) {
   std::error_code ec;
   if (!fs::is_directory(root, ec)) {
     throw host::Error(root + ": not a directory (expected one subfolder per class)");
   }
-  std::vector<fs::path> folders;
-  for (const auto& entry : fs::directory_iterator(root)) {
-    if (entry.is_directory()) folders.push_back(entry.path());
-  }
-  std::sort(folders.begin(), folders.end());
   ClassFolders out;
-  for (const fs::path& folder : folders) {
+  for (const fs::path& folder : visible_subfolders(root, not_classes)) {
     std::vector<std::string> files;
     for (const auto& entry : fs::directory_iterator(folder)) {
-      if (!entry.is_regular_file()) continue;
+      if (!entry.is_regular_file() || is_hidden(entry.path())) continue;
       std::string ext = lower(entry.path().extension().string());
       if (std::find(extensions.begin(), extensions.end(), ext) != extensions.end()) {
         files.push_back(entry.path().string());

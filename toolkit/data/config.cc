@@ -1,9 +1,12 @@
 #include "toolkit/data/config.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "toolkit/data/idx.h"
+#include "toolkit/data/speech_commands.h"
 #include "toolkit/data/split.h"
 #include "toolkit/host/error.h"
 
@@ -52,7 +55,10 @@ std::vector<std::string> string_list(const YAML::Node& node, const std::string& 
   std::vector<std::string> out;
   if (!node) return out;
   if (!node.IsSequence()) throw host::Error(where + ": expected a list");
-  for (const auto& item : node) out.push_back(item.as<std::string>());
+  for (const auto& item : node) {
+    if (!item.IsScalar()) throw host::Error(where + ": expected column names or indices");
+    out.push_back(item.Scalar());
+  }
   return out;
 }
 
@@ -164,8 +170,22 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
   if (const YAML::Node v = node["csv"]) {
     const std::string cw = w + ".csv";
     check_keys(v, cw,
-               {"label_column", "feature_columns", "header", "delimiter", "window", "stride"});
+               {"label_column", "target_column", "feature_columns", "header", "delimiter", "window",
+                "stride"});
     c.csv.label_column = get<std::string>(v, "label_column", cw, "", "a column name or index");
+    if (const YAML::Node t = v["target_column"]) {
+      c.csv.target_columns =
+          t.IsSequence() ? string_list(t, cw + ".target_column")
+                         : std::vector<std::string>{get<std::string>(
+                               v, "target_column", cw, "", "a column name or index (or a list)")};
+      if (c.csv.target_columns.empty())
+        throw host::Error(cw + ".target_column: expected a column name or index (or a list)");
+      if (!c.csv.label_column.empty()) {
+        throw host::Error(cw +
+                          ": label_column (classification) and target_column (regression) "
+                          "exclude each other; give one");
+      }
+    }
     c.csv.feature_columns = string_list(v["feature_columns"], cw + ".feature_columns");
     c.csv.header = get<bool>(v, "header", cw, true, "true or false");
     const std::string d = get<std::string>(v, "delimiter", cw, ",", "one character");
@@ -176,6 +196,13 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
     if (c.csv.window < 0 || c.csv.stride < 0) {
       throw host::Error(cw + ": window and stride must not be negative");
     }
+  }
+  if (!c.csv.target_columns.empty() && c.format != DataFormat::kCsv &&
+      c.format != DataFormat::kCsvWindows) {
+    throw host::Error(w +
+                      ".csv.target_column: regression targets come from CSV data (format csv "
+                      "or csv_windows), not " +
+                      format);
   }
   if (c.format == DataFormat::kCsvWindows && c.csv.window <= 0) {
     throw host::Error(w + ".csv.window: csv_windows needs a window length in rows");
@@ -190,7 +217,8 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
         get<bool>(g, "horizontal_flip", gw, false, "true or false");
     c.image_augmentation.crop_padding = get<int>(g, "crop_padding", gw, 0, "pixels (an integer)");
     c.audio_augmentation.max_time_shift = get<int>(g, "time_shift", gw, 0, "samples (an integer)");
-    c.noise_path = resolve(get<std::string>(g, "noise_path", gw, "", "a directory"), base_dir);
+    c.noise_path = get<std::string>(g, "noise_path", gw, "", "a directory or none");
+    if (c.noise_path != "none") c.noise_path = resolve(c.noise_path, base_dir);
     c.audio_augmentation.snr_db = get<float>(g, "noise_snr_db", gw, 10.0f, "decibels");
     c.audio_augmentation.noise_probability =
         get<float>(g, "noise_probability", gw, 1.0f, "a probability in [0, 1]");
@@ -235,13 +263,59 @@ Dataset load_one(const DataConfig& c, const std::string& path) {
 }
 
 void check_same_classes(const Dataset& train, const Dataset& test, const std::string& test_path) {
-  if (train.class_names() != test.class_names() || train.sample_shape() != test.sample_shape()) {
-    throw host::Error(test_path + ": the test set's classes or sample shape " +
+  if (train.class_names() != test.class_names() || train.target_names() != test.target_names() ||
+      train.sample_shape() != test.sample_shape()) {
+    throw host::Error(test_path + ": the test set's classes (or targets) or sample shape " +
                       graph::shape_string(test.sample_shape()) +
-                      " differ from the training "
-                      "data's " +
+                      " differ from the training data's " +
                       graph::shape_string(train.sample_shape()));
   }
+}
+
+// The error for a dataset without a single usable sample, with the first reasons samples were
+// skipped (a folder of unreadable files would otherwise look like an empty table).
+[[noreturn]] void no_usable_samples(const std::string& path, const Dataset& loaded) {
+  std::string message = path + ": no usable samples";
+  if (!loaded.skipped.empty()) {
+    message += " (" + std::to_string(loaded.skipped.size()) +
+               " bad ones skipped, the first: " + loaded.skipped.front() + ")";
+  }
+  throw host::Error(message);
+}
+
+// Splits `all`: Speech Commands' lists decide what they name, the fractions split the rest (by
+// group, stratified). A separate test set (own_test) leaves only validation to split.
+DatasetSplit split_all(const DataConfig& c, const Dataset& all, bool own_test, bool& want_val,
+                       bool& want_test) {
+  const double test_fraction = own_test ? 0.0 : c.test_fraction;
+  want_val = c.validation_fraction > 0;
+  want_test = test_fraction > 0;
+  std::optional<ListedSplit> listed;
+  if (c.format == DataFormat::kWavFolder) listed = listed_split(all, c.path);
+  if (!listed) {
+    return split_dataset(
+        all, stratified_split_indices(all, c.validation_fraction, test_fraction, c.seed));
+  }
+  const bool test_listed = listed->has_test_list && !own_test;
+  const double val = listed->has_validation_list ? 0.0 : c.validation_fraction;
+  const double test = test_listed ? 0.0 : test_fraction;
+  SplitIndices indices = stratified_split_indices(all, val, test, c.seed, &listed->unlisted);
+  if (listed->has_validation_list) indices.validation = listed->validation;
+  // With a separate test set, the clips testing_list.txt names are in no split.
+  if (test_listed) indices.test = listed->test;
+  for (auto* v : {&indices.train, &indices.validation, &indices.test})
+    std::sort(v->begin(), v->end());
+  DatasetSplit split = split_dataset(all, indices);
+  split.warnings.insert(split.warnings.end(), listed->warnings.begin(), listed->warnings.end());
+  if ((listed->has_validation_list && c.validation_fraction > 0) ||
+      (test_listed && c.test_fraction > 0)) {
+    split.warnings.push_back(c.path +
+                             ": testing_list.txt/validation_list.txt decide those splits; "
+                             "data.splits fractions for them are ignored");
+  }
+  want_val = want_val || listed->has_validation_list;
+  want_test = want_test || test_listed;
+  return split;
 }
 
 }  // namespace
@@ -267,31 +341,42 @@ DatasetSplit load_dataset(const DataConfig& config) {
     // Wav/image/CSV loaders fix the size from the first file: the test set must match it.
     DataConfig fixed = c;
     all = load_one(c, c.path);
+    if (all.empty()) no_usable_samples(c.path, all);
     if (c.format == DataFormat::kImageFolder) {
       fixed.image.height = static_cast<int>(all.sample_shape()[0]);
       fixed.image.width = static_cast<int>(all.sample_shape()[1]);
     }
     if (!c.test_path.empty()) {
       test = load_one(fixed, c.test_path);
+      if (test.empty()) no_usable_samples(c.test_path, test);
       check_same_classes(all, test, c.test_path);
       own_test = true;
     }
   }
-  DatasetSplit split =
-      stratified_split(all, c.validation_fraction, own_test ? 0.0 : c.test_fraction, c.seed);
+  if (all.empty()) no_usable_samples(c.path.empty() ? c.images : c.path, all);
+  bool want_val = false, want_test = false;
+  DatasetSplit split = split_all(c, all, own_test, want_val, want_test);
   if (own_test) {
     test.skipped.insert(test.skipped.begin(), split.train.skipped.begin(),
                         split.train.skipped.end());
     split.train.skipped = std::move(test.skipped);
     test.skipped.clear();
+    split.warnings.insert(split.warnings.end(), test.warnings.begin(), test.warnings.end());
     split.test = std::move(test);
   }
+  if (split.train.empty()) {
+    throw host::Error((c.path.empty() ? c.images : c.path) +
+                      ": the training split is empty (every sample went to validation/test)");
+  }
+  const std::vector<std::string> missing = missing_class_warnings(split, want_val, want_test);
+  split.warnings.insert(split.warnings.end(), missing.begin(), missing.end());
   if (c.normalize) {
     split.normalization = compute_normalization(split.train);
     normalize(split.train, split.normalization);
     normalize(split.validation, split.normalization);
     normalize(split.test, split.normalization);
   }
+  split.target_normalization = compute_target_normalization(split.train);
   return split;
 }
 
@@ -302,6 +387,12 @@ DetectionSet load_detection_set(const DataConfig& c) {
                     " is not a detection format (voc or yolo)");
 }
 
+std::string effective_noise_path(const DataConfig& c) {
+  if (c.noise_path == "none") return "";
+  if (!c.noise_path.empty() || c.format != DataFormat::kWavFolder) return c.noise_path;
+  return background_noise_folder(c.path);
+}
+
 Augmentation make_augmentation(const DataConfig& c, const Normalization& norm) {
   Augmentation a{c.image_augmentation, c.audio_augmentation};
   if (norm.enabled()) {
@@ -309,7 +400,8 @@ Augmentation make_augmentation(const DataConfig& c, const Normalization& norm) {
     for (size_t ch = 0; ch < norm.mean.size(); ++ch)
       a.image.fill.push_back(-norm.mean[ch] / norm.std[ch]);
   }
-  if (!c.noise_path.empty()) a.audio.noise = load_noise_clips(c.noise_path);
+  if (const std::string noise = effective_noise_path(c); !noise.empty())
+    a.audio.noise = load_noise_clips(noise);
   return a;
 }
 

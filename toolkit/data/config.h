@@ -54,18 +54,27 @@ struct DataConfig {
 
   ImageAugmentation image_augmentation;
   AudioAugmentation audio_augmentation;  // noise clips are loaded by make_augmentation()
+  // Noise clips' directory; "none" = no noise; empty = ROOT/_background_noise_ for a WAV folder
+  // that has one (effective_noise_path()).
   std::string noise_path;
+
+  // A target column makes the task regression (csv and csv_windows).
+  bool is_regression() const { return !csv.target_columns.empty(); }
 };
 
 // Parses `data:`; relative paths are taken relative to `base_dir` (the project file's directory).
 // Unknown keys and bad values throw host::Error naming the key ("data.splits.validation: ...").
 DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir = "");
 
-// Loads the classification dataset, splits it (stratified by seed; a separate test set is used
-// as is), and, with normalize, computes the normalization on train and applies it to all splits.
+// Loads the dataset, splits it (by group, stratified by class, from the seed; a separate test set
+// is used as is; a WAV folder's testing_list.txt/validation_list.txt decide the splits they
+// name), and, with normalize, computes the normalization on train and applies it to all splits.
+// Regression targets stay in their units; their train mean/std is target_normalization.
 // config.skip_bad governs every loader (even if set after parsing, as --skip-bad does); image
-// sizes fixed by the training data also apply to test_path. Detection formats throw
-// (use load_detection_set).
+// sizes fixed by the training data also apply to test_path. A dataset (or test set) without a
+// usable sample, or an empty training split, throws host::Error. Warnings (too few recordings
+// for the fractions, odd sample rates, ...) come back in DatasetSplit::warnings. Detection
+// formats throw (use load_detection_set).
 DatasetSplit load_dataset(const DataConfig& config);
 
 // voc/yolo annotations from config.path.
@@ -79,6 +88,8 @@ struct Augmentation {
   bool enabled() const { return image.enabled() || audio.enabled(); }
 };
 Augmentation make_augmentation(const DataConfig& config, const Normalization& norm);
+// The noise directory make_augmentation() uses ("" for none).
+std::string effective_noise_path(const DataConfig& config);
 // Applies the image options to a rank-4 batch, the audio ones to rank 2 and [N,L,1].
 void augment(graph::Tensor& batch, const Augmentation& augmentation, Rng& rng);
 

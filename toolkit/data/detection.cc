@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "toolkit/data/class_folders.h"
 #include "toolkit/host/error.h"
 
 namespace tinyforge::data {
@@ -21,7 +22,8 @@ std::vector<fs::path> files_with(const std::string& dir, const std::string& exte
   if (!fs::is_directory(dir, ec)) throw host::Error(dir + ": not a directory of annotations");
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.is_regular_file() && entry.path().extension() == extension) {
+    if (entry.is_regular_file() && entry.path().extension() == extension &&
+        !is_hidden(entry.path())) {
       files.push_back(entry.path());
     }
   }

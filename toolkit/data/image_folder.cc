@@ -20,7 +20,9 @@ std::vector<float> load_image(const std::string& path, int& width, int& height, 
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
       stbi_load(path.c_str(), &w, &h, &file_channels, channels), stbi_image_free);
   if (!pixels) {
-    throw host::Error(path + ": unreadable image (" + stbi_failure_reason() +
+    // stb may give no reason (a null pointer) for some malformed files.
+    const char* reason = stbi_failure_reason();
+    throw host::Error(path + ": unreadable image (" + (reason != nullptr ? reason : "corrupt") +
                       "; expected PNG, JPEG or BMP)");
   }
   if (width == 0 || height == 0) {

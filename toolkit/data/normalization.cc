@@ -25,14 +25,12 @@ void Normalization::invert(float* values, int64_t count) const {
   }
 }
 
-Normalization compute_normalization(const Dataset& train) {
-  if (train.empty() || train.sample_shape().empty()) {
-    throw host::Error("normalization: the training split is empty; nothing to compute it from");
-  }
-  const size_t channels = static_cast<size_t>(train.sample_shape().back());
+namespace {
+
+// Per-channel mean and standard deviation of `values` laid out channels last.
+Normalization channel_statistics(const std::vector<float>& values, size_t channels) {
   // Double accumulators: 47M Fashion-MNIST pixels would lose precision in float.
   std::vector<double> sum(channels, 0.0), sum_sq(channels, 0.0);
-  const std::vector<float>& values = train.features();
   for (size_t i = 0; i < values.size(); ++i) {
     sum[i % channels] += values[i];
     sum_sq[i % channels] += static_cast<double>(values[i]) * values[i];
@@ -47,6 +45,25 @@ Normalization compute_normalization(const Dataset& train) {
     norm.std.push_back(std > 1e-6 ? static_cast<float>(std) : 1.0f);
   }
   return norm;
+}
+
+}  // namespace
+
+Normalization compute_normalization(const Dataset& train) {
+  if (train.empty() || train.sample_shape().empty()) {
+    throw host::Error("normalization: the training split is empty; nothing to compute it from");
+  }
+  return channel_statistics(train.features(), static_cast<size_t>(train.sample_shape().back()));
+}
+
+Normalization compute_target_normalization(const Dataset& train) {
+  if (!train.is_regression()) return {};
+  if (train.empty()) {
+    throw host::Error(
+        "target normalization: the training split is empty; nothing to compute it "
+        "from");
+  }
+  return channel_statistics(train.targets(), static_cast<size_t>(train.num_targets()));
 }
 
 void normalize(Dataset& dataset, const Normalization& norm) {

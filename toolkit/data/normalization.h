@@ -26,6 +26,9 @@ struct Normalization {
 // Statistics over all samples of `train`, one per channel (the sample shape's last dimension).
 // A channel with (near) zero spread gets std 1 so it is only centered.
 Normalization compute_normalization(const Dataset& train);
+// A regression dataset's targets: their mean and standard deviation on `train`, one per target
+// (a constant target gets std 1); empty for classification.
+Normalization compute_target_normalization(const Dataset& train);
 // Applies `norm` to every sample of `dataset` in place; throws host::Error if the channel count
 // differs.
 void normalize(Dataset& dataset, const Normalization& norm);

@@ -10,8 +10,10 @@ std::vector<int64_t> stratified_sample_indices(const Dataset& dataset, int64_t c
                                                uint64_t seed) {
   const int64_t total = dataset.size();
   count = std::clamp<int64_t>(count, 0, total);
-  std::vector<std::vector<int64_t>> by_class(dataset.num_classes());
-  for (int64_t i = 0; i < total; ++i) by_class[dataset.label(i)].push_back(i);
+  // A regression dataset has no classes: it is one stratum.
+  const bool classes = !dataset.is_regression();
+  std::vector<std::vector<int64_t>> by_class(classes ? dataset.num_classes() : 1);
+  for (int64_t i = 0; i < total; ++i) by_class[classes ? dataset.label(i) : 0].push_back(i);
   // Largest-remainder apportionment of `count` over the classes by size.
   std::vector<int64_t> share(by_class.size());
   std::vector<std::pair<int64_t, size_t>> remainders;  // (remainder * total, class)

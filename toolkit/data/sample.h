@@ -13,7 +13,7 @@ namespace tinyforge::data {
 // min(count, size) sample indices, ascending. Each class gets its share of `count` in proportion
 // to its size (largest remainders round up, ties to the lower class index), its members chosen by
 // a shuffle from `seed` and the class index. The same dataset, count and seed give the same
-// indices.
+// indices. A regression dataset is one stratum: a seeded uniform sample.
 std::vector<int64_t> stratified_sample_indices(const Dataset& dataset, int64_t count,
                                                uint64_t seed);
 

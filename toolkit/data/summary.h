@@ -14,23 +14,32 @@ namespace tinyforge::data {
 struct SplitSummary {
   std::string name;  // "train", "validation", "test"
   int64_t samples = 0;
+  int64_t groups = 0;              // distinct recordings/speakers (= samples when none)
   std::vector<int64_t> per_class;  // index = label
+  // Regression: per target, over the split's samples (empty when it has none).
+  std::vector<double> target_mean, target_min, target_max;
 };
 
 struct DatasetSummary {
   std::vector<std::string> class_names;
+  std::vector<std::string> target_names;  // regression only
   graph::Shape sample_shape;
+  std::string group_kind;  // what a group is: "recording", "speaker", "sample"
   std::vector<SplitSummary> splits;
-  std::vector<std::string> skipped;  // bad samples skipped (skip_bad), with reasons
+  std::vector<std::string> skipped;   // bad samples skipped (skip_bad), with reasons
+  std::vector<std::string> warnings;  // DatasetSplit::warnings
   Normalization normalization;
-  std::string grid_png;  // the sample grid written, if any
+  Normalization target_normalization;  // regression: the train targets' mean/std
+  std::string grid_png;                // the sample grid written, if any
 };
 
 DatasetSummary summarize(const DatasetSplit& split);
 
-// {"classes": [...], "sample_shape": [...], "splits": {"train": {"samples": N, "per_class":
-// {"name": n, ...}}, ...}, "skipped": n, "skipped_samples": [...], "normalization": {...},
-// "grid_png": "..."}
+// {"task": "classification", "classes": [...], "sample_shape": [...], "group_kind": "...",
+// "splits": {"train": {"samples": N, "groups": G, "per_class": {"name": n, ...}}, ...},
+// "skipped": n, "skipped_samples": [...], "warnings": [...], "normalization": {...},
+// "grid_png": "..."}; for regression "task": "regression", "targets": [...], each split's
+// "target_mean"/"target_min"/"target_max" instead of per_class, and "target_normalization".
 nlohmann::json to_json(const DatasetSummary& summary);
 // A fixed-width table for the terminal.
 std::string to_text(const DatasetSummary& summary);

@@ -10,7 +10,8 @@
 namespace tinyforge::pipeline {
 
 BoardEvaluation evaluate_on_board(const std::filesystem::path& path, const data::Dataset& set,
-                                  const std::string& board, int timeout_seconds) {
+                                  const std::string& board, int timeout_seconds,
+                                  const train::RegressionLoss& regression) {
   const host::ModelFile file(path);
   const Model& model = file.model();
   if (model.num_inputs() != 1 || model.num_outputs() != 1)
@@ -43,7 +44,7 @@ BoardEvaluation evaluate_on_board(const std::filesystem::path& path, const data:
       scores.push_back(static_cast<float>(host::tensor_value(out, k)));
   }
   BoardEvaluation result;
-  result.evaluation = evaluate_scores(std::move(scores), classes, set);
+  result.evaluation = evaluate_scores(std::move(scores), classes, set, regression);
   result.arena_bytes = run.arena_bytes;
   result.instructions = std::move(run.instructions_per_sample);
   result.raw_outputs = std::move(run.outputs[0]);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "toolkit/data/dataset.h"
+#include "toolkit/train/regression.h"
 #include "toolkit/train/trainer.h"
 
 namespace tinyforge::pipeline {
@@ -21,10 +22,11 @@ struct BoardEvaluation {
   std::vector<uint8_t> raw_outputs;    // the output's bytes, every sample back to back
 };
 
-// One input, one output (a classifier), as evaluate_tflite. Throws host::Error naming the model
-// and the board on any failure (see deploy::run_model_on_board).
+// One input, one output (a classifier or a regression model), as evaluate_tflite. Throws
+// host::Error naming the model and the board on any failure (see deploy::run_model_on_board).
 BoardEvaluation evaluate_on_board(const std::filesystem::path& model, const data::Dataset& set,
-                                  const std::string& board, int timeout_seconds);
+                                  const std::string& board, int timeout_seconds,
+                                  const train::RegressionLoss& regression = {});
 
 }  // namespace tinyforge::pipeline
 

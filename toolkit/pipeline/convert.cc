@@ -6,6 +6,7 @@
 #include "toolkit/features/feature_graph.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
+#include "toolkit/pipeline/regression.h"
 #include "toolkit/pipeline/train_run.h"
 #include "toolkit/quantize/error_report.h"
 #include "toolkit/quantize/passes.h"
@@ -30,6 +31,9 @@ struct Source {
   std::vector<std::string> labels;
   Project project;
   std::optional<data::Normalization> trained_normalization;  // a .tfm's; a .tflite's comes along
+  std::optional<train::RegressionLoss> regression_loss;      // a regression .tfm's
+  // What the model is (a .tfm's metadata; a tinyforge .tflite's extra metadata keys).
+  nlohmann::json description = nlohmann::json::object();
 };
 
 Source load_source(const fs::path& model, const std::optional<Project>& given) {
@@ -44,6 +48,7 @@ Source load_source(const fs::path& model, const std::optional<Project>& given) {
     tflite::Imported imported = tflite::import_tflite(model);
     s.graph = std::move(imported.graph);
     s.labels = std::move(imported.metadata.labels);
+    s.description = std::move(imported.metadata.extra);
     s.project = *given;
     // As for fine-tuning: a tinyforge .tflite's stored input normalization is applied to the data.
     s.project.model.from = model;
@@ -59,6 +64,9 @@ Source load_source(const fs::path& model, const std::optional<Project>& given) {
   } else {
     throw host::Error(model.string() + ": no project stored; give --project PROJECT.yaml");
   }
+  if (is_regression(c.metadata))
+    s.regression_loss = stored_regression_loss(c.metadata, s.project.training.trainer.loss);
+  s.description = c.metadata;
   s.graph = std::move(c.graph);
   s.labels = std::move(c.labels);
   s.trained_normalization = data::Normalization{c.normalization_mean, c.normalization_std};
@@ -77,6 +85,18 @@ quantize::Scheme scheme_of(ConvertDtype d) {
 
 json macro_f1(const json& metrics) {
   return metrics.contains("macro_f1") ? metrics["macro_f1"] : json(nullptr);
+}
+
+// A regression's figures as convert reports them: float_mae, quantized_mae (null for float32),
+// output_mae, and the same for R².
+void add_regression_figures(const json& float_metrics, const json& output_metrics, bool quantized,
+                            json& result) {
+  for (const char* metric : {"mae", "r2"}) {
+    const std::string m = metric;
+    result["float_" + m] = float_metrics["test_" + m];
+    result["output_" + m] = output_metrics["test_" + m];
+    result["quantized_" + m] = quantized ? output_metrics["test_" + m] : json(nullptr);
+  }
 }
 
 }  // namespace
@@ -192,6 +212,16 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
                       ": the project's data has neither a test nor a validation "
                       "split to evaluate on");
   if (source.labels.empty()) source.labels = split.train.class_names();
+  const bool regression = split.train.is_regression();
+  if (model.extension() != ".tflite" && regression != source.regression_loss.has_value()) {
+    throw host::Error(
+        model.string() + ": a " + (source.regression_loss ? "regression" : "classification") +
+        " model, but the project's data are for " + (regression ? "regression" : "classification"));
+  }
+  const train::RegressionLoss regression_loss =
+      source.regression_loss ? *source.regression_loss
+                             : train::RegressionLoss{source.project.training.trainer.loss,
+                                                     split.target_normalization.std};
 
   progress("evaluating the float model on " + std::to_string(set.size()) + " samples");
   json float_metrics;
@@ -200,6 +230,7 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
     train::TrainerConfig config = source.project.training.trainer;
     config.progress = false;
     config.reconstruct = false;
+    config.target_scale = regression_loss.scale;
     train::Trainer trainer(g, config);
     float_metrics = test_metrics(trainer.evaluate(set), set, false, source.labels);
   }
@@ -213,12 +244,14 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
     if (options.dtype == ConvertDtype::kInt8 && !options.float_io)
       pinned.input_quantization = quantize::QuantParams{q.scale, q.zero_point};
   }
+  tflite::Metadata metadata = export_metadata(source.labels, split.normalization, features_json);
+  export_regression(source.description, metadata);
   const std::vector<uint8_t> bytes =
-      convert_graph(source.graph, split.train, pinned,
-                    export_metadata(source.labels, split.normalization, features_json), &result);
+      convert_graph(source.graph, split.train, pinned, metadata, &result);
   const host::ModelFile file(bytes.data(), bytes.size(), output.string());
   progress("evaluating " + output.filename().string() + " in tinyforge's runtime");
-  const json output_metrics = test_metrics(evaluate_tflite(file, set), set, false, source.labels);
+  const json output_metrics =
+      test_metrics(evaluate_tflite(file, set, nullptr, regression_loss), set, false, source.labels);
   // Only now, with everything computed, does the file appear (atomically); a feature graph goes
   // beside it, so the folder holds what a device runs.
   host::write_file(output, bytes.data(), bytes.size());
@@ -229,17 +262,18 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
     result["features_file"] = features_file.string();
   }
 
-  const double output_accuracy = output_metrics["test_accuracy_pct"].get<double>();
+  const json output_accuracy = output_metrics["test_accuracy_pct"];
   result["output"] = output.string();
   result["dtype"] = convert_dtype_name(options.dtype);
   result["io_dtype"] = !quantized || options.float_io            ? "float32"
                        : options.dtype == ConvertDtype::kInt16x8 ? "int16"
                                                                  : "int8";
   result["float_accuracy_pct"] = float_metrics["test_accuracy_pct"];
-  result["quantized_accuracy_pct"] = quantized ? json(output_accuracy) : json(nullptr);
+  result["quantized_accuracy_pct"] = quantized ? output_accuracy : json(nullptr);
   result["output_accuracy_pct"] = output_accuracy;
   result["float_macro_f1"] = macro_f1(float_metrics);
   result["output_macro_f1"] = macro_f1(output_metrics);
+  if (regression) add_regression_figures(float_metrics, output_metrics, quantized, result);
   result["evaluated_split"] = on_test ? "test" : "validation";
   result["evaluated_samples"] = set.size();
   result["model_bytes"] = bytes.size();

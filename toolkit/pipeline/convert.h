@@ -42,7 +42,9 @@ struct ConvertOptions {
 // Returns output, dtype, float_accuracy_pct, quantized_accuracy_pct (null for float32),
 // output_accuracy_pct (the written file in our runtime), float_macro_f1, output_macro_f1,
 // model_bytes, arena_bytes, calibration_samples, calibrator, io_dtype, seconds, and
-// error_report_file when one was written. Throws host::Error naming the file or flag at fault.
+// error_report_file when one was written. A regression model reports float_mae, quantized_mae
+// (null for float32), output_mae and float_r2, quantized_r2, output_r2 (the accuracies null).
+// Throws host::Error naming the file or flag at fault.
 nlohmann::json run_conversion(const std::filesystem::path& model,
                               const std::optional<Project>& project, const ConvertOptions& options,
                               const std::filesystem::path& output);

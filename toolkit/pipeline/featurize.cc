@@ -72,8 +72,10 @@ data::Dataset featurize(const data::Dataset& clips, const features::FeatureSetti
   out.reserve(clips.size());
   for (int64_t i = 0; i < clips.size(); ++i)
     out.add({values.data() + i * per_clip, static_cast<size_t>(per_clip)}, clips.label(i),
-            clips.source(i));
+            clips.source(i), clips.group(i));
   out.skipped = clips.skipped;
+  out.warnings = clips.warnings;
+  out.group_kind = clips.group_kind;
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "toolkit/host/error.h"
+#include "toolkit/train/regression.h"
 
 namespace tinyforge::pipeline {
 
@@ -215,13 +216,13 @@ void parse_qat(const Fields& f, const YAML::Node& t, const YAML::Node& q,
 }
 
 void parse_training(const Fields& f, const YAML::Node& t, const ModelSpec& model,
-                    TrainingSpec& spec, const std::filesystem::path& base_dir) {
+                    TrainingSpec& spec, const std::filesystem::path& base_dir, bool regression) {
   const std::string w = "training";
   train::TrainerConfig& c = spec.trainer;
   const bool autoencoder = model.zoo == "autoencoder";
   if (!t) {
     c.reconstruct = autoencoder;
-    if (autoencoder) c.loss = train::LossKind::kMeanSquaredError;
+    if (autoencoder || regression) c.loss = train::LossKind::kMeanSquaredError;
     return;
   }
   f.check_keys(t, w,
@@ -238,12 +239,18 @@ void parse_training(const Fields& f, const YAML::Node& t, const ModelSpec& model
       f.get<std::string>(t, "target", w, autoencoder ? "input" : "labels", "labels or input");
   if (target != "labels" && target != "input") f.fail(w + ".target", "expected labels or input");
   c.reconstruct = target == "input";
-  const std::string loss =
-      f.get<std::string>(t, "loss", w, c.reconstruct ? "mse" : "cross_entropy", "a loss name");
+  const std::string loss = f.get<std::string>(
+      t, "loss", w, c.reconstruct || regression ? "mse" : "cross_entropy", "a loss name");
   try {
     c.loss = train::loss_kind_from_name(loss);
+    if (regression) train::check_regression_loss(c.loss);
   } catch (const host::Error& e) {
     f.fail(w + ".loss", e.what());
+  }
+  if (regression && (c.reconstruct || t["class_weights"] || t["label_smoothing"])) {
+    f.fail(w,
+           "target, class_weights and label_smoothing are for classification; this project "
+           "is a regression (data.csv.target_column)");
   }
   c.cross_entropy.label_smoothing =
       f.get<double>(t, "label_smoothing", w, 0.0, "a fraction in [0, 1)");
@@ -353,6 +360,20 @@ void check_features_fit_data(const Fields& f, const features::FeatureSettings& s
                                     std::to_string(s.window_samples()) + ")");
 }
 
+// With features the sample shape is known before any data is read ([frames, frame_size, 1]), so a
+// model that cannot take it is refused now, not after the data has loaded.
+void check_model_takes_frames(const Fields& f, const Project& p) {
+  if (!p.model.from.empty() || p.training.qat) return;
+  const features::FeatureSettings& s = *p.features;
+  const graph::Shape shape = {s.frames_for(p.data.audio.length), s.frame_size(), 1};
+  try {
+    build_model(p.model, shape, std::max(2, p.model.options.classes), 0);
+  } catch (const std::exception& e) {
+    f.fail("model", "cannot take the features' frames [" + std::to_string(shape[0]) + ", " +
+                        std::to_string(shape[1]) + ", 1]: " + e.what());
+  }
+}
+
 // Settings that depend on others (the schedule starts from the optimizer's rate; a cosine
 // schedule spans the whole run unless told otherwise).
 void finalize(Project& p) {
@@ -398,7 +419,7 @@ Project parse_project(const std::string& text, const std::string& label,
   const YAML::Node training = root["training"];
   const bool qat = training && training.IsMap() && training["qat"];
   parse_model(f, root["model"], p.model, base_dir, qat);
-  parse_training(f, training, p.model, p.training, base_dir);
+  parse_training(f, training, p.model, p.training, base_dir, p.data.is_regression());
   if (const YAML::Node o = root["output"]) {
     f.check_keys(o, "output", {"dir"});
     const std::string dir = f.get<std::string>(o, "dir", "output", "", "a directory");
@@ -407,8 +428,11 @@ Project parse_project(const std::string& text, const std::string& label,
       p.output_dir = d.is_absolute() ? d : base_dir / d;
     }
   }
+  if (p.data.is_regression() && p.model.options.output_softmax)
+    f.fail("model.output_softmax", "a regression model outputs its targets, not probabilities");
   if (p.name.empty())
     p.name = !p.model.zoo.empty() ? p.model.zoo : p.training.qat ? "qat" : "model";
+  if (p.features) check_model_takes_frames(f, p);
   finalize(p);
   return p;
 }
@@ -433,6 +457,12 @@ void apply_overrides(Project& p, const Overrides& o) {
     p.training.trainer.seed = *o.seed;
   }
   if (o.skip_bad) p.data.skip_bad = true;
+  if (o.data_path) {
+    if (o.data_path->empty()) throw host::Error("--data: expected a directory or file");
+    if (p.data.format == data::DataFormat::kIdx)
+      throw host::Error("--data: format idx takes data.images/labels files, not a path");
+    p.data.path = std::filesystem::absolute(*o.data_path).lexically_normal().string();
+  }
   finalize(p);
 }
 

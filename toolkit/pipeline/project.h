@@ -64,6 +64,8 @@ struct Overrides {
   std::optional<std::string> output_dir;
   std::optional<uint64_t> seed;
   bool skip_bad = false;  // --skip-bad: skip and count bad samples instead of failing
+  // --data DIR: replaces data.path (taken relative to the current directory, stored absolute).
+  std::optional<std::string> data_path;
 };
 
 // Parses a project; relative paths are relative to `base_dir`. Unknown keys and bad values throw

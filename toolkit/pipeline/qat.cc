@@ -5,6 +5,7 @@
 
 #include "toolkit/host/error.h"
 #include "toolkit/pipeline/convert.h"
+#include "toolkit/pipeline/regression.h"
 #include "toolkit/pipeline/train_run.h"
 #include "toolkit/quantize/passes.h"
 #include "toolkit/quantize/ptq.h"
@@ -62,6 +63,9 @@ json run_qat(const Project& project, RunStart start) {
   if (!std::filesystem::exists(qat.from))
     throw host::Error(label + qat.from.string() + " does not exist (train the float model first)");
   const train::Checkpoint source = train::load_checkpoint(qat.from);
+  if (is_regression(source.metadata))
+    throw host::Error(label + "QAT is for classifiers; " + qat.from.string() +
+                      " is a regression model (tinyforge convert --int8 quantizes it)");
   if (source.metadata.value("reconstruct", false))
     throw host::Error(label + "QAT is for classifiers; " + qat.from.string() +
                       " is an autoencoder");

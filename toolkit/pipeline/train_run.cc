@@ -18,6 +18,7 @@
 #include "toolkit/pipeline/board_evaluation.h"
 #include "toolkit/pipeline/convert.h"
 #include "toolkit/pipeline/qat.h"
+#include "toolkit/pipeline/regression.h"
 #include "toolkit/quantize/passes.h"
 #include "toolkit/tflite/tflite.h"
 #include "toolkit/train/checkpoint.h"
@@ -43,13 +44,28 @@ train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Traine
   c.project = project.text;
   c.metadata = {{"name", project.name},
                 {"project_dir", project_dir(project)},
+                {"data_path", effective_data_path(project)},
                 {"model", project.model.zoo.empty() ? "layers" : project.model.zoo},
                 {"reconstruct", project.training.trainer.reconstruct},
                 {"sample_shape", split.train.sample_shape()},
                 {"params", graph.parameter_count()},
                 {"macs", graph.macs()}};
+  describe_regression(c.metadata, split.train, split.target_normalization);
   if (project.features) c.metadata["features"] = features::to_json(*project.features);
   return c;
+}
+
+// The figures of every epoch's validation as lists (regression: val_mae, val_rmse, val_r2).
+void add_validation_history(const std::vector<train::EpochRecord>& history, json& result) {
+  json mae = json::array(), rmse = json::array(), r2 = json::array();
+  for (const train::EpochRecord& r : history) {
+    mae.push_back(number_or_null(r.val_mae));
+    rmse.push_back(number_or_null(r.val_rmse));
+    r2.push_back(number_or_null(r.val_r2));
+  }
+  result["val_mae"] = mae;
+  result["val_rmse"] = rmse;
+  result["val_r2"] = r2;
 }
 
 // The split to report on: test, else validation (a project may have no test set).
@@ -75,6 +91,7 @@ void write_float_tflite(const graph::Graph& graph, const train::Checkpoint& chec
     tflite::WriteOptions options;
     options.metadata = export_metadata(checkpoint.labels, normalization,
                                        checkpoint.metadata.value("features", json()));
+    export_regression(checkpoint.metadata, options.metadata);
     tflite::write_tflite_file(quantize::prepare_for_export(graph), options, path);
     result["float_tflite_file"] = path.string();
   } catch (const host::Error& e) {
@@ -138,6 +155,7 @@ void check_resume_fits(const train::Checkpoint& c, const std::filesystem::path& 
 // ROC-AUC of the reconstruction error.
 json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool reconstruct,
                   const std::vector<std::string>& labels) {
+  if (test.is_regression()) return regression_json(e, test.target_names());
   json j;
   if (reconstruct) {
     j["test_loss"] = number_or_null(e.loss);
@@ -159,6 +177,12 @@ json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool re
   return j;
 }
 
+std::string effective_data_path(const Project& project) {
+  return project.data.path.empty()
+             ? std::string()
+             : std::filesystem::absolute(project.data.path).lexically_normal().string();
+}
+
 std::string project_dir(const Project& project) {
   return project.path.empty() ? std::string()
                               : std::filesystem::absolute(project.path).parent_path().string();
@@ -169,7 +193,15 @@ Project stored_project(const train::Checkpoint& checkpoint, const std::filesyste
   const std::filesystem::path base = !dir.empty() && std::filesystem::is_directory(dir)
                                          ? std::filesystem::path(dir)
                                          : std::filesystem::current_path();
-  return parse_project(checkpoint.project, model.string() + " (stored project)", base);
+  Project project = parse_project(checkpoint.project, model.string() + " (stored project)", base);
+  // The data the model trained on (a --data run's folder, not the file's data.path).
+  const std::string data_path = checkpoint.metadata.value("data_path", std::string());
+  if (!data_path.empty()) project.data.path = data_path;
+  return project;
+}
+
+void print_warnings(const data::DatasetSplit& split) {
+  for (const std::string& w : split.warnings) std::cerr << "warning: " << w << "\n";
 }
 
 json run_training(const Project& project, RunStart start) {
@@ -177,13 +209,16 @@ json run_training(const Project& project, RunStart start) {
   RunDirectory out_dir(project.output_dir, start);
   data::DatasetSplit split = load_project_data(project);
   for (const std::string& reason : split.train.skipped) std::cerr << "skipped: " << reason << "\n";
+  print_warnings(split);
+  const bool regression = split.train.is_regression();
   const std::filesystem::path out = project.output_dir;
   const std::filesystem::path model_file = out / "model.tfm";
 
   train::TrainerConfig config = project.training.trainer;
   config.log_csv = out / "log.csv";
   config.augmentation = data::make_augmentation(project.data, split.normalization);
-  if (project.training.balanced_class_weights)
+  if (regression) config.target_scale = split.target_normalization.std;
+  if (project.training.balanced_class_weights && !regression)
     config.cross_entropy.class_weights = train::balanced_class_weights(split.train);
   if (!config.cross_entropy.class_weights.empty() &&
       static_cast<int>(config.cross_entropy.class_weights.size()) != split.train.num_classes()) {
@@ -192,8 +227,10 @@ json run_training(const Project& project, RunStart start) {
                       std::to_string(split.train.num_classes()) + " classes");
   }
 
-  graph::Graph graph = build_model(project.model, split.train.sample_shape(),
-                                   split.train.num_classes(), config.seed);
+  graph::Graph graph =
+      build_model(project.model, split.train.sample_shape(),
+                  regression ? split.train.num_targets() : split.train.num_classes(), config.seed);
+  if (regression) append_target_scaling(graph, split.target_normalization);
   std::optional<train::Checkpoint> resumed;
   if (start == RunStart::kResume) {
     resumed = train::load_checkpoint(model_file);
@@ -239,7 +276,7 @@ json run_training(const Project& project, RunStart start) {
   if (config.progress) {
     std::cerr << split_name << " split, evaluated once after training (" << eval_set.size()
               << " samples): loss " << e.loss;
-    if (!config.reconstruct) std::cerr << ", accuracy " << e.accuracy_pct << " %";
+    if (!config.reconstruct && !regression) std::cerr << ", accuracy " << e.accuracy_pct << " %";
     std::cerr << std::endl;
   }
   json seconds = json::array();
@@ -252,11 +289,17 @@ json run_training(const Project& project, RunStart start) {
   result["model_file"] = model_file.string();
   result["log_file"] = config.log_csv.string();
   result["skipped_samples"] = split.train.skipped.size();
+  result["warnings"] = split.warnings;
+  if (regression && !split.validation.empty()) add_validation_history(trainer.history(), result);
 
   // The final file also records the figures (weights may be the best epoch's after early stopping).
   train::Checkpoint final_checkpoint = make_checkpoint(graph, trainer, project, split);
   final_checkpoint.metadata["test"] = {{"accuracy_pct", result["test_accuracy_pct"]},
                                        {"loss", result["test_loss"]}};
+  if (regression) {
+    for (const char* key : {"mae", "rmse", "r2"})
+      final_checkpoint.metadata["test"][key] = result[std::string("test_") + key];
+  }
   train::save_checkpoint(model_file, final_checkpoint);
   write_float_tflite(graph, final_checkpoint, out / "model_float.tflite", result);
   if (project.features) {
@@ -281,7 +324,8 @@ bool has_state(const Model& model) {
 }  // namespace
 
 train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Dataset& set,
-                                  std::vector<uint8_t>* raw_outputs) {
+                                  std::vector<uint8_t>* raw_outputs,
+                                  const train::RegressionLoss& regression) {
   const std::string& label = file.label();
   const Model& model = file.model();
   if (model.num_inputs() != 1 || model.num_outputs() != 1)
@@ -319,11 +363,16 @@ train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Datas
       }
     }
   });
-  return evaluate_scores(std::move(scores), classes, set);
+  return evaluate_scores(std::move(scores), classes, set, regression);
 }
 
 train::Evaluation evaluate_scores(std::vector<float> scores, int64_t classes,
-                                  const data::Dataset& set) {
+                                  const data::Dataset& set,
+                                  const train::RegressionLoss& regression) {
+  if (set.is_regression()) {
+    return train::evaluate_regression(graph::Tensor({set.size(), classes}, std::move(scores)), set,
+                                      regression.kind, regression.scale);
+  }
   train::Evaluation e;
   e.outputs = graph::Tensor({set.size(), classes}, std::move(scores));
   // The loss: cross-entropy of the outputs, read as probabilities when they already are (a
@@ -375,7 +424,20 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   } else {
     throw host::Error(model.string() + ": give the project file that names the dataset");
   }
+  if (!options.data_path.empty()) apply_overrides(project, {.data_path = options.data_path});
   data::DatasetSplit split = load_project_data(project);
+  if (checkpoint && is_regression(checkpoint->metadata) != split.train.is_regression()) {
+    throw host::Error(model.string() + ": a " +
+                      (is_regression(checkpoint->metadata) ? "regression" : "classification") +
+                      " model, but the project's data are for " +
+                      (split.train.is_regression() ? "regression" : "classification"));
+  }
+  // A .tflite's loss as training took it: the project's loss on targets scaled by the data's
+  // train std (a .tfm keeps the std it trained with).
+  const train::RegressionLoss regression_loss =
+      checkpoint
+          ? stored_regression_loss(checkpoint->metadata, project.training.trainer.loss)
+          : train::RegressionLoss{project.training.trainer.loss, split.target_normalization.std};
   const char* split_name = "test";
   const data::Dataset& whole = report_split(split, &split_name);
   const bool sampled = options.limit > 0 && options.limit < whole.size();
@@ -386,7 +448,8 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   const data::Dataset& set = sampled ? limited : whole;
   json result;
   if (tflite && !options.board.empty()) {
-    BoardEvaluation b = evaluate_on_board(model, set, options.board, options.timeout_seconds);
+    BoardEvaluation b =
+        evaluate_on_board(model, set, options.board, options.timeout_seconds, regression_loss);
     result = test_metrics(b.evaluation, set, false, split.train.class_names());
     std::vector<uint64_t> sorted = b.instructions;
     std::sort(sorted.begin(), sorted.end());
@@ -404,7 +467,8 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   } else if (tflite) {
     const host::ModelFile file(model);
     std::vector<uint8_t> raw;
-    result = test_metrics(evaluate_tflite(file, set, &raw), set, false, split.train.class_names());
+    result = test_metrics(evaluate_tflite(file, set, &raw, regression_loss), set, false,
+                          split.train.class_names());
     result["arena_bytes"] = result["host_arena_bytes"] =
         host::plan_arena(file.model(), host::host_plan_options()).total_bytes;
     if (!options.raw_outputs.empty()) host::write_file(options.raw_outputs, raw.data(), raw.size());
@@ -417,6 +481,7 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
     }
     train::TrainerConfig config = project.training.trainer;
     config.reconstruct = checkpoint->metadata.value("reconstruct", config.reconstruct);
+    config.target_scale = regression_loss.scale;
     config.progress = false;
     graph::Graph graph = checkpoint->graph;
     train::Trainer trainer(graph, config);

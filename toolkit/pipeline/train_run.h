@@ -14,9 +14,13 @@
 #include "toolkit/pipeline/project.h"
 #include "toolkit/pipeline/run_directory.h"
 #include "toolkit/train/checkpoint.h"
+#include "toolkit/train/regression.h"
 #include "toolkit/train/trainer.h"
 
 namespace tinyforge::pipeline {
+
+// The loaders' and the split's warnings, on stderr.
+void print_warnings(const data::DatasetSplit& split);
 
 // Trains `project` into project.output_dir (model.tfm after every epoch, log.csv). A directory
 // holding a previous run is refused unless `start` resumes it (continuing from its model.tfm
@@ -33,8 +37,11 @@ nlohmann::json run_training(const Project& project, RunStart start = RunStart::k
 // The absolute directory of the project's file ("" for a project given as text): stored in
 // model.tfm so the stored project's relative paths resolve from anywhere.
 std::string project_dir(const Project& project);
+// The absolute data.path (after --data), stored in model.tfm as the data the model trained on.
+std::string effective_data_path(const Project& project);
 // The project stored in a checkpoint, its relative paths resolved from the directory its file was
-// in when training (when that still exists), else from the current directory.
+// in when training (when that still exists), else from the current directory; data.path is the
+// data the model trained on (effective_data_path() at training time).
 Project stored_project(const train::Checkpoint& checkpoint, const std::filesystem::path& model);
 
 struct EvalOptions {
@@ -46,6 +53,7 @@ struct EvalOptions {
   std::string board;  // a .tflite runs in QEMU on this board (one launch) instead of the host
   int timeout_seconds = 3600;         // with `board`
   std::filesystem::path raw_outputs;  // a .tflite's raw output bytes, every sample, written here
+  std::string data_path;              // --data: replaces the project's data.path
 };
 
 // The result names the split (evaluated_split), how many of its samples were evaluated and how
@@ -61,17 +69,23 @@ nlohmann::json run_evaluation(const std::filesystem::path& model,
 // scale and zero point (int8/uint8/int16) or copied (float32), outputs dequantized. One input, one
 // output; `accuracy_pct` and `loss` as the trainer reports them.
 // `raw_outputs`, when given, receives the output's bytes of every sample back to back.
+// A regression dataset's evaluation takes its loss as `regression` says (train/regression.h).
 train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Dataset& set,
-                                  std::vector<uint8_t>* raw_outputs = nullptr);
+                                  std::vector<uint8_t>* raw_outputs = nullptr,
+                                  const train::RegressionLoss& regression = {});
 
 // A classifier's outputs on `set` ([set.size(), classes], dequantized) as an Evaluation: the
 // accuracy, and the cross-entropy loss reading them as probabilities when they are (a model
 // ending in SOFTMAX), else as logits.
+// For a regression dataset, `classes` is the outputs per sample (one per target) and the result
+// holds MAE, RMSE and R² with the loss as `regression` says.
 train::Evaluation evaluate_scores(std::vector<float> scores, int64_t classes,
-                                  const data::Dataset& set);
+                                  const data::Dataset& set,
+                                  const train::RegressionLoss& regression = {});
 
 // The test split's report of a classifier's (or autoencoder's) outputs: test_accuracy_pct,
-// test_loss, per-class precision/recall/f1/roc_auc, macro averages, the confusion matrix.
+// test_loss, per-class precision/recall/f1/roc_auc, macro averages, the confusion matrix. For a
+// regression dataset: test_loss, test_mae, test_rmse, test_r2 (test_accuracy_pct null).
 nlohmann::json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool reconstruct,
                             const std::vector<std::string>& labels);
 

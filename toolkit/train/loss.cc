@@ -41,7 +41,9 @@ LossKind loss_kind_from_name(const std::string& name) {
   if (name == "cross_entropy") return LossKind::kCrossEntropy;
   if (name == "binary_cross_entropy") return LossKind::kBinaryCrossEntropy;
   if (name == "mse") return LossKind::kMeanSquaredError;
-  throw host::Error("loss '" + name + "': expected cross_entropy, binary_cross_entropy or mse");
+  if (name == "mae") return LossKind::kMeanAbsoluteError;
+  throw host::Error("loss '" + name +
+                    "': expected cross_entropy, binary_cross_entropy, mse or mae");
 }
 
 const char* loss_kind_name(LossKind kind) {
@@ -52,6 +54,8 @@ const char* loss_kind_name(LossKind kind) {
       return "binary_cross_entropy";
     case LossKind::kMeanSquaredError:
       return "mse";
+    case LossKind::kMeanAbsoluteError:
+      return "mae";
   }
   return "?";
 }
@@ -133,20 +137,40 @@ LossOutput binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& 
   return out;
 }
 
-LossOutput mean_squared_error(const Tensor& predictions, const Tensor& targets) {
-  require_same_shape(predictions, targets, "mse");
-  if (predictions.empty()) throw host::Error("mse: empty batch");
+namespace {
+
+// The mean over every element of loss(prediction - target); `slope` is its derivative.
+template <typename Loss, typename Slope>
+LossOutput mean_elementwise(const Tensor& predictions, const Tensor& targets, const char* what,
+                            Loss loss, Slope slope) {
+  require_same_shape(predictions, targets, what);
+  if (predictions.empty()) throw host::Error(std::string(what) + ": empty batch");
   LossOutput out;
   out.grad.reset(predictions.shape());
   const double n = static_cast<double>(predictions.size());
   double total = 0;
   for (int64_t i = 0; i < predictions.size(); ++i) {
     const double d = static_cast<double>(predictions[i]) - targets[i];
-    total += d * d;
-    out.grad[i] = static_cast<float>(2 * d / n);
+    total += loss(d);
+    out.grad[i] = static_cast<float>(slope(d) / n);
   }
   out.loss = total / n;
   return out;
+}
+
+}  // namespace
+
+LossOutput mean_squared_error(const Tensor& predictions, const Tensor& targets) {
+  return mean_elementwise(
+      predictions, targets, "mse", [](double d) { return d * d; }, [](double d) { return 2 * d; });
+}
+
+LossOutput mean_absolute_error(const Tensor& predictions, const Tensor& targets) {
+  return mean_elementwise(
+      predictions, targets, "mae", [](double d) { return std::abs(d); },
+      [](double d) { return d > 0   ? 1.0
+                            : d < 0 ? -1.0
+                                    : 0.0; });
 }
 
 std::vector<float> per_sample_squared_error(const Tensor& predictions, const Tensor& targets) {

@@ -1,6 +1,6 @@
 // Training losses, each returning the batch's mean loss and d(mean loss) / d(network output), with
-// PyTorch's definitions (nn.CrossEntropyLoss, nn.BCEWithLogitsLoss, nn.MSELoss, reduction
-// "mean") so recipes and their numbers carry over.
+// PyTorch's definitions (nn.CrossEntropyLoss, nn.BCEWithLogitsLoss, nn.MSELoss, nn.L1Loss,
+// reduction "mean") so recipes and their numbers carry over.
 #ifndef TINYFORGE_TOOLKIT_TRAIN_LOSS_H_
 #define TINYFORGE_TOOLKIT_TRAIN_LOSS_H_
 
@@ -12,9 +12,10 @@
 
 namespace tinyforge::train {
 
-enum class LossKind { kCrossEntropy, kBinaryCrossEntropy, kMeanSquaredError };
+enum class LossKind { kCrossEntropy, kBinaryCrossEntropy, kMeanSquaredError, kMeanAbsoluteError };
 
-// "cross_entropy", "binary_cross_entropy", "mse"; throws host::Error naming the valid names.
+// "cross_entropy", "binary_cross_entropy", "mse", "mae"; throws host::Error naming the valid
+// names.
 LossKind loss_kind_from_name(const std::string& name);
 const char* loss_kind_name(LossKind kind);
 
@@ -43,6 +44,10 @@ LossOutput binary_cross_entropy_with_logits(const graph::Tensor& logits,
 
 // Mean over every element of (prediction - target)^2.
 LossOutput mean_squared_error(const graph::Tensor& predictions, const graph::Tensor& targets);
+
+// Mean over every element of |prediction - target|; the gradient is sign(difference) / n (0 where
+// they are equal, as PyTorch's L1Loss).
+LossOutput mean_absolute_error(const graph::Tensor& predictions, const graph::Tensor& targets);
 
 // Per sample (first dimension), the mean squared error over its features: an autoencoder's
 // reconstruction error, the anomaly score for ROC-AUC.

@@ -11,6 +11,7 @@
 #include "toolkit/host/model_file.h"
 #include "toolkit/train/batch_norm_statistics.h"
 #include "toolkit/train/progress_bar.h"
+#include "toolkit/train/regression.h"
 
 namespace tinyforge::train {
 
@@ -21,22 +22,32 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // JSON has no NaN: nlohmann writes null, which reads back as NaN here.
 double number_or_nan(const nlohmann::json& j) { return j.is_number() ? j.get<double>() : kNaN; }
 
+// The record's figures by name, for the checkpoint's history and log.csv.
+std::vector<std::pair<const char*, double EpochRecord::*>> record_fields() {
+  return {{"learning_rate", &EpochRecord::learning_rate},
+          {"train_loss", &EpochRecord::train_loss},
+          {"train_accuracy_pct", &EpochRecord::train_accuracy_pct},
+          {"train_mae", &EpochRecord::train_mae},
+          {"val_loss", &EpochRecord::val_loss},
+          {"val_accuracy_pct", &EpochRecord::val_accuracy_pct},
+          {"val_mae", &EpochRecord::val_mae},
+          {"val_rmse", &EpochRecord::val_rmse},
+          {"val_r2", &EpochRecord::val_r2},
+          {"seconds", &EpochRecord::seconds}};
+}
+
 nlohmann::json record_json(const EpochRecord& r) {
-  return {{"epoch", r.epoch},           {"learning_rate", r.learning_rate},
-          {"train_loss", r.train_loss}, {"train_accuracy_pct", r.train_accuracy_pct},
-          {"val_loss", r.val_loss},     {"val_accuracy_pct", r.val_accuracy_pct},
-          {"seconds", r.seconds}};
+  nlohmann::json j = {{"epoch", r.epoch}};
+  for (const auto& [name, field] : record_fields()) j[name] = r.*field;
+  return j;
 }
 
 EpochRecord record_from_json(const nlohmann::json& j) {
   EpochRecord r;
   r.epoch = j.at("epoch").get<int>();
-  r.learning_rate = number_or_nan(j.at("learning_rate"));
-  r.train_loss = number_or_nan(j.at("train_loss"));
-  r.train_accuracy_pct = number_or_nan(j.at("train_accuracy_pct"));
-  r.val_loss = number_or_nan(j.at("val_loss"));
-  r.val_accuracy_pct = number_or_nan(j.at("val_accuracy_pct"));
-  r.seconds = number_or_nan(j.at("seconds"));
+  // Checkpoints from before regression lack its figures: they stay NaN.
+  for (const auto& [name, field] : record_fields())
+    r.*field = j.contains(name) ? number_or_nan(j.at(name)) : kNaN;
   return r;
 }
 
@@ -77,7 +88,8 @@ graph::Tensor label_targets(const graph::Shape& output_shape, const std::vector<
   return t;
 }
 
-// " | val loss 0.1234 acc 91.20%" for the progress line (no accuracy for reconstruction).
+// " | val loss 0.1234 acc 91.20%" for the progress line (no accuracy for reconstruction; MAE and
+// R² for regression).
 std::string evaluation_summary(const char* split, const Evaluation& e) {
   char buf[96];
   std::snprintf(buf, sizeof buf, " | %s loss %.4f", split, e.loss);
@@ -86,7 +98,23 @@ std::string evaluation_summary(const char* split, const Evaluation& e) {
     std::snprintf(buf, sizeof buf, " acc %.2f%%", e.accuracy_pct);
     text += buf;
   }
+  if (e.regression) {
+    std::snprintf(buf, sizeof buf, " mae %.4g r2 %.4f", e.regression->mae, e.regression->r2);
+    text += buf;
+  }
   return text;
+}
+
+// The figures of one split's evaluation into the record's fields for that split.
+void record_evaluation(const Evaluation& e, double& loss, double& accuracy_pct, double& mae,
+                       double& rmse, double& r2) {
+  loss = e.loss;
+  accuracy_pct = e.accuracy_pct;
+  if (e.regression) {
+    mae = e.regression->mae;
+    rmse = e.regression->rmse;
+    r2 = e.regression->r2;
+  }
 }
 
 }  // namespace
@@ -191,11 +219,23 @@ std::vector<graph::Tensor*> Trainer::parameters() {
   return p;
 }
 
+void Trainer::check_task(const data::Dataset& dataset) const {
+  if (!dataset.is_regression()) return;
+  if (config_.reconstruct)
+    throw host::Error("training.target: input (an autoencoder) does not take regression targets");
+  check_regression_loss(config_.loss);
+  if (early_stopping_ && early_stopping_->config().monitor == Monitor::kValAccuracy)
+    throw host::Error(
+        "training.early_stopping.monitor: a regression has no accuracy; use val_loss");
+}
+
 Trainer::BatchResult Trainer::loss_and_grad(const graph::Tensor& output, const graph::Tensor& input,
-                                            const std::vector<int>& labels, graph::Tensor* grad,
+                                            const data::Batch& batch, graph::Tensor* grad,
                                             bool with_class_weights) const {
   LossOutput lo;
   int64_t correct = 0;
+  double absolute_error = 0;
+  const std::vector<int>& labels = batch.labels;
   const int64_t n = output.dim(0);
   const int64_t c = n > 0 ? output.size() / n : 0;
   if (config_.reconstruct) {
@@ -205,6 +245,10 @@ Trainer::BatchResult Trainer::loss_and_grad(const graph::Tensor& output, const g
                         graph::shape_string(input.shape()));
     }
     lo = mean_squared_error(output, input.reshaped(output.shape()));
+  } else if (!batch.targets.empty()) {
+    lo = standardized_regression_loss(config_.loss, output, batch.targets, config_.target_scale);
+    for (int64_t i = 0; i < output.size(); ++i)
+      absolute_error += std::abs(static_cast<double>(output[i]) - batch.targets[i]);
   } else {
     switch (config_.loss) {
       case LossKind::kCrossEntropy: {
@@ -219,6 +263,9 @@ Trainer::BatchResult Trainer::loss_and_grad(const graph::Tensor& output, const g
       case LossKind::kMeanSquaredError:
         lo = mean_squared_error(output, label_targets(output.shape(), labels));
         break;
+      case LossKind::kMeanAbsoluteError:
+        lo = mean_absolute_error(output, label_targets(output.shape(), labels));
+        break;
     }
     for (int64_t i = 0; i < n; ++i) {
       const float* row = output.data() + i * c;
@@ -229,12 +276,16 @@ Trainer::BatchResult Trainer::loss_and_grad(const graph::Tensor& output, const g
     }
   }
   if (grad) *grad = std::move(lo.grad);
-  return {lo.loss, correct};
+  return {lo.loss, correct, absolute_error};
 }
 
 std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Dataset& validation,
                                       const std::function<void(const EpochRecord&)>& on_epoch) {
   if (train.empty()) throw host::Error("training: the training split is empty");
+  check_task(train);
+  regression_ = train.is_regression();
+  // Regression reports no accuracy, classification no MAE.
+  const bool accuracy = !config_.reconstruct && !regression_;
   if (early_stopping_ && validation.empty()) {
     throw host::Error(
         "training.early_stopping: needs a validation split (set data.splits.validation)");
@@ -252,7 +303,7 @@ std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Da
     record.epoch = epoch + 1;
     batcher.start_epoch(epoch);
     ProgressBar bar(config_.progress, epoch + 1, config_.epochs, batcher.batches_per_epoch());
-    double loss_sum = 0;
+    double loss_sum = 0, absolute_error = 0;
     int64_t correct = 0, seen = 0, done = 0;
     const auto start = std::chrono::steady_clock::now();
     while (batcher.next(batch)) {
@@ -262,7 +313,7 @@ std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Da
       if (done == 0) record.learning_rate = optimizer_.learning_rate();
       std::swap(inputs[0], batch.features);
       const std::vector<graph::Tensor>& out = executor_.forward(inputs, true, rng_);
-      const BatchResult r = loss_and_grad(out[0], inputs[0], batch.labels, &output_grads[0], true);
+      const BatchResult r = loss_and_grad(out[0], inputs[0], batch, &output_grads[0], true);
       if (!std::isfinite(r.loss)) {
         throw host::Error("training: the loss became " + std::to_string(r.loss) + " at epoch " +
                           std::to_string(epoch + 1) + ", step " + std::to_string(step_ + 1) +
@@ -273,23 +324,25 @@ std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Da
         updates[k] = {&graph_.value(param_ids[k]).data, &executor_.gradient(param_ids[k])};
       optimizer_.step(updates);
       ++step_;
-      const int64_t b = static_cast<int64_t>(batch.labels.size());
+      const int64_t b = static_cast<int64_t>(batch.indices.size());
       loss_sum += r.loss * b;
       correct += r.correct;
+      absolute_error += r.absolute_error;
       seen += b;
       bar.update(++done, loss_sum / seen,
-                 config_.reconstruct ? kNaN : 100.0 * correct / std::max<int64_t>(seen, 1));
+                 accuracy ? 100.0 * correct / std::max<int64_t>(seen, 1) : kNaN);
     }
     record.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     record.train_loss = loss_sum / std::max<int64_t>(seen, 1);
-    record.train_accuracy_pct =
-        config_.reconstruct ? kNaN : 100.0 * correct / std::max<int64_t>(seen, 1);
+    record.train_accuracy_pct = accuracy ? 100.0 * correct / std::max<int64_t>(seen, 1) : kNaN;
+    if (regression_)
+      record.train_mae = absolute_error / std::max<int64_t>(seen * train.num_targets(), 1);
     std::string tail;
     if (!validation.empty()) {
       const Evaluation v = evaluate(validation);
-      record.val_loss = v.loss;
-      record.val_accuracy_pct = v.accuracy_pct;
+      record_evaluation(v, record.val_loss, record.val_accuracy_pct, record.val_mae,
+                        record.val_rmse, record.val_r2);
       tail += evaluation_summary("val", v);
     }
     if (early_stopping_) {
@@ -335,6 +388,7 @@ int Trainer::recompute_unconverged_batch_norm(const data::Dataset& train) {
 Evaluation Trainer::evaluate(const data::Dataset& dataset) {
   Evaluation e;
   if (dataset.empty()) return e;
+  check_task(dataset);
   data::Batcher batcher(dataset, std::max<int64_t>(config_.batch_size, 256), /*shuffle=*/false,
                         config_.seed);
   batcher.start_epoch(0);
@@ -348,37 +402,57 @@ Evaluation Trainer::evaluate(const data::Dataset& dataset) {
   while (batcher.next(batch)) {
     std::swap(inputs[0], batch.features);
     const std::vector<graph::Tensor>& out = executor_.forward(inputs, false, unused);
-    const BatchResult r = loss_and_grad(out[0], inputs[0], batch.labels, nullptr, false);
-    const int64_t b = static_cast<int64_t>(batch.labels.size());
+    const int64_t b = static_cast<int64_t>(batch.indices.size());
+    outputs.insert(outputs.end(), out[0].values().begin(), out[0].values().end());
+    out_shape = out[0].shape();
+    if (dataset.is_regression()) continue;  // the loss and metrics come from all outputs below
+    const BatchResult r = loss_and_grad(out[0], inputs[0], batch, nullptr, false);
     loss_sum += r.loss * b;
     correct += r.correct;
     seen += b;
-    outputs.insert(outputs.end(), out[0].values().begin(), out[0].values().end());
-    out_shape = out[0].shape();
     if (config_.reconstruct) {
       const std::vector<float> err =
           per_sample_squared_error(out[0], inputs[0].reshaped(out[0].shape()));
       e.reconstruction_error.insert(e.reconstruction_error.end(), err.begin(), err.end());
     }
   }
+  out_shape[0] = dataset.size();
+  graph::Tensor all(out_shape, std::move(outputs));
+  if (dataset.is_regression())
+    return evaluate_regression(std::move(all), dataset, config_.loss, config_.target_scale);
   e.loss = loss_sum / seen;
   if (!config_.reconstruct) e.accuracy_pct = 100.0 * correct / seen;
-  out_shape[0] = seen;
-  e.outputs = graph::Tensor(out_shape, std::move(outputs));
+  e.outputs = std::move(all);
   return e;
 }
 
 void Trainer::write_log_row(const EpochRecord&) const {
   if (config_.log_csv.empty()) return;
   // Rewritten whole from the history each epoch, so a resumed run's log matches an
-  // uninterrupted one and a crash never leaves half a row.
-  std::string text =
-      "epoch,learning_rate,train_loss,train_accuracy_pct,val_loss,val_accuracy_pct,seconds\n";
+  // uninterrupted one and a crash never leaves half a row. Regression logs MAE, RMSE and R²
+  // where classification logs accuracy.
+  std::vector<std::pair<const char*, double EpochRecord::*>> columns;
+  for (const auto& column : record_fields()) {
+    const std::string name = column.first;
+    const bool regression_only = name.find("_mae") != std::string::npos ||
+                                 name.find("_rmse") != std::string::npos ||
+                                 name.find("_r2") != std::string::npos;
+    const bool accuracy = name.find("accuracy") != std::string::npos;
+    if ((regression_ && !accuracy) || (!regression_ && !regression_only)) columns.push_back(column);
+  }
+  std::string text = "epoch";
+  for (const auto& [name, field] : columns) {
+    text += ',';
+    text += name;
+  }
+  text += "\n";
   for (const EpochRecord& r : history_) {
-    text += std::to_string(r.epoch) + "," + csv_number(r.learning_rate) + "," +
-            csv_number(r.train_loss) + "," + csv_number(r.train_accuracy_pct) + "," +
-            csv_number(r.val_loss) + "," + csv_number(r.val_accuracy_pct) + "," +
-            csv_number(r.seconds) + "\n";
+    text += std::to_string(r.epoch);
+    for (const auto& [name, field] : columns) {
+      text += ',';
+      text += csv_number(r.*field);
+    }
+    text += "\n";
   }
   host::write_file(config_.log_csv, text.data(), text.size());
 }

@@ -16,9 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "toolkit/data/batcher.h"
 #include "toolkit/data/config.h"
 #include "toolkit/data/dataset.h"
 #include "toolkit/graph/graph.h"
+#include "toolkit/metrics/regression_metrics.h"
 #include "toolkit/train/checkpoint.h"
 #include "toolkit/train/executor.h"
 #include "toolkit/train/loss.h"
@@ -34,6 +36,9 @@ struct TrainerConfig {
   LossKind loss = LossKind::kCrossEntropy;
   CrossEntropyOptions cross_entropy;  // class weights, label smoothing
   bool reconstruct = false;           // targets are the inputs (autoencoders), loss MSE
+  // Regression (the dataset has targets): per target, the standard deviation the loss divides
+  // targets and outputs by (the training split's; train/regression.h). Empty = 1.
+  std::vector<float> target_scale;
   OptimizerConfig optimizer;
   std::optional<ScheduleConfig> schedule;             // none = the optimizer's constant rate
   std::optional<EarlyStoppingConfig> early_stopping;  // needs a validation split
@@ -42,13 +47,16 @@ struct TrainerConfig {
   bool progress = true;                               // the bar on stderr
 };
 
-// One epoch's figures; NaN where there is no validation split.
+// One epoch's figures; NaN where there is no validation split (and accuracy for regression,
+// MAE/RMSE/R² for classification).
 struct EpochRecord {
+  static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
   int epoch = 0;  // 1-based
   double learning_rate = 0;
   double train_loss = 0, train_accuracy_pct = 0;
-  double val_loss = std::numeric_limits<double>::quiet_NaN();
-  double val_accuracy_pct = std::numeric_limits<double>::quiet_NaN();
+  double val_loss = kNone, val_accuracy_pct = kNone;
+  double train_mae = kNone;
+  double val_mae = kNone, val_rmse = kNone, val_r2 = kNone;
   double seconds = 0;  // training time of the epoch (evaluation excluded)
 };
 
@@ -58,6 +66,7 @@ struct Evaluation {
   double accuracy_pct = std::numeric_limits<double>::quiet_NaN();  // classifiers only
   graph::Tensor outputs;                    // [N, ...] the model's outputs (logits for classifiers)
   std::vector<float> reconstruction_error;  // autoencoders: per sample
+  std::optional<metrics::RegressionMetrics> regression;  // regression: MAE, RMSE, R²
 };
 
 class Trainer {
@@ -94,10 +103,14 @@ class Trainer {
   struct BatchResult {
     double loss;
     int64_t correct;
+    double absolute_error;  // regression: the sum of |output - target| over the batch
   };
+  // `batch` gives the labels or targets (its features have moved to `input`).
   BatchResult loss_and_grad(const graph::Tensor& output, const graph::Tensor& input,
-                            const std::vector<int>& labels, graph::Tensor* grad,
+                            const data::Batch& batch, graph::Tensor* grad,
                             bool with_class_weights) const;
+  // Throws host::Error for settings that cannot work with `dataset`'s task.
+  void check_task(const data::Dataset& dataset) const;
   void write_log_row(const EpochRecord& r) const;
   std::vector<graph::Tensor*> parameters();
 
@@ -113,6 +126,7 @@ class Trainer {
   int epoch_ = 0;        // epochs completed
   int64_t step_ = 0;
   bool stopped_early_ = false;
+  bool regression_ = false;  // the last fit() was on regression data (log.csv's columns)
   std::vector<EpochRecord> history_;
 };
 

@@ -19,6 +19,8 @@ constexpr const char* kNames[] = {
     "SignalStacker",
     "SignalFramer",
     "SignalDelay",
+    "TinyforgeMotionFilter",
+    "TinyforgeMotionFeatures",
 };
 constexpr int32_t kCount = static_cast<int32_t>(sizeof(kNames) / sizeof(kNames[0]));
 static_assert(kFirstCustomOpCode + kCount == custom_op_code(CustomOp::kEnd),

@@ -25,6 +25,9 @@ enum class CustomOp : int32_t {
   kSignalStacker,
   kSignalFramer,
   kSignalDelay,
+  // tinyforge's motion frontend (signal/motion_features.h).
+  kTinyforgeMotionFilter,
+  kTinyforgeMotionFeatures,
   kEnd,
 };
 

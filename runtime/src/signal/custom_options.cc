@@ -42,6 +42,43 @@ Status int_option(PrepareContext& ctx, const FlexbufferMap& options, const char*
   return Status::kOk;
 }
 
+Status optional_int_option(PrepareContext& ctx, const FlexbufferMap& options, const char* key,
+                           int64_t min, int64_t max, int32_t fallback, int32_t* value) {
+  if (!options.has(key)) {
+    *value = fallback;
+    return Status::kOk;
+  }
+  return int_option(ctx, options, key, min, max, value);
+}
+
+Status number_option(PrepareContext& ctx, const FlexbufferMap& options, const char* key,
+                     int64_t min, int64_t max, double* value) {
+  double v;
+  if (!options.get_number(key, &v)) {
+    ctx.fail(Status::kMalformedModel, "option '");
+    ctx.message().add(key).add("' is missing or not a number");
+    return Status::kMalformedModel;
+  }
+  if (!(v >= static_cast<double>(min) && v <= static_cast<double>(max))) {  // NaN fails too
+    ctx.fail(Status::kUnsupported, "option '");
+    ctx.message().add(key).add("' is out of range, expected ").add(min).add("..").add(max);
+    return Status::kUnsupported;
+  }
+  *value = v;
+  return Status::kOk;
+}
+
+Status expect_known_keys(PrepareContext& ctx, const FlexbufferMap& options,
+                         const char* const* known, int count) {
+  int present = 0;
+  for (int i = 0; i < count; ++i) present += options.has(known[i]) ? 1 : 0;
+  if (present == options.size()) return Status::kOk;
+  ctx.fail(Status::kUnsupported, "options hold keys this operator does not know (it knows");
+  for (int i = 0; i < count; ++i) ctx.message().add(i == 0 ? " " : ", ").add(known[i]);
+  ctx.message().add(")");
+  return Status::kUnsupported;
+}
+
 Status expect_operands(PrepareContext& ctx, int inputs, int outputs) {
   if (ctx.num_inputs() != inputs || ctx.num_outputs() != outputs) {
     ctx.fail(Status::kMalformedModel, "expected ");

@@ -16,6 +16,17 @@ namespace signal {
 // The integer option `key` in [min, max]; a missing or out-of-range value fails the operator.
 [[gnu::cold]] Status int_option(PrepareContext& ctx, const FlexbufferMap& options, const char* key,
                                 int64_t min, int64_t max, int32_t* value);
+// The same, with `fallback` when the key is absent.
+[[gnu::cold]] Status optional_int_option(PrepareContext& ctx, const FlexbufferMap& options,
+                                         const char* key, int64_t min, int64_t max,
+                                         int32_t fallback, int32_t* value);
+// The number option `key` (float or integer) in [min, max]; missing, NaN or out of range fails.
+[[gnu::cold]] Status number_option(PrepareContext& ctx, const FlexbufferMap& options,
+                                   const char* key, int64_t min, int64_t max, double* value);
+// Fails when the options hold a key outside `known` (a misspelt option must not silently fall
+// back to its default).
+[[gnu::cold]] Status expect_known_keys(PrepareContext& ctx, const FlexbufferMap& options,
+                                       const char* const* known, int count);
 
 [[gnu::cold]] Status expect_operands(PrepareContext& ctx, int inputs, int outputs);
 // `tensor` (called `what` in messages) has dtype `type` and rank `rank` (-1: any rank >= 1).

@@ -9,8 +9,10 @@ namespace {
 enum : uint8_t {
   kInt = 1,
   kUInt = 2,
+  kFloat = 3,
   kIndirectInt = 6,
   kIndirectUInt = 7,
+  kIndirectFloat = 8,
   kMap = 9,
   kBool = 26,
 };
@@ -134,6 +136,36 @@ bool FlexbufferMap::get_bool(const char* key, bool* value) const {
   int64_t wide;
   if (!get_int(key, &wide)) return false;
   *value = wide != 0;
+  return true;
+}
+
+bool FlexbufferMap::get_number(const char* key, double* value) const {
+  const int index = find(key);
+  if (index < 0) return false;
+  const size_t slot = values_ + static_cast<size_t>(index) * width_;
+  const uint8_t packed = data_[values_ + count_ * width_ + static_cast<size_t>(index)];
+  size_t pos = slot, width = width_;
+  if (type_of(packed) == kIndirectFloat) {
+    if (!follow(slot, width_, &pos)) return false;
+    width = width_of(packed);
+  } else if (type_of(packed) != kFloat) {
+    int64_t integer;
+    if (!get_int(key, &integer)) return false;
+    *value = static_cast<double>(integer);
+    return true;
+  }
+  uint64_t raw;
+  if (!read_uint(pos, width, &raw)) return false;
+  if (width == 4) {
+    const uint32_t bits = static_cast<uint32_t>(raw);
+    float f;
+    memcpy(&f, &bits, sizeof(f));
+    *value = f;
+  } else if (width == 8) {
+    memcpy(value, &raw, sizeof(*value));
+  } else {
+    return false;  // FlexBuffers floats are 32 or 64 bits
+  }
   return true;
 }
 

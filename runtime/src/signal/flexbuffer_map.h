@@ -1,6 +1,6 @@
 // Reads the options of a custom operator: a FlexBuffers map (the format TFLite's converters use
 // for custom_options), checked against the buffer's bounds at every step, since it comes from
-// the model file. Only what operator options need: integers and booleans by key.
+// the model file. Only what operator options need: integers, booleans and numbers by key.
 #ifndef TINYFORGE_SIGNAL_FLEXBUFFER_MAP_H_
 #define TINYFORGE_SIGNAL_FLEXBUFFER_MAP_H_
 
@@ -21,6 +21,8 @@ class FlexbufferMap {
   bool get_int(const char* key, int64_t* value) const;
   bool get_int32(const char* key, int32_t* value) const;
   bool get_bool(const char* key, bool* value) const;
+  // The number under `key`: a float (32 or 64 bits, inline or indirect) or an integer as above.
+  bool get_number(const char* key, double* value) const;
 
  private:
   int find(const char* key) const;
