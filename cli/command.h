@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include "cli/arguments.h"
 
 namespace tinyforge::cli {
 

@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "toolkit/host/error.h"
+#include "toolkit/inspect/arena_figures.h"
 #include "toolkit/pipeline/convert.h"
 #include "toolkit/pipeline/project.h"
 
@@ -33,8 +34,8 @@ pipeline::ConvertOptions options_of(const ConvertCommand& c) {
   // The integer io type must be the scheme's own; float32 adds QUANTIZE/DEQUANTIZE at the edges.
   const std::string integer_io = o.dtype == pipeline::ConvertDtype::kInt16x8 ? "int16" : "int8";
   if (!c.io_dtype.empty() && c.io_dtype != "float32" && c.io_dtype != integer_io) {
-    throw host::Error("--io-dtype " + c.io_dtype + ": expected " + integer_io + " or float32 for " +
-                      pipeline::convert_dtype_name(o.dtype));
+    throw UsageError("--io-dtype " + c.io_dtype + ": expected " + integer_io + " or float32 for " +
+                     pipeline::convert_dtype_name(o.dtype));
   }
   o.float_io = c.io_dtype == "float32" && o.dtype != pipeline::ConvertDtype::kFloat32;
   o.error_report = c.error_report;
@@ -43,10 +44,7 @@ pipeline::ConvertOptions options_of(const ConvertCommand& c) {
 
 nlohmann::json convert(const ConvertCommand& c) {
   if (c.int8 + c.int16x8 + c.float32 != 1)
-    throw host::Error("convert: give exactly one of --int8, --int16x8, --float");
-  if (c.calibration_samples <= 0)
-    throw host::Error("--calibration-samples " + std::to_string(c.calibration_samples) +
-                      ": expected a positive count");
+    throw UsageError("convert: give exactly one of --int8, --int16x8, --float");
   std::optional<pipeline::Project> project;
   if (!c.project.empty()) project = pipeline::load_project(c.project);
   nlohmann::json r = pipeline::run_conversion(c.model, project, options_of(c), c.output);
@@ -55,7 +53,9 @@ nlohmann::json convert(const ConvertCommand& c) {
       return v.is_number() ? std::to_string(v.get<double>()) + " %" : std::string("-");
     };
     std::cout << "wrote " << r["output"].get<std::string>() << " (" << r["dtype"].get<std::string>()
-              << ", " << r["model_bytes"] << " bytes, arena " << r["arena_bytes"] << " bytes)\n"
+              << ", " << r["model_bytes"] << " bytes; arena " << r["host_arena_bytes"]
+              << " bytes in the " << host::host_arena_label()
+              << ", a device's: inspect --board B)\n"
               << (r.contains("float_mae") ? "MAE" : "accuracy") << " on the "
               << r["evaluated_split"].get<std::string>() << " split: float "
               << (r.contains("float_mae") ? r["float_mae"].dump() : pct(r["float_accuracy_pct"]))
@@ -92,6 +92,7 @@ void add_convert_command(CLI::App& app, int& exit_code) {
                   "the .tfm; required for a .tflite)");
   cmd->add_option("--calibration-samples", c->calibration_samples,
                   "Training samples, spread over the split, that calibrate the activations")
+      ->check(whole_number_at_least(1))
       ->capture_default_str();
   cmd->add_option("--calibrator", c->calibrator,
                   "minmax (observed extremes), percentile (99.99th of |x|) or mse (the clipping "

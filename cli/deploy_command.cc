@@ -4,7 +4,9 @@
 #include "cli/app_options.h"
 #include "cli/command.h"
 #include "toolkit/deploy/firmware_project.h"
+#include "toolkit/deploy/qemu_runner.h"
 #include "toolkit/host/error.h"
+#include "toolkit/inspect/arena_figures.h"
 
 namespace tinyforge::cli {
 namespace {
@@ -39,19 +41,23 @@ nlohmann::json deploy(const DeployCommandOptions& o) {
               << "  flash " << flash << " of " << r.flash_budget_bytes << " bytes: code "
               << r.flash_code_bytes << ", model " << r.flash_model_bytes << "\n"
               << "  RAM   " << ram << " of " << r.ram_budget_bytes << " bytes: arena "
-              << r.ram_arena_bytes << ", static " << r.ram_static_bytes << ", stack "
-              << r.ram_stack_bytes << "\n"
+              << r.ram_arena_bytes << " (32-bit, " << r.board << "'s kernels), static "
+              << r.ram_static_bytes << ", stack " << r.ram_stack_bytes << "\n"
               << "  " << (r.fits ? "fits" : "does NOT fit") << "\n";
     if (r.app) std::cout << "  app " << r.app->to_json().dump() << "\n";
   }
-  nlohmann::json result = {{"board", r.board},
-                           {"elf", r.elf.string()},
-                           {"flash_code_bytes", r.flash_code_bytes},
-                           {"flash_model_bytes", r.flash_model_bytes},
-                           {"ram_arena_bytes", r.ram_arena_bytes},
-                           {"ram_static_bytes", r.ram_static_bytes},
-                           {"ram_stack_bytes", r.ram_stack_bytes},
-                           {"fits", r.fits}};
+  nlohmann::json result = {
+      {"board", r.board},
+      {"elf", r.elf.string()},
+      {"flash_code_bytes", r.flash_code_bytes},
+      {"flash_model_bytes", r.flash_model_bytes},
+      {"ram_arena_bytes", r.ram_arena_bytes},
+      // The device figure inspect --board and run/eval --board report for this board.
+      {"device_arena_bytes", r.ram_arena_bytes},
+      {"device_kernels", host::kernel_set_name(deploy::board_info(r.board).kernels)},
+      {"ram_static_bytes", r.ram_static_bytes},
+      {"ram_stack_bytes", r.ram_stack_bytes},
+      {"fits", r.fits}};
   if (r.app) result["app"] = r.app->to_json();
   return result;
 }
@@ -65,9 +71,7 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
       "--app a stream product: sensor, features, classifier, decisions, actuator) and report "
       "flash and RAM");
   auto o = std::make_shared<DeployCommandOptions>();
-  cmd->add_option("model", o->model, "The .tflite file (the classifier with --app)")
-      ->required()
-      ->check(CLI::ExistingFile);
+  cmd->add_option("model", o->model, "The .tflite file (the classifier with --app)")->required();
   cmd->add_option("--board", o->board, "mps2-an386 (default), mps2-an500 or mps3-an547");
   cmd->add_option("-o,--output", o->dir, "The project directory to write")->required();
   const auto settings = add_app_options(cmd, o->app,

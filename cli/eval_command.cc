@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "toolkit/pipeline/evaluation_text.h"
 #include "toolkit/pipeline/project.h"
 #include "toolkit/pipeline/train_run.h"
 
@@ -29,14 +30,19 @@ void add_eval_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--data", o->eval.data_path,
                   "Evaluate on this dataset folder or file instead of the project's data.path "
                   "(without a project: instead of the data the model trained on)");
-  cmd->add_option("--limit", o->eval.limit, "Only the first N samples of the test split")
-      ->check(CLI::PositiveNumber);
+  cmd->add_option("--limit", o->eval.limit,
+                  "Only N samples of the test split: a seeded, stratified sample (every class in "
+                  "its proportion), the same for the same N and seed")
+      ->check(whole_number_at_least(1));
+  cmd->add_option("--seed", o->eval.seed,
+                  "The --limit sample's seed (default: the project's data.seed)")
+      ->check(whole_number_at_least(0));
   cmd->add_option("--board", o->eval.board,
                   "Run the .tflite in QEMU on this board (mps2-an386, mps2-an500, mps3-an547), "
                   "every sample in one launch; adds arena_bytes and instructions per inference");
   cmd->add_option("--timeout", o->eval.timeout_seconds,
                   "With --board: seconds before QEMU is stopped")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number_at_least(1));
   cmd->add_option("--raw-outputs", o->raw_outputs,
                   "Write a .tflite's raw output bytes, every sample back to back, to this file");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
@@ -50,7 +56,7 @@ void add_eval_command(CLI::App& app, int& exit_code) {
       pipeline::EvalOptions options = o->eval;
       options.raw_outputs = o->raw_outputs;
       nlohmann::json result = pipeline::run_evaluation(o->model, project, options);
-      if (!o->json) std::cout << result.dump(2) << std::endl;
+      if (!o->json) std::cout << pipeline::evaluation_text(result) << std::flush;
       return result;
     });
   });

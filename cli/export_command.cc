@@ -3,7 +3,9 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "toolkit/deploy/qemu_runner.h"
 #include "toolkit/export/c_array.h"
+#include "toolkit/inspect/arena_figures.h"
 
 namespace tinyforge::cli {
 namespace {
@@ -15,7 +17,9 @@ struct CArrayCommand {
   bool json = false;
 };
 
-nlohmann::json export_c_array(const CArrayCommand& c) {
+nlohmann::json export_c_array(CArrayCommand c) {
+  if (!c.options.board.empty())
+    c.options.device_kernels = deploy::board_info(c.options.board).kernels;
   const host::CArrayResult r = host::export_c_array(c.model, c.output, c.options);
   std::vector<std::string> files;
   for (const auto& f : r.files) files.push_back(f.string());
@@ -24,8 +28,13 @@ nlohmann::json export_c_array(const CArrayCommand& c) {
     for (const auto& f : files) std::cout << " " << f;
     std::cout << ": " << r.identifier << "[" << r.bytes << "], sha256 " << r.sha256 << "\n";
   }
-  return {
+  nlohmann::json result = {
       {"output", files}, {"identifier", r.identifier}, {"bytes", r.bytes}, {"sha256", r.sha256}};
+  if (r.device_arena_bytes > 0) {
+    host::add_device_arena_json(result,
+                                {c.options.board, c.options.device_kernels, r.device_arena_bytes});
+  }
+  return result;
 }
 
 }  // namespace
@@ -34,9 +43,12 @@ void add_export_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("export", "Export a model for other toolchains");
   cmd->require_subcommand(1);
   auto* c_array = cmd->add_subcommand(
-      "c-array", "Write a .tflite file as a 16-byte aligned const byte array in a C/C++ header");
+      "c-array",
+      "Write a .tflite file as a 16-byte aligned const byte array in a C/C++ header, with what a "
+      "device program needs beside it: the arena size, the input quantization and normalization "
+      "and the class names (from the model's tinyforge metadata)");
   auto c = std::make_shared<CArrayCommand>();
-  c_array->add_option("model", c->model, "The .tflite file")->required()->check(CLI::ExistingFile);
+  c_array->add_option("model", c->model, "The .tflite file")->required();
   c_array->add_option("-o,--output", c->output, "The header to write (e.g. model_data.h)")
       ->required();
   c_array->add_flag("--source", c->options.source,
@@ -45,6 +57,9 @@ void add_export_command(CLI::App& app, int& exit_code) {
                       "The array's identifier (default: derived from the file name)");
   c_array->add_option("--section", c->options.section, "Place the array in this linker section");
   c_array->add_flag("--progmem", c->options.progmem, "Mark the array PROGMEM (AVR-style flash)");
+  c_array->add_option("--board", c->options.board,
+                      "Plan the arena constant (ID_arena_bytes) for this board's kernels "
+                      "(mps2-an386, mps2-an500, mps3-an547); default: the reference kernels");
   c_array->add_flag("--json", c->json, "Print one JSON object as the last line");
   c_array->callback([c, &exit_code]() {
     exit_code = run_command(c->json, [&]() { return export_c_array(*c); });

@@ -11,7 +11,9 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "inspect",
       "Show a .tflite model's operators (with MACs), tensors (dtype, shape, scale/zero point), "
-      "parameter count and memory plan, or why it cannot run");
+      "parameter count, arena figures and tinyforge metadata; a model this build cannot run is "
+      "described whole, each operator and tensor it cannot run marked with the reason, and the "
+      "command exits 1");
   struct Options {
     std::string model;
     std::string board;
@@ -21,17 +23,16 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   cmd->add_option("model", options->model, "The .tflite file")->required();
   cmd->add_option("--board", options->board,
                   "Plan device_arena_bytes for this board's kernels (mps2-an386, mps2-an500, "
-                  "mps3-an547), as deploy and run --board do; default: the reference kernels");
+                  "mps3-an547): the figure deploy reserves and run/eval --board report; "
+                  "default: a 32-bit device with the reference kernels");
   cmd->add_flag("--json", options->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([options, &exit_code]() {
     exit_code = run_command(options->json, [&]() {
       const host::ModelFile file(options->model, /*allow_unrunnable=*/true);
       const KernelSet kernels = options->board.empty() ? KernelSet::kReference
                                                        : deploy::board_info(options->board).kernels;
-      host::ModelReport report = host::make_report(file.model(), kernels);
-      report.device_name = options->board;
-      report.cannot_run = file.unrunnable_reason();
-      // A model that cannot run is still described; its "error" key makes the command fail.
+      const host::ModelReport report = host::make_report(file, kernels, options->board);
+      // A model that cannot run is still described whole; its "error" key makes the command fail.
       if (!options->json) std::cout << host::report_text(report);
       return host::report_json(report);
     });

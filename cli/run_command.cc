@@ -11,6 +11,7 @@
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/tensor_io.h"
+#include "toolkit/inspect/arena_figures.h"
 #include "toolkit/inspect/model_report.h"
 
 namespace tinyforge::cli {
@@ -98,22 +99,28 @@ nlohmann::json run_on_board(const RunOptions& o) {
     }
     outputs.push_back(entry);
   }
+  // arena_bytes is the board's device figure (what deploy reserves); the firmware's own measure
+  // is device_arena_used_bytes (docs/runtime.md, "Arena figures").
+  const host::DeviceArena device =
+      host::device_arena(model, deploy::board_info(o.board).kernels, o.board);
   nlohmann::json result = {{"outputs", outputs},
-                           {"arena_bytes", r.arena_bytes},
-                           {"instructions", r.instructions},
-                           {"board", r.board}};
+                           {"arena_bytes", device.bytes},
+                           {"device_arena_used_bytes", r.arena_bytes},
+                           {"instructions", r.instructions}};
+  host::add_device_arena_json(result, device);
   if (o.profile) result["op_instructions"] = print_profile(model, r, o.json);
   if (!o.json) {
-    std::cout << r.board << ": arena " << r.arena_bytes << " bytes, " << r.instructions
-              << " instructions per inference" << (o.profile ? " (sum of the operators)" : "")
-              << "\n";
+    std::cout << r.board << ": " << r.instructions << " instructions per inference"
+              << (o.profile ? " (sum of the operators)" : "") << "; arena " << device.bytes
+              << " bytes on a " << host::device_arena_label(device) << " (the firmware used "
+              << r.arena_bytes << ")\n";
   }
   return result;
 }
 
 nlohmann::json run(const RunOptions& o) {
   if (!o.board.empty()) return run_on_board(o);
-  if (o.profile) throw host::Error("--profile counts instructions on a board: give --board too");
+  if (o.profile) throw UsageError("--profile counts instructions on a board: give --board too");
   const host::ModelFile file(o.model);
   host::HostInterpreter runner(file);
   Interpreter& interpreter = runner.get();
@@ -184,10 +191,13 @@ nlohmann::json run(const RunOptions& o) {
   }
   const size_t arena = interpreter.arena_usage().total_bytes;
   if (!o.json) {
-    std::cout << "arena " << arena << " bytes, invoke " << median_us << " us (median of "
-              << times.size() << ")\n";
+    std::cout << "arena " << arena << " bytes in the " << host::host_arena_label() << ", invoke "
+              << median_us << " us (median of " << times.size() << ")\n";
   }
-  return {{"outputs", outputs}, {"arena_bytes", arena}, {"invoke_us", median_us}};
+  return {{"outputs", outputs},
+          {"arena_bytes", arena},
+          {"host_arena_bytes", arena},
+          {"invoke_us", median_us}};
 }
 
 }  // namespace
@@ -200,17 +210,18 @@ void add_run_command(CLI::App& app, int& exit_code) {
                                  "Input tensor files (raw little-endian bytes), in input order");
   auto* random = cmd->add_option("--random", o->random,
                                  "Fill inputs with the conformance generator for seed K (K >= 1)")
-                     ->check(CLI::PositiveNumber);
+                     ->check(whole_number_at_least(1));
   inputs->excludes(random);
   cmd->add_option("--output,-o", o->outputs, "Write output tensors to these files, in order");
   cmd->add_option("--repeat", o->repeat, "Invoke N times and report the median time")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--top", o->top_k, "How many best classes to print")->check(CLI::PositiveNumber);
+      ->check(whole_number_at_least(1));
+  cmd->add_option("--top", o->top_k, "How many best classes to print")
+      ->check(whole_number_at_least(1));
   cmd->add_option("--board", o->board,
                   "Run in QEMU on this board (mps2-an386, mps2-an500, mps3-an547) and count "
                   "instructions");
   cmd->add_option("--timeout", o->timeout_s, "With --board: seconds before QEMU is stopped")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number_at_least(1));
   cmd->add_flag("--profile", o->profile,
                 "With --board: instructions per operator (the total is then their sum)");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");

@@ -18,18 +18,25 @@ void add_train_command(CLI::App& app, int& exit_code) {
     std::optional<uint64_t> seed;
     std::optional<std::string> data;
     bool resume = false;
+    bool overwrite = false;
     bool skip_bad = false;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("project", o->project, "The project file (YAML)")->required();
-  cmd->add_option("--epochs", o->epochs, "Override training.epochs");
+  cmd->add_option("--epochs", o->epochs, "Override training.epochs")
+      ->check(whole_number_at_least(0));
   cmd->add_option("--out", o->out, "Override output.dir");
-  cmd->add_option("--seed", o->seed, "Override training.seed");
+  cmd->add_option("--seed", o->seed, "Override training.seed")->check(whole_number_at_least(0));
+  auto* resume = cmd->add_flag("--resume", o->resume,
+                               "Continue from the output directory's model.tfm (of this project)");
+  cmd->add_flag("--overwrite", o->overwrite,
+                "Replace a previous run in the output directory (without it, or --resume, a "
+                "directory holding model.tfm or log.csv is refused)")
+      ->excludes(resume);
   cmd->add_option("--data", o->data,
                   "Train on this dataset folder or file instead of the project's data.path "
                   "(same format); model.tfm records it");
-  cmd->add_flag("--resume", o->resume, "Continue from the output directory's model.tfm");
   cmd->add_flag("--skip-bad", o->skip_bad,
                 "Skip unreadable or malformed samples (counted in the output) instead of stopping");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
@@ -37,15 +44,21 @@ void add_train_command(CLI::App& app, int& exit_code) {
     exit_code = run_command(o->json, [&]() {
       pipeline::Project project = pipeline::load_project(o->project);
       pipeline::apply_overrides(project, {o->epochs, o->out, o->seed, o->skip_bad, o->data});
-      nlohmann::json result = pipeline::run_training(project, o->resume);
+      const pipeline::RunStart start = o->resume      ? pipeline::RunStart::kResume
+                                       : o->overwrite ? pipeline::RunStart::kOverwrite
+                                                      : pipeline::RunStart::kFresh;
+      nlohmann::json result = pipeline::run_training(project, start);
       if (!o->json) {
+        std::cout << result["evaluated_split"].get<std::string>() << " split ("
+                  << result["evaluated_samples"].dump() << " samples, evaluated once after "
+                  << "training): ";
         if (result.contains("test_mae")) {
-          std::cout << "test MAE " << result["test_mae"].dump() << ", RMSE "
+          std::cout << "MAE " << result["test_mae"].dump() << ", RMSE "
                     << result["test_rmse"].dump() << ", R2 " << result["test_r2"].dump();
         } else {
-          std::cout << "test accuracy " << result["test_accuracy_pct"].dump() << " %";
+          std::cout << "accuracy " << result["test_accuracy_pct"].dump() << " %";
         }
-        std::cout << ", test loss " << result["test_loss"].dump()
+        std::cout << ", loss " << result["test_loss"].dump()
                   << "\nmodel: " << result["model_file"].get<std::string>()
                   << "\nlog:   " << result["log_file"].get<std::string>() << std::endl;
       }

@@ -89,9 +89,17 @@ TEST(CArray, HeaderDescribesTheModel) {
   EXPECT_NE(text.find("input  0: serving_default_dense_input:0 int8 [1, 1]"), std::string::npos);
   EXPECT_NE(text.find("output 0: StatefulPartitionedCall:0 int8 [1, 1]"), std::string::npos);
   const host::ModelFile file(model);
-  EXPECT_NE(text.find("arena:   " + std::to_string(host::plan_arena(file.model()).total_bytes) +
-                      " bytes required"),
+  // The device arena (reference kernels without --board) is named and defined for the program.
+  const std::string device =
+      std::to_string(host::plan_device_arena(file.model(), KernelSet::kReference).total_bytes);
+  EXPECT_NE(
+      text.find("arena:   " + device + " bytes on a 32-bit device with the reference kernels"),
+      std::string::npos)
+      << text.substr(0, 1200);
+  EXPECT_NE(text.find("const unsigned int hello_world_int8_arena_bytes = " + device + ";"),
             std::string::npos);
+  EXPECT_NE(text.find("const float hello_world_int8_input_scale = "), std::string::npos);
+  EXPECT_NE(text.find("const int hello_world_int8_input_zero_point = -128;"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir / "model_data.h.partial"));
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cli_runner.h"
+#include "tests/support/model_builder.h"
 
 #include "tests/support/shared_data.h"
 #include "toolkit/host/model_file.h"
@@ -119,6 +120,130 @@ TEST(Cli, FailuresExitNonZeroWithAnErrorObject) {
   EXPECT_NE(r.last_json()["error"].get<std::string>().find("hybrid"), std::string::npos);
   EXPECT_EQ(r.last_json()["ops"].size(), 13u);
   fs::remove(bogus);
+}
+
+// DESIGN.md's contract for a wrong command line: exit 2, {"error": ...} as the last line under
+// --json, and a message naming the flag and what it takes; failures while working exit 1.
+TEST(Cli, UsageErrorsExitTwoNamingTheFlagAndWhatItTakes) {
+  struct Case {
+    std::string args;
+    std::vector<std::string> words;
+  };
+  const std::string model = (fs::temp_directory_path() / "no_such_model.tflite").string();
+  const Case cases[] = {
+      {"eval m.tflite p.yaml --limit 0", {"--limit", "whole number >= 1", "got 0"}},
+      {"eval m.tflite p.yaml --limit many", {"--limit", "whole number >= 1", "'many'"}},
+      {"train p.yaml --epoch 3", {"unknown option --epoch", "did you mean --epochs?"}},
+      {"train p.yaml --resume --overwrite", {"--overwrite", "--resume"}},
+      {"run " + model + " --random 1 --input a.bin", {"--input", "--random"}},
+      {"convert", {"model argument is required"}},
+      {"bogus", {"unknown command 'bogus'", "inspect"}},
+      {"export", {"give a command", "c-array"}},
+  };
+  for (const Case& c : cases) {
+    const Result r = run(c.args + " --json");
+    EXPECT_EQ(r.exit_code, 2) << c.args;
+    const std::string error = r.last_json().value("error", "");
+    for (const std::string& word : c.words) EXPECT_NE(error.find(word), std::string::npos) << error;
+    EXPECT_NE(error.find("--help"), std::string::npos) << error;
+    EXPECT_EQ(run(c.args).exit_code, 2) << c.args << " without --json";
+  }
+  // A command line that parses but whose work fails: exit 1, the file named.
+  const Result missing = run("inspect " + model + " --json");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.last_json()["error"].get<std::string>().find(model), std::string::npos);
+  EXPECT_EQ(run("export c-array " + model + " -o x.h --json").exit_code, 1);
+}
+
+// The byte that says FULLY_CONNECTED #1 has 3 inputs, set to 0: run refuses the model, and
+// inspect, which once read the missing filter for MACs and crashed, describes it and fails.
+TEST(Cli, InspectOfAModelRunRefusesFailsCleanly) {
+  TINYFORGE_REQUIRE_SHARED();
+  std::vector<uint8_t> bytes = host::read_file(models() / "hello_world_int8.tflite");
+  ASSERT_EQ(bytes.at(1196), 0x08);
+  bytes[1196] = 0;
+  const fs::path mutated = fs::temp_directory_path() / "tinyforge_cli_mutated_hello_world.tflite";
+  host::write_file(mutated, bytes.data(), bytes.size());
+  EXPECT_EQ(run("run " + mutated.string() + " --random 1 --json").exit_code, 1);
+  const Result r = run("inspect " + mutated.string() + " --json");
+  EXPECT_EQ(r.exit_code, 1);
+  const nlohmann::json j = r.last_json();
+  EXPECT_NE(j["error"].get<std::string>().find("FULLY_CONNECTED"), std::string::npos);
+  ASSERT_EQ(j["ops"].size(), 3u);
+  EXPECT_FALSE(j["ops"][0].contains("cannot_run"));
+  EXPECT_EQ(j["ops"][0]["macs"], 16);
+  EXPECT_TRUE(j["ops"][1]["macs"].is_null());
+  EXPECT_NE(j["ops"][1].value("cannot_run", "").find("expects inputs"), std::string::npos);
+  EXPECT_EQ(run("inspect " + mutated.string()).exit_code, 1) << "text mode";
+  fs::remove(mutated);
+}
+
+// TFLite's FLOAT64, which the runtime cannot hold.
+constexpr DataType kFloat64 = static_cast<DataType>(10);
+
+// A model this build cannot run (a float64 constant, a custom operator) is listed whole, each
+// part it cannot run marked with the reason, and the exit status says it cannot run.
+TEST(Cli, InspectMarksEveryOperatorAndTensorItCannotRun) {
+  ModelBuilder b;
+  const int in = b.add_input(DataType::kFloat32, {1, 4});
+  const int wide = b.add_constant_bytes(kFloat64, {4}, std::vector<uint8_t>(32, 0));
+  const int relu = b.add_tensor(DataType::kFloat32, {1, 4});
+  const int sum = b.add_tensor(DataType::kFloat32, {1, 4});
+  const int out = b.add_tensor(DataType::kFloat32, {1, 4});
+  b.add_op(tflite::BuiltinOperator::RELU, {in}, {relu});
+  const auto add_options = tflite::CreateAddOptions(b.fbb()).Union();
+  b.add_op(tflite::BuiltinOperator::ADD, {relu, wide}, {sum}, tflite::BuiltinOptions::AddOptions,
+           add_options);
+  b.add_custom_op("MY_SIGNAL_OP", {sum}, {out});
+  const std::vector<uint8_t> bytes = b.finish();
+  const fs::path path = fs::temp_directory_path() / "tinyforge_cli_cannot_run.tflite";
+  host::write_file(path, bytes.data(), bytes.size());
+
+  const Result r = run("inspect " + path.string() + " --json");
+  EXPECT_EQ(r.exit_code, 1);
+  const nlohmann::json j = r.last_json();
+  EXPECT_NE(j["error"].get<std::string>().find("FLOAT64"), std::string::npos) << j["error"];
+  ASSERT_EQ(j["ops"].size(), 3u);
+  ASSERT_EQ(j["tensors"].size(), 5u);
+  EXPECT_FALSE(j["ops"][0].contains("cannot_run"));
+  const std::string add = j["ops"][1].value("cannot_run", "");
+  EXPECT_NE(add.find("dtype FLOAT64 is not supported (input 1, tensor 1)"), std::string::npos)
+      << add;
+  EXPECT_NE(j["ops"][2].value("cannot_run", "").find("custom operator 'MY_SIGNAL_OP'"),
+            std::string::npos);
+  EXPECT_EQ(j["tensors"][1]["dtype"], "float64");
+  EXPECT_EQ(j["tensors"][1]["cannot_run"], "dtype FLOAT64 is not supported");
+  for (int t : {0, 2, 3, 4}) EXPECT_FALSE(j["tensors"][t].contains("cannot_run")) << t;
+  EXPECT_EQ(j["cannot_run_ops"], 2);
+  EXPECT_EQ(j["cannot_run_tensors"], 1);
+  EXPECT_FALSE(j.contains("arena_bytes"));
+
+  const Result text = run("inspect " + path.string());
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_NE(text.out.find("#2 CUSTOM v1  in 3  out 4  CANNOT RUN: custom operator"),
+            std::string::npos)
+      << text.out;
+  fs::remove(path);
+}
+
+// Tensor names are bytes: one that is not UTF-8 is replaced (U+FFFD) in the JSON, so inspect
+// --json and run --json still print their object; the model itself runs.
+TEST(Cli, JsonReplacesTensorNamesThatAreNotUtf8) {
+  ModelBuilder b;
+  const int in = b.add_input(DataType::kFloat32, {1, 4});
+  const int out = b.add_tensor(DataType::kFloat32, {1, 4}, {}, "scores\xff\xc3");
+  b.add_op(tflite::BuiltinOperator::RELU, {in}, {out});
+  const std::vector<uint8_t> bytes = b.finish();
+  const fs::path path = fs::temp_directory_path() / "tinyforge_cli_latin1_name.tflite";
+  host::write_file(path, bytes.data(), bytes.size());
+  const std::string replaced = "scores\xef\xbf\xbd\xef\xbf\xbd";
+  const Result inspect = run("inspect " + path.string() + " --json");
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.out;
+  EXPECT_EQ(inspect.last_json()["outputs"][0]["name"], replaced);
+  const Result r = run("run " + path.string() + " --random 1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.last_json()["outputs"][0]["name"], replaced);
+  fs::remove(path);
 }
 
 }  // namespace

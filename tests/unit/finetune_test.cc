@@ -128,7 +128,7 @@ TEST(Freeze, FrozenWeightsStayBitIdenticalThroughTraining) {
   config.optimizer.learning_rate = 0.05;
   config.optimizer.weight_decay = 0.1;  // would move every weight it touched
   train::Trainer trainer(g, config);
-  trainer.fit(toy_data(64), {}, {});
+  trainer.fit(toy_data(64), {});
 
   int frozen_checked = 0, trained_changed = 0;
   for (const graph::Value& v : g.values()) {
@@ -230,7 +230,7 @@ TEST_F(FineTune, PretrainedModelLearnsToyTaskAndRequantizes) {
   // Zero epochs: the new head's loss as initialised; then ten epochs of fine-tuning.
   const nlohmann::json before = run_training(sine_project(model, 0));
   const Project project = sine_project(model, 10);
-  const nlohmann::json after = run_training(project);
+  const nlohmann::json after = run_training(project, RunStart::kOverwrite);
   EXPECT_LT(after["test_loss"].get<double>(), 0.5 * before["test_loss"].get<double>())
       << "before " << before["test_loss"] << ", after " << after["test_loss"];
   EXPECT_GE(after["test_accuracy_pct"].get<double>(), 90.0);

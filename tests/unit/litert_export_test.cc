@@ -112,7 +112,7 @@ class LiteRtExport : public ::testing::Test {
     config.epochs = 1;
     config.progress = false;
     train::Trainer trainer(*cnn_, config);
-    trainer.fit(*train_, data::Dataset(), data::Dataset());
+    trainer.fit(*train_, data::Dataset());
     accuracy_ = trainer.evaluate(*test_).accuracy_pct;
   }
   static void TearDownTestSuite() {

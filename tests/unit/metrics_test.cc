@@ -163,7 +163,9 @@ TEST(ClassificationReport, JsonHoldsEveryKey) {
   EXPECT_TRUE(j["roc_auc"][3].is_null());
   EXPECT_DOUBLE_EQ(j["roc_auc"][1].get<double>(), 0.75);
   EXPECT_DOUBLE_EQ(j["macro_roc_auc"].get<double>(), 2.75 / 3);
-  EXPECT_DOUBLE_EQ(j["macro_precision"].get<double>(), 0.625);
+  // Class 'd' has no sample: the macro averages are over the other three.
+  EXPECT_DOUBLE_EQ(j["macro_precision"].get<double>(), 2.5 / 3);
+  EXPECT_EQ(j["macro_classes"], 3);
   EXPECT_DOUBLE_EQ(j["weighted_recall"].get<double>(), 0.75);
   EXPECT_EQ(j["confusion_matrix"],
             (nlohmann::json{{1, 0, 0, 0}, {1, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 0}}));
@@ -174,6 +176,9 @@ TEST(ClassificationReport, JsonHoldsEveryKey) {
   EXPECT_NE(text.find("macro"), std::string::npos) << text;
   EXPECT_NE(text.find("accuracy 75.00%"), std::string::npos) << text;
   EXPECT_NE(text.find("3 d"), std::string::npos) << text;
+  EXPECT_NE(text.find("over the 3 of 4 classes present"), std::string::npos) << text;
+  // The JSON reads back into the same report (a command prints its result as this table).
+  EXPECT_EQ(ClassificationReport::from_json(j).to_text(), text);
 }
 
 TEST(ClassificationReport, WithoutLossOrNamesAndMismatchedNames) {

@@ -7,7 +7,9 @@
 #include "tests/support/model_builder.h"
 #include "tests/support/run_model.h"
 #include "tests/support/shared_data.h"
+#include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
+#include "toolkit/inspect/model_report.h"
 
 namespace tinyforge::testing {
 namespace {
@@ -223,6 +225,71 @@ TEST(ModelVerifier, BitFlippedRealModelsNeverCrash) {
       }
     }
     EXPECT_EQ(refused + ran, 400) << name;
+  }
+}
+
+// TFLite's FLOAT64, which the runtime cannot hold.
+constexpr DataType kFloat64 = static_cast<DataType>(10);
+
+// Structure-level loading (what inspect describes) goes past tensors this build cannot hold; the
+// checks then say, per tensor and per operator, what cannot run and why.
+TEST(ModelVerifier, StructureLevelNamesWhatCannotRunPerTensorAndOperator) {
+  ModelBuilder b;
+  const int in = b.add_input(DataType::kFloat32, {1, 4});
+  const int wide = b.add_constant_bytes(kFloat64, {3, 4}, std::vector<uint8_t>(96, 0));
+  const int h = b.add_tensor(DataType::kFloat32, {1, 3});
+  const int out = b.add_tensor(DataType::kFloat32, {1, 3});
+  b.add_op(BuiltinOperator::FULLY_CONNECTED, {in, wide, -1}, {h});
+  b.add_op(BuiltinOperator::RELU, {h}, {out});
+  const std::vector<uint8_t> bytes = b.finish();
+  expect_refused(bytes, Status::kUnsupported, "tensor 1 't1': dtype FLOAT64 is not supported");
+
+  const host::ModelFile file(bytes.data(), bytes.size(), "m", /*allow_unrunnable=*/true);
+  const Model& model = file.model();
+  EXPECT_FALSE(model.runnable());
+  EXPECT_NE(file.unrunnable_reason().find("FLOAT64"), std::string::npos);
+  ErrorMessage why;
+  EXPECT_EQ(model.check_tensor(wide, &why), Status::kUnsupported);
+  EXPECT_STREQ(why.c_str(), "dtype FLOAT64 is not supported");
+  why.clear();
+  EXPECT_EQ(model.check_tensor(in, &why), Status::kOk);
+  EXPECT_TRUE(why.empty());
+  EXPECT_EQ(model.check_tensor(99, &why), Status::kInvalidArgument);
+  why.clear();
+  EXPECT_EQ(model.check_operator(0, &why), Status::kUnsupported);
+  EXPECT_STREQ(why.c_str(), "dtype FLOAT64 is not supported (input 1, tensor 1)");
+  why.clear();
+  EXPECT_EQ(model.check_operator(1, &why), Status::kOk) << why.c_str();
+}
+
+// The same bit flips through inspect's whole report (MACs, checks, metadata, plans, both
+// renderings) on what the structure-level verifier accepts: never a crash, never a JSON failure.
+TEST(ModelVerifier, BitFlippedRealModelsNeverCrashTheInspectReport) {
+  TINYFORGE_REQUIRE_SHARED();
+  std::mt19937 rng(12);
+  for (const char* name : {"hello_world_int8", "micro_speech_quantized", "trained_lstm_int8"}) {
+    const auto original =
+        host::read_file(shared_dir() / "conformance" / "models" / (std::string(name) + ".tflite"));
+    int described = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+      auto bytes = original;
+      for (int f = 0; f < 1 + trial % 4; ++f) {
+        const size_t at = std::uniform_int_distribution<size_t>(0, bytes.size() - 1)(rng);
+        bytes[at] ^= static_cast<uint8_t>(1u << (rng() % 8));
+      }
+      try {
+        const host::ModelFile file(bytes.data(), bytes.size(), name, /*allow_unrunnable=*/true);
+        const host::ModelReport report = host::make_report(file);
+        EXPECT_FALSE(host::report_json(report)
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                         .empty());
+        EXPECT_FALSE(host::report_text(report).empty());
+        ++described;
+      } catch (const host::Error& e) {
+        EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      }
+    }
+    EXPECT_GT(described, 0) << name;
   }
 }
 

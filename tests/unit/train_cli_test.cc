@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cli_runner.h"
+#include "tests/support/require_qemu.h"
 #include "toolkit/train/checkpoint.h"
 
 namespace {
@@ -78,6 +79,13 @@ TEST_F(TrainCli, TrainWritesModelAndLogAndPrintsTheContract) {
   int lines = 0;
   for (std::string line; std::getline(log, line);) ++lines;
   EXPECT_EQ(lines, 3);  // header + 2 epochs
+  // Epochs are judged on the validation split; the test split is evaluated once, at the end.
+  std::string header;
+  std::getline(std::ifstream(out / "log.csv"), header);
+  EXPECT_NE(header.find("val_accuracy_pct"), std::string::npos);
+  EXPECT_EQ(header.find("test"), std::string::npos) << header;
+  EXPECT_EQ(j["evaluated_split"], "test");
+  EXPECT_EQ(j["evaluated_samples"], 60);
 
   // eval of the .tfm (with its stored project) reproduces train's test figures exactly.
   const Result e = run("eval " + (out / "model.tfm").string() + " " + project() + " --json");
@@ -95,6 +103,154 @@ TEST_F(TrainCli, ResumedRunEndsWhereAnUninterruptedOneDoes) {
   ASSERT_EQ(b.exit_code, 0) << b.out;
   EXPECT_EQ(a.last_json()["test_loss"], b.last_json()["test_loss"]);
   EXPECT_EQ(b.last_json()["seconds_per_epoch"].size(), 3u);
+}
+
+// A previous run is never replaced by accident, a failed start leaves no directory, and another
+// project's checkpoint is refused by name, not by a shape error in the executor.
+TEST_F(TrainCli, TrainRefusesToReplaceARunUnlessAskedTo) {
+  const fs::path out = dir_ / "run";
+  ASSERT_EQ(run("train " + project() + " --epochs 1 --out " + out.string() + " --json").exit_code,
+            0);
+  const auto before = fs::last_write_time(out / "model.tfm");
+  const Result again = run("train " + project() + " --out " + out.string() + " --json");
+  EXPECT_EQ(again.exit_code, 1);
+  const std::string error = again.last_json().value("error", "");
+  for (const char* word : {"previous run", "--resume", "--overwrite"})
+    EXPECT_NE(error.find(word), std::string::npos) << error;
+  EXPECT_EQ(fs::last_write_time(out / "model.tfm"), before);
+  const Result replaced =
+      run("train " + project() + " --epochs 2 --out " + out.string() + " --overwrite --json");
+  ASSERT_EQ(replaced.exit_code, 0) << replaced.out;
+  EXPECT_EQ(replaced.last_json()["epochs"], 2);
+
+  // A start that fails (the loss overflows in the first epoch) leaves none of its directories.
+  std::string text;
+  std::getline(std::ifstream(project()), text, '\0');
+  text.replace(text.find("learning_rate: 0.01"), 19, "learning_rate: 1e30");
+  std::ofstream(dir_ / "diverges.yaml") << text;
+  const fs::path nested = dir_ / "new" / "deeper";
+  const Result failed =
+      run("train " + (dir_ / "diverges.yaml").string() + " --out " + nested.string() + " --json");
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_FALSE(fs::exists(dir_ / "new"));
+
+  // Another project's checkpoint: the message says whose and what differs.
+  text.replace(text.find("learning_rate: 1e30"), 19, "learning_rate: 0.01");
+  text.replace(text.find("hidden: [8]"), 11, "hidden: [5]");
+  text.replace(text.find("name: tiny"), 10, "name: wider");
+  std::ofstream(dir_ / "other.yaml") << text;
+  const Result resumed = run("train " + (dir_ / "other.yaml").string() + " --out " + out.string() +
+                             " --resume --json");
+  EXPECT_EQ(resumed.exit_code, 1);
+  const std::string why = resumed.last_json().value("error", "");
+  for (const char* word : {"checkpoint of project 'tiny'", "[8,3]", "[5,3]", "its own project"})
+    EXPECT_NE(why.find(word), std::string::npos) << why;
+}
+
+// eval --limit on a class-sorted test split: a seeded, stratified sample (not the first N, which
+// would all be class a), the macro averages over the classes it holds; without --json a table.
+TEST_F(TrainCli, EvalLimitTakesAStratifiedSampleAndPrintsATable) {
+  std::string rows;
+  {
+    std::ifstream in(dir_ / "data.csv");
+    std::string line;
+    std::getline(in, line);
+    std::vector<std::string> by_class[3];
+    while (std::getline(in, line)) by_class[line.back() - 'a'].push_back(line);
+    for (const auto& lines : by_class)
+      for (const auto& l : lines) rows += l + "\n";
+  }
+  std::ofstream(dir_ / "sorted.csv") << "a,b,c,label\n" << rows;
+  std::string text;
+  std::getline(std::ifstream(project()), text, '\0');
+  text.replace(text.find("path: data.csv"), 14, "path: sorted.csv");
+  std::ofstream(dir_ / "sorted.yaml") << text;
+  const std::string sorted = (dir_ / "sorted.yaml").string();
+  const fs::path out = dir_ / "sorted_run";
+  ASSERT_EQ(run("train " + sorted + " --epochs 1 --out " + out.string() + " --json").exit_code, 0);
+  const std::string eval = "eval " + (out / "model.tfm").string() + " " + sorted;
+
+  const Result r = run(eval + " --limit 6 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = r.last_json();
+  EXPECT_EQ(j["support"], nlohmann::json({2, 2, 2}));
+  EXPECT_EQ(j["macro_classes"], 3);
+  EXPECT_EQ(j["evaluated_samples"], 6);
+  EXPECT_EQ(j["split_samples"], 60);
+  EXPECT_NE(j["sample"].get<std::string>().find("stratified"), std::string::npos);
+  EXPECT_EQ(run(eval + " --limit 6 --json").last_json()["confusion_matrix"], j["confusion_matrix"])
+      << "the same seed takes the same sample";
+  const auto four = run(eval + " --limit 4 --seed 9 --json").last_json();
+  EXPECT_EQ(four["evaluated_samples"], 4);
+  for (const auto& support : four["support"]) EXPECT_GE(support.get<int>(), 1);
+
+  const Result table = run(eval + " --limit 6");
+  ASSERT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.out.front(), '{');
+  for (const char* word : {"6 of the 60 samples of the test split", "precision", "recall", "f1",
+                           "macro", "accuracy", "confusion matrix"})
+    EXPECT_NE(table.out.find(word), std::string::npos) << word << " in\n" << table.out;
+}
+
+// What a device program needs travels with the model: inspect shows the tinyforge metadata and
+// the C header defines the class names, normalization, input quantization and arena. The arena
+// for a board is one figure, the same in inspect, export, run, eval and deploy.
+TEST_F(TrainCli, ModelCarriesWhatADeviceNeedsAndOneArenaFigurePerBoard) {
+  std::string yaml;
+  std::getline(std::ifstream(project()), yaml, '\0');
+  yaml.replace(yaml.find("format: csv"), 11, "format: csv\n  normalization: per_channel");
+  const std::string normalized = (dir_ / "normalized.yaml").string();
+  std::ofstream(normalized) << yaml;
+  const fs::path out = dir_ / "device";
+  ASSERT_EQ(run("train " + normalized + " --epochs 1 --out " + out.string() + " --json").exit_code,
+            0);
+  const std::string model = (dir_ / "m8.tflite").string();
+  ASSERT_EQ(
+      run("convert " + (out / "model.tfm").string() + " --int8 -o " + model + " --json").exit_code,
+      0);
+  const Result inspect = run("inspect " + model + " --board mps2-an386 --json");
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.out;
+  const auto j = inspect.last_json();
+  EXPECT_EQ(j["metadata"]["labels"], nlohmann::json({"a", "b", "c"}));
+  EXPECT_EQ(j["metadata"]["input_mean"].size(), 3u);
+  const nlohmann::json device = j["device_arena_bytes"];
+  EXPECT_EQ(j["device_kernels"], "arm_dsp");
+  EXPECT_EQ(j["arena_bytes"], j["host_arena_bytes"]);
+  const Result text = run("inspect " + model);
+  EXPECT_NE(text.out.find("labels: [\"a\",\"b\",\"c\"]"), std::string::npos) << text.out;
+
+  const fs::path header = dir_ / "m8.h";
+  const Result exported =
+      run("export c-array " + model + " -o " + header.string() + " --board mps2-an386 --json");
+  ASSERT_EQ(exported.exit_code, 0) << exported.out;
+  EXPECT_EQ(exported.last_json()["device_arena_bytes"], device);
+  std::string h;
+  std::getline(std::ifstream(header), h, '\0');
+  for (const std::string& line :
+       {std::string("const char* const m8_labels[3] = {\"a\", \"b\", \"c\"};"),
+        std::string("const unsigned int m8_num_labels = 3;"),
+        std::string("const float m8_input_mean[3] = {"), std::string("const float m8_input_std[3]"),
+        std::string("const float m8_input_scale = "), std::string("const int m8_input_zero_point"),
+        "const unsigned int m8_arena_bytes = " + device.dump() + ";"})
+    EXPECT_NE(h.find(line), std::string::npos) << line << " in\n" << h.substr(0, 2000);
+
+  TINYFORGE_REQUIRE_QEMU();
+  const Result on_board = run("run " + model + " --board mps2-an386 --random 1 --json");
+  ASSERT_EQ(on_board.exit_code, 0) << on_board.out;
+  const auto b = on_board.last_json();
+  EXPECT_EQ(b["arena_bytes"], device);
+  EXPECT_EQ(b["device_arena_bytes"], device);
+  EXPECT_LE(b["device_arena_used_bytes"].get<int64_t>(), device.get<int64_t>());
+  const Result evaluated =
+      run("eval " + model + " " + normalized + " --board mps2-an386 --limit 3 --json");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.out;
+  EXPECT_EQ(evaluated.last_json()["device_arena_bytes"], device);
+  EXPECT_EQ(evaluated.last_json()["arena_bytes"], device);
+  const Result deployed =
+      run("deploy " + model + " --board mps2-an386 -o " + (dir_ / "fw").string() + " --json");
+  ASSERT_EQ(deployed.exit_code, 0) << deployed.out;
+  EXPECT_EQ(deployed.last_json()["ram_arena_bytes"], device);
+  EXPECT_EQ(deployed.last_json()["device_arena_bytes"], device);
 }
 
 TEST_F(TrainCli, DataInspectCountsTheSplits) {

@@ -98,7 +98,8 @@ void build_firmware(const fs::path& build_dir, const std::string& board,
     std::string configure = "cmake -S " + shell_quote((source_root() / "firmware").string()) +
                             " -B " + shell_quote(build_dir.string()) +
                             " -G Ninja -DTINYFORGE_BOARD=" + shell_quote(board);
-    for (const auto& o : cmake_options) configure += " " + shell_quote(o);
+    // append(), not `" " + shell_quote(o)`: that trips GCC 12's -Wrestrict (a false positive).
+    for (const auto& o : cmake_options) configure.append(" ").append(shell_quote(o));
     if (shell_logged(configure, log, "", false) != 0) {
       fs::remove(build_dir / "CMakeCache.txt");
       throw Error("firmware for " + board + ": cmake configure failed (" + log.string() + "):\n" +

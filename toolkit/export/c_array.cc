@@ -4,12 +4,16 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "tinyforge/interpreter.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
+#include "toolkit/inspect/arena_figures.h"
+#include "toolkit/tflite/metadata_json.h"
 
 namespace tinyforge::host {
 namespace {
@@ -138,11 +142,16 @@ std::string shape_text(const TensorView& t) {
   return s + "]";
 }
 
+// Text that may go inside a /* */ comment.
+std::string comment_safe(std::string text) {
+  for (size_t p = text.find("*/"); p != std::string::npos; p = text.find("*/"))
+    text.replace(p, 2, "*_");
+  return text;
+}
+
 // One line per tensor for the header's comment; names are kept out of comment syntax.
 std::string tensor_line(const char* role, int i, const TensorView& t) {
-  std::string name = t.name;
-  for (size_t p = name.find("*/"); p != std::string::npos; p = name.find("*/"))
-    name.replace(p, 2, "*_");
+  const std::string name = comment_safe(t.name);
   std::ostringstream out;
   out << " *   " << role << " " << i << ": " << name << " " << dtype_name(t.type) << " "
       << shape_text(t) << " (" << t.bytes() << " bytes)";
@@ -164,6 +173,62 @@ std::string array_body(const uint8_t* data, size_t size) {
     out += (i % 12 == 11 || i + 1 == size) ? '\n' : ' ';
   }
   return out;
+}
+
+// A float literal that is valid C and C++ ("1.0f", "0.0039215689f").
+std::string c_float(float v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.9g", static_cast<double>(v));
+  std::string text = buffer;
+  if (text.find_first_of(".e") == std::string::npos) text += ".0";
+  return text + "f";
+}
+
+// A string literal: printable ASCII as it is, everything else as octal escapes.
+std::string c_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\' || c == '?') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\%03o", c);
+      out += buffer;
+    }
+  }
+  return out + "\"";
+}
+
+// One exported symbol: its extern declaration (for --source headers) and its definition.
+struct Symbol {
+  std::string declaration;
+  std::string definition;
+};
+
+Symbol scalar(const std::string& type, const std::string& name, const std::string& value) {
+  return {"extern const " + type + " " + name + ";\n",
+          "const " + type + " " + name + " = " + value + ";\n"};
+}
+
+template <typename T, typename Format>
+Symbol list(const std::string& type, const std::string& name, const std::vector<T>& values,
+            Format format) {
+  std::string body;
+  for (size_t i = 0; i < values.size(); ++i) body += (i ? ", " : "") + format(values[i]);
+  return {
+      "extern const " + type + " " + name + "[" + std::to_string(values.size()) + "];\n",
+      "const " + type + " " + name + "[" + std::to_string(values.size()) + "] = {" + body + "};\n"};
+}
+
+// The array's GCC/Clang attributes: its section and PROGMEM.
+std::string attributes(const CArrayOptions& options) {
+  std::string text;
+  if (!options.section.empty()) text += " __attribute__((section(\"" + options.section + "\")))";
+  if (options.progmem) text += " PROGMEM";
+  return text;
 }
 
 std::string guard_for(const std::filesystem::path& header) {
@@ -242,6 +307,12 @@ CArrayResult export_c_array(const std::filesystem::path& model, const std::files
   result.sha256 = sha256_hex(file.bytes().data(), result.bytes);
   const std::string& id = result.identifier;
 
+  std::vector<Symbol> symbols = {
+      {"extern const unsigned char " + id + "[];\n",
+       "alignas(16) const unsigned char " + id + "[]" + attributes(options) + " = {\n" +
+           array_body(file.bytes().data(), result.bytes) + "};\n"},
+      scalar("unsigned int", id + "_len", std::to_string(result.bytes))};
+
   std::ostringstream info;
   info << "/* " << model.filename().string()
        << " as a C array, written by tinyforge export c-array.\n"
@@ -252,22 +323,55 @@ CArrayResult export_c_array(const std::filesystem::path& model, const std::files
   for (int i = 0; i < m.num_outputs(); ++i)
     info << tensor_line("output", i, m.tensor(m.output_tensor(i)));
   if (m.runnable()) {
-    const ArenaUsage usage = plan_arena(m);
-    info << " *   arena:   " << usage.total_bytes
-         << " bytes required (tinyforge runtime as planned on the host; planned "
-         << usage.planned_bytes << ", persistent " << usage.persistent_bytes << ")\n";
+    const DeviceArena device = device_arena(m, options.device_kernels, options.board);
+    result.device_arena_bytes = device.bytes;
+    info << " *   arena:   " << device.bytes << " bytes on a " << device_arena_label(device) << " ("
+         << id << "_arena_bytes); " << plan_arena(m, host_plan_options()).total_bytes << " in the "
+         << host_arena_label() << "\n";
+    symbols.push_back(scalar("unsigned int", id + "_arena_bytes", std::to_string(device.bytes)));
   } else {
     info << " *   arena:   unknown: the runtime cannot run this model yet ("
-         << file.unrunnable_reason() << ")\n";
+         << comment_safe(file.unrunnable_reason()) << ")\n";
+  }
+  const TensorView input = m.tensor(m.input_tensor(0));
+  if (input.num_scales == 1) {
+    symbols.push_back(scalar("float", id + "_input_scale", c_float(input.scale())));
+    symbols.push_back(scalar("int", id + "_input_zero_point", std::to_string(input.zero_point())));
+  }
+  std::optional<tflite::Metadata> metadata;
+  try {
+    const std::optional<std::string> text = tflite::find_metadata_json(
+        *m.flatbuffer(), file.bytes().data(), file.bytes().size(), file.label());
+    if (text) {
+      info << " *   metadata (tinyforge): " << comment_safe(*text) << "\n";
+      metadata = tflite::metadata_from_json(*text, file.label());
+    }
+  } catch (const Error& e) {
+    info << " *   metadata: unreadable (" << comment_safe(e.what()) << ")\n";
+  }
+  if (metadata && !metadata->input_mean.empty() &&
+      metadata->input_mean.size() == metadata->input_std.size()) {
+    const std::string channels = std::to_string(metadata->input_mean.size());
+    symbols.push_back(scalar("unsigned int", id + "_input_channels", channels));
+    symbols.push_back(list("float", id + "_input_mean", metadata->input_mean, c_float));
+    symbols.push_back(list("float", id + "_input_std", metadata->input_std, c_float));
+    info << " * Input 0 takes the raw value x of channel c (the last dimension) as\n"
+         << " *   " << (input.num_scales == 1 ? "q = round(" : "(") << "(x - " << id
+         << "_input_mean[c]) / " << id << "_input_std[c]"
+         << (input.num_scales == 1 ? " / " + id + "_input_scale) + " + id + "_input_zero_point"
+                                   : ")")
+         << "\n";
+  }
+  if (metadata && !metadata->labels.empty()) {
+    symbols.push_back(
+        scalar("unsigned int", id + "_num_labels", std::to_string(metadata->labels.size())));
+    symbols.push_back(list("char* const", id + "_labels", metadata->labels, c_string));
+    info << " * Output class k is named " << id << "_labels[k].\n";
   }
   info << " * The array is const and 16-byte aligned: it stays in flash and the runtime reads it "
           "in\n"
        << " * place (tinyforge::Model::load(" << id << ", " << id << "_len)).\n */\n";
 
-  std::string attributes;
-  if (!options.section.empty())
-    attributes += " __attribute__((section(\"" + options.section + "\")))";
-  if (options.progmem) attributes += " PROGMEM";
   std::string preamble =
       "#if !defined(__cplusplus)\n#include <stdalign.h> /* alignas in C11 */\n#endif\n";
   if (options.progmem) {
@@ -276,16 +380,16 @@ CArrayResult export_c_array(const std::filesystem::path& model, const std::files
         "PROGMEM\n"
         "#endif\n";
   }
-  const std::string definition = "alignas(16) const unsigned char " + id + "[]" + attributes +
-                                 " = {\n" + array_body(file.bytes().data(), result.bytes) +
-                                 "};\nconst unsigned int " + id +
-                                 "_len = " + std::to_string(result.bytes) + ";\n";
+  std::string declarations, definition;
+  for (const Symbol& symbol : symbols) {
+    declarations += symbol.declaration;
+    definition += symbol.definition;
+  }
   const std::string guard = guard_for(header);
   std::string h = info.str() + "#ifndef " + guard + "\n#define " + guard + "\n\n" + preamble + "\n";
   if (options.source) {
-    h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\nextern const unsigned char " + id +
-         "[];\nextern const unsigned int " + id +
-         "_len;\n\n#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n";
+    h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n" + declarations +
+         "\n#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n";
   } else {
     h += "/* Defines the array: include this header in exactly one source file (or use --source). "
          "*/\n" +

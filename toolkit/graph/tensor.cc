@@ -17,7 +17,9 @@ int64_t num_elements(const Shape& shape) {
 
 std::string shape_string(const Shape& shape) {
   std::string text = "[";
-  for (size_t i = 0; i < shape.size(); ++i) text += (i ? "," : "") + std::to_string(shape[i]);
+  // append(), not `(i ? "," : "") + std::to_string(...)`: GCC 12's -Wrestrict misfires there.
+  for (size_t i = 0; i < shape.size(); ++i)
+    text.append(i ? "," : "").append(std::to_string(shape[i]));
   return text + "]";
 }
 

@@ -53,10 +53,10 @@ ModelFile::ModelFile(const std::filesystem::path& path, bool allow_unrunnable)
   load(allow_unrunnable);
 }
 
-ModelFile::ModelFile(const void* data, size_t size, std::string label)
+ModelFile::ModelFile(const void* data, size_t size, std::string label, bool allow_unrunnable)
     : bytes_(size), label_(std::move(label)) {
   if (size > 0) std::memcpy(bytes_.data(), data, size);
-  load();
+  load(allow_unrunnable);
 }
 
 void ModelFile::load(bool allow_unrunnable) {

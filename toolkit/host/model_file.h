@@ -42,7 +42,7 @@ class ModelFile {
   // is still loaded for description, and unrunnable_reason() says why it cannot run.
   explicit ModelFile(const std::filesystem::path& path, bool allow_unrunnable = false);
   // Verifies bytes already in memory; `label` names them in errors.
-  ModelFile(const void* data, size_t size, std::string label);
+  ModelFile(const void* data, size_t size, std::string label, bool allow_unrunnable = false);
 
   const Model& model() const { return model_; }
   const std::string& label() const { return label_; }

@@ -30,10 +30,17 @@ PerClassScores per_class_scores(const ConfusionMatrix& matrix) {
     s.recall[c] = ratio(tp, s.support[c]);
     const double sum = s.precision[c] + s.recall[c];
     s.f1[c] = sum == 0 ? 0.0 : 2 * s.precision[c] * s.recall[c] / sum;
-    s.macro_precision += s.precision[c] / n;
-    s.macro_recall += s.recall[c] / n;
-    s.macro_f1 += s.f1[c] / n;
     total_support += s.support[c];
+    if (s.support[c] == 0) continue;
+    s.macro_precision += s.precision[c];
+    s.macro_recall += s.recall[c];
+    s.macro_f1 += s.f1[c];
+    ++s.macro_classes;
+  }
+  if (s.macro_classes > 0) {
+    s.macro_precision /= s.macro_classes;
+    s.macro_recall /= s.macro_classes;
+    s.macro_f1 /= s.macro_classes;
   }
   for (int c = 0; c < n; ++c) {
     const double w = ratio(s.support[c], total_support);

@@ -82,8 +82,51 @@ nlohmann::json ClassificationReport::to_json() const {
       {"weighted_precision", number(scores.weighted_precision)},
       {"weighted_recall", number(scores.weighted_recall)},
       {"weighted_f1", number(scores.weighted_f1)},
+      {"macro_classes", scores.macro_classes},
       {"confusion_matrix", confusion_matrix},
   };
+}
+
+ClassificationReport ClassificationReport::from_json(const nlohmann::json& j) {
+  // null (NaN in to_json) reads back as NaN.
+  auto value = [](const nlohmann::json& v) {
+    return v.is_number() ? v.get<double>() : std::nan("");
+  };
+  auto values = [&](const nlohmann::json& list) {
+    std::vector<double> out;
+    for (const nlohmann::json& v : list) out.push_back(value(v));
+    return out;
+  };
+  ClassificationReport r;
+  try {
+    r.class_names = j.at("class_names").get<std::vector<std::string>>();
+    r.samples = j.at("samples").get<int64_t>();
+    r.accuracy_pct = value(j.at("accuracy_pct"));
+    r.loss = value(j.at("loss"));
+    r.scores.precision = values(j.at("precision"));
+    r.scores.recall = values(j.at("recall"));
+    r.scores.f1 = values(j.at("f1"));
+    r.scores.support = j.at("support").get<std::vector<int64_t>>();
+    r.roc_auc = values(j.at("roc_auc"));
+    r.scores.macro_precision = value(j.at("macro_precision"));
+    r.scores.macro_recall = value(j.at("macro_recall"));
+    r.scores.macro_f1 = value(j.at("macro_f1"));
+    r.scores.macro_classes = j.at("macro_classes").get<int>();
+    r.macro_roc_auc = value(j.at("macro_roc_auc"));
+    r.scores.weighted_precision = value(j.at("weighted_precision"));
+    r.scores.weighted_recall = value(j.at("weighted_recall"));
+    r.scores.weighted_f1 = value(j.at("weighted_f1"));
+    r.confusion_matrix = j.at("confusion_matrix").get<std::vector<std::vector<int64_t>>>();
+  } catch (const nlohmann::json::exception& e) {
+    throw host::Error(std::string("classification report: ") + e.what());
+  }
+  const size_t n = r.class_names.size();
+  for (size_t size : {r.scores.precision.size(), r.scores.recall.size(), r.scores.f1.size(),
+                      r.scores.support.size(), r.roc_auc.size(), r.confusion_matrix.size()}) {
+    if (size != n)
+      throw host::Error("classification report: per-class lists differ in length from class_names");
+  }
+  return r;
 }
 
 std::string ClassificationReport::to_text() const {
@@ -106,6 +149,10 @@ std::string ClassificationReport::to_text() const {
   const std::string n = std::to_string(samples);
   text +=
       row("macro", scores.macro_precision, scores.macro_recall, scores.macro_f1, macro_roc_auc, n);
+  if (scores.macro_classes < static_cast<int>(class_names.size())) {
+    text += "  (macro: over the " + std::to_string(scores.macro_classes) + " of " +
+            std::to_string(class_names.size()) + " classes present in these samples)\n";
+  }
   text += row("weighted", scores.weighted_precision, scores.weighted_recall, scores.weighted_f1,
               std::nan(""), n);
   text += "\naccuracy " + fixed(accuracy_pct, 2) + "%";

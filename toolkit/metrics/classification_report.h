@@ -26,8 +26,12 @@ struct ClassificationReport {
 
   // Keys: samples, class_names, accuracy_pct, loss, precision, recall, f1, roc_auc, support (per
   // class lists), macro_precision, macro_recall, macro_f1, macro_roc_auc, weighted_precision,
-  // weighted_recall, weighted_f1, confusion_matrix (rows = true class). NaN becomes null.
+  // weighted_recall, weighted_f1, macro_classes (how many classes the macro averages are over),
+  // confusion_matrix (rows = true class). NaN becomes null.
   nlohmann::json to_json() const;
+  // The report back from to_json()'s object (e.g. a command's result); throws host::Error naming
+  // a missing or mistyped key.
+  static ClassificationReport from_json(const nlohmann::json& j);
   // A table, one row per class plus macro and weighted rows, then the confusion matrix.
   std::string to_text() const;
 };

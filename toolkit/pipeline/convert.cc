@@ -278,7 +278,9 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
   result["evaluated_split"] = on_test ? "test" : "validation";
   result["evaluated_samples"] = set.size();
   result["model_bytes"] = bytes.size();
-  result["arena_bytes"] = host::plan_arena(file.model()).total_bytes;
+  // The host interpreter's figure (what eval and run use here); a device's is inspect --board's.
+  result["arena_bytes"] = result["host_arena_bytes"] =
+      host::plan_arena(file.model(), host::host_plan_options()).total_bytes;
   result["seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

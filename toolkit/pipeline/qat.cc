@@ -55,8 +55,9 @@ tflite::WriteOptions write_options(const train::Checkpoint& source,
 
 }  // namespace
 
-json run_qat(const Project& project, bool resume) {
+json run_qat(const Project& project, RunStart start) {
   if (!project.training.qat) throw host::Error(project.path.string() + ": training.qat is not set");
+  RunDirectory out_dir(project.output_dir, start);
   const QatSpec& qat = *project.training.qat;
   const std::string label = project.path.string() + ": training.qat.from: ";
   if (!std::filesystem::exists(qat.from))
@@ -77,7 +78,7 @@ json run_qat(const Project& project, bool resume) {
                       "section gives (use the same data section)");
   }
   const std::filesystem::path out = project.output_dir;
-  std::filesystem::create_directories(out);
+  out_dir.create();
   const std::filesystem::path model_file = out / "model.tfm";
 
   train::TrainerConfig config = project.training.trainer;
@@ -103,10 +104,14 @@ json run_qat(const Project& project, bool resume) {
 
   graph::Graph graph;
   std::optional<train::Checkpoint> resumed;
-  if (resume) {
-    if (!std::filesystem::exists(model_file))
-      throw host::Error(model_file.string() + ": no checkpoint to resume from");
+  if (start == RunStart::kResume) {
     resumed = train::load_checkpoint(model_file);
+    if (resumed->labels != source.labels) {
+      throw host::Error(model_file.string() + ": a QAT checkpoint of another model (its classes " +
+                        "differ from " + qat.from.string() +
+                        "'s); resume it with its own project "
+                        "file, or train into another --out (or with --overwrite)");
+    }
     graph = resumed->graph;
   } else {
     graph::Graph prepared = quantize::prepare_for_export(source.graph);
@@ -138,7 +143,7 @@ json run_qat(const Project& project, bool resume) {
       std::cerr << ", int8 without QAT " << result["ptq_accuracy_pct"].dump() << "%";
     std::cerr << std::endl;
   }
-  trainer.fit(split.train, split.validation, split.test, [&](const train::EpochRecord&) {
+  trainer.fit(split.train, split.validation, [&](const train::EpochRecord&) {
     train::save_checkpoint(model_file, make_checkpoint(graph, trainer, project, source, split));
   });
   const double qat_accuracy = trainer.evaluate(report).accuracy_pct;

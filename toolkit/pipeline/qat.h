@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "toolkit/pipeline/project.h"
+#include "toolkit/pipeline/run_directory.h"
 
 namespace tinyforge::pipeline {
 
@@ -20,7 +21,7 @@ namespace tinyforge::pipeline {
 // test_accuracy_pct and the metrics are the int8 model's in our runtime, plus
 // float_accuracy_pct (the checkpoint before QAT), ptq_accuracy_pct, qat_accuracy_pct (the
 // fake-quantized graph), int8_file and ptq_file.
-nlohmann::json run_qat(const Project& project, bool resume = false);
+nlohmann::json run_qat(const Project& project, RunStart start = RunStart::kFresh);
 
 }  // namespace tinyforge::pipeline
 

@@ -6,10 +6,13 @@
 #include <iostream>
 
 #include "toolkit/data/config.h"
+#include "toolkit/data/sample.h"
+#include "toolkit/deploy/qemu_runner.h"
 #include "toolkit/features/feature_graph.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/tensor_io.h"
+#include "toolkit/inspect/arena_figures.h"
 #include "toolkit/metrics/classification_report.h"
 #include "toolkit/metrics/roc_auc.h"
 #include "toolkit/pipeline/board_evaluation.h"
@@ -85,15 +88,63 @@ void write_float_tflite(const graph::Graph& graph, const train::Checkpoint& chec
   try {
     const data::Normalization normalization{checkpoint.normalization_mean,
                                             checkpoint.normalization_std};
-    tflite::Metadata metadata = export_metadata(checkpoint.labels, normalization,
-                                                checkpoint.metadata.value("features", json()));
-    export_regression(checkpoint.metadata, metadata);
-    tflite::write_tflite_file(quantize::prepare_for_export(graph), {.metadata = metadata}, path);
+    tflite::WriteOptions options;
+    options.metadata = export_metadata(checkpoint.labels, normalization,
+                                       checkpoint.metadata.value("features", json()));
+    export_regression(checkpoint.metadata, options.metadata);
+    tflite::write_tflite_file(quantize::prepare_for_export(graph), options, path);
     result["float_tflite_file"] = path.string();
   } catch (const host::Error& e) {
     std::cerr << "tinyforge: " << path.string() << " not written: " << e.what() << std::endl;
     result["float_tflite_error"] = e.what();
   }
+}
+
+std::string names_text(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& n : names) text += (text.empty() ? "" : ", ") + n;
+  return "[" + text + "]";
+}
+
+// A checkpoint resumed into this project must be of it: the same classes, sample shape and
+// model. Otherwise the error names what differs instead of a shape error deep in training.
+void check_resume_fits(const train::Checkpoint& c, const std::filesystem::path& model_file,
+                       const graph::Graph& fresh, const data::DatasetSplit& split) {
+  std::string differs;
+  const json shape = c.metadata.value("sample_shape", json());
+  if (c.labels != split.train.class_names()) {
+    differs = "it was trained on the classes " + names_text(c.labels) +
+              ", this project's data has " + names_text(split.train.class_names());
+  } else if (!shape.is_null() && shape != json(split.train.sample_shape())) {
+    differs = "its samples have the shape " + shape.dump() + ", this project's " +
+              json(split.train.sample_shape()).dump();
+  } else {
+    auto weights = [](const graph::Graph& g) {
+      std::vector<std::pair<std::string, graph::Shape>> w;
+      for (const graph::Value& v : g.values())
+        if (v.kind == graph::ValueKind::kParameter || v.kind == graph::ValueKind::kState)
+          w.emplace_back(v.name, v.data.shape());
+      return w;
+    };
+    const auto theirs = weights(c.graph), ours = weights(fresh);
+    for (size_t i = 0; i < std::max(theirs.size(), ours.size()) && differs.empty(); ++i) {
+      if (i >= theirs.size() || i >= ours.size()) {
+        differs = "its model has " + std::to_string(theirs.size()) +
+                  " weight tensors, this project's model " + std::to_string(ours.size());
+      } else if (theirs[i] != ours[i]) {
+        differs = "its model's weight '" + theirs[i].first + "' is " +
+                  graph::shape_string(theirs[i].second) + ", this project's model has '" +
+                  ours[i].first + "' " + graph::shape_string(ours[i].second);
+      }
+    }
+  }
+  if (differs.empty()) return;
+  const std::string name = c.metadata.value("name", std::string());
+  throw host::Error(model_file.string() + ": a checkpoint of " +
+                    (name.empty() ? std::string("another project") : "project '" + name + "'") +
+                    " that does not fit this one (" + differs +
+                    "); resume it with its own project file, or train this project into another "
+                    "--out (or with --overwrite)");
 }
 
 }  // namespace
@@ -153,16 +204,16 @@ void print_warnings(const data::DatasetSplit& split) {
   for (const std::string& w : split.warnings) std::cerr << "warning: " << w << "\n";
 }
 
-json run_training(const Project& given, bool resume) {
-  if (given.training.qat) return run_qat(given, resume);
+json run_training(const Project& given, RunStart start) {
+  if (given.training.qat) return run_qat(given, start);
   Project project = given;
+  RunDirectory out_dir(project.output_dir, start);
   data::DatasetSplit split =
       load_project_data(project, project.features ? &*project.features : nullptr);
   for (const std::string& reason : split.train.skipped) std::cerr << "skipped: " << reason << "\n";
   print_warnings(split);
   const bool regression = split.train.is_regression();
   const std::filesystem::path out = project.output_dir;
-  std::filesystem::create_directories(out);
   const std::filesystem::path model_file = out / "model.tfm";
 
   train::TrainerConfig config = project.training.trainer;
@@ -181,18 +232,15 @@ json run_training(const Project& given, bool resume) {
                       std::to_string(split.train.num_classes()) + " classes");
   }
 
-  graph::Graph graph;
+  graph::Graph graph =
+      build_model(project.model, split.train.sample_shape(),
+                  regression ? split.train.num_targets() : split.train.num_classes(), config.seed);
+  if (regression) append_target_scaling(graph, split.target_normalization);
   std::optional<train::Checkpoint> resumed;
-  if (resume) {
-    if (!std::filesystem::exists(model_file))
-      throw host::Error(model_file.string() + ": no checkpoint to resume from");
+  if (start == RunStart::kResume) {
     resumed = train::load_checkpoint(model_file);
+    check_resume_fits(*resumed, model_file, graph, split);
     graph = resumed->graph;
-  } else {
-    graph = build_model(project.model, split.train.sample_shape(),
-                        regression ? split.train.num_targets() : split.train.num_classes(),
-                        config.seed);
-    if (regression) append_target_scaling(graph, split.target_normalization);
   }
   train::Trainer trainer(graph, config);
   if (resumed) trainer.restore_state(*resumed);
@@ -200,19 +248,42 @@ json run_training(const Project& given, bool resume) {
     std::cerr << "training " << project.name << ": " << graph.parameter_count() << " parameters, "
               << graph.macs() << " MACs, " << split.train.size() << " training samples";
     if (!split.validation.empty()) std::cerr << ", " << split.validation.size() << " validation";
-    if (!split.test.empty()) std::cerr << ", " << split.test.size() << " test";
+    if (!split.test.empty())
+      std::cerr << ", " << split.test.size() << " test (evaluated once, at the end)";
     std::cerr << std::endl;
+    if (split.validation.empty()) {
+      std::cerr << "no validation split (data.splits.validation): epochs report the training "
+                   "figures only"
+                << std::endl;
+    }
   }
 
-  trainer.fit(split.train, split.validation, split.test, [&](const train::EpochRecord&) {
+  out_dir.create();
+  trainer.fit(split.train, split.validation, [&](const train::EpochRecord&) {
     train::save_checkpoint(model_file, make_checkpoint(graph, trainer, project, split));
   });
+  const int recomputed = trainer.recompute_unconverged_batch_norm(split.train);
+  if (recomputed > 0 && config.progress) {
+    std::cerr << "BatchNorm: the moving statistics of " << recomputed
+              << " layer(s) could not converge in " << trainer.steps_done()
+              << " steps; recomputed on the " << split.train.size() << " training samples"
+              << std::endl;
+  }
 
   const char* split_name = "test";
   const data::Dataset& eval_set = report_split(split, &split_name);
   const train::Evaluation e = trainer.evaluate(eval_set);
   json result = test_metrics(e, eval_set, config.reconstruct, split.train.class_names());
-  if (std::string(split_name) != "test") result["evaluated_split"] = split_name;
+  result["evaluated_split"] = split_name;
+  result["evaluated_samples"] = eval_set.size();
+  result["validation_samples"] = split.validation.size();
+  result["batch_norm_recomputed"] = recomputed;
+  if (config.progress) {
+    std::cerr << split_name << " split, evaluated once after training (" << eval_set.size()
+              << " samples): loss " << e.loss;
+    if (!config.reconstruct && !regression) std::cerr << ", accuracy " << e.accuracy_pct << " %";
+    std::cerr << std::endl;
+  }
   json seconds = json::array();
   for (const train::EpochRecord& r : trainer.history()) seconds.push_back(r.seconds);
   result["seconds_per_epoch"] = seconds;
@@ -374,10 +445,12 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
           : train::RegressionLoss{project.training.trainer.loss, split.target_normalization.std};
   const char* split_name = "test";
   const data::Dataset& whole = report_split(split, &split_name);
-  std::vector<int64_t> first(std::min<int64_t>(options.limit, whole.size()));
-  for (size_t i = 0; i < first.size(); ++i) first[i] = static_cast<int64_t>(i);
-  const data::Dataset limited = options.limit > 0 ? whole.subset(first) : data::Dataset();
-  const data::Dataset& set = options.limit > 0 ? limited : whole;
+  const bool sampled = options.limit > 0 && options.limit < whole.size();
+  const uint64_t seed = options.seed.value_or(project.data.seed);
+  const data::Dataset limited =
+      sampled ? whole.subset(data::stratified_sample_indices(whole, options.limit, seed))
+              : data::Dataset();
+  const data::Dataset& set = sampled ? limited : whole;
   json result;
   if (tflite && !options.board.empty()) {
     BoardEvaluation b =
@@ -385,8 +458,12 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
     result = test_metrics(b.evaluation, set, false, split.train.class_names());
     std::vector<uint64_t> sorted = b.instructions;
     std::sort(sorted.begin(), sorted.end());
-    result["board"] = options.board;
-    result["arena_bytes"] = b.arena_bytes;
+    const host::ModelFile file(model);
+    const host::DeviceArena device =
+        host::device_arena(file.model(), deploy::board_info(options.board).kernels, options.board);
+    result["arena_bytes"] = device.bytes;
+    host::add_device_arena_json(result, device);
+    result["device_arena_used_bytes"] = b.arena_bytes;
     result["instructions"] = sorted[sorted.size() / 2];
     result["instructions_min"] = sorted.front();
     result["instructions_max"] = sorted.back();
@@ -397,7 +474,8 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
     std::vector<uint8_t> raw;
     result = test_metrics(evaluate_tflite(file, set, &raw, regression_loss), set, false,
                           split.train.class_names());
-    result["arena_bytes"] = host::plan_arena(file.model()).total_bytes;
+    result["arena_bytes"] = result["host_arena_bytes"] =
+        host::plan_arena(file.model(), host::host_plan_options()).total_bytes;
     if (!options.raw_outputs.empty()) host::write_file(options.raw_outputs, raw.data(), raw.size());
   } else {
     // The stored normalization is what the model was trained with; the data must match it.
@@ -416,8 +494,10 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
     result["params"] = graph.parameter_count();
     result["macs"] = graph.macs();
   }
-  if (std::string(split_name) != "test") result["evaluated_split"] = split_name;
+  result["evaluated_split"] = split_name;
   result["evaluated_samples"] = set.size();
+  result["split_samples"] = whole.size();
+  result["sample"] = sampled ? "stratified, seed " + std::to_string(seed) : "all";
   result["model_file"] = model.string();
   return result;
 }

@@ -12,6 +12,7 @@
 #include "toolkit/data/dataset.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/pipeline/project.h"
+#include "toolkit/pipeline/run_directory.h"
 #include "toolkit/train/checkpoint.h"
 #include "toolkit/train/regression.h"
 #include "toolkit/train/trainer.h"
@@ -21,11 +22,14 @@ namespace tinyforge::pipeline {
 // The loaders' and the split's warnings, on stderr.
 void print_warnings(const data::DatasetSplit& split);
 
-// Trains `project` into project.output_dir (model.tfm after every epoch, log.csv). With
-// `resume`, continues from output_dir/model.tfm exactly where it stopped. Returns
+// Trains `project` into project.output_dir (model.tfm after every epoch, log.csv). A directory
+// holding a previous run is refused unless `start` resumes it (continuing from its model.tfm
+// exactly where it stopped; a checkpoint of another project is refused by name) or overwrites
+// it; a failed start leaves no directory behind (RunDirectory). Each epoch reports and monitors
+// the validation split; the test split is evaluated once, at the end. Returns
 // test_accuracy_pct, test_loss, seconds_per_epoch, model_file, log_file, per-class
 // precision/recall/f1/roc_auc, ...
-nlohmann::json run_training(const Project& project, bool resume = false);
+nlohmann::json run_training(const Project& project, RunStart start = RunStart::kFresh);
 
 // Evaluates a .tfm (float, through the training executor) or a .tflite (through the runtime,
 // inputs quantized with the model's input scale and zero point) on the test split of `project`,
@@ -41,14 +45,22 @@ std::string effective_data_path(const Project& project);
 Project stored_project(const train::Checkpoint& checkpoint, const std::filesystem::path& model);
 
 struct EvalOptions {
-  int64_t limit = 0;  // only the split's first `limit` samples (0 = all)
+  // A seeded, stratified sample of `limit` samples of the split (0 = all of it), every class in
+  // its proportion (data::stratified_sample_indices); the seed is the project's data.seed unless
+  // given.
+  int64_t limit = 0;
+  std::optional<uint64_t> seed;
   std::string board;  // a .tflite runs in QEMU on this board (one launch) instead of the host
   int timeout_seconds = 3600;         // with `board`
   std::filesystem::path raw_outputs;  // a .tflite's raw output bytes, every sample, written here
   std::string data_path;              // --data: replaces the project's data.path
 };
 
-// With a board the result also has board, arena_bytes and instructions (the median per inference).
+// The result names the split (evaluated_split), how many of its samples were evaluated and how
+// (evaluated_samples, split_samples, sample). A .tflite's result has arena figures: on the host
+// arena_bytes = host_arena_bytes; with a board arena_bytes = device_arena_bytes (the board's
+// 32-bit figure, what deploy reserves), device_arena_used_bytes (what the firmware used),
+// device_kernels, board, and instructions (the median per inference).
 nlohmann::json run_evaluation(const std::filesystem::path& model,
                               const std::optional<Project>& project,
                               const EvalOptions& options = {});

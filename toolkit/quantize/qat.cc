@@ -132,7 +132,9 @@ graph::Graph convert_qat(const graph::Graph& qat) {
       r.max = std::max(r.max, range.max);
     }
   }
-  return quantize_graph(plain, ranges, {Scheme::kInt8});
+  QuantizeOptions options;
+  options.scheme = Scheme::kInt8;
+  return quantize_graph(plain, ranges, options);
 }
 
 }  // namespace tinyforge::quantize

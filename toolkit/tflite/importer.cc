@@ -444,6 +444,10 @@ class Importer {
 
 Imported import_tflite(const std::filesystem::path& path) {
   const std::vector<uint8_t> bytes = host::read_file(path);
+  // The importer reads only what the runtime's verifier accepted at the structure level (offsets,
+  // indices, shapes against buffer sizes, execution order), whatever it can run.
+  const host::ModelFile verified(bytes.data(), bytes.size(), path.string(),
+                                 /*allow_unrunnable=*/true);
   return Importer(bytes, path.string()).run();
 }
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tflite_generated.h"
 #include "toolkit/host/error.h"
 
 namespace tinyforge::tflite {
@@ -43,27 +44,39 @@ Metadata metadata_from_json(const std::string& json, const std::string& source) 
   return m;
 }
 
-Metadata read_metadata(const ::tflite::Model& model, const std::string& source) {
-  if (model.metadata() == nullptr) return {};
+std::optional<std::string> find_metadata_json(const ::tflite::Model& model, const uint8_t* file,
+                                              size_t size, const std::string& source) {
+  if (model.metadata() == nullptr) return std::nullopt;
   for (const ::tflite::Metadata* m : *model.metadata()) {
-    if (m->name() == nullptr || m->name()->str() != kMetadataName) continue;
-    const auto* buffers = model.buffers();
-    const ::tflite::Buffer* b =
-        buffers != nullptr && m->buffer() < buffers->size() ? buffers->Get(m->buffer()) : nullptr;
-    if (b == nullptr || b->data() == nullptr) {
-      throw host::Error(source + ": metadata '" + kMetadataName + "' names buffer " +
-                        std::to_string(m->buffer()) + ", which holds no data");
-    }
-    return metadata_from_json(std::string(b->data()->begin(), b->data()->end()), source);
+    if (m == nullptr || m->name() == nullptr || m->name()->str() != kMetadataName) continue;
+    const uint32_t index = m->buffer();
+    const ::tflite::Buffer* b = model.buffers() != nullptr && index < model.buffers()->size()
+                                    ? model.buffers()->Get(index)
+                                    : nullptr;
+    const std::string what =
+        source + ": metadata '" + kMetadataName + "' names buffer " + std::to_string(index);
+    if (b == nullptr) throw host::Error(what + ", which does not exist");
+    if (b->data() != nullptr && b->data()->size() > 0)
+      return std::string(b->data()->begin(), b->data()->end());
+    if (b->offset() > 1 && b->offset() <= size && b->size() <= size - b->offset())
+      return std::string(reinterpret_cast<const char*>(file) + b->offset(), b->size());
+    throw host::Error(what + ", which holds no data");
   }
-  return {};
+  return std::nullopt;
+}
+
+Metadata read_metadata(const ::tflite::Model& model, const std::string& source) {
+  const std::optional<std::string> text = find_metadata_json(model, nullptr, 0, source);
+  return text ? metadata_from_json(*text, source) : Metadata();
 }
 
 Metadata read_metadata(const std::vector<uint8_t>& bytes, const std::string& source) {
   flatbuffers::Verifier verifier(bytes.data(), bytes.size());
   if (!::tflite::VerifyModelBuffer(verifier))
     throw host::Error(source + ": not a valid TFLite flatbuffer");
-  return read_metadata(*::tflite::GetModel(bytes.data()), source);
+  const std::optional<std::string> text =
+      find_metadata_json(*::tflite::GetModel(bytes.data()), bytes.data(), bytes.size(), source);
+  return text ? metadata_from_json(*text, source) : Metadata();
 }
 
 }  // namespace tinyforge::tflite

@@ -4,7 +4,7 @@ namespace tinyforge::builder {
 
 int ModelBuilder::add_tensor(DataType type, std::vector<int32_t> shape, Quant quant,
                              std::string name) {
-  if (name.empty()) name = "t" + std::to_string(tensors_.size());
+  if (name.empty()) name = std::string("t").append(std::to_string(tensors_.size()));
   tensors_.push_back({type, std::move(shape), std::move(quant), std::move(name), 0, false});
   return static_cast<int>(tensors_.size()) - 1;
 }

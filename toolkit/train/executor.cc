@@ -30,6 +30,14 @@ void check_input(const graph::Value& value, const Tensor& tensor, size_t index) 
   }
 }
 
+// A BatchNorm whose scale is not trained (a frozen layer, train::freeze_layers) runs as in
+// inference even while the rest trains: it normalizes with its moving statistics and never
+// updates them, as Keras does for a layer with trainable = False.
+bool frozen_batch_norm(const graph::Node& node, const std::vector<graph::Value>& values) {
+  return node.type == graph::OpType::kBatchNorm && node.inputs.size() > 1 &&
+         values[node.inputs[1]].kind != ValueKind::kParameter;
+}
+
 }  // namespace
 
 Executor::Executor(graph::Graph& graph) : graph_(graph) {}
@@ -60,7 +68,7 @@ const std::vector<Tensor>& Executor::forward(const std::vector<Tensor>& inputs, 
   };
   for (size_t n = 0; n < nodes.size(); ++n) {
     const graph::Node& node = nodes[n];
-    ForwardContext ctx{node, {}, {}, training, &rng, saved_[n]};
+    ForwardContext ctx{node, {}, {}, training && !frozen_batch_norm(node, values), &rng, saved_[n]};
     ctx.inputs.reserve(node.inputs.size());
     for (int id : node.inputs) ctx.inputs.push_back(tensor_of(id));
     for (int id : node.outputs) ctx.outputs.push_back(&activations_[id]);

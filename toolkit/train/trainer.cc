@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "toolkit/data/batcher.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
+#include "toolkit/train/batch_norm_statistics.h"
 #include "toolkit/train/progress_bar.h"
 #include "toolkit/train/regression.h"
 
@@ -31,11 +33,6 @@ std::vector<std::pair<const char*, double EpochRecord::*>> record_fields() {
           {"val_mae", &EpochRecord::val_mae},
           {"val_rmse", &EpochRecord::val_rmse},
           {"val_r2", &EpochRecord::val_r2},
-          {"test_loss", &EpochRecord::test_loss},
-          {"test_accuracy_pct", &EpochRecord::test_accuracy_pct},
-          {"test_mae", &EpochRecord::test_mae},
-          {"test_rmse", &EpochRecord::test_rmse},
-          {"test_r2", &EpochRecord::test_r2},
           {"seconds", &EpochRecord::seconds}};
 }
 
@@ -52,6 +49,22 @@ EpochRecord record_from_json(const nlohmann::json& j) {
   for (const auto& [name, field] : record_fields())
     r.*field = j.contains(name) ? number_or_nan(j.at(name)) : kNaN;
   return r;
+}
+
+// Training-state tensors holding moving statistics that recompute_unconverged_batch_norm()
+// replaced in the graph.
+constexpr const char* kMovingPrefix = "moving/";
+
+void restore_moving_statistics(graph::Graph& graph, const std::string& name,
+                               const graph::Tensor& t) {
+  for (graph::Value& v : graph.values()) {
+    if (v.name != name || v.kind != graph::ValueKind::kState) continue;
+    if (v.data.shape() != t.shape())
+      throw host::Error("checkpoint: moving statistics '" + name + "' do not fit the model");
+    v.data = t;
+    return;
+  }
+  throw host::Error("checkpoint: moving statistics '" + name + "' name no state of the model");
 }
 
 std::string csv_number(double v) {
@@ -267,7 +280,6 @@ Trainer::BatchResult Trainer::loss_and_grad(const graph::Tensor& output, const g
 }
 
 std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Dataset& validation,
-                                      const data::Dataset& test,
                                       const std::function<void(const EpochRecord&)>& on_epoch) {
   if (train.empty()) throw host::Error("training: the training split is empty");
   check_task(train);
@@ -333,12 +345,6 @@ std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Da
                         record.val_rmse, record.val_r2);
       tail += evaluation_summary("val", v);
     }
-    if (!test.empty()) {
-      const Evaluation t = evaluate(test);
-      record_evaluation(t, record.test_loss, record.test_accuracy_pct, record.test_mae,
-                        record.test_rmse, record.test_r2);
-      tail += evaluation_summary("test", t);
-    }
     if (early_stopping_) {
       const double monitored = early_stopping_->config().monitor == Monitor::kValLoss
                                    ? record.val_loss
@@ -364,6 +370,19 @@ std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Da
     if (on_epoch) on_epoch(record);
   }
   return history_;
+}
+
+int Trainer::recompute_unconverged_batch_norm(const data::Dataset& train) {
+  const std::vector<int> nodes = unconverged_batch_norms(graph_, step_);
+  moving_statistics_.clear();
+  for (int n : nodes) {
+    for (int k : {3, 4}) {
+      const int id = graph_.nodes()[n].inputs[k];
+      moving_statistics_.emplace_back(id, graph_.value(id).data);
+    }
+  }
+  recompute_batch_norm_statistics(graph_, executor_, train, config_.batch_size, nodes);
+  return static_cast<int>(nodes.size());
 }
 
 Evaluation Trainer::evaluate(const data::Dataset& dataset) {
@@ -463,6 +482,8 @@ void Trainer::save_state(Checkpoint& c) const {
     c.training.tensors.emplace_back("best/" + graph_.value(ids.at(i)).name,
                                     best_weights_.tensors()[i]);
   }
+  for (const auto& [id, t] : moving_statistics_)
+    c.training.tensors.emplace_back(kMovingPrefix + graph_.value(id).name, t);
 }
 
 void Trainer::restore_state(const Checkpoint& c) {
@@ -482,11 +503,16 @@ void Trainer::restore_state(const Checkpoint& c) {
     if (early_stopping_ && c.training.extra.contains("early_stopping")) {
       early_stopping_->load_state(c.training.extra["early_stopping"].get<std::vector<double>>());
     }
-    if (!c.training.tensors.empty()) {
-      std::vector<const graph::Tensor*> p;
-      for (const auto& [name, t] : c.training.tensors) p.push_back(&t);
-      best_weights_.save(p);
+    std::vector<const graph::Tensor*> best;
+    for (const auto& [name, t] : c.training.tensors) {
+      if (name.rfind(kMovingPrefix, 0) == 0) {
+        // Moving averages a recomputation replaced: training continues from them.
+        restore_moving_statistics(graph_, name.substr(std::strlen(kMovingPrefix)), t);
+      } else {
+        best.push_back(&t);
+      }
     }
+    if (!best.empty()) best_weights_.save(best);
   } catch (const nlohmann::json::exception& e) {
     throw host::Error(std::string("checkpoint: training state is malformed: ") + e.what());
   }

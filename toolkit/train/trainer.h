@@ -1,8 +1,9 @@
 // The training loop: shuffled mini-batches (order a function of seed and epoch), forward and
 // backward through train::Executor, the loss, an optimizer step at the scheduled learning rate,
-// evaluation on the validation (and test) split after each epoch, early stopping, a progress bar
-// on stderr and one log.csv row per epoch. Its whole state goes into a Checkpoint after every
-// epoch, and a run resumed from one continues exactly as if it had never stopped.
+// evaluation on the validation split after each epoch (never the test split: that is evaluated
+// once, after training, by the caller), early stopping and the best weights chosen on it, a
+// progress bar on stderr and one log.csv row per epoch. Its whole state goes into a Checkpoint
+// after every epoch, and a run resumed from one continues exactly as if it had never stopped.
 #ifndef TINYFORGE_TOOLKIT_TRAIN_TRAINER_H_
 #define TINYFORGE_TOOLKIT_TRAIN_TRAINER_H_
 
@@ -46,18 +47,16 @@ struct TrainerConfig {
   bool progress = true;                               // the bar on stderr
 };
 
-// One epoch's figures; NaN where a split is absent (and accuracy for regression, MAE/RMSE/R² for
-// classification).
+// One epoch's figures; NaN where there is no validation split (and accuracy for regression,
+// MAE/RMSE/R² for classification).
 struct EpochRecord {
   static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
   int epoch = 0;  // 1-based
   double learning_rate = 0;
   double train_loss = 0, train_accuracy_pct = 0;
   double val_loss = kNone, val_accuracy_pct = kNone;
-  double test_loss = kNone, test_accuracy_pct = kNone;
   double train_mae = kNone;
   double val_mae = kNone, val_rmse = kNone, val_r2 = kNone;
-  double test_mae = kNone, test_rmse = kNone, test_r2 = kNone;
   double seconds = 0;  // training time of the epoch (evaluation excluded)
 };
 
@@ -76,11 +75,16 @@ class Trainer {
   // for settings that cannot work (early stopping without validation is checked in fit()).
   Trainer(graph::Graph& graph, TrainerConfig config);
 
-  // Trains from the current epoch up to config.epochs (or an early stop). `validation` and `test`
-  // may be empty datasets. `on_epoch` runs after each epoch's record is logged (checkpointing).
+  // Trains from the current epoch up to config.epochs (or an early stop). `validation` may be
+  // empty. `on_epoch` runs after each epoch's record is logged (checkpointing).
   std::vector<EpochRecord> fit(const data::Dataset& train, const data::Dataset& validation,
-                               const data::Dataset& test,
                                const std::function<void(const EpochRecord&)>& on_epoch = {});
+
+  // After fit(): BatchNorm layers whose moving statistics cannot have converged in the steps
+  // trained (batch_norm_statistics.h) get them measured on `train`. The moving averages stay in
+  // the training state (save_state), so a resumed run continues exactly. Returns the number of
+  // layers recomputed.
+  int recompute_unconverged_batch_norm(const data::Dataset& train);
 
   // Inference mode over a split (batched, no dropout, BatchNorm moving statistics).
   Evaluation evaluate(const data::Dataset& dataset);
@@ -116,6 +120,8 @@ class Trainer {
   Optimizer optimizer_;
   std::optional<EarlyStopping> early_stopping_;
   BestWeights best_weights_;
+  // The moving statistics recompute_unconverged_batch_norm() replaced: value id and tensor.
+  std::vector<std::pair<int, graph::Tensor>> moving_statistics_;
   std::mt19937_64 rng_;  // dropout and augmentation draws
   int epoch_ = 0;        // epochs completed
   int64_t step_ = 0;
@@ -137,9 +143,10 @@ struct FreezeSpec {
 // Freezes the chosen layers by turning their parameters into ValueKind::kState, the IR's
 // non-trainable weights: the executor then computes no gradient for them (nor for anything only
 // they depend on), and the trainer's optimizer never sees them, so they stay bit-identical. A
-// frozen BatchNorm's gamma and beta stay fixed, but its moving statistics still follow the batches
-// in training (they are state, not weights). Returns the frozen layers' names, in order. Throws
-// host::Error naming an unknown layer (and listing the known ones) or a count beyond the layers.
+// frozen BatchNorm runs as in inference while the rest trains: it normalizes with its moving
+// statistics and never updates them (Executor), as Keras does for trainable = False. Returns the
+// frozen layers' names, in order. Throws host::Error naming an unknown layer (and listing the known
+// ones) or a count beyond the layers.
 std::vector<std::string> freeze_layers(graph::Graph& graph, const FreezeSpec& spec);
 
 // Names of the layers (nodes reading trainable parameters), in execution order.

@@ -29,8 +29,9 @@ constexpr int32_t kFirstCustomOpCode = 1000;
 
 enum class Verification : uint8_t {
   kFull,       // everything, so the model can run
-  kStructure,  // the file's structure, tensors and graph, but not the operators' kernels
-               // (enough to describe a model this runtime cannot run)
+  kStructure,  // the file's structure, tensors and graph, but not the operators' kernels, and
+               // tensors this build cannot hold (an unknown dtype, sparse) do not stop it: enough
+               // to describe a model this runtime cannot run (check_tensor, check_operator say why)
 };
 
 class Model {
@@ -46,6 +47,13 @@ class Model {
   // Fully verified, including every operator against its kernel: the interpreter can run it.
   bool runnable() const { return runnable_; }
   const char* error() const { return error_.c_str(); }
+
+  // Why this build cannot hold tensor `index` (dtype, sparsity, custom quantization) or run
+  // operator `index` (an operand it cannot hold, no kernel or version, or the kernel's own
+  // refusal): kOk when it can, else the status with the reason appended to `why`. For a model
+  // loaded at any level; a runnable() model passes every check.
+  Status check_tensor(int index, ErrorMessage* why) const;
+  Status check_operator(int index, ErrorMessage* why) const;
 
   int num_tensors() const;
   int num_operators() const;
@@ -77,7 +85,9 @@ class Model {
  private:
   Status fail(Status status);
   Status verify_buffers();
-  Status verify_tensors();
+  Status verify_tensors(Verification level);
+  Status check_kernel(int index, ErrorMessage* why) const;
+  Status check_prepare(int index, ErrorMessage* why) const;
   Status verify_operators();
   Status verify_io();
   Status verify_execution_order();

@@ -66,7 +66,7 @@ Status Model::load(const void* data, size_t size, Verification level) {
   subgraph_ = model_->subgraphs()->Get(0);
   Status status;
   if ((status = verify_buffers()) != Status::kOk) return fail(status);
-  if ((status = verify_tensors()) != Status::kOk) return fail(status);
+  if ((status = verify_tensors(level)) != Status::kOk) return fail(status);
   if ((status = verify_operators()) != Status::kOk) return fail(status);
   if ((status = verify_io()) != Status::kOk) return fail(status);
   if ((status = verify_execution_order()) != Status::kOk) return fail(status);
@@ -115,9 +115,36 @@ bool tensor_is_referenced(const tflite::SubGraph* subgraph, int32_t index) {
   return false;
 }
 
+// Appends why this build cannot hold tensor `t` and returns true, or returns false.
+bool cannot_hold(const tflite::Tensor* t, ErrorMessage* why) {
+  const DataType type = static_cast<DataType>(t->type());
+  const char* name = tflite::EnumNameTensorType(t->type());
+  if (dtype_size(type) == 0) {
+    why->add("dtype ").add(*name != '\0' ? name : "(unknown)").add(" is not supported");
+  } else if (!dtype_in_build(type)) {
+    why->add("dtype ").add(name).add(" is left out of this build (TINYFORGE_DTYPES)");
+  } else if (t->sparsity() != nullptr) {
+    why->add("sparse tensors are not supported");
+  } else if (t->quantization() != nullptr &&
+             t->quantization()->details_type() != tflite::QuantizationDetails::NONE) {
+    why->add("custom quantization is not supported");
+  } else {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-Status Model::verify_tensors() {
+Status Model::check_tensor(int index, ErrorMessage* why) const {
+  if (!ok() || index < 0 || index >= num_tensors()) {
+    why->add("tensor ").add(index).add(" does not exist");
+    return Status::kInvalidArgument;
+  }
+  return cannot_hold(subgraph_->tensors()->Get(index), why) ? Status::kUnsupported : Status::kOk;
+}
+
+Status Model::verify_tensors(Verification level) {
   const auto* tensors = subgraph_->tensors();
   const int32_t count = tensors == nullptr ? 0 : static_cast<int32_t>(tensors->size());
   if (count > kMaxTensors) {
@@ -137,17 +164,12 @@ Status Model::verify_tensors() {
       return Status::kMalformedModel;
     }
     const DataType type = static_cast<DataType>(t->type());
-    if (dtype_size(type) == 0) {
-      prefix().add("dtype ").add(tflite::EnumNameTensorType(t->type())).add(" is not supported");
-      return Status::kUnsupported;
-    }
-    if (!dtype_in_build(type)) {
-      prefix().add("dtype ").add(tflite::EnumNameTensorType(t->type()));
-      error_.add(" is left out of this build (TINYFORGE_DTYPES)");
-      return Status::kUnsupported;
-    }
-    if (t->sparsity() != nullptr) {
-      prefix().add("sparse tensors are not supported");
+    // A tensor this build cannot hold ends full verification; describing the model goes on, but
+    // the tensor's bytes cannot be checked without its element size.
+    ErrorMessage unsupported;
+    const bool holdable = !cannot_hold(t, &unsupported);
+    if (!holdable && level == Verification::kFull) {
+      prefix().add(unsupported.c_str());
       return Status::kUnsupported;
     }
     const auto* shape = t->shape();
@@ -156,7 +178,7 @@ Status Model::verify_tensors() {
       prefix().add("rank ").add(rank).add(" exceeds the maximum ").add(kMaxRank);
       return Status::kUnsupported;
     }
-    uint64_t bytes = dtype_size(type);
+    uint64_t bytes = holdable ? dtype_size(type) : 1;
     for (int32_t d = 0; d < rank; ++d) {
       const int32_t dim = shape->Get(d);
       // A tensor no operator or graph edge touches may be empty (the converter leaves such
@@ -178,7 +200,7 @@ Status Model::verify_tensors() {
       return Status::kMalformedModel;
     }
     const BufferSpan span = buffer_span(data_, model_, t->buffer());
-    if (span.data != nullptr) {
+    if (span.data != nullptr && holdable) {
       if (span.size != bytes) {
         prefix()
             .add("buffer ")
@@ -199,10 +221,6 @@ Status Model::verify_tensors() {
     }
     const tflite::QuantizationParameters* q = t->quantization();
     if (q != nullptr) {
-      if (q->details_type() != tflite::QuantizationDetails::NONE) {
-        prefix().add("custom quantization is not supported");
-        return Status::kUnsupported;
-      }
       const uint32_t scales = q->scale() == nullptr ? 0 : q->scale()->size();
       const uint32_t zero_points = q->zero_point() == nullptr ? 0 : q->zero_point()->size();
       if (scales > 0) {
@@ -381,46 +399,65 @@ Status Model::verify_execution_order() {
   return Status::kOk;
 }
 
-Status Model::verify_kernels() {
-  const auto* codes = model_->operator_codes();
-  for (int i = 0; i < num_operators(); ++i) {
-    const tflite::OperatorCode* code = codes->Get(op(i)->opcode_index());
-    const int32_t builtin = operator_code_of(code);
-    if (builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
-      error_.add("operator ")
-          .add(i)
-          .add(": custom operator '")
-          .add(code->custom_code() != nullptr ? code->custom_code()->c_str() : "");
-      error_.add("' is not supported");
-      return Status::kUnsupported;
-    }
-    const KernelRegistration* kernel = find_kernel(builtin);
-    if (kernel == nullptr) {
-      error_.add("operator ").add(i).add(": ").add(op_name(builtin)).add(" is not supported");
-      return Status::kUnsupported;
-    }
-    if (code->version() < kernel->min_version || code->version() > kernel->max_version) {
-      error_.add("operator ")
-          .add(i)
-          .add(": ")
-          .add(op_name(builtin))
-          .add(" version ")
-          .add(code->version());
-      error_.add(" is not supported (supported: ")
-          .add(kernel->min_version)
-          .add("..")
-          .add(kernel->max_version);
-      error_.add(")");
+Status Model::check_kernel(int index, ErrorMessage* why) const {
+  const tflite::OperatorCode* code = model_->operator_codes()->Get(op(index)->opcode_index());
+  const int32_t builtin = operator_code_of(code);
+  if (builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
+    why->add("custom operator '")
+        .add(code->custom_code() != nullptr ? code->custom_code()->c_str() : "");
+    why->add("' is not supported");
+    return Status::kUnsupported;
+  }
+  const KernelRegistration* kernel = find_kernel(builtin);
+  if (kernel == nullptr) {
+    why->add(op_name(builtin)).add(" is not supported");
+    return Status::kUnsupported;
+  }
+  if (code->version() < kernel->min_version || code->version() > kernel->max_version) {
+    why->add(op_name(builtin)).add(" version ").add(code->version());
+    why->add(" is not supported (supported: ").add(kernel->min_version).add("..");
+    why->add(kernel->max_version).add(")");
+    return Status::kUnsupported;
+  }
+  return Status::kOk;
+}
+
+Status Model::check_operator(int index, ErrorMessage* why) const {
+  if (!ok() || index < 0 || index >= num_operators()) {
+    why->add("operator ").add(index).add(" does not exist");
+    return Status::kInvalidArgument;
+  }
+  // Kernels may assume every operand has a dtype this build holds.
+  for (int l = 0; l < 2; ++l) {
+    const int count = l == 0 ? op_num_inputs(index) : op_num_outputs(index);
+    for (int k = 0; k < count; ++k) {
+      const int t = l == 0 ? op_input(index, k) : op_output(index, k);
+      if (t < 0 || !cannot_hold(subgraph_->tensors()->Get(t), why)) continue;
+      why->add(" (").add(l == 0 ? "input " : "output ").add(k).add(", tensor ").add(t).add(")");
       return Status::kUnsupported;
     }
   }
+  const Status status = check_kernel(index, why);
+  return status != Status::kOk ? status : check_prepare(index, why);
+}
+
+Status Model::check_prepare(int index, ErrorMessage* why) const {
+  PrepareContext ctx(*this, index, /*tensor_data=*/nullptr, why, nullptr, 0);
+  const Status status = op_kernel(index)->prepare(ctx);
+  if (status != Status::kOk && why->empty()) ctx.fail(status, "rejected by its kernel");
+  return status;
+}
+
+Status Model::verify_kernels() {
   for (int i = 0; i < num_operators(); ++i) {
-    PrepareContext ctx(*this, i, /*tensor_data=*/nullptr, &error_, nullptr, 0);
-    const Status status = op_kernel(i)->prepare(ctx);
-    if (status != Status::kOk) {
-      if (error_.empty()) ctx.fail(status, "rejected by its kernel");
-      return status;
-    }
+    error_.add("operator ").add(i).add(": ");
+    const Status status = check_kernel(i, &error_);
+    if (status != Status::kOk) return status;
+    error_.clear();
+  }
+  for (int i = 0; i < num_operators(); ++i) {
+    const Status status = check_prepare(i, &error_);
+    if (status != Status::kOk) return status;
   }
   return Status::kOk;
 }

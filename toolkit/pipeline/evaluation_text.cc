@@ -1,0 +1,44 @@
+#include "toolkit/pipeline/evaluation_text.h"
+
+#include "toolkit/inspect/arena_figures.h"
+#include "toolkit/metrics/classification_report.h"
+
+namespace tinyforge::pipeline {
+namespace {
+
+std::string number_text(const nlohmann::json& v) {
+  return v.is_number() ? v.dump() : std::string("-");
+}
+
+}  // namespace
+
+std::string evaluation_text(const nlohmann::json& r) {
+  std::string text = r.value("model_file", std::string()) + " on " +
+                     std::to_string(r.value("evaluated_samples", 0)) + " of the " +
+                     std::to_string(r.value("split_samples", 0)) + " samples of the " +
+                     r.value("evaluated_split", std::string("test")) + " split";
+  if (r.value("sample", std::string("all")) != "all")
+    text += " (" + r["sample"].get<std::string>() + ")";
+  if (r.contains("board")) text += ", on " + r["board"].get<std::string>() + " (QEMU)";
+  text += "\n\n";
+  if (r.contains("confusion_matrix")) {
+    text += metrics::ClassificationReport::from_json(r).to_text();
+  } else {  // an autoencoder: the reconstruction loss, and ROC-AUC where labels tell anomalies
+    text += "reconstruction loss " + number_text(r["test_loss"]);
+    if (r.contains("roc_auc")) text += ", anomaly ROC-AUC " + number_text(r["roc_auc"]);
+    text += "\n";
+  }
+  if (r.contains("device_arena_bytes")) {
+    text += "\narena " + r["device_arena_bytes"].dump() + " bytes on a " +
+            host::device_arena_label(r.value("board", std::string()),
+                                     r.value("device_kernels", std::string())) +
+            " (the firmware used " + number_text(r["device_arena_used_bytes"]) + "), " +
+            number_text(r["instructions"]) + " instructions per inference (median)\n";
+  } else if (r.contains("host_arena_bytes")) {
+    text += "\narena " + r["host_arena_bytes"].dump() + " bytes in the " +
+            host::host_arena_label() + "\n";
+  }
+  return text;
+}
+
+}  // namespace tinyforge::pipeline
