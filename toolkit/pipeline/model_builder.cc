@@ -354,6 +354,16 @@ data::DatasetSplit load_project_data(const Project& project, features::FeatureSe
     features::bind_motion_window(settings, settings.motion.window, settings.motion.stride,
                                  static_cast<int>(shape.back()));
   }
+  if (settings.is_audio() && project.data.augmented_copies > 0) {
+    const data::Augmentation augmentation = data::make_augmentation(project.data, {});
+    if (!augmentation.audio.enabled()) {
+      throw host::Error(project.path.string() +
+                        ": data.augmentation.copies: the copies need time_shift or noise "
+                        "(noise_path, or the data's _background_noise_ folder)");
+    }
+    split.train = with_augmented_copies(split.train, augmentation.audio,
+                                        project.data.augmented_copies, project.data.seed);
+  }
   for (data::Dataset* d : {&split.train, &split.validation, &split.test})
     *d = featurize(*d, settings, project.data.audio.format);
   if (bound != nullptr) *bound = settings;
