@@ -21,7 +21,9 @@ void add_features_command(CLI::App& app, int& exit_code) {
                   "PROJECT.yaml with a features block, or a feature model .tflite (its input is "
                   "one window of int16 samples, its output one frame)")
       ->required();
-  cmd->add_option("input", options->input, "The recording: .wav (audio) or .csv (sensor rows; a time column is skipped)")->required();
+  cmd->add_option("input", options->input,
+                  "The recording: .wav (audio) or .csv (sensor rows; a time column is skipped)")
+      ->required();
   cmd->add_option("--stride-ms", options->stride_ms,
                   "Hop between windows in milliseconds (default: the features block's stride; "
                   "required for a .tflite without tinyforge metadata, e.g. 20 for TFLM's "

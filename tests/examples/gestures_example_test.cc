@@ -34,7 +34,8 @@ TEST(GesturesExample, TrainsConvertsAndStreamsTheSameDecisionsOnHostAndBoard) {
                             "--out " + stream.string() + " --minutes 0.75 --quiet");
   ASSERT_EQ(made.exit_code, 0) << made.output;
 
-  const std::string project = std::string(TINYFORGE_SOURCE_DIR) + "/examples/gestures/gestures.yaml";
+  const std::string project =
+      std::string(TINYFORGE_SOURCE_DIR) + "/examples/gestures/gestures.yaml";
   const CliResult trained = run_cli("train " + project + " --data " + data.string() + " --out " +
                                     run.string() + " --json");
   ASSERT_EQ(trained.exit_code, 0) << trained.out;
@@ -44,8 +45,8 @@ TEST(GesturesExample, TrainsConvertsAndStreamsTheSameDecisionsOnHostAndBoard) {
   ASSERT_TRUE(fs::exists(run / "features.tflite"));
 
   const fs::path int8 = run / "model_int8.tflite";
-  const CliResult converted =
-      run_cli("convert " + (run / "model.tfm").string() + " --int8 -o " + int8.string() + " --json");
+  const CliResult converted = run_cli("convert " + (run / "model.tfm").string() + " --int8 -o " +
+                                      int8.string() + " --json");
   ASSERT_EQ(converted.exit_code, 0) << converted.out;
   EXPECT_GE(converted.last_json()["quantized_accuracy_pct"].get<double>(), kInt8FloorPct)
       << converted.out;

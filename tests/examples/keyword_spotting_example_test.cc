@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 // The floors examples/keyword-spotting/README.md states for this size.
 constexpr double kTestFloorPct = 75.0;
-constexpr double kHitFloor = 0.6;     // share of the stream's keywords that fire, on time
+constexpr double kHitFloor = 0.6;    // share of the stream's keywords that fire, on time
 constexpr int kFalseAcceptsMax = 3;  // events on 15 s of other words and noise
 
 // Keyword onsets (time_s, word) of make_stream.py's CSV.
@@ -57,8 +57,8 @@ TEST(KeywordSpottingExample, TrainsConvertsAndStreamsTheSameDecisionsOnHostAndBo
   EXPECT_GE(t["test_accuracy_pct"].get<double>(), kTestFloorPct) << t.dump();
 
   const fs::path int8 = run / "model_int8.tflite";
-  const CliResult converted =
-      run_cli("convert " + (run / "model.tfm").string() + " --int8 -o " + int8.string() + " --json");
+  const CliResult converted = run_cli("convert " + (run / "model.tfm").string() + " --int8 -o " +
+                                      int8.string() + " --json");
   ASSERT_EQ(converted.exit_code, 0) << converted.out;
   EXPECT_GE(converted.last_json()["quantized_accuracy_pct"].get<double>(), kTestFloorPct)
       << converted.out;
@@ -87,8 +87,8 @@ TEST(KeywordSpottingExample, TrainsConvertsAndStreamsTheSameDecisionsOnHostAndBo
   EXPECT_LE(negative.last_json()["events"].size(), static_cast<size_t>(kFalseAcceptsMax))
       << negative.out;
 
-  const CliResult board = run_cli(stream_args + (stream / "keywords.wav").string() +
-                                  " --board mps2-an386");
+  const CliResult board =
+      run_cli(stream_args + (stream / "keywords.wav").string() + " --board mps2-an386");
   ASSERT_EQ(board.exit_code, 0) << board.out;
   const auto b = board.last_json();
   EXPECT_EQ(b["events"], h["events"]);

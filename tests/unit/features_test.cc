@@ -286,7 +286,8 @@ TEST(FeaturesCli, MotionFeaturesOfACsvRecording) {
       out << i / 100.0 << "," << std::sin(i * 0.3) << "," << 0.5 * std::cos(i * 0.1) << ",1\n";
   }
   const std::string out = (temp.path() / "frames.bin").string();
-  CliResult r = run_cli("features " + project.string() + " " + rec.string() + " -o " + out + " --json");
+  CliResult r =
+      run_cli("features " + project.string() + " " + rec.string() + " -o " + out + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const nlohmann::json j = r.last_json();
   EXPECT_EQ(j["frames"], 5);  // (300 - 100) / 50 + 1
@@ -312,8 +313,8 @@ TEST(FeaturesCli, MotionFeaturesOfACsvRecording) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.last_json()["error"].get<std::string>().find("rec.csv:302"), std::string::npos)
       << r.out;
-  r = run_cli("features " + project.string() + " " + (temp.path() / "clip.wav").string() +
-              " -o " + out + " --json");
+  r = run_cli("features " + project.string() + " " + (temp.path() / "clip.wav").string() + " -o " +
+              out + " --json");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.last_json()["error"].get<std::string>().find(".csv"), std::string::npos) << r.out;
 }

@@ -1,5 +1,6 @@
 // Stream post-processing (tinyforge/postprocess.h): scores as Q16 integers, the reconstruction
-// error, the softmax of logits, averaging over the last N inferences, thresholds, re-arming and the refractory time.
+// error, the softmax of logits, averaging over the last N inferences, thresholds, re-arming and the
+// refractory time.
 #include "tinyforge/postprocess.h"
 
 #include <gtest/gtest.h>
@@ -76,8 +77,8 @@ TEST(Postprocess, MeanSquaredErrorOfDequantizedValues) {
 // Against double-precision softmax: within 1/65536 plus the rounding of each probability.
 TEST(Postprocess, SoftmaxOfLogitsMatchesDoublePrecision) {
   const std::vector<std::vector<double>> cases = {
-      {0.0, 0.0},       {2.0, 1.0, 0.1},    {-3.25, 7.5, 7.4, 0.0, -20.0},
-      {100.0, -100.0},  {0.001, 0.0, -0.001}, {-5.0, -5.0, -5.0, -5.0}};
+      {0.0, 0.0},      {2.0, 1.0, 0.1},      {-3.25, 7.5, 7.4, 0.0, -20.0},
+      {100.0, -100.0}, {0.001, 0.0, -0.001}, {-5.0, -5.0, -5.0, -5.0}};
   for (const auto& logits : cases) {
     std::vector<int32_t> q16;
     for (double l : logits) q16.push_back(static_cast<int32_t>(std::lround(l * kScoreOne)));

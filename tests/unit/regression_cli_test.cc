@@ -94,7 +94,8 @@ TEST_F(RegressionCli, TrainReportsMaeRmseAndR2) {
   std::string header;
   std::getline(log, header);
   // Per epoch: training and validation figures only; the test split is evaluated once, after.
-  EXPECT_EQ(header, "epoch,learning_rate,train_loss,train_mae,val_loss,val_mae,val_rmse,val_r2,seconds");
+  EXPECT_EQ(header,
+            "epoch,learning_rate,train_loss,train_mae,val_loss,val_mae,val_rmse,val_r2,seconds");
 
   // model.tfm alone (its stored project and data) reproduces the figures.
   const CliResult e = run_cli("eval " + tfm() + " --json");

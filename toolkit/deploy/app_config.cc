@@ -300,7 +300,7 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
     c.thresholds = {to_q16(*o.threshold)};
   } else {
     c.scoring = ends_in_softmax(model) || output.elements() < 2 ? app::Scoring::kClasses
-                                                                 : app::Scoring::kSoftmax;
+                                                                : app::Scoring::kSoftmax;
     if (!o.labels.empty()) {
       c.labels = o.labels;
     } else if (!stored.classifier.labels.empty()) {

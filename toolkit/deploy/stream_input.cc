@@ -137,8 +137,8 @@ uint32_t sensor_columns(const fs::path& csv) {
     const auto fields = data::split_csv_line(line, ',');
     if (std::all_of(fields.begin(), fields.end(), is_number))
       return static_cast<uint32_t>(fields.size());
-    return static_cast<uint32_t>(std::count_if(fields.begin(), fields.end(),
-                                               [](const std::string& f) { return !is_time_column(f); }));
+    return static_cast<uint32_t>(std::count_if(
+        fields.begin(), fields.end(), [](const std::string& f) { return !is_time_column(f); }));
   }
   throw Error(csv.string() + ": no samples");
 }

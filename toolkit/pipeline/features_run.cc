@@ -131,13 +131,11 @@ nlohmann::json run_features(const FeaturesRequest& r) {
   const TensorView frame = extractor.frame_tensor();
   nlohmann::json shape = nlohmann::json::array();
   for (int d = 0; d < frame.rank; ++d) shape.push_back(frame.dims[d]);
-  return {{"output", r.output.string()},
-          {"frames", extractor.frames_for(recording.samples, stride)},
-          {"frame_shape", shape},
-          {"dtype", dtype_name(frame.type)},
-          {"window_samples", window},
-          {"stride_samples", stride},
-          {"sample_rate", recording.rate}};
+  return {
+      {"output", r.output.string()},  {"frames", extractor.frames_for(recording.samples, stride)},
+      {"frame_shape", shape},         {"dtype", dtype_name(frame.type)},
+      {"window_samples", window},     {"stride_samples", stride},
+      {"sample_rate", recording.rate}};
 }
 
 }  // namespace tinyforge::pipeline

@@ -35,10 +35,9 @@ data::Dataset featurize(const data::Dataset& clips, const features::FeatureSetti
                       std::to_string(settings.window_samples()) + " samples)");
   if (!audio && clips.sample_size() != settings.window_samples() * settings.motion.axes)
     throw host::Error("features: motion windows of " + std::to_string(clips.sample_size()) +
-                      " values, expected " + std::to_string(settings.window_samples()) + " rows x " +
-                      std::to_string(settings.motion.axes) + " axes");
-  const graph::Shape shape =
-      audio ? graph::Shape{frames, frame_size, 1} : graph::Shape{frame_size};
+                      " values, expected " + std::to_string(settings.window_samples()) +
+                      " rows x " + std::to_string(settings.motion.axes) + " axes");
+  const graph::Shape shape = audio ? graph::Shape{frames, frame_size, 1} : graph::Shape{frame_size};
   data::Dataset out = clips.is_regression() ? data::Dataset::regression(shape, clips.target_names())
                                             : data::Dataset(shape, clips.class_names());
   if (clips.empty()) return out;

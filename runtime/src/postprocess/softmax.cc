@@ -18,8 +18,8 @@ int64_t multiply_q30(int64_t a, int64_t b) { return a * b / kOneQ30; }
 int64_t exp_nonpositive_q30(int64_t x_q16) {
   if (x_q16 < kSmallestExponentQ16) return 0;
   const int64_t x = x_q16 * (int64_t{1} << 14);  // Q30
-  const int64_t halvings = -x / kLn2Q30;          // x = r - halvings * ln 2
-  const int64_t r = x + halvings * kLn2Q30;       // in (-ln 2, 0]
+  const int64_t halvings = -x / kLn2Q30;         // x = r - halvings * ln 2
+  const int64_t r = x + halvings * kLn2Q30;      // in (-ln 2, 0]
   int64_t term = kOneQ30;
   int64_t sum = kOneQ30;
   for (int n = 1; n <= 12; ++n) {  // |r|^13 / 13! < 2^-34
