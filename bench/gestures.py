@@ -12,7 +12,7 @@ import csv
 import sys
 from pathlib import Path
 
-from product_bench import ROOT, device_figures, generate, tool_json
+from product_bench import ROOT, device_figures, generate, tool_json, train_and_convert
 
 BOARD = "mps2-an386"
 
@@ -42,9 +42,7 @@ def main():
     project = ROOT / "examples" / "gestures" / "gestures.yaml"
 
     run = work / "run"
-    trained = tool_json(tool, "train", project, "--data", data, "--out", run, "--overwrite")
-    int8 = run / "model_int8.tflite"
-    converted = tool_json(tool, "convert", run / "model.tfm", "--int8", "-o", int8)
+    trained, converted, int8 = train_and_convert(tool, project, data, run)
     # The same recipe with a test set of ten people not in the data.
     text = project.read_text().replace(
         "splits: {validation: 0.15, test: 0.15}",

@@ -16,7 +16,7 @@ import sys
 import wave
 from pathlib import Path
 
-from product_bench import ROOT, device_figures, generate, tool_json
+from product_bench import ROOT, device_figures, generate, tool_json, train_and_convert
 
 BOARD = "mps2-an386"
 SPEAKERS = 400
@@ -53,9 +53,7 @@ def main():
     generate("keyword-spotting/make_stream.py", stream, "--quiet")
     project = ROOT / "examples" / "keyword-spotting" / "kws.yaml"
     run = work / "run"
-    trained = tool_json(tool, "train", project, "--data", data, "--out", run, "--overwrite")
-    int8 = run / "model_int8.tflite"
-    converted = tool_json(tool, "convert", run / "model.tfm", "--int8", "-o", int8)
+    trained, converted, int8 = train_and_convert(tool, project, data, run)
     features = run / "features.tflite"
 
     stream_args = ["stream", int8, "--app", "kws", "--features", features, "--period", PERIOD]

@@ -26,6 +26,15 @@ def generate(script, out, *args):
                     *map(str, args)], check=True)
 
 
+def train_and_convert(tool, project, data, run):
+    """`train PROJECT --data DATA --out RUN` and `convert --int8` of its model: both results and
+    the int8 model's path."""
+    trained = tool_json(tool, "train", project, "--data", data, "--out", run, "--overwrite")
+    int8 = Path(run) / "model_int8.tflite"
+    converted = tool_json(tool, "convert", Path(run) / "model.tfm", "--int8", "-o", int8)
+    return trained, converted, int8
+
+
 def device_figures(tool, model, features, app, board, stream_input, work):
     """Flash, RAM and per-inference instructions on `board`, and the stream's real-time figures."""
     deployed = tool_json(tool, "deploy", model, "--board", board, "--app", app, "--features",
