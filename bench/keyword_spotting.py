@@ -4,8 +4,11 @@ speech (test = voices never heard in training), int8, streaming recognition on l
 by held-out voices (false rejects on 10 minutes of keywords at known times, false accepts per
 hour on 30 minutes of other words and noise), and the firmware on mps2-an386.
 
-Usage: bench/keyword_spotting.py [TINYFORGE] [WORKDIR]
+Usage: bench/keyword_spotting.py [TINYFORGE] [WORKDIR] [RUN]
        (defaults: build/cli/tinyforge, /tmp/tinyforge-bench-kws)
+
+RUN: a finished `tinyforge train examples/keyword-spotting/kws.yaml --data WORKDIR/data --out RUN`
+to measure instead of training one (training takes about 15 minutes on 2 cores).
 
 Data are generated into WORKDIR once (seeded). The board runs the first minute of the keyword
 stream (QEMU counts every instruction exactly; the whole 40 minutes would take most of an hour):
@@ -52,8 +55,15 @@ def main():
     generate("keyword-spotting/make_data.py", data, "--speakers", SPEAKERS, "--jobs", 2, "--quiet")
     generate("keyword-spotting/make_stream.py", stream, "--quiet")
     project = ROOT / "examples" / "keyword-spotting" / "kws.yaml"
-    run = work / "run"
-    trained, converted, int8 = train_and_convert(tool, project, data, run)
+    if len(sys.argv) > 3:
+        run = Path(sys.argv[3]).resolve()
+        trained = tool_json(tool, "eval", run / "model.tfm", project, "--data", data)
+        int8 = run / "model_int8.tflite"
+        converted = tool_json(tool, "convert", run / "model.tfm", "--int8", "-o", int8)
+    else:
+        run = work / "run"
+        trained, converted, int8 = train_and_convert(tool, project, data, run)
+    size = tool_json(tool, "inspect", int8)
     features = run / "features.tflite"
 
     stream_args = ["stream", int8, "--app", "kws", "--features", features, "--period", PERIOD]
@@ -75,7 +85,7 @@ def main():
     print(f"| held-out voices, float / int8 top-1 (12 classes) | "
           f"{trained['test_accuracy_pct']:.2f} % / {converted['quantized_accuracy_pct']:.2f} % "
           f"({trained['evaluated_samples']} clips) |")
-    print(f"| parameters / MACs | {trained['params']:,} / {trained['macs']:,} |")
+    print(f"| parameters / MACs | {size['params']:,} / {size['macs']:,} |")
     print(f"| keyword stream ({keywords['seconds'] / 60:.0f} min): keywords heard | "
           f"{heard} of {spoken} (false rejects {100 * (spoken - heard) / spoken:.1f} %), "
           f"{false_in_keywords} wrong events |")
