@@ -358,7 +358,7 @@ data::DatasetSplit load_project_data(const Project& project, features::FeatureSe
     const data::Augmentation augmentation = data::make_augmentation(project.data, {});
     if (!augmentation.audio.enabled()) {
       throw host::Error(project.path.string() +
-                        ": data.augmentation.copies: the copies need time_shift or noise "
+                        ": data.augmentation.copies: the copies need time_shift, speed or noise "
                         "(noise_path, or the data's _background_noise_ folder)");
     }
     split.train = with_augmented_copies(split.train, augmentation.audio,
