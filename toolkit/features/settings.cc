@@ -119,7 +119,8 @@ void parse_motion(const YAML::Node& node, MotionFrontend& m) {
 
 void parse_audio(const YAML::Node& node, FeatureSettings& s) {
   check_keys(node, {"type", "sample_rate", "window_ms", "stride_ms", "fft_length", "channels",
-                    "lower_hz", "upper_hz", "noise_reduction", "coefficients"});
+                    "lower_hz", "upper_hz", "noise_reduction", "coefficients", "frames",
+                    "frames_stride"});
   AudioFrontend& a = s.audio;
   a.sample_rate = read<int>(node, "sample_rate", a.sample_rate, "a rate in Hz");
   a.window_ms = read<double>(node, "window_ms", a.window_ms, "milliseconds");
@@ -131,6 +132,11 @@ void parse_audio(const YAML::Node& node, FeatureSettings& s) {
                             "a frequency in Hz");
   a.noise_reduction = read<bool>(node, "noise_reduction", a.noise_reduction, "true or false");
   a.coefficients = read<int>(node, "coefficients", a.coefficients, "a count");
+  a.frames = read<int>(node, "frames", a.frames, "a number of frames");
+  if (a.frames < 0 || (node["frames"] && a.frames == 0))
+    fail("frames", "expected a positive number of frames");
+  a.frames_stride = read<int>(node, "frames_stride", a.frames_stride, "a number of frames");
+  if (a.frames_stride < 1) fail("frames_stride", "expected a positive number of frames");
   validate_audio(s);
 }
 
@@ -173,6 +179,16 @@ int FeatureSettings::frame_size() const {
 int64_t FeatureSettings::frames_for(int64_t samples) const {
   if (samples < window_samples() || window_samples() < 1) return 0;
   return (samples - window_samples()) / stride_samples() + 1;
+}
+
+int64_t FeatureSettings::input_frames_for(int64_t samples) const {
+  return audio.frames > 0 ? audio.frames : frames_for(samples);
+}
+
+int64_t FeatureSettings::inputs_per_clip(int64_t samples) const {
+  const int64_t frames = frames_for(samples), per_input = input_frames_for(samples);
+  if (frames < per_input || per_input < 1) return 0;
+  return (frames - per_input) / std::max(1, audio.frames_stride) + 1;
 }
 
 const char* FeatureSettings::kind_name() const {
