@@ -53,9 +53,8 @@ TEST(AnomalyExample, TrainsConvertsAndStreamsTheSameDecisionsOnMps2An386) {
   EXPECT_TRUE(t["precision"].is_number());
 
   const fs::path int8 = dir / "run" / "model_int8.tflite";
-  const CliResult convert =
-      run_cli("convert " + (dir / "run" / "model.tfm").string() + " --int8 -o " + int8.string() +
-              " --json");
+  const CliResult convert = run_cli("convert " + (dir / "run" / "model.tfm").string() +
+                                    " --int8 -o " + int8.string() + " --json");
   ASSERT_EQ(convert.exit_code, 0) << convert.out;
   const auto c = convert.last_json();
   EXPECT_GE(c["float_roc_auc"].get<double>(), kCiRocAucFloor) << c.dump();
@@ -77,8 +76,8 @@ TEST(AnomalyExample, TrainsConvertsAndStreamsTheSameDecisionsOnMps2An386) {
   ASSERT_EQ(std::system(("sox " + clips + rec.string()).c_str()), 0);
 
   const std::string args = "stream " + int8.string() + " --app anomaly --features " +
-                           (dir / "run" / "features.tflite").string() + " --input " +
-                           rec.string() + " --json";
+                           (dir / "run" / "features.tflite").string() + " --input " + rec.string() +
+                           " --json";
   const CliResult host = run_cli(args);
   ASSERT_EQ(host.exit_code, 0) << host.out;
   const auto h = host.last_json();
@@ -112,9 +111,9 @@ TEST(AnomalyExample, ANormalClassThatIsNotInTheDataIsRefusedWhenTheDataLoads) {
   text.replace(text.find(key), key.size(), "normal_class: healthy");
   const fs::path project = dir / "p.yaml";
   std::ofstream(project) << text;
-  const CliResult train = run_cli("train " + project.string() + " --data " +
-                                  (dir / "data").string() + " --out " + (dir / "run").string() +
-                                  " --json");
+  const CliResult train =
+      run_cli("train " + project.string() + " --data " + (dir / "data").string() + " --out " +
+              (dir / "run").string() + " --json");
   EXPECT_EQ(train.exit_code, 1);
   const std::string error = train.last_json()["error"];
   EXPECT_NE(error.find("training.normal_class: 'healthy' is not a class of the data"),

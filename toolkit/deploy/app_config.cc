@@ -255,10 +255,11 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
   // (metadata anomaly_period, anomaly_average; pipeline/anomaly.h).
   const json& extra = stored.classifier.extra;
   const bool anomaly = o.app == "anomaly";
-  c.inference_period = o.inference_period.value_or(
-      anomaly ? extra.value("anomaly_period", 1u) : 1u);
-  c.average_count = o.average_count.value_or(
-      o.app == "kws" ? 3u : anomaly ? extra.value("anomaly_average", 1u) : 1u);
+  c.inference_period =
+      o.inference_period.value_or(anomaly ? extra.value("anomaly_period", 1u) : 1u);
+  c.average_count = o.average_count.value_or(o.app == "kws" ? 3u
+                                             : anomaly      ? extra.value("anomaly_average", 1u)
+                                                            : 1u);
   c.suppression_ms = o.suppression_ms.value_or(1000);
   for (const auto& [value, flag] : {std::pair{c.window, "--window"},
                                     {c.stride, "--stride"},
@@ -274,8 +275,7 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
     c.labels = o.labels.empty() ? std::vector<std::string>{"anomaly"} : o.labels;
     // The threshold training (or convert) chose and stored, unless given.
     std::optional<double> threshold = o.threshold;
-    if (!threshold && extra.contains("anomaly_threshold") &&
-        extra["anomaly_threshold"].is_number())
+    if (!threshold && extra.contains("anomaly_threshold") && extra["anomaly_threshold"].is_number())
       threshold = extra["anomaly_threshold"].get<double>();
     if (!threshold) {
       throw Error(classifier.label() +

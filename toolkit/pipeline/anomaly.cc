@@ -138,10 +138,10 @@ json anomaly_figures(std::span<const float> errors, std::span<const int> labels,
   j["f1"] = number_or_null(c.f1());
   j["false_positive_rate"] = number_or_null(c.false_positive_rate());
   const int64_t n = static_cast<int64_t>(labels.size());
-  j["accuracy_pct"] =
-      n == 0 ? json(nullptr)
-             : json(100.0 * static_cast<double>(c.true_positives + c.true_negatives) /
-                    static_cast<double>(n));
+  j["accuracy_pct"] = n == 0
+                          ? json(nullptr)
+                          : json(100.0 * static_cast<double>(c.true_positives + c.true_negatives) /
+                                 static_cast<double>(n));
   return j;
 }
 

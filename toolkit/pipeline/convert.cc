@@ -151,8 +151,7 @@ std::vector<uint8_t> convert_graph(const graph::Graph& trained, const data::Data
   tflite::WriteOptions write_options;
   write_options.float_io = options.float_io;
   write_options.metadata = metadata;
-  return tflite::write_tflite(quantize_for_export(trained, train, options, details),
-                              write_options);
+  return tflite::write_tflite(quantize_for_export(trained, train, options, details), write_options);
 }
 
 graph::Graph quantize_for_export(const graph::Graph& trained, const data::Dataset& train,
@@ -246,10 +245,9 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
 
   // An autoencoder on labelled data is an anomaly detector: judged by its clips' reconstruction
   // errors (pipeline/anomaly.h), its threshold chosen again for the written model.
-  const bool anomaly =
-      !regression && (model.extension() == ".tflite"
-                          ? source.project.training.trainer.reconstruct
-                          : source.description.value("reconstruct", false));
+  const bool anomaly = !regression && (model.extension() == ".tflite"
+                                           ? source.project.training.trainer.reconstruct
+                                           : source.description.value("reconstruct", false));
   const int normal = anomaly ? normal_class_index(source.project.training.normal_class,
                                                   split.train.class_names(), model.string())
                              : -1;

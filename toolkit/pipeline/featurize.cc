@@ -35,8 +35,8 @@ data::Dataset featurize(const data::Dataset& clips, const features::FeatureSetti
                       std::to_string(settings.window_samples()) + " samples)");
   if (!audio && clips.sample_size() != settings.window_samples() * settings.motion.axes)
     throw host::Error("features: motion windows of " + std::to_string(clips.sample_size()) +
-                      " values, expected " + std::to_string(settings.window_samples()) + " rows x " +
-                      std::to_string(settings.motion.axes) + " axes");
+                      " values, expected " + std::to_string(settings.window_samples()) +
+                      " rows x " + std::to_string(settings.motion.axes) + " axes");
   // Audio: each clip gives `inputs` samples of `input_frames` consecutive frames.
   const int64_t input_frames = audio ? settings.input_frames_for(length) : 1;
   const int64_t inputs = audio ? settings.inputs_per_clip(length) : 1;

@@ -8,9 +8,9 @@
 
 #include "toolkit/data/config.h"
 #include "toolkit/host/error.h"
+#include "toolkit/pipeline/anomaly.h"
 #include "toolkit/pipeline/featurize.h"
 #include "toolkit/pipeline/project.h"
-#include "toolkit/pipeline/anomaly.h"
 #include "toolkit/quantize/graph_rewrite.h"
 #include "toolkit/tflite/tflite.h"
 
@@ -363,9 +363,9 @@ data::DatasetSplit load_project_data(const Project& project, features::FeatureSe
     if (bound != nullptr) *bound = settings;
   }
   if (anomaly) {
-    const int normal = normal_class_index(
-        project.training.normal_class, split.train.class_names(),
-        project.path.empty() ? project.name : project.path.string());
+    const int normal =
+        normal_class_index(project.training.normal_class, split.train.class_names(),
+                           project.path.empty() ? project.name : project.path.string());
     keep_normal_for_training(split, normal, project.data.validation_fraction,
                              project.data.test_fraction);
   }

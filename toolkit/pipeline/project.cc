@@ -225,10 +225,10 @@ void parse_training(const Fields& f, const YAML::Node& t, const ModelSpec& model
     if (autoencoder || regression) c.loss = train::LossKind::kMeanSquaredError;
     return;
   }
-  f.check_keys(t, w,
-               {"epochs", "batch_size", "seed", "loss", "label_smoothing", "class_weights",
-                "target", "normal_class", "optimizer", "schedule", "early_stopping", "progress",
-                "qat"});
+  f.check_keys(
+      t, w,
+      {"epochs", "batch_size", "seed", "loss", "label_smoothing", "class_weights", "target",
+       "normal_class", "optimizer", "schedule", "early_stopping", "progress", "qat"});
   c.epochs = f.get<int>(t, "epochs", w, c.epochs, "a number of epochs");
   if (c.epochs < 0) f.fail(w + ".epochs", "expected a non-negative number");
   c.batch_size = f.get<int64_t>(t, "batch_size", w, c.batch_size, "a positive integer");
@@ -378,19 +378,20 @@ void check_motion_features_fit_data(const Fields& f, features::FeatureSettings& 
                                     const data::DataConfig& data) {
   if (data.format != data::DataFormat::kCsvWindows)
     f.fail("features", "motion features need data.format: csv_windows");
-  if (data.csv.window < 2) f.fail("data.csv.window", "motion features need a window of 2 rows or more");
+  if (data.csv.window < 2)
+    f.fail("data.csv.window", "motion features need a window of 2 rows or more");
   try {
-    features::bind_motion_window(s, data.csv.window, data.csv.stride,
-                                 data.csv.feature_columns.empty()
-                                     ? 1
-                                     : static_cast<int>(data.csv.feature_columns.size()));
+    features::bind_motion_window(
+        s, data.csv.window, data.csv.stride,
+        data.csv.feature_columns.empty() ? 1 : static_cast<int>(data.csv.feature_columns.size()));
   } catch (const host::Error& e) {
     f.fail("features", e.what());
   }
   if (data.csv.feature_columns.empty()) s.motion.axes = 0;  // from the data's columns
 }
 
-void check_features_fit_data(const Fields& f, features::FeatureSettings& s, data::DataConfig& data) {
+void check_features_fit_data(const Fields& f, features::FeatureSettings& s,
+                             data::DataConfig& data) {
   if (s.is_audio()) {
     check_audio_features_fit_data(f, s, data);
   } else {
@@ -404,9 +405,9 @@ void check_model_takes_frames(const Fields& f, const Project& p) {
   if (!p.model.from.empty() || p.training.qat) return;
   const features::FeatureSettings& s = *p.features;
   if (!s.is_audio() && s.motion.axes == 0) return;  // the columns are known once the data loads
-  const graph::Shape shape = s.is_audio()
-                                 ? graph::Shape{s.input_frames_for(p.data.audio.length), s.frame_size(), 1}
-                                 : graph::Shape{s.frame_size()};
+  const graph::Shape shape =
+      s.is_audio() ? graph::Shape{s.input_frames_for(p.data.audio.length), s.frame_size(), 1}
+                   : graph::Shape{s.frame_size()};
   try {
     build_model(p.model, shape, std::max(2, p.model.options.classes), 0);
   } catch (const std::exception& e) {

@@ -350,7 +350,8 @@ json run_training(const Project& given, RunStart start) {
     final_checkpoint.metadata.update(stream_defaults(project.features, project.data.audio.length));
     final_checkpoint.metadata["threshold_rule"] =
         threshold->rule + " (" + threshold_split + " split)";
-    for (const char* key : {"roc_auc", "pauc"}) final_checkpoint.metadata["test"][key] = result[key];
+    for (const char* key : {"roc_auc", "pauc"})
+      final_checkpoint.metadata["test"][key] = result[key];
   }
   train::save_checkpoint(model_file, final_checkpoint);
   write_float_tflite(graph, final_checkpoint, out / "model_float.tflite", result);
@@ -521,15 +522,15 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   const data::Dataset& set = sampled ? limited : whole;
   // An autoencoder is judged as an anomaly detector at the threshold stored with it.
   const bool reconstruct =
-      !split.train.is_regression() &&
-      (checkpoint ? checkpoint->metadata.value("reconstruct", false)
-                  : project.training.trainer.reconstruct);
+      !split.train.is_regression() && (checkpoint ? checkpoint->metadata.value("reconstruct", false)
+                                                  : project.training.trainer.reconstruct);
   std::optional<double> threshold;
   if (reconstruct) {
-    const json stored = checkpoint ? checkpoint->metadata
-                                   : tflite::read_metadata(*host::ModelFile(model).model().flatbuffer(),
-                                                           model.string())
-                                         .extra;
+    const json stored =
+        checkpoint
+            ? checkpoint->metadata
+            : tflite::read_metadata(*host::ModelFile(model).model().flatbuffer(), model.string())
+                  .extra;
     if (stored.contains("anomaly_threshold")) threshold = stored["anomaly_threshold"].get<double>();
   }
   const auto anomaly_figures_of = [&](const train::Evaluation& e, json& result) {
