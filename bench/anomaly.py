@@ -15,20 +15,15 @@ decisions at it, training seconds; `deploy --app anomaly` on mps2-an386 (flash, 
 machine (events, instructions of the worst 64 ms stride, per second of audio, headroom at 25 MHz).
 Instruction counts are deterministic; ROC-AUC depends on the training run (seeded).
 """
-import json
-import subprocess
 import sys
 import tempfile
 import wave
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from product_bench import ROOT, device_figures, train_and_convert
+
 PROJECT = ROOT / "examples" / "anomaly" / "anomaly.yaml"
-
-
-def run(tool, *args):
-    out = subprocess.run([tool, *args, "--json"], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+BOARD = "mps2-an386"
 
 
 def concatenate(clips, target):
@@ -45,25 +40,19 @@ def concatenate(clips, target):
 
 
 def main():
-    tool = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "build" / "cli" / "tinyforge")
+    tool = Path(sys.argv[1] if len(sys.argv) > 1 else "build/cli/tinyforge").resolve()
     data = Path(sys.argv[2] if len(sys.argv) > 2 else "/work/data/anomaly")
     out = Path(sys.argv[3]) if len(sys.argv) > 3 else Path(tempfile.mkdtemp(prefix="anomaly_"))
     run_dir = out / "run"
-    t = run(tool, "train", str(PROJECT), "--data", str(data), "--out", str(run_dir), "--overwrite")
-    int8 = run_dir / "model_int8.tflite"
-    c = run(tool, "convert", str(run_dir / "model.tfm"), "--int8", "-o", str(int8))
-    features = run_dir / "features.tflite"
-    d = run(tool, "deploy", str(int8), "--app", "anomaly", "--features", str(features),
-            "--board", "mps2-an386", "-o", str(out / "firmware"))
+    t, c, int8 = train_and_convert(tool, PROJECT, data, run_dir)
 
     # One machine: three normal clips, then a rubbing and a bearing fault.
-    def first(pattern):
+    def last(pattern):
         return sorted((data / "anomaly").glob(pattern))[-1]
     normals = sorted((data / "normal").glob("id00_normal_*.wav"))[-3:]
     recording = out / "machine.wav"
-    concatenate(normals + [first("id00_rubbing_*.wav"), first("id00_bearing_*.wav")], recording)
-    s = run(tool, "stream", str(int8), "--app", "anomaly", "--features", str(features),
-            "--input", str(recording), "--board", "mps2-an386")
+    concatenate(normals + [last("id00_rubbing_*.wav"), last("id00_bearing_*.wav")], recording)
+    d = device_figures(tool, int8, run_dir / "features.tflite", "anomaly", BOARD, recording, out)
 
     print("| model | ROC-AUC | pAUC | threshold | precision | recall | accuracy % |")
     print("|---|---|---|---|---|---|---|")
@@ -77,15 +66,13 @@ def main():
     print("training: %d epochs, %.1f s; %d params, %d MACs per inference; %d test clips "
           "(%d anomalous)" % (t["epochs"], sum(t["seconds_per_epoch"]), t["params"], t["macs"],
                               t["clips"], t["anomalies"]))
-    print("mps2-an386: flash %d model + %d code bytes; RAM %d arena + %d static + %d stack" % (
-        d["flash_model_bytes"], d["flash_code_bytes"], d["ram_arena_bytes"],
-        d["ram_static_bytes"], d["ram_stack_bytes"]))
-    print("stream (%.1f s, %d inferences): events %s; worst stride %d instructions, %.1fM per "
+    print("%s: flash %d bytes (model %d); RAM %d bytes (arena %d)" % (
+        BOARD, d["flash_bytes"], d["flash_model_bytes"], d["ram_bytes"], d["arena_bytes"]))
+    print("stream (stride %d samples): events %s; worst stride %d instructions, %.1fM per "
           "second of audio, headroom %.1f %% at %.0f MHz" % (
-              s["seconds"], s["inferences"],
-              ", ".join("%d ms" % e["time_ms"] for e in s["events"]) or "none",
-              s["worst_window_instructions"], s["instructions_per_second"] / 1e6,
-              s["headroom_pct"], s["clock_mhz"]))
+              d["stride"], ", ".join("%d ms" % e["time_ms"] for e in d["events"]) or "none",
+              d["worst_window_instructions"], d["instructions_per_second"] / 1e6,
+              d["headroom_pct"], d["clock_mhz"]))
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ namespace tinyforge::cli {
 void add_features_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "features",
-      "Compute what the device computes from a recording: the feature frames of a WAV clip, "
-      "window by window in one stateful interpreter, written back to back");
+      "Compute what the device computes from a recording: the feature frames of a WAV clip "
+      "(audio features) or a CSV recording (motion features), window by window in one "
+      "stateful interpreter, written back to back");
   struct Options {
     std::string source, input, output;
     double stride_ms = 0;
@@ -20,7 +21,9 @@ void add_features_command(CLI::App& app, int& exit_code) {
                   "PROJECT.yaml with a features block, or a feature model .tflite (its input is "
                   "one window of int16 samples, its output one frame)")
       ->required();
-  cmd->add_option("input", options->input, "The recording (.wav)")->required();
+  cmd->add_option("input", options->input,
+                  "The recording: .wav (audio) or .csv (sensor rows; a time column is skipped)")
+      ->required();
   cmd->add_option("--stride-ms", options->stride_ms,
                   "Hop between windows in milliseconds (default: the features block's stride; "
                   "required for a .tflite without tinyforge metadata, e.g. 20 for TFLM's "

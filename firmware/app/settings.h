@@ -18,7 +18,8 @@ enum class SampleKind : uint8_t {
 enum class Scoring : uint8_t {
   kClasses = 0,  // output 0 holds one score per label
   kReconstruction =
-      1,  // an autoencoder: the score is the input's mean squared reconstruction error
+      1,         // an autoencoder: the score is the input's mean squared reconstruction error
+  kSoftmax = 2,  // output 0 holds one logit per label: the scores are their softmax
 };
 
 struct Settings {

@@ -82,7 +82,7 @@ bool plan(const Settings& s, const Model* features, const Model& classifier, Err
         .add(window_values);
     return false;
   }
-  if (s.scoring == Scoring::kClasses && output.elements() != s.num_labels) {
+  if (s.scoring != Scoring::kReconstruction && output.elements() != s.num_labels) {
     error->add("classifier: output 0 has ")
         .add(output.elements())
         .add(" scores, but there are ")
@@ -220,6 +220,9 @@ Status StreamPipeline::step(uint32_t now_ms, Event* events, int max_events, int*
     scores_[0] = mean_squared_error_q16(stack_view_, output, output.elements());
   } else {
     for (int32_t c = 0; c < settings_->num_labels; ++c) scores_[c] = score_q16(output, c);
+    if (settings_->scoring == Scoring::kSoftmax) {
+      softmax_q16(scores_, settings_->num_labels, scores_);
+    }
   }
   averager_.add(scores_, averages_);
   Event event;

@@ -536,6 +536,31 @@ TEST(Augment, AudioTimeShiftAndNoiseAtSnr) {
   EXPECT_NEAR(10 * std::log10(ps / pn), 20.0, 0.01);
 }
 
+// Speed perturbation: a tone's zero crossings scale with the drawn speed, within the bounds, and
+// the speeds differ from clip to clip.
+TEST(Augment, SpeedChangesPitchWithinItsBounds) {
+  AudioAugmentation speed;
+  speed.max_speed_change = 0.2f;
+  const int clips = 16, len = 4000;
+  graph::Tensor batch({clips, len, 1});
+  for (int i = 0; i < clips; ++i)
+    for (int t = 0; t < len; ++t) batch[i * len + t] = std::sin(0.05f * t + 0.3f);
+  Rng rng(5);
+  augment_audio(batch, speed, rng);
+  std::set<int> counts;
+  for (int i = 0; i < clips; ++i) {
+    int crossings = 0;
+    // The first 3000 samples stay inside the resampled clip even at 1.2x.
+    for (int t = 1; t < 3000; ++t)
+      crossings += (batch[i * len + t - 1] < 0) != (batch[i * len + t] < 0);
+    const double unperturbed = 3000 * 0.05 / M_PI;  // about 47.7
+    EXPECT_GE(crossings, 0.8 * unperturbed - 2) << "clip " << i;
+    EXPECT_LE(crossings, 1.2 * unperturbed + 2) << "clip " << i;
+    counts.insert(crossings);
+  }
+  EXPECT_GE(counts.size(), 4u);
+}
+
 TEST(Batcher, ShuffledPerEpochFromSeed) {
   Dataset d = counting_dataset({7, 3});
   Batcher batcher(d, 4, true, 42);

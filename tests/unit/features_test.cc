@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
 #include "tests/support/cli_runner.h"
@@ -264,6 +265,58 @@ TEST(FeaturesCli, WritesTheFramesTheDeviceComputes) {
               out + " --stride-ms 10 --json");
   EXPECT_EQ(r.exit_code, 0) << "480 samples are exactly one window";
   EXPECT_EQ(r.last_json()["frames"], 1);
+}
+
+// Motion features of a CSV recording: a project binds the window and stride of its data.csv and
+// the axes of the recording's columns (the t column skipped); the frames are the motion graph's
+// float32 vectors, one per stride. A NaN is named by file and line; a WAV is refused.
+TEST(FeaturesCli, MotionFeaturesOfACsvRecording) {
+  const host::TempDir temp("tinyforge-features-csv-");
+  const std::filesystem::path project = temp.path() / "gestures.yaml";
+  std::ofstream(project) << "data: {format: csv_windows, path: recordings, csv: {window: 100, "
+                            "stride: 50}}\n"
+                            "features: {type: motion, sample_rate: 100, statistics: [rms, std], "
+                            "fft_bins: 4, peaks: 1}\n"
+                            "model: {zoo: mlp}\n";
+  const std::filesystem::path rec = temp.path() / "rec.csv";
+  {
+    std::ofstream out(rec);
+    out << "t,ax,ay,az\n";
+    for (int i = 0; i < 300; ++i)
+      out << i / 100.0 << "," << std::sin(i * 0.3) << "," << 0.5 * std::cos(i * 0.1) << ",1\n";
+  }
+  const std::string out = (temp.path() / "frames.bin").string();
+  CliResult r =
+      run_cli("features " + project.string() + " " + rec.string() + " -o " + out + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const nlohmann::json j = r.last_json();
+  EXPECT_EQ(j["frames"], 5);  // (300 - 100) / 50 + 1
+  EXPECT_EQ(j["frame_shape"], nlohmann::json::array({3 * (2 + 4 + 2)}));
+  EXPECT_EQ(j["dtype"], "float32");
+  EXPECT_EQ(j["window_samples"], 100);
+  EXPECT_EQ(j["stride_samples"], 50);
+  const std::vector<uint8_t> bytes = host::read_file(out);
+  ASSERT_EQ(bytes.size(), 5u * 24 * sizeof(float));
+  std::vector<float> frames(bytes.size() / sizeof(float));
+  std::memcpy(frames.data(), bytes.data(), bytes.size());
+  // Axis 2 is constant (no filter in this project): its RMS is 1 and its deviation 0.
+  EXPECT_FLOAT_EQ(frames[16], 1.0f);
+  EXPECT_NEAR(frames[17], 0.0f, 1e-6);
+  // Axis 0 oscillates with amplitude 1: its RMS is about 1/sqrt(2).
+  EXPECT_NEAR(frames[0], 0.7071f, 0.03f);
+
+  {
+    std::ofstream bad(rec, std::ios::app);
+    bad << "3.0,nan,0,1\n";
+  }
+  r = run_cli("features " + project.string() + " " + rec.string() + " -o " + out + " --json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.last_json()["error"].get<std::string>().find("rec.csv:302"), std::string::npos)
+      << r.out;
+  r = run_cli("features " + project.string() + " " + (temp.path() / "clip.wav").string() + " -o " +
+              out + " --json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.last_json()["error"].get<std::string>().find(".csv"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 // Stream post-processing (tinyforge/postprocess.h): scores as Q16 integers, the reconstruction
-// error, averaging over the last N inferences, thresholds, re-arming and the refractory time.
+// error, the softmax of logits, averaging over the last N inferences, thresholds, re-arming and the
+// refractory time.
 #include "tinyforge/postprocess.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -70,6 +72,35 @@ TEST(Postprocess, MeanSquaredErrorOfDequantizedValues) {
   EXPECT_EQ(mean_squared_error_q16(int8_view(q, &scale, &zero_point), float_view(f), 4), 81920);
   EXPECT_EQ(mean_squared_error_q16(float_view(f), float_view(f), 4), 0);
   EXPECT_EQ(mean_squared_error_q16(float_view(f), float_view(f), 0), 0);
+}
+
+// Against double-precision softmax: within 1/65536 plus the rounding of each probability.
+TEST(Postprocess, SoftmaxOfLogitsMatchesDoublePrecision) {
+  const std::vector<std::vector<double>> cases = {
+      {0.0, 0.0},      {2.0, 1.0, 0.1},      {-3.25, 7.5, 7.4, 0.0, -20.0},
+      {100.0, -100.0}, {0.001, 0.0, -0.001}, {-5.0, -5.0, -5.0, -5.0}};
+  for (const auto& logits : cases) {
+    std::vector<int32_t> q16;
+    for (double l : logits) q16.push_back(static_cast<int32_t>(std::lround(l * kScoreOne)));
+    std::vector<int32_t> p(q16.size());
+    softmax_q16(q16.data(), static_cast<int>(q16.size()), p.data());
+    double largest = -1e300;
+    for (int32_t v : q16) largest = std::max(largest, v / 65536.0);
+    double total = 0;
+    for (int32_t v : q16) total += std::exp(v / 65536.0 - largest);
+    int64_t sum = 0;
+    for (size_t i = 0; i < q16.size(); ++i) {
+      const double expected = std::exp(q16[i] / 65536.0 - largest) / total * kScoreOne;
+      EXPECT_NEAR(p[i], expected, 2.0) << "logit " << logits[i];
+      sum += p[i];
+    }
+    EXPECT_NEAR(sum, kScoreOne, static_cast<double>(q16.size()));
+  }
+  // In place, as the stream pipeline calls it.
+  std::vector<int32_t> scores = {kScoreOne, 0};
+  softmax_q16(scores.data(), 2, scores.data());
+  EXPECT_NEAR(scores[0], 0.7310585786 * kScoreOne, 1.0);
+  EXPECT_NEAR(scores[1], 0.2689414214 * kScoreOne, 1.0);
 }
 
 TEST(Postprocess, AveragesTheLastNInferences) {

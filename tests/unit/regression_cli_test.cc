@@ -93,9 +93,9 @@ TEST_F(RegressionCli, TrainReportsMaeRmseAndR2) {
   std::ifstream log(dir_ / "out" / "log.csv");
   std::string header;
   std::getline(log, header);
+  // Per epoch: training and validation figures only; the test split is evaluated once, after.
   EXPECT_EQ(header,
-            "epoch,learning_rate,train_loss,train_mae,val_loss,val_mae,val_rmse,val_r2,test_loss,"
-            "test_mae,test_rmse,test_r2,seconds");
+            "epoch,learning_rate,train_loss,train_mae,val_loss,val_mae,val_rmse,val_r2,seconds");
 
   // model.tfm alone (its stored project and data) reproduces the figures.
   const CliResult e = run_cli("eval " + tfm() + " --json");

@@ -78,6 +78,19 @@ void augment_audio(graph::Tensor& batch, const AudioAugmentation& options, Rng& 
   std::vector<float> scratch(static_cast<size_t>(len));
   for (int64_t i = 0; i < n; ++i) {
     float* clip = batch.data() + i * len;
+    if (options.max_speed_change > 0) {
+      const double c = options.max_speed_change;
+      const double speed = 1.0 - c + 2.0 * c * uniform01(rng);
+      std::copy(clip, clip + len, scratch.begin());
+      for (int64_t t = 0; t < len; ++t) {
+        const double from = static_cast<double>(t) * speed;
+        const auto k = static_cast<int64_t>(from);
+        const double w = from - static_cast<double>(k);
+        clip[t] = k + 1 < len ? static_cast<float>((1 - w) * scratch[k] + w * scratch[k + 1])
+                  : k < len   ? scratch[k]
+                              : 0.0f;
+      }
+    }
     if (options.max_time_shift > 0) {
       const int64_t s = options.max_time_shift;
       const int64_t shift = uniform_int(rng, -s, s);

@@ -26,6 +26,10 @@ void augment_images(graph::Tensor& batch, const ImageAugmentation& options, Rng&
 
 struct AudioAugmentation {
   int max_time_shift = 0;  // shift each clip by up to this many samples either way (zero fill)
+  // Play each clip at a speed drawn from [1 - c, 1 + c] (resampled by linear interpolation, the
+  // end zero-filled): pitch and tempo change together, as between speakers (speed perturbation,
+  // Ko et al., Interspeech 2015). 0: off.
+  float max_speed_change = 0.0f;
   // Background noise clips (a clip shorter than the batch's clips loops), each mixed, from a
   // random offset, into a random `noise_probability` share of the batch at `snr_db` signal-to-noise
   // ratio.
@@ -33,7 +37,7 @@ struct AudioAugmentation {
   float snr_db = 10.0f;
   float noise_probability = 1.0f;
 
-  bool enabled() const { return max_time_shift > 0 || !noise.empty(); }
+  bool enabled() const { return max_time_shift > 0 || max_speed_change > 0 || !noise.empty(); }
 };
 
 // `batch` is [N, L] or [N, L, 1]. Noise is scaled so that signal power / noise power =

@@ -211,7 +211,7 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
     const std::string gw = w + ".augmentation";
     check_keys(g, gw,
                {"shift", "horizontal_flip", "crop_padding", "time_shift", "noise_path",
-                "noise_snr_db", "noise_probability"});
+                "noise_snr_db", "noise_probability", "copies", "speed"});
     c.image_augmentation.max_shift = get<int>(g, "shift", gw, 0, "pixels (an integer)");
     c.image_augmentation.horizontal_flip =
         get<bool>(g, "horizontal_flip", gw, false, "true or false");
@@ -222,6 +222,14 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
     c.audio_augmentation.snr_db = get<float>(g, "noise_snr_db", gw, 10.0f, "decibels");
     c.audio_augmentation.noise_probability =
         get<float>(g, "noise_probability", gw, 1.0f, "a probability in [0, 1]");
+    c.audio_augmentation.max_speed_change =
+        get<float>(g, "speed", gw, 0.0f, "a fraction of the speed (0 to 0.5)");
+    if (!(c.audio_augmentation.max_speed_change >= 0 &&
+          c.audio_augmentation.max_speed_change < 0.5f))
+      throw host::Error(gw + ".speed: expected a fraction in [0, 0.5), e.g. 0.1 for 0.9x..1.1x");
+    c.augmented_copies = get<int>(g, "copies", gw, 0, "a number of copies (0..32)");
+    if (c.augmented_copies < 0 || c.augmented_copies > 32)
+      throw host::Error(gw + ".copies: expected 0..32 augmented copies of each training clip");
     if (c.image_augmentation.max_shift < 0 || c.image_augmentation.crop_padding < 0 ||
         c.audio_augmentation.max_time_shift < 0) {
       throw host::Error(gw + ": shift, crop_padding and time_shift must not be negative");

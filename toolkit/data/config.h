@@ -57,6 +57,9 @@ struct DataConfig {
   // Noise clips' directory; "none" = no noise; empty = ROOT/_background_noise_ for a WAV folder
   // that has one (effective_noise_path()).
   std::string noise_path;
+  // With a features block: augmented copies of each training clip made before the frames are
+  // computed (augmentation.copies).
+  int augmented_copies = 0;
 
   // A target column makes the task regression (csv and csv_windows).
   bool is_regression() const { return !csv.target_columns.empty(); }

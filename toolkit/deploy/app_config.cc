@@ -49,6 +49,30 @@ StoredSettings stored_settings(const host::ModelFile& classifier, const host::Mo
   return stored;
 }
 
+const char* scoring_name(app::Scoring scoring) {
+  switch (scoring) {
+    case app::Scoring::kReconstruction:
+      return "kReconstruction";
+    case app::Scoring::kSoftmax:
+      return "kSoftmax";
+    default:
+      return "kClasses";
+  }
+}
+
+// tinyforge's classifiers end in logits (training applies the softmax in the loss); TFLM models
+// such as micro_speech end in SOFTMAX. Thresholds are probabilities either way.
+bool ends_in_softmax(const Model& model) {
+  const int output = model.output_tensor(0);
+  for (int i = 0; i < model.num_operators(); ++i) {
+    for (int k = 0; k < model.op_num_outputs(i); ++k) {
+      if (model.op_output(i, k) == output)
+        return std::string(op_name(model.op_code(i))) == "SOFTMAX";
+    }
+  }
+  return false;
+}
+
 int32_t to_q16(double value) {
   const double scaled = std::round(value * kScoreOne);
   return static_cast<int32_t>(std::clamp(scaled, -2147483648.0, 2147483646.0));
@@ -135,6 +159,9 @@ json AppConfig::to_json() const {
           {"inference_period", inference_period},
           {"average_count", average_count},
           {"suppression_ms", suppression_ms},
+          {"scores", scoring == app::Scoring::kReconstruction ? "reconstruction_mse"
+                     : scoring == app::Scoring::kSoftmax      ? "softmax_of_logits"
+                                                              : "outputs"},
           {"labels", labels},
           {"thresholds", thresholds_json}};
 }
@@ -161,8 +188,7 @@ std::string AppConfig::cpp_definitions() const {
     << "  s.inference_period = " << inference_period << ";\n"
     << "  s.average_count = " << average_count << ";\n"
     << "  s.suppression_ms = " << suppression_ms << ";\n"
-    << "  s.scoring = tinyforge::app::Scoring::"
-    << (scoring == app::Scoring::kClasses ? "kClasses" : "kReconstruction") << ";\n"
+    << "  s.scoring = tinyforge::app::Scoring::" << scoring_name(scoring) << ";\n"
     << "  s.num_labels = " << labels.size() << ";\n"
     << "  s.labels = kLabels;\n"
     << "  s.thresholds = kThresholds;\n";
@@ -238,7 +264,7 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
   if (o.sample_rate_hz) {
     c.sample_rate_hz = *o.sample_rate_hz;
   } else if (frontend) {
-    c.sample_rate_hz = static_cast<uint32_t>(frontend->audio.sample_rate);
+    c.sample_rate_hz = static_cast<uint32_t>(frontend->sample_rate());
   } else {
     c.sample_rate_hz = c.samples == app::SampleKind::kAudioInt16 ? 16000 : 100;
   }
@@ -284,7 +310,8 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
     }
     c.thresholds = {to_q16(*threshold)};
   } else {
-    c.scoring = app::Scoring::kClasses;
+    c.scoring = ends_in_softmax(model) || output.elements() < 2 ? app::Scoring::kClasses
+                                                                : app::Scoring::kSoftmax;
     if (!o.labels.empty()) {
       c.labels = o.labels;
     } else if (!stored.classifier.labels.empty()) {

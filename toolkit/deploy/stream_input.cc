@@ -127,6 +127,22 @@ StreamSamples read_csv(const fs::path& path, const AppConfig& config) {
 
 }  // namespace
 
+uint32_t sensor_columns(const fs::path& csv) {
+  std::ifstream in(csv);
+  if (!in) throw Error(csv.string() + ": cannot open");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    const auto fields = data::split_csv_line(line, ',');
+    if (std::all_of(fields.begin(), fields.end(), is_number))
+      return static_cast<uint32_t>(fields.size());
+    return static_cast<uint32_t>(std::count_if(
+        fields.begin(), fields.end(), [](const std::string& f) { return !is_time_column(f); }));
+  }
+  throw Error(csv.string() + ": no samples");
+}
+
 std::string stream_source_of(const fs::path& path) { return is_csv(path) ? "sensor" : "audio"; }
 
 StreamSamples read_stream_input(const fs::path& path, const AppConfig& config) {

@@ -22,6 +22,10 @@ struct StreamSamples {
 // "audio" for a .csv-less recording (WAV, FLAC, ... as libsndfile reads them), "sensor" for .csv.
 std::string stream_source_of(const std::filesystem::path& path);
 
+// The sensor columns of a CSV recording: its header's columns but a time column (t, time,
+// timestamp, ...), or every field of its first row when it has no header.
+uint32_t sensor_columns(const std::filesystem::path& csv);
+
 // Reads and checks the recording: a clear Error (naming the file, the line or field, and what was
 // expected) for an unreadable file, stereo audio, another sample rate, no samples, a ragged row
 // or a value that is not a finite number, and a stream shorter than one window.

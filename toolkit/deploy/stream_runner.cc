@@ -33,11 +33,13 @@ void fill_totals(StreamReport* r, const AppConfig& config, const StreamSamples& 
 // A cache directory per board, models and settings: a repeated stream reuses its firmware.
 fs::path app_cache_dir(const std::string& board, const fs::path& model, const AppOptions& options,
                        const AppConfig& config) {
-  std::string key = board + "\n" + config.cpp_definitions();
+  // append(), not `"\n" + ...`: that trips GCC 12's -Wrestrict (a false positive).
+  std::string key = board;
+  key.append("\n").append(config.cpp_definitions());
   for (const fs::path& file : {model, options.features}) {
     if (file.empty()) continue;
     const auto bytes = host::read_file(file);
-    key += "\n" + host::sha256_hex(bytes.data(), bytes.size());
+    key.append("\n").append(host::sha256_hex(bytes.data(), bytes.size()));
   }
   return firmware_cache_dir() / "apps" /
          (board + "-" + host::sha256_hex(key.data(), key.size()).substr(0, 16));

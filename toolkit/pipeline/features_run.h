@@ -13,7 +13,7 @@ namespace tinyforge::pipeline {
 
 struct FeaturesRequest {
   std::filesystem::path source;     // PROJECT.yaml with a features block, or a feature .tflite
-  std::filesystem::path input;      // a .wav clip
+  std::filesystem::path input;      // a .wav clip, or a .csv recording for sensor features
   std::optional<double> stride_ms;  // the hop; required for a .tflite without tinyforge metadata
   std::filesystem::path output;     // frames back to back (written atomically)
 };

@@ -114,4 +114,35 @@ data::Dataset featurize(const data::Dataset& clips, const features::FeatureSetti
   return out;
 }
 
+data::Dataset with_augmented_copies(const data::Dataset& clips,
+                                    const data::AudioAugmentation& augmentation, int copies,
+                                    uint64_t seed) {
+  data::Dataset out = clips;
+  if (copies <= 0 || clips.empty()) return out;
+  out.reserve(clips.size() * (copies + 1));
+  data::Rng rng(seed ^ 0x61756731ull);  // its own stream: the batch order's is untouched
+  constexpr int64_t kChunk = 256;       // clips augmented at once (bounded memory)
+  for (int copy = 1; copy <= copies; ++copy) {
+    for (int64_t first = 0; first < clips.size(); first += kChunk) {
+      std::vector<int64_t> indices;
+      for (int64_t i = first; i < std::min(clips.size(), first + kChunk); ++i) indices.push_back(i);
+      graph::Tensor batch = clips.gather(indices);
+      data::augment_audio(batch, augmentation, rng);
+      const int64_t size = clips.sample_size();
+      for (size_t k = 0; k < indices.size(); ++k) {
+        const std::span<const float> sample(batch.data() + static_cast<int64_t>(k) * size,
+                                            static_cast<size_t>(size));
+        const int64_t i = indices[k];
+        std::string source = clips.source(i) + " (augmented copy " + std::to_string(copy) + ")";
+        if (clips.is_regression()) {
+          out.add_regression(sample, clips.target(i), std::move(source), clips.group(i));
+        } else {
+          out.add(sample, clips.label(i), std::move(source), clips.group(i));
+        }
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace tinyforge::pipeline

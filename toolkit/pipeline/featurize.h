@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "toolkit/data/augment.h"
 #include "toolkit/data/dataset.h"
 #include "toolkit/data/wav_folder.h"
 #include "toolkit/features/settings.h"
@@ -20,6 +21,13 @@ std::vector<int16_t> to_pcm16(std::span<const float> samples, data::SampleFormat
 // int8 frames (features::frame_quantization). Spread over the machine's cores.
 data::Dataset featurize(const data::Dataset& clips, const features::FeatureSettings& settings,
                         data::SampleFormat format);
+
+// `clips` followed by `copies` augmented versions of each (time shift, noise mixed in: the raw
+// audio augmentation), each copy keeping its clip's label and group. Frames are computed once, so
+// a project with a features block augments its training clips here, before featurize().
+data::Dataset with_augmented_copies(const data::Dataset& clips,
+                                    const data::AudioAugmentation& augmentation, int copies,
+                                    uint64_t seed);
 
 }  // namespace tinyforge::pipeline
 

@@ -351,6 +351,15 @@ data::DatasetSplit load_project_data(const Project& project, features::FeatureSe
   Project raw = project;
   raw.data.normalize = false;
   data::DatasetSplit split = load_normalized_data(raw);
+  // An anomaly detector's training split keeps the normal class only; the others' clips move to
+  // validation and test before any copies or frames are made.
+  if (anomaly) {
+    const int normal =
+        normal_class_index(project.training.normal_class, split.train.class_names(),
+                           project.path.empty() ? project.name : project.path.string());
+    keep_normal_for_training(split, normal, project.data.validation_fraction,
+                             project.data.test_fraction);
+  }
   if (project.features) {
     features::FeatureSettings settings = *project.features;
     if (!settings.is_audio()) {
@@ -358,16 +367,19 @@ data::DatasetSplit load_project_data(const Project& project, features::FeatureSe
       features::bind_motion_window(settings, settings.motion.window, settings.motion.stride,
                                    static_cast<int>(shape.back()));
     }
+    if (settings.is_audio() && project.data.augmented_copies > 0) {
+      const data::Augmentation augmentation = data::make_augmentation(project.data, {});
+      if (!augmentation.audio.enabled()) {
+        throw host::Error(project.path.string() +
+                          ": data.augmentation.copies: the copies need time_shift, speed or noise "
+                          "(noise_path, or the data's _background_noise_ folder)");
+      }
+      split.train = with_augmented_copies(split.train, augmentation.audio,
+                                          project.data.augmented_copies, project.data.seed);
+    }
     for (data::Dataset* d : {&split.train, &split.validation, &split.test})
       *d = featurize(*d, settings, project.data.audio.format);
     if (bound != nullptr) *bound = settings;
-  }
-  if (anomaly) {
-    const int normal =
-        normal_class_index(project.training.normal_class, split.train.class_names(),
-                           project.path.empty() ? project.name : project.path.string());
-    keep_normal_for_training(split, normal, project.data.validation_fraction,
-                             project.data.test_fraction);
   }
   if (project.data.normalize) {
     split.normalization = data::compute_normalization(split.train);

@@ -356,11 +356,14 @@ void check_audio_features_fit_data(const Fields& f, const features::FeatureSetti
   if (data.normalize)
     f.fail("data.normalization",
            "must be none with features (frames have a fixed scale the device feeds as it is)");
-  if (data.audio_augmentation.max_time_shift > 0 ||
-      (!data.noise_path.empty() && data.noise_path != "none"))
+  // Raw-audio augmentation needs copies made before the frames are computed, once.
+  if (data.augmented_copies == 0 &&
+      (data.audio_augmentation.max_time_shift > 0 || data.audio_augmentation.max_speed_change > 0 ||
+       (!data.noise_path.empty() && data.noise_path != "none")))
     f.fail("data.augmentation",
-           "time_shift and noise_path act on raw audio, which features replace; mix noise into "
-           "the clips instead (examples/keyword-spotting/make_data.py does)");
+           "time_shift, speed and noise_path act on raw audio, which features replace: set "
+           "data.augmentation.copies (augmented copies of each training clip, made before the "
+           "frames are computed)");
   if (s.frames_for(data.audio.length) < 1)
     f.fail("data.audio.length", std::to_string(data.audio.length) +
                                     " samples are shorter than one feature window (" +

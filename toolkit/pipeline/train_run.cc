@@ -498,7 +498,11 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   } else {
     throw host::Error(model.string() + ": give the project file that names the dataset");
   }
-  if (!options.data_path.empty()) apply_overrides(project, {.data_path = options.data_path});
+  if (!options.data_path.empty()) {
+    Overrides overrides;
+    overrides.data_path = options.data_path;
+    apply_overrides(project, overrides);
+  }
   data::DatasetSplit split = load_project_data(project);
   if (checkpoint && is_regression(checkpoint->metadata) != split.train.is_regression()) {
     throw host::Error(model.string() + ": a " +

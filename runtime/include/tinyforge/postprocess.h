@@ -31,6 +31,10 @@ int32_t score_q16(const TensorView& tensor, int64_t index);
 // and reconstruction), as a score. Both hold `count` elements of the dtypes score_q16 reads.
 int32_t mean_squared_error_q16(const TensorView& a, const TensorView& b, int64_t count);
 
+// The softmax of `count` Q16 logits as Q16 probabilities (for classifiers that end without a
+// softmax), in integer arithmetic: the same bits on every target. Rounded to within 1/65536.
+void softmax_q16(const int32_t* logits, int count, int32_t* probabilities);  // may be in place
+
 // The mean of each class's scores over the last `capacity` inferences (over fewer until that many
 // have run), in caller memory: `history` holds capacity * classes scores.
 class ScoreAverager {
