@@ -56,12 +56,23 @@ nlohmann::json convert(const ConvertCommand& c) {
               << ", " << r["model_bytes"] << " bytes; arena " << r["host_arena_bytes"]
               << " bytes in the " << host::host_arena_label()
               << ", a device's: inspect --board B)\n"
-              << (r.contains("float_mae") ? "MAE" : "accuracy") << " on the "
-              << r["evaluated_split"].get<std::string>() << " split: float "
-              << (r.contains("float_mae") ? r["float_mae"].dump() : pct(r["float_accuracy_pct"]))
+              << (r.contains("float_mae")       ? "MAE"
+                  : r.contains("float_roc_auc") ? "anomaly ROC-AUC"
+                                                : "accuracy")
+              << " on the " << r["evaluated_split"].get<std::string>() << " split: float "
+              << (r.contains("float_mae")       ? r["float_mae"].dump()
+                  : r.contains("float_roc_auc") ? r["float_roc_auc"].dump()
+                                                : pct(r["float_accuracy_pct"]))
               << ", converted "
-              << (r.contains("output_mae") ? r["output_mae"].dump() : pct(r["output_accuracy_pct"]))
+              << (r.contains("output_mae")       ? r["output_mae"].dump()
+                  : r.contains("output_roc_auc") ? r["output_roc_auc"].dump()
+                                                 : pct(r["output_accuracy_pct"]))
               << std::endl;
+    if (r.contains("threshold")) {
+      std::cout << "threshold " << r["threshold"].dump() << " (" << r["threshold_rule"].dump()
+                << "), stored in the file; pAUC float " << r["float_pauc"].dump() << ", converted "
+                << r["output_pauc"].dump() << std::endl;
+    }
   }
   return r;
 }

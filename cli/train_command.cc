@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "toolkit/pipeline/anomaly.h"
 #include "toolkit/pipeline/project.h"
 #include "toolkit/pipeline/train_run.h"
 
@@ -55,6 +56,8 @@ void add_train_command(CLI::App& app, int& exit_code) {
         if (result.contains("test_mae")) {
           std::cout << "MAE " << result["test_mae"].dump() << ", RMSE "
                     << result["test_rmse"].dump() << ", R2 " << result["test_r2"].dump();
+        } else if (result.contains("roc_auc")) {
+          std::cout << pipeline::anomaly_text(result);
         } else {
           std::cout << "accuracy " << result["test_accuracy_pct"].dump() << " %";
         }

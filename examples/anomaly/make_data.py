@@ -119,7 +119,9 @@ class Machine:
         for _ in range(3):
             peaks += ["equalizer", str(rng.randrange(low, high)), "%.1fq" % rng.uniform(2, 8),
                       str(rng.randrange(6, 16))]
-        seconds = min(20.0, max(3.0, args.seconds * (args.normal + args.anomalies) / 10))
+        # long enough for a segment of one clip, however long the clips are
+        seconds = max(args.seconds + 0.1,
+                      min(20.0, max(3.0, args.seconds * (args.normal + args.anomalies) / 10)))
         self.casing = datagen.normalized(datagen.sox_synth(
             seconds, RATE, args.seed, "casing-%s" % self.name, ["pinknoise"],
             ["gain", "-30"] + peaks + ["lowpass", str(rng.randrange(5000, 7500)), "gain", "-n",

@@ -277,8 +277,15 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
   } else {
     c.stride = std::max(1u, c.window / 2);
   }
-  c.inference_period = o.inference_period.value_or(1);
-  c.average_count = o.average_count.value_or(o.app == "kws" ? 3 : 1);
+  // An anomaly detector trained on windows of a clip's frames averages as its clips were scored
+  // (metadata anomaly_period, anomaly_average; pipeline/anomaly.h).
+  const json& extra = stored.classifier.extra;
+  const bool anomaly = o.app == "anomaly";
+  c.inference_period =
+      o.inference_period.value_or(anomaly ? extra.value("anomaly_period", 1u) : 1u);
+  c.average_count = o.average_count.value_or(o.app == "kws" ? 3u
+                                             : anomaly      ? extra.value("anomaly_average", 1u)
+                                                            : 1u);
   c.suppression_ms = o.suppression_ms.value_or(1000);
   for (const auto& [value, flag] : {std::pair{c.window, "--window"},
                                     {c.stride, "--stride"},
@@ -292,12 +299,16 @@ AppConfig resolve_app_config(const AppOptions& o, const host::ModelFile& classif
     c.scoring = app::Scoring::kReconstruction;
     if (o.labels.size() > 1) throw Error("--labels: an anomaly detector has one label");
     c.labels = o.labels.empty() ? std::vector<std::string>{"anomaly"} : o.labels;
-    if (!o.threshold) {
-      throw Error(
-          "--app anomaly: give --threshold, the mean squared reconstruction error from "
-          "which a window counts as an anomaly");
+    // The threshold training (or convert) chose and stored, unless given.
+    std::optional<double> threshold = o.threshold;
+    if (!threshold && extra.contains("anomaly_threshold") && extra["anomaly_threshold"].is_number())
+      threshold = extra["anomaly_threshold"].get<double>();
+    if (!threshold) {
+      throw Error(classifier.label() +
+                  ": no anomaly_threshold in its metadata; give --threshold, the mean squared "
+                  "reconstruction error from which a window counts as an anomaly");
     }
-    c.thresholds = {to_q16(*o.threshold)};
+    c.thresholds = {to_q16(*threshold)};
   } else {
     c.scoring = ends_in_softmax(model) || output.elements() < 2 ? app::Scoring::kClasses
                                                                 : app::Scoring::kSoftmax;

@@ -69,14 +69,17 @@ void validate_audio(const FeatureSettings& s) {
 void validate_motion(const MotionFrontend& m) {
   if (m.sample_rate < 1 || m.sample_rate > 100000)
     fail("sample_rate", "expected 1..100000 Hz, got " + std::to_string(m.sample_rate));
-  if (m.filter != 0 && !(m.cutoff_hz > m.sample_rate / 10000.0 && m.cutoff_hz < m.sample_rate / 2.0))
+  if (m.filter != 0 &&
+      !(m.cutoff_hz > m.sample_rate / 10000.0 && m.cutoff_hz < m.sample_rate / 2.0))
     fail("cutoff_hz", "expected a frequency between " + std::to_string(m.sample_rate / 10000.0) +
                           " and " + std::to_string(m.sample_rate / 2.0) + " Hz (half the rate)");
-  if (m.fft_length != 0 && (!power_of_two(m.fft_length) || m.fft_length < 16 || m.fft_length > 4096))
+  if (m.fft_length != 0 &&
+      (!power_of_two(m.fft_length) || m.fft_length < 16 || m.fft_length > 4096))
     fail("fft_length", "expected a power of two in 16..4096, got " + std::to_string(m.fft_length));
   const int fft = m.fft_length != 0 ? m.fft_length : 4096;
   if (m.fft_bins < 0 || m.fft_bins > fft / 2)
-    fail("fft_bins", "expected 0.." + std::to_string(fft / 2) + ", got " + std::to_string(m.fft_bins));
+    fail("fft_bins",
+         "expected 0.." + std::to_string(fft / 2) + ", got " + std::to_string(m.fft_bins));
   if (m.peaks < 0 || m.peaks > kMaxMotionPeaks)
     fail("peaks", "expected 0.." + std::to_string(kMaxMotionPeaks));
   if (!m.mean && !m.rms && !m.std && !m.p2p && m.fft_bins == 0 && m.peaks == 0)
@@ -104,11 +107,16 @@ void parse_motion(const YAML::Node& node, MotionFrontend& m) {
     m.mean = m.rms = m.std = m.p2p = false;
     for (const YAML::Node& v : stats) {
       const std::string name = v.IsScalar() ? v.Scalar() : "";
-      if (name == "mean") m.mean = true;
-      else if (name == "rms") m.rms = true;
-      else if (name == "std") m.std = true;
-      else if (name == "p2p") m.p2p = true;
-      else fail("statistics", "expected mean, rms, std or p2p, got '" + name + "'");
+      if (name == "mean")
+        m.mean = true;
+      else if (name == "rms")
+        m.rms = true;
+      else if (name == "std")
+        m.std = true;
+      else if (name == "p2p")
+        m.p2p = true;
+      else
+        fail("statistics", "expected mean, rms, std or p2p, got '" + name + "'");
     }
   }
   m.fft_length = read<int>(node, "fft_length", m.fft_length, "a power of two");
@@ -118,8 +126,9 @@ void parse_motion(const YAML::Node& node, MotionFrontend& m) {
 }
 
 void parse_audio(const YAML::Node& node, FeatureSettings& s) {
-  check_keys(node, {"type", "sample_rate", "window_ms", "stride_ms", "fft_length", "channels",
-                    "lower_hz", "upper_hz", "noise_reduction", "coefficients"});
+  check_keys(node,
+             {"type", "sample_rate", "window_ms", "stride_ms", "fft_length", "channels", "lower_hz",
+              "upper_hz", "noise_reduction", "coefficients", "frames", "frames_stride"});
   AudioFrontend& a = s.audio;
   a.sample_rate = read<int>(node, "sample_rate", a.sample_rate, "a rate in Hz");
   a.window_ms = read<double>(node, "window_ms", a.window_ms, "milliseconds");
@@ -131,6 +140,11 @@ void parse_audio(const YAML::Node& node, FeatureSettings& s) {
                             "a frequency in Hz");
   a.noise_reduction = read<bool>(node, "noise_reduction", a.noise_reduction, "true or false");
   a.coefficients = read<int>(node, "coefficients", a.coefficients, "a count");
+  a.frames = read<int>(node, "frames", a.frames, "a number of frames");
+  if (a.frames < 0 || (node["frames"] && a.frames == 0))
+    fail("frames", "expected a positive number of frames");
+  a.frames_stride = read<int>(node, "frames_stride", a.frames_stride, "a number of frames");
+  if (a.frames_stride < 1) fail("frames_stride", "expected a positive number of frames");
   validate_audio(s);
 }
 
@@ -173,6 +187,16 @@ int FeatureSettings::frame_size() const {
 int64_t FeatureSettings::frames_for(int64_t samples) const {
   if (samples < window_samples() || window_samples() < 1) return 0;
   return (samples - window_samples()) / stride_samples() + 1;
+}
+
+int64_t FeatureSettings::input_frames_for(int64_t samples) const {
+  return audio.frames > 0 ? audio.frames : frames_for(samples);
+}
+
+int64_t FeatureSettings::inputs_per_clip(int64_t samples) const {
+  const int64_t frames = frames_for(samples), per_input = input_frames_for(samples);
+  if (frames < per_input || per_input < 1) return 0;
+  return (frames - per_input) / std::max(1, audio.frames_stride) + 1;
 }
 
 const char* FeatureSettings::kind_name() const {
@@ -230,7 +254,9 @@ nlohmann::json to_json(const FeatureSettings& s) {
     if (m.p2p) stats.push_back("p2p");
     return {{"type", "motion"},
             {"sample_rate", m.sample_rate},
-            {"filter", m.filter == 0 ? "none" : m.filter == 1 ? "low" : "high"},
+            {"filter", m.filter == 0   ? "none"
+                       : m.filter == 1 ? "low"
+                                       : "high"},
             {"cutoff_hz", m.cutoff_hz},
             {"statistics", stats},
             {"fft_length", s.effective_fft_length()},
@@ -263,11 +289,11 @@ FeatureSettings feature_settings_from_json(const nlohmann::json& json, const std
   try {
     const bool motion = json.value("type", std::string()) == "motion";
     const std::vector<const char*> keys =
-        motion ? std::vector<const char*>{"type", "sample_rate", "filter", "cutoff_hz",
-                                          "statistics", "fft_length", "fft_bins", "peaks"}
-               : std::vector<const char*>{"type", "sample_rate", "window_ms", "stride_ms",
-                                          "fft_length", "channels", "lower_hz", "upper_hz",
-                                          "noise_reduction", "coefficients"};
+        motion ? std::vector<const char*>{"type",       "sample_rate", "filter",   "cutoff_hz",
+                                          "statistics", "fft_length",  "fft_bins", "peaks"}
+               : std::vector<const char*>{
+                     "type",     "sample_rate", "window_ms", "stride_ms",       "fft_length",
+                     "channels", "lower_hz",    "upper_hz",  "noise_reduction", "coefficients"};
     YAML::Node node;
     for (const char* key : keys) {
       if (!json.contains(key)) continue;

@@ -31,6 +31,11 @@ struct AudioFrontend {
   double upper_hz = 7500;
   bool noise_reduction = false;  // per-channel noise estimate subtracted (spectral subtraction)
   int coefficients = 13;         // mfcc: DCT coefficients kept
+  // What one model input holds: `frames` consecutive frames (0: all of a clip's), a clip giving a
+  // sample every `frames_stride` frames. Not part of the graph (nor of the stored settings): the
+  // device stacks the classifier's input from the frames as they come.
+  int frames = 0;
+  int frames_stride = 1;
 };
 
 // One window of a CSV recording ([window, axes] floats) becomes one float32 feature vector
@@ -62,6 +67,10 @@ struct FeatureSettings {
   int frame_size() const;
   // Frames of a clip of `samples` samples: one per stride while a whole window fits.
   int64_t frames_for(int64_t samples) const;
+  // Audio: frames per model input for clips of `samples` samples (`audio.frames`, else all), and
+  // how many such inputs a clip gives (0 when it is too short).
+  int64_t input_frames_for(int64_t samples) const;
+  int64_t inputs_per_clip(int64_t samples) const;
   const char* kind_name() const;
   bool is_audio() const { return kind != Kind::kMotion; }
   int sample_rate() const { return is_audio() ? audio.sample_rate : motion.sample_rate; }

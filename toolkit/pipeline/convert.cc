@@ -6,6 +6,7 @@
 #include "toolkit/features/feature_graph.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
+#include "toolkit/pipeline/anomaly.h"
 #include "toolkit/pipeline/regression.h"
 #include "toolkit/pipeline/train_run.h"
 #include "toolkit/quantize/error_report.h"
@@ -55,8 +56,6 @@ Source load_source(const fs::path& model, const std::optional<Project>& given) {
     return s;
   }
   train::Checkpoint c = train::load_checkpoint(model);
-  if (c.metadata.value("reconstruct", false))
-    throw host::Error(model.string() + ": convert evaluates classifiers; this is an autoencoder");
   if (given) {
     s.project = *given;
   } else if (!c.project.empty()) {
@@ -99,6 +98,21 @@ void add_regression_figures(const json& float_metrics, const json& output_metric
   }
 }
 
+// An anomaly detector's figures as convert reports them: float_, quantized_ (null for float32)
+// and output_ roc_auc and pauc, and the written model's decisions at its threshold.
+void add_anomaly_convert_figures(const json& float_metrics, const json& output_metrics,
+                                 bool quantized, json& result) {
+  for (const char* metric : {"roc_auc", "pauc"}) {
+    const std::string m = metric;
+    result["float_" + m] = float_metrics.value(m, json());
+    result["output_" + m] = output_metrics.value(m, json());
+    result["quantized_" + m] = quantized ? output_metrics.value(m, json()) : json(nullptr);
+  }
+  for (const char* key : {"precision", "recall", "f1", "false_positive_rate", "normal_class",
+                          "clips", "anomalies", "normals", "pauc_max_fpr"})
+    result[key] = output_metrics.value(key, json());
+}
+
 }  // namespace
 
 const char* convert_dtype_name(ConvertDtype d) {
@@ -134,6 +148,14 @@ tflite::Metadata export_metadata(const std::vector<std::string>& labels,
 std::vector<uint8_t> convert_graph(const graph::Graph& trained, const data::Dataset& train,
                                    const ConvertOptions& options, const tflite::Metadata& metadata,
                                    json* details) {
+  tflite::WriteOptions write_options;
+  write_options.float_io = options.float_io;
+  write_options.metadata = metadata;
+  return tflite::write_tflite(quantize_for_export(trained, train, options, details), write_options);
+}
+
+graph::Graph quantize_for_export(const graph::Graph& trained, const data::Dataset& train,
+                                 const ConvertOptions& options, json* details) {
   const auto progress = [&](const std::string& step) {
     if (options.progress) std::cerr << "convert: " << step << std::endl;
   };
@@ -174,11 +196,8 @@ std::vector<uint8_t> convert_graph(const graph::Graph& trained, const data::Data
       }
     }
   }
-  tflite::WriteOptions write_options;
-  write_options.float_io = options.float_io;
-  write_options.metadata = metadata;
   if (details != nullptr) details->update(facts);
-  return tflite::write_tflite(converted, write_options);
+  return converted;
 }
 
 json run_conversion(const fs::path& model, const std::optional<Project>& project,
@@ -224,16 +243,31 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
                              : train::RegressionLoss{source.project.training.trainer.loss,
                                                      split.target_normalization.std};
 
+  // An autoencoder on labelled data is an anomaly detector: judged by its clips' reconstruction
+  // errors (pipeline/anomaly.h), its threshold chosen again for the written model.
+  const bool anomaly = !regression && (model.extension() == ".tflite"
+                                           ? source.project.training.trainer.reconstruct
+                                           : source.description.value("reconstruct", false));
+  const int normal = anomaly ? normal_class_index(source.project.training.normal_class,
+                                                  split.train.class_names(), model.string())
+                             : -1;
+  std::optional<double> trained_threshold;
+  if (source.description.contains("anomaly_threshold"))
+    trained_threshold = source.description["anomaly_threshold"].get<double>();
+
   progress("evaluating the float model on " + std::to_string(set.size()) + " samples");
   json float_metrics;
   {
     graph::Graph g = source.graph;
     train::TrainerConfig config = source.project.training.trainer;
     config.progress = false;
-    config.reconstruct = false;
+    config.reconstruct = anomaly;
     config.target_scale = regression_loss.scale;
     train::Trainer trainer(g, config);
-    float_metrics = test_metrics(trainer.evaluate(set), set, false, source.labels);
+    const train::Evaluation e = trainer.evaluate(set);
+    float_metrics = test_metrics(e, set, anomaly, source.labels);
+    if (anomaly)
+      add_anomaly_figures(e.reconstruction_error, set, normal, trained_threshold, float_metrics);
   }
 
   json result;
@@ -245,14 +279,46 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
     if (features->is_audio() && options.dtype == ConvertDtype::kInt8 && !options.float_io)
       pinned.input_quantization = quantize::QuantParams{q.scale, q.zero_point};
   }
-  tflite::Metadata metadata = export_metadata(source.labels, split.normalization, features_json);
-  export_regression(source.description, metadata);
-  const std::vector<uint8_t> bytes =
-      convert_graph(source.graph, split.train, pinned, metadata, &result);
+  tflite::WriteOptions write_options;
+  write_options.float_io = options.float_io;
+  write_options.metadata = export_metadata(source.labels, split.normalization, features_json);
+  export_regression(source.description, write_options.metadata);
+  const graph::Graph converted = quantize_for_export(source.graph, split.train, pinned, &result);
+  std::vector<uint8_t> bytes = tflite::write_tflite(converted, write_options);
+  std::optional<double> threshold;
+  if (anomaly) {
+    // The device compares the written model's error with the threshold, so it is chosen on that
+    // model's errors (validation, else the normal training clips), as training chose the float
+    // model's.
+    const bool on_validation = !split.validation.empty();
+    const data::Dataset& choose_on = on_validation ? split.validation : split.train;
+    progress("choosing the threshold on the " + std::to_string(choose_on.size()) + " " +
+             (on_validation ? "validation" : "training") + " samples");
+    const host::ModelFile draft(bytes.data(), bytes.size(), output.string());
+    const ClipScores clips = clip_scores(
+        evaluate_tflite(draft, choose_on, nullptr, regression_loss, true).reconstruction_error,
+        choose_on, normal);
+    const metrics::Threshold chosen = choose_anomaly_threshold(clips.scores, clips.labels);
+    threshold = chosen.value;
+    json& extra = write_options.metadata.extra;
+    extra.update(stream_defaults(source.project.features, source.project.data.audio.length));
+    extra["anomaly_threshold"] = chosen.value;
+    extra["normal_class"] = split.train.class_names().at(static_cast<size_t>(normal));
+    bytes = tflite::write_tflite(converted, write_options);
+    result["threshold"] = chosen.value;
+    result["threshold_rule"] =
+        chosen.rule + " (" + (on_validation ? "validation" : "train") + " split)";
+    result["trained_threshold"] = trained_threshold ? json(*trained_threshold) : json(nullptr);
+  }
   const host::ModelFile file(bytes.data(), bytes.size(), output.string());
   progress("evaluating " + output.filename().string() + " in tinyforge's runtime");
-  const json output_metrics =
-      test_metrics(evaluate_tflite(file, set, nullptr, regression_loss), set, false, source.labels);
+  const train::Evaluation output_evaluation =
+      evaluate_tflite(file, set, nullptr, regression_loss, anomaly);
+  json output_metrics = test_metrics(output_evaluation, set, anomaly, source.labels);
+  if (anomaly) {
+    add_anomaly_figures(output_evaluation.reconstruction_error, set, normal, threshold,
+                        output_metrics);
+  }
   // Only now, with everything computed, does the file appear (atomically); a feature graph goes
   // beside it, so the folder holds what a device runs.
   host::write_file(output, bytes.data(), bytes.size());
@@ -275,6 +341,7 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
   result["float_macro_f1"] = macro_f1(float_metrics);
   result["output_macro_f1"] = macro_f1(output_metrics);
   if (regression) add_regression_figures(float_metrics, output_metrics, quantized, result);
+  if (anomaly) add_anomaly_convert_figures(float_metrics, output_metrics, quantized, result);
   result["evaluated_split"] = on_test ? "test" : "validation";
   result["evaluated_samples"] = set.size();
   result["model_bytes"] = bytes.size();

@@ -44,6 +44,10 @@ struct ConvertOptions {
 // model_bytes, arena_bytes, calibration_samples, calibrator, io_dtype, seconds, and
 // error_report_file when one was written. A regression model reports float_mae, quantized_mae
 // (null for float32), output_mae and float_r2, quantized_r2, output_r2 (the accuracies null).
+// An autoencoder (anomaly detector) reports float_, quantized_ and output_ roc_auc and pauc of
+// the clips' reconstruction errors as the device computes them, and the threshold re-chosen on
+// the written model's validation errors (stored in its metadata as anomaly_threshold) with the
+// written model's precision, recall, f1 and output_accuracy_pct at it.
 // Throws host::Error naming the file or flag at fault.
 nlohmann::json run_conversion(const std::filesystem::path& model,
                               const std::optional<Project>& project, const ConvertOptions& options,
@@ -56,6 +60,9 @@ nlohmann::json run_conversion(const std::filesystem::path& model,
 std::vector<uint8_t> convert_graph(const graph::Graph& trained, const data::Dataset& train,
                                    const ConvertOptions& options, const tflite::Metadata& metadata,
                                    nlohmann::json* details = nullptr);
+// convert_graph's graph before it is written.
+graph::Graph quantize_for_export(const graph::Graph& trained, const data::Dataset& train,
+                                 const ConvertOptions& options, nlohmann::json* details = nullptr);
 
 // Up to `count` training samples spread evenly over the split (deterministic, every part of the
 // file order represented); all of them when count <= 0.

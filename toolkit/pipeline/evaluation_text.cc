@@ -25,7 +25,13 @@ std::string evaluation_text(const nlohmann::json& r) {
     text += metrics::ClassificationReport::from_json(r).to_text();
   } else {  // an autoencoder: the reconstruction loss, and ROC-AUC where labels tell anomalies
     text += "reconstruction loss " + number_text(r["test_loss"]);
-    if (r.contains("roc_auc")) text += ", anomaly ROC-AUC " + number_text(r["roc_auc"]);
+    if (r.contains("roc_auc")) {
+      text += ", anomaly ROC-AUC " + number_text(r["roc_auc"]) + ", pAUC " + number_text(r["pauc"]);
+      if (r.contains("threshold"))
+        text += "; at threshold " + number_text(r["threshold"]) + ": precision " +
+                number_text(r["precision"]) + ", recall " + number_text(r["recall"]) +
+                ", accuracy " + number_text(r["test_accuracy_pct"]) + " %";
+    }
     text += "\n";
   }
   if (r.contains("device_arena_bytes")) {

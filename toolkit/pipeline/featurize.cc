@@ -37,7 +37,15 @@ data::Dataset featurize(const data::Dataset& clips, const features::FeatureSetti
     throw host::Error("features: motion windows of " + std::to_string(clips.sample_size()) +
                       " values, expected " + std::to_string(settings.window_samples()) +
                       " rows x " + std::to_string(settings.motion.axes) + " axes");
-  const graph::Shape shape = audio ? graph::Shape{frames, frame_size, 1} : graph::Shape{frame_size};
+  // Audio: each clip gives `inputs` samples of `input_frames` consecutive frames.
+  const int64_t input_frames = audio ? settings.input_frames_for(length) : 1;
+  const int64_t inputs = audio ? settings.inputs_per_clip(length) : 1;
+  if (inputs < 1)
+    throw host::Error("features.frames: " + std::to_string(input_frames) +
+                      " frames per input, but clips of " + std::to_string(length) +
+                      " samples give " + std::to_string(frames));
+  const graph::Shape shape =
+      audio ? graph::Shape{input_frames, frame_size, 1} : graph::Shape{frame_size};
   data::Dataset out = clips.is_regression() ? data::Dataset::regression(shape, clips.target_names())
                                             : data::Dataset(shape, clips.class_names());
   if (clips.empty()) return out;
@@ -85,14 +93,19 @@ data::Dataset featurize(const data::Dataset& clips, const features::FeatureSetti
   for (const std::exception_ptr& e : errors)
     if (e) std::rethrow_exception(e);
 
-  out.reserve(clips.size());
+  out.reserve(clips.size() * inputs);
+  const int64_t input_size = input_frames * frame_size;
+  const int64_t input_stride = static_cast<int64_t>(settings.audio.frames_stride) * frame_size;
   for (int64_t i = 0; i < clips.size(); ++i) {
-    const std::span<const float> frame_values(values.data() + i * per_clip,
-                                              static_cast<size_t>(per_clip));
-    if (clips.is_regression()) {
-      out.add_regression(frame_values, clips.target(i), clips.source(i), clips.group(i));
-    } else {
-      out.add(frame_values, clips.label(i), clips.source(i), clips.group(i));
+    // The windows of a clip keep its source and group (never split; scored together).
+    for (int64_t w = 0; w < inputs; ++w) {
+      const std::span<const float> frame_values(values.data() + i * per_clip + w * input_stride,
+                                                static_cast<size_t>(audio ? input_size : per_clip));
+      if (clips.is_regression()) {
+        out.add_regression(frame_values, clips.target(i), clips.source(i), clips.group(i));
+      } else {
+        out.add(frame_values, clips.label(i), clips.source(i), clips.group(i));
+      }
     }
   }
   out.skipped = clips.skipped;

@@ -8,6 +8,7 @@
 
 #include "toolkit/data/config.h"
 #include "toolkit/host/error.h"
+#include "toolkit/pipeline/anomaly.h"
 #include "toolkit/pipeline/featurize.h"
 #include "toolkit/pipeline/project.h"
 #include "toolkit/quantize/graph_rewrite.h"
@@ -342,31 +343,44 @@ data::DatasetSplit load_normalized_data(const Project& project) {
 }  // namespace
 
 data::DatasetSplit load_project_data(const Project& project, features::FeatureSettings* bound) {
-  if (!project.features) return load_normalized_data(project);
+  const bool anomaly = project.training.trainer.reconstruct && !project.data.is_regression();
+  if (!project.features && !anomaly) return load_normalized_data(project);
   // Motion features: the project's normalization is of the features, so the raw windows load
-  // without it and it is computed on the training split's features.
+  // without it and it is computed on the training split's features. An anomaly detector's is
+  // computed on the normal training samples it learns from.
   Project raw = project;
   raw.data.normalize = false;
   data::DatasetSplit split = load_normalized_data(raw);
-  features::FeatureSettings settings = *project.features;
-  if (!settings.is_audio()) {
-    const graph::Shape& shape = split.train.sample_shape();
-    features::bind_motion_window(settings, settings.motion.window, settings.motion.stride,
-                                 static_cast<int>(shape.back()));
+  // An anomaly detector's training split keeps the normal class only; the others' clips move to
+  // validation and test before any copies or frames are made.
+  if (anomaly) {
+    const int normal =
+        normal_class_index(project.training.normal_class, split.train.class_names(),
+                           project.path.empty() ? project.name : project.path.string());
+    keep_normal_for_training(split, normal, project.data.validation_fraction,
+                             project.data.test_fraction);
   }
-  if (settings.is_audio() && project.data.augmented_copies > 0) {
-    const data::Augmentation augmentation = data::make_augmentation(project.data, {});
-    if (!augmentation.audio.enabled()) {
-      throw host::Error(project.path.string() +
-                        ": data.augmentation.copies: the copies need time_shift, speed or noise "
-                        "(noise_path, or the data's _background_noise_ folder)");
+  if (project.features) {
+    features::FeatureSettings settings = *project.features;
+    if (!settings.is_audio()) {
+      const graph::Shape& shape = split.train.sample_shape();
+      features::bind_motion_window(settings, settings.motion.window, settings.motion.stride,
+                                   static_cast<int>(shape.back()));
     }
-    split.train = with_augmented_copies(split.train, augmentation.audio,
-                                        project.data.augmented_copies, project.data.seed);
+    if (settings.is_audio() && project.data.augmented_copies > 0) {
+      const data::Augmentation augmentation = data::make_augmentation(project.data, {});
+      if (!augmentation.audio.enabled()) {
+        throw host::Error(project.path.string() +
+                          ": data.augmentation.copies: the copies need time_shift, speed or noise "
+                          "(noise_path, or the data's _background_noise_ folder)");
+      }
+      split.train = with_augmented_copies(split.train, augmentation.audio,
+                                          project.data.augmented_copies, project.data.seed);
+    }
+    for (data::Dataset* d : {&split.train, &split.validation, &split.test})
+      *d = featurize(*d, settings, project.data.audio.format);
+    if (bound != nullptr) *bound = settings;
   }
-  for (data::Dataset* d : {&split.train, &split.validation, &split.test})
-    *d = featurize(*d, settings, project.data.audio.format);
-  if (bound != nullptr) *bound = settings;
   if (project.data.normalize) {
     split.normalization = data::compute_normalization(split.train);
     for (data::Dataset* d : {&split.train, &split.validation, &split.test})

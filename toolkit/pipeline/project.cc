@@ -225,9 +225,10 @@ void parse_training(const Fields& f, const YAML::Node& t, const ModelSpec& model
     if (autoencoder || regression) c.loss = train::LossKind::kMeanSquaredError;
     return;
   }
-  f.check_keys(t, w,
-               {"epochs", "batch_size", "seed", "loss", "label_smoothing", "class_weights",
-                "target", "optimizer", "schedule", "early_stopping", "progress", "qat"});
+  f.check_keys(
+      t, w,
+      {"epochs", "batch_size", "seed", "loss", "label_smoothing", "class_weights", "target",
+       "normal_class", "optimizer", "schedule", "early_stopping", "progress", "qat"});
   c.epochs = f.get<int>(t, "epochs", w, c.epochs, "a number of epochs");
   if (c.epochs < 0) f.fail(w + ".epochs", "expected a non-negative number");
   c.batch_size = f.get<int64_t>(t, "batch_size", w, c.batch_size, "a positive integer");
@@ -239,6 +240,11 @@ void parse_training(const Fields& f, const YAML::Node& t, const ModelSpec& model
       f.get<std::string>(t, "target", w, autoencoder ? "input" : "labels", "labels or input");
   if (target != "labels" && target != "input") f.fail(w + ".target", "expected labels or input");
   c.reconstruct = target == "input";
+  spec.normal_class = f.get<std::string>(t, "normal_class", w, "", "a class name");
+  if (t["normal_class"] && (!c.reconstruct || regression))
+    f.fail(w + ".normal_class", "is for autoencoders (training.target: input) on labelled data");
+  if (t["normal_class"] && spec.normal_class.empty())
+    f.fail(w + ".normal_class", "expected a class name");
   const std::string loss = f.get<std::string>(
       t, "loss", w, c.reconstruct || regression ? "mse" : "cross_entropy", "a loss name");
   try {
@@ -362,6 +368,10 @@ void check_audio_features_fit_data(const Fields& f, const features::FeatureSetti
     f.fail("data.audio.length", std::to_string(data.audio.length) +
                                     " samples are shorter than one feature window (" +
                                     std::to_string(s.window_samples()) + ")");
+  if (s.inputs_per_clip(data.audio.length) < 1)
+    f.fail("features.frames", std::to_string(s.audio.frames) + " frames per input, but clips of " +
+                                  std::to_string(data.audio.length) + " samples give " +
+                                  std::to_string(s.frames_for(data.audio.length)) + " frames");
 }
 
 // Motion features turn each CSV window into one feature vector: the window and stride are the
@@ -399,7 +409,7 @@ void check_model_takes_frames(const Fields& f, const Project& p) {
   const features::FeatureSettings& s = *p.features;
   if (!s.is_audio() && s.motion.axes == 0) return;  // the columns are known once the data loads
   const graph::Shape shape =
-      s.is_audio() ? graph::Shape{s.frames_for(p.data.audio.length), s.frame_size(), 1}
+      s.is_audio() ? graph::Shape{s.input_frames_for(p.data.audio.length), s.frame_size(), 1}
                    : graph::Shape{s.frame_size()};
   try {
     build_model(p.model, shape, std::max(2, p.model.options.classes), 0);

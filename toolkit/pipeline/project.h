@@ -43,6 +43,8 @@ struct QatSpec {
 struct TrainingSpec {
   train::TrainerConfig trainer;         // epochs, batch size, seed, loss, optimizer, schedule, ...
   bool balanced_class_weights = false;  // class_weights: balanced (computed on train)
+  // An autoencoder's normal class (pipeline/anomaly.h); empty: `normal`, or the only class.
+  std::string normal_class;
   std::optional<QatSpec> qat;
 };
 

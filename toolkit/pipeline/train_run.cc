@@ -15,11 +15,13 @@
 #include "toolkit/inspect/arena_figures.h"
 #include "toolkit/metrics/classification_report.h"
 #include "toolkit/metrics/roc_auc.h"
+#include "toolkit/pipeline/anomaly.h"
 #include "toolkit/pipeline/board_evaluation.h"
 #include "toolkit/pipeline/convert.h"
 #include "toolkit/pipeline/qat.h"
 #include "toolkit/pipeline/regression.h"
 #include "toolkit/quantize/passes.h"
+#include "toolkit/tflite/metadata_json.h"
 #include "toolkit/tflite/tflite.h"
 #include "toolkit/train/checkpoint.h"
 #include "toolkit/train/ops/compute_thread_pool.h"
@@ -92,6 +94,7 @@ void write_float_tflite(const graph::Graph& graph, const train::Checkpoint& chec
     options.metadata = export_metadata(checkpoint.labels, normalization,
                                        checkpoint.metadata.value("features", json()));
     export_regression(checkpoint.metadata, options.metadata);
+    export_anomaly(checkpoint.metadata, options.metadata);
     tflite::write_tflite_file(quantize::prepare_for_export(graph), options, path);
     result["float_tflite_file"] = path.string();
   } catch (const host::Error& e) {
@@ -147,12 +150,42 @@ void check_resume_fits(const train::Checkpoint& c, const std::filesystem::path& 
                     "--out (or with --overwrite)");
 }
 
+// The normal class of an autoencoder trained on `classes` (pipeline/anomaly.h).
+int project_normal_class(const Project& project, const std::vector<std::string>& classes) {
+  return normal_class_index(project.training.normal_class, classes,
+                            project.path.empty() ? project.name : project.path.string());
+}
+
+// The alarm threshold of a trained autoencoder: chosen on the validation split's reconstruction
+// errors; without a validation split, on the (normal) training split's, which can only say how
+// far normal errors reach.
+metrics::Threshold train_threshold(train::Trainer& trainer, const data::DatasetSplit& split,
+                                   int normal, const char** chosen_on) {
+  const bool validation = !split.validation.empty();
+  const data::Dataset& set = validation ? split.validation : split.train;
+  *chosen_on = validation ? "validation" : "train";
+  const ClipScores clips = clip_scores(trainer.evaluate(set).reconstruction_error, set, normal);
+  return choose_anomaly_threshold(clips.scores, clips.labels);
+}
+
 }  // namespace
+
+void add_anomaly_figures(const std::vector<float>& errors, const data::Dataset& set, int normal,
+                         std::optional<double> threshold, json& result) {
+  const ClipScores clips = clip_scores(errors, set, normal);
+  json figures = anomaly_figures(clips.scores, clips.labels, threshold);
+  figures["clips"] = clips.scores.size();
+  if (figures.contains("accuracy_pct")) {
+    result["test_accuracy_pct"] = figures["accuracy_pct"];
+    figures.erase("accuracy_pct");
+  }
+  result.update(figures);
+  result["normal_class"] = set.class_names().at(static_cast<size_t>(normal));
+}
 
 // What every result carries about the test split's outputs: for classifiers the metrics report
 // (accuracy, loss, per-class precision/recall/F1/ROC-AUC, confusion matrix); for autoencoders the
-// reconstruction loss and, where the test labels say normal (0) / anomalous (non-zero), the
-// ROC-AUC of the reconstruction error.
+// reconstruction loss (add_anomaly_figures adds the detector's figures).
 json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool reconstruct,
                   const std::vector<std::string>& labels) {
   if (test.is_regression()) return regression_json(e, test.target_names());
@@ -160,10 +193,6 @@ json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool re
   if (reconstruct) {
     j["test_loss"] = number_or_null(e.loss);
     j["test_accuracy_pct"] = nullptr;
-    const auto counts = test.class_counts();
-    if (counts.size() >= 2) {
-      j["roc_auc"] = number_or_null(metrics::binary_roc_auc(e.reconstruction_error, test.labels()));
-    }
     return j;
   }
   const int classes = static_cast<int>(e.outputs.size() / std::max<int64_t>(test.size(), 1));
@@ -274,6 +303,15 @@ json run_training(const Project& given, RunStart start) {
   const data::Dataset& eval_set = report_split(split, &split_name);
   const train::Evaluation e = trainer.evaluate(eval_set);
   json result = test_metrics(e, eval_set, config.reconstruct, split.train.class_names());
+  std::optional<metrics::Threshold> threshold;
+  const char* threshold_split = "";
+  if (config.reconstruct && !regression) {
+    const int normal = project_normal_class(project, split.train.class_names());
+    threshold = train_threshold(trainer, split, normal, &threshold_split);
+    add_anomaly_figures(e.reconstruction_error, eval_set, normal, threshold->value, result);
+    result["threshold_rule"] = threshold->rule;
+    result["threshold_split"] = threshold_split;
+  }
   result["evaluated_split"] = split_name;
   result["evaluated_samples"] = eval_set.size();
   result["validation_samples"] = split.validation.size();
@@ -282,6 +320,7 @@ json run_training(const Project& given, RunStart start) {
     std::cerr << split_name << " split, evaluated once after training (" << eval_set.size()
               << " samples): loss " << e.loss;
     if (!config.reconstruct && !regression) std::cerr << ", accuracy " << e.accuracy_pct << " %";
+    if (threshold) std::cerr << "; " << anomaly_text(result);
     std::cerr << std::endl;
   }
   json seconds = json::array();
@@ -304,6 +343,15 @@ json run_training(const Project& given, RunStart start) {
   if (regression) {
     for (const char* key : {"mae", "rmse", "r2"})
       final_checkpoint.metadata["test"][key] = result[std::string("test_") + key];
+  }
+  if (threshold) {
+    final_checkpoint.metadata["normal_class"] = result["normal_class"];
+    final_checkpoint.metadata["anomaly_threshold"] = threshold->value;
+    final_checkpoint.metadata.update(stream_defaults(project.features, project.data.audio.length));
+    final_checkpoint.metadata["threshold_rule"] =
+        threshold->rule + " (" + threshold_split + " split)";
+    for (const char* key : {"roc_auc", "pauc"})
+      final_checkpoint.metadata["test"][key] = result[key];
   }
   train::save_checkpoint(model_file, final_checkpoint);
   write_float_tflite(graph, final_checkpoint, out / "model_float.tflite", result);
@@ -330,7 +378,7 @@ bool has_state(const Model& model) {
 
 train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Dataset& set,
                                   std::vector<uint8_t>* raw_outputs,
-                                  const train::RegressionLoss& regression) {
+                                  const train::RegressionLoss& regression, bool reconstruct) {
   const std::string& label = file.label();
   const Model& model = file.model();
   if (model.num_inputs() != 1 || model.num_outputs() != 1)
@@ -344,6 +392,12 @@ train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Datas
   const int64_t classes = out0.elements();
   const int64_t out_bytes = static_cast<int64_t>(out0.bytes());
   std::vector<float> scores(static_cast<size_t>(set.size() * classes));
+  if (reconstruct && classes != in0.elements()) {
+    throw host::Error(label + ": an autoencoder's output must have its input's " +
+                      std::to_string(in0.elements()) + " elements, it has " +
+                      std::to_string(classes));
+  }
+  std::vector<float> errors(reconstruct ? static_cast<size_t>(set.size()) : 0);
   if (raw_outputs != nullptr) raw_outputs->assign(static_cast<size_t>(set.size() * out_bytes), 0);
   // Samples are independent (for a model without state), so the compute threads take contiguous
   // ranges, each with its own interpreter and arena; every sample's results land in its own place.
@@ -356,18 +410,33 @@ train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Datas
     Interpreter& it = interpreter.get();
     const TensorView in = it.input(0);
     const int64_t first = set.size() * t / threads, last = set.size() * (t + 1) / threads;
+    std::vector<double> input(reconstruct ? static_cast<size_t>(classes) : 0);
     for (int64_t i = first; i < last; ++i) {
       host::set_tensor_values(in, set.sample(i), label);
+      for (size_t k = 0; k < input.size(); ++k) input[k] = host::tensor_value(in, k);
       interpreter.invoke();
       const TensorView out = it.output(0);
-      for (int64_t k = 0; k < classes; ++k)
-        scores[static_cast<size_t>(i * classes + k)] =
-            static_cast<float>(host::tensor_value(out, k));
+      double squared = 0;
+      for (int64_t k = 0; k < classes; ++k) {
+        const double value = host::tensor_value(out, k);
+        scores[static_cast<size_t>(i * classes + k)] = static_cast<float>(value);
+        if (reconstruct) squared += (value - input[k]) * (value - input[k]);
+      }
+      if (reconstruct) errors[static_cast<size_t>(i)] = static_cast<float>(squared / classes);
       if (raw_outputs != nullptr) {
         std::memcpy(raw_outputs->data() + i * out_bytes, out.data, static_cast<size_t>(out_bytes));
       }
     }
   });
+  if (reconstruct) {
+    train::Evaluation e;
+    e.outputs = graph::Tensor({set.size(), classes}, std::move(scores));
+    double sum = 0;
+    for (float err : errors) sum += err;
+    e.loss = sum / static_cast<double>(std::max<size_t>(errors.size(), 1));
+    e.reconstruction_error = std::move(errors);
+    return e;
+  }
   return evaluate_scores(std::move(scores), classes, set, regression);
 }
 
@@ -455,6 +524,30 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
       sampled ? whole.subset(data::stratified_sample_indices(whole, options.limit, seed))
               : data::Dataset();
   const data::Dataset& set = sampled ? limited : whole;
+  // An autoencoder is judged as an anomaly detector at the threshold stored with it.
+  const bool reconstruct =
+      !split.train.is_regression() && (checkpoint ? checkpoint->metadata.value("reconstruct", false)
+                                                  : project.training.trainer.reconstruct);
+  std::optional<double> threshold;
+  if (reconstruct) {
+    const json stored =
+        checkpoint
+            ? checkpoint->metadata
+            : tflite::read_metadata(*host::ModelFile(model).model().flatbuffer(), model.string())
+                  .extra;
+    if (stored.contains("anomaly_threshold")) threshold = stored["anomaly_threshold"].get<double>();
+  }
+  const auto anomaly_figures_of = [&](const train::Evaluation& e, json& result) {
+    if (!reconstruct) return;
+    add_anomaly_figures(e.reconstruction_error, set,
+                        project_normal_class(project, split.train.class_names()), threshold,
+                        result);
+  };
+  if (reconstruct && !options.board.empty()) {
+    throw host::Error(model.string() +
+                      ": --board evaluates classifiers; run an autoencoder on the board with "
+                      "`tinyforge stream --app anomaly --board B`");
+  }
   json result;
   if (tflite && !options.board.empty()) {
     BoardEvaluation b =
@@ -476,8 +569,9 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
   } else if (tflite) {
     const host::ModelFile file(model);
     std::vector<uint8_t> raw;
-    result = test_metrics(evaluate_tflite(file, set, &raw, regression_loss), set, false,
-                          split.train.class_names());
+    const train::Evaluation e = evaluate_tflite(file, set, &raw, regression_loss, reconstruct);
+    result = test_metrics(e, set, reconstruct, split.train.class_names());
+    anomaly_figures_of(e, result);
     result["arena_bytes"] = result["host_arena_bytes"] =
         host::plan_arena(file.model(), host::host_plan_options()).total_bytes;
     if (!options.raw_outputs.empty()) host::write_file(options.raw_outputs, raw.data(), raw.size());
@@ -494,7 +588,9 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
     config.progress = false;
     graph::Graph graph = checkpoint->graph;
     train::Trainer trainer(graph, config);
-    result = test_metrics(trainer.evaluate(set), set, config.reconstruct, checkpoint->labels);
+    const train::Evaluation e = trainer.evaluate(set);
+    result = test_metrics(e, set, config.reconstruct, checkpoint->labels);
+    anomaly_figures_of(e, result);
     result["params"] = graph.parameter_count();
     result["macs"] = graph.macs();
   }

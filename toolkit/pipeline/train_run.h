@@ -70,9 +70,13 @@ nlohmann::json run_evaluation(const std::filesystem::path& model,
 // output; `accuracy_pct` and `loss` as the trainer reports them.
 // `raw_outputs`, when given, receives the output's bytes of every sample back to back.
 // A regression dataset's evaluation takes its loss as `regression` says (train/regression.h).
+// An autoencoder's evaluation (`reconstruct`) has each sample's reconstruction error in the
+// domain the device scores it (app/stream_pipeline: the mean squared difference of the
+// dequantized input and the dequantized output) and that mean as its loss.
 train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Dataset& set,
                                   std::vector<uint8_t>* raw_outputs = nullptr,
-                                  const train::RegressionLoss& regression = {});
+                                  const train::RegressionLoss& regression = {},
+                                  bool reconstruct = false);
 
 // A classifier's outputs on `set` ([set.size(), classes], dequantized) as an Evaluation: the
 // accuracy, and the cross-entropy loss reading them as probabilities when they are (a model
@@ -88,6 +92,12 @@ train::Evaluation evaluate_scores(std::vector<float> scores, int64_t classes,
 // regression dataset: test_loss, test_mae, test_rmse, test_r2 (test_accuracy_pct null).
 nlohmann::json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool reconstruct,
                             const std::vector<std::string>& labels);
+
+// An anomaly detector's figures on `set` (anomaly_figures: roc_auc, pauc, and at `threshold`
+// precision, recall, f1, false_positive_rate, test_accuracy_pct) and its normal_class, into
+// `result`. `errors` are the reconstruction errors of `set`'s samples; `normal` its normal class.
+void add_anomaly_figures(const std::vector<float>& errors, const data::Dataset& set, int normal,
+                         std::optional<double> threshold, nlohmann::json& result);
 
 }  // namespace tinyforge::pipeline
 
