@@ -3,8 +3,10 @@
 // streams through the level classifier); TFLM's micro_speech (audio preprocessor + classifier)
 // firing yes and no on both.
 #include <gtest/gtest.h>
+#include <sndfile.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -180,6 +182,35 @@ TEST(Stream, BadRecordingsAreClearErrors) {
     EXPECT_NE(j["error"].get<std::string>().find(expected), std::string::npos)
         << args << ": " << j["error"];
   }
+}
+
+// A float WAV beyond full scale (clipped audio) is played saturated, not wrapped around.
+TEST(Stream, ClippedFloatAudioSaturates) {
+  const fs::path dir = temp_dir("clipped");
+  const fs::path wav = dir / "loud.wav";
+  {
+    SF_INFO info{};
+    info.samplerate = 16000;
+    info.channels = 1;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    SNDFILE* f = sf_open(wav.c_str(), SFM_WRITE, &info);
+    ASSERT_NE(f, nullptr);
+    std::vector<float> values;
+    for (int i = 0; i < 100; ++i) values.insert(values.end(), {1.5f, -2.0f, 0.5f});
+    sf_writef_float(f, values.data(), static_cast<sf_count_t>(values.size()));
+    sf_close(f);
+  }
+  deploy::AppConfig config;
+  config.samples = app::SampleKind::kAudioInt16;
+  config.sample_rate_hz = 16000;
+  config.window = 160;
+  const auto s = deploy::read_stream_input(wav, config);
+  ASSERT_EQ(s.count, 300u);
+  std::vector<int16_t> pcm(s.count);
+  std::memcpy(pcm.data(), s.bytes.data(), s.bytes.size());
+  EXPECT_EQ(pcm[0], 32767);
+  EXPECT_EQ(pcm[1], -32768);
+  EXPECT_NEAR(pcm[2], 16384, 1);
 }
 
 // Rest, then axis 0 up for a second, rest, down for a second, at 100 samples per second.

@@ -2,6 +2,7 @@
 
 #include <sndfile.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -43,12 +44,21 @@ StreamSamples read_audio(const fs::path& path, const AppConfig& config) {
     sf_close(file);
     throw Error(path.string() + ": too long (" + std::to_string(info.frames) + " samples)");
   }
-  std::vector<int16_t> samples(static_cast<size_t>(info.frames));
-  const sf_count_t read = sf_readf_short(file, samples.data(), info.frames);
+  // Read as floats (int16 PCM comes back as s / 32768 exactly) and scaled here: libsndfile hands
+  // a float WAV to sf_readf_short unscaled, and beyond full scale it should saturate, as an ADC.
+  std::vector<float> values(static_cast<size_t>(info.frames));
+  const sf_count_t read = sf_readf_float(file, values.data(), info.frames);
   sf_close(file);
   if (read != info.frames) {
     throw Error(path.string() + ": read " + std::to_string(read) + " of " +
                 std::to_string(info.frames) + " samples");
+  }
+  std::vector<int16_t> samples(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i]))
+      throw Error(path.string() + ": sample " + std::to_string(i) + " is not a finite number");
+    const double v = std::round(static_cast<double>(values[i]) * 32768.0);
+    samples[i] = static_cast<int16_t>(std::clamp(v, -32768.0, 32767.0));
   }
   StreamSamples s;
   s.count = static_cast<uint32_t>(samples.size());
