@@ -225,6 +225,9 @@ Status StreamPipeline::step(uint32_t now_ms, Event* events, int max_events, int*
     }
   }
   averager_.add(scores_, averages_);
+  // Right after start the average holds fewer inferences than the thresholds were chosen for:
+  // one noisy window would decide alone.
+  if (inferences_ < settings_->average_count) return Status::kOk;
   Event event;
   if (detector_.update(averages_, now_ms, &event) && *num_events < max_events) {
     events[(*num_events)++] = event;
