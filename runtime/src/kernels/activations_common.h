@@ -45,6 +45,9 @@ inline bool has_tensor_quantization(const TensorView& t) {
   return t.num_scales == 1 && t.scale() > 0.0f && t.scale() <= 3.402823466e+38f;
 }
 
+// Neither NaN nor infinite (a ratio of extreme scales overflows float).
+inline bool finite(float v) { return v == v && v <= 3.402823466e+38f && v >= -3.402823466e+38f; }
+
 // Requantization multipliers the int32 fixed-point helpers can apply without overflowing a shift.
 inline bool multiplier_usable(const QuantizedMultiplier& m) {
   return m.shift <= 30 && m.shift >= -31;

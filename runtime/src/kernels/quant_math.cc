@@ -26,7 +26,10 @@ double split_exponent(double x, int* exponent) {
 
 QuantizedMultiplier quantize_multiplier(double m) {
   QuantizedMultiplier result;
-  if (m == 0.0) return result;
+  // Zero for 0 and for what is not finite (a ratio of extreme scales can overflow to inf): never
+  // undefined behaviour here; kernels that can meet such ratios refuse them first.
+  if (m == 0.0 || !(m == m) || m > 1.7976931348623157e308 || m < -1.7976931348623157e308)
+    return result;
   int shift;
   const double q = split_exponent(m, &shift);
   int64_t q_fixed = round_away(q * 2147483648.0);  // q * 2^31

@@ -32,6 +32,8 @@ struct LeakyReluData {
       return ctx.fail(Status::kMalformedModel, "quantized tensors need one scale and zero point");
     const float alpha_ratio = input.scale() * alpha / output.scale();
     const float identity_ratio = input.scale() / output.scale();
+    if (!act::finite(alpha_ratio) || !act::finite(identity_ratio))
+      return ctx.fail(Status::kUnsupported, "scale ratios are out of range");
     alpha_multiplier = quantize_multiplier(static_cast<double>(alpha_ratio));
     identity = quantize_multiplier(static_cast<double>(identity_ratio));
     if (!act::multiplier_usable(alpha_multiplier) || !act::multiplier_usable(identity))
