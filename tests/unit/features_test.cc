@@ -3,6 +3,7 @@
 // the same graph on the emulated Cortex-M4F giving the host's bytes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/temp_dir.h"
+#include "toolkit/pipeline/featurize.h"
 #include "toolkit/pipeline/project.h"
 #include "toolkit/tflite/metadata_json.h"
 
@@ -317,6 +319,39 @@ TEST(FeaturesCli, MotionFeaturesOfACsvRecording) {
               out + " --json");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.last_json()["error"].get<std::string>().find(".csv"), std::string::npos) << r.out;
+}
+
+// Augmented copies: every clip's frames, then those of each copy (augmented anew), with the
+// clip's label and group; the same seed gives the same copies.
+TEST(FeaturizeCopies, CopiesKeepLabelsAndGroupsAndDifferFromTheClip) {
+  data::Dataset clips({16000, 1}, {"tone", "chirp"});
+  for (int c = 0; c < 3; ++c) {
+    std::vector<float> clip(16000);
+    for (int t = 0; t < 16000; ++t)
+      clip[t] = 0.3f * std::sin(0.05f * (c + 1) * t * (1.0f + (c % 2) * t / 16000.0f));
+    clips.add(clip, c % 2, "clip" + std::to_string(c), "speaker" + std::to_string(c));
+  }
+  const features::FeatureSettings settings;  // log-mel, 49 frames of 40 channels
+  data::AudioAugmentation augmentation;
+  augmentation.max_time_shift = 1600;
+  augmentation.max_speed_change = 0.1f;
+  const data::Dataset frames = pipeline::featurize_with_augmented_copies(
+      clips, settings, data::SampleFormat::kFloat, augmentation, 2, 7);
+  ASSERT_EQ(frames.size(), 9);
+  const data::Dataset plain = pipeline::featurize(clips, settings, data::SampleFormat::kFloat);
+  for (int64_t i = 0; i < 3; ++i) {
+    for (int copy = 0; copy < 3; ++copy) {
+      const int64_t j = copy * 3 + i;
+      EXPECT_EQ(frames.label(j), clips.label(i));
+      EXPECT_EQ(frames.group(j), clips.group(i));
+      const auto a = frames.sample(j), b = plain.sample(i);
+      const bool same = std::equal(a.begin(), a.end(), b.begin());
+      EXPECT_EQ(same, copy == 0) << "clip " << i << " copy " << copy;
+    }
+  }
+  const data::Dataset again = pipeline::featurize_with_augmented_copies(
+      clips, settings, data::SampleFormat::kFloat, augmentation, 2, 7);
+  EXPECT_EQ(again.features(), frames.features());
 }
 
 }  // namespace

@@ -348,7 +348,7 @@ CsvData read_csv_data(const std::string& path, const CsvOptions& options,
 bool is_time_column(const std::string& name) {
   std::string n;
   for (char c : name) n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return n == "t" || n == "time" || n == "timestamp";
+  return n == "t" || n == "time" || n == "time_s" || n == "time_ms" || n == "timestamp";
 }
 
 Dataset load_csv_table(const std::string& path, const CsvOptions& options) {

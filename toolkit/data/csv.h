@@ -20,7 +20,7 @@ struct CsvOptions {
   // float target per column, and there is no label.
   std::vector<std::string> target_columns;
   // Feature columns (names or indices); empty = every column but the label, the targets and a
-  // time column (a header named t, time or timestamp, in any case).
+  // time column (a header named t, time, time_s, time_ms or timestamp, in any case).
   std::vector<std::string> feature_columns;
   bool header = true;
   char delimiter = ',';
@@ -30,7 +30,8 @@ struct CsvOptions {
   bool skip_bad = false;
 };
 
-// Whether `name` is a time column's header (t, time, timestamp; case-insensitive).
+// Whether `name` is a time column's header (t, time, time_s, time_ms, timestamp;
+// case-insensitive): the training loader and the stream application skip the same columns.
 bool is_time_column(const std::string& name);
 
 // `path` is a .csv file, a directory of them (read in sorted order, all with the same columns),

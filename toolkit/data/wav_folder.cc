@@ -114,4 +114,14 @@ Dataset load_wav_folder(const std::string& root, const AudioOptions& options) {
   return dataset;
 }
 
+std::vector<int16_t> to_pcm16(std::span<const float> samples, SampleFormat format) {
+  const float gain = format == SampleFormat::kInt16 ? 1.0f : 32768.0f;
+  std::vector<int16_t> pcm(samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const long v = std::lround(samples[i] * gain);
+    pcm[i] = static_cast<int16_t>(std::clamp<long>(v, -32768, 32767));
+  }
+  return pcm;
+}
+
 }  // namespace tinyforge::data

@@ -8,6 +8,11 @@
 #include <string>
 #include <vector>
 
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
 #include "toolkit/data/dataset.h"
 
 namespace tinyforge::data {
@@ -34,6 +39,10 @@ Dataset load_wav_folder(const std::string& root, const AudioOptions& options);
 // One clip as mono floats in [-1, 1], unpadded; `sample_rate` receives its rate. Throws
 // host::Error naming the file if libsndfile cannot read it.
 std::vector<float> read_wav_mono(const std::string& path, int& sample_rate);
+
+// A clip's samples (floats in [-1, 1], or int16-scaled with SampleFormat::kInt16) as int16 PCM,
+// rounded, beyond full scale saturated. The samples must be finite.
+std::vector<int16_t> to_pcm16(std::span<const float> samples, SampleFormat format);
 
 }  // namespace tinyforge::data
 

@@ -7,8 +7,10 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <optional>
 
 #include "toolkit/data/csv.h"
+#include "toolkit/data/wav_folder.h"
 #include "toolkit/host/error.h"
 
 namespace tinyforge::deploy {
@@ -53,13 +55,11 @@ StreamSamples read_audio(const fs::path& path, const AppConfig& config) {
     throw Error(path.string() + ": read " + std::to_string(read) + " of " +
                 std::to_string(info.frames) + " samples");
   }
-  std::vector<int16_t> samples(values.size());
   for (size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i]))
       throw Error(path.string() + ": sample " + std::to_string(i) + " is not a finite number");
-    const double v = std::round(static_cast<double>(values[i]) * 32768.0);
-    samples[i] = static_cast<int16_t>(std::clamp(v, -32768.0, 32767.0));
   }
+  const std::vector<int16_t> samples = data::to_pcm16(values, data::SampleFormat::kFloat);
   StreamSamples s;
   s.count = static_cast<uint32_t>(samples.size());
   s.bytes.resize(samples.size() * sizeof(int16_t));
@@ -74,11 +74,13 @@ bool is_number(const std::string& field) {
   return end != nullptr && *end == '\0';
 }
 
-// A header column holding time stamps rather than a sensor axis.
-bool is_time_column(std::string name) {
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name == "t" || name == "time" || name == "time_s" || name == "time_ms" ||
-         name == "timestamp";
+// The sensor columns a header row names (all but a time column), or nothing for a row of numbers.
+std::optional<std::vector<size_t>> header_sensor_columns(const std::vector<std::string>& fields) {
+  if (std::all_of(fields.begin(), fields.end(), is_number)) return std::nullopt;
+  std::vector<size_t> columns;
+  for (size_t c = 0; c < fields.size(); ++c)
+    if (!data::is_time_column(fields[c])) columns.push_back(c);
+  return columns;
 }
 
 StreamSamples read_csv(const fs::path& path, const AppConfig& config) {
@@ -98,11 +100,9 @@ StreamSamples read_csv(const fs::path& path, const AppConfig& config) {
     const auto fields = data::split_csv_line(line, ',');
     const std::string where = path.string() + ":" + std::to_string(number);
     // A first row that is not all numbers is a header.
-    if (number == 1 && !std::all_of(fields.begin(), fields.end(), is_number)) {
-      axes.clear();
-      for (size_t c = 0; c < fields.size(); ++c) {
-        if (!is_time_column(fields[c])) axes.push_back(c);
-      }
+    const auto header = number == 1 ? header_sensor_columns(fields) : std::nullopt;
+    if (header) {
+      axes = *header;
       if (axes.size() != config.axes) {
         throw Error(where + ": the header names " + std::to_string(axes.size()) +
                     " sensor columns; the application reads " + std::to_string(config.axes) +
@@ -145,10 +145,8 @@ uint32_t sensor_columns(const fs::path& csv) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     const auto fields = data::split_csv_line(line, ',');
-    if (std::all_of(fields.begin(), fields.end(), is_number))
-      return static_cast<uint32_t>(fields.size());
-    return static_cast<uint32_t>(std::count_if(
-        fields.begin(), fields.end(), [](const std::string& f) { return !is_time_column(f); }));
+    const auto header = header_sensor_columns(fields);
+    return static_cast<uint32_t>(header ? header->size() : fields.size());
   }
   throw Error(csv.string() + ": no samples");
 }

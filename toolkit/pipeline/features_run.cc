@@ -68,7 +68,7 @@ Recording read_recording(const fs::path& input, const features::FrameExtractor& 
     throw host::Error(input.string() + ": " + std::to_string(clip.size()) +
                       " samples, shorter than one window (" + std::to_string(window) +
                       " samples, " + std::to_string(1000.0 * window / r.rate) + " ms)");
-  const std::vector<int16_t> pcm = to_pcm16(clip, data::SampleFormat::kFloat);
+  const std::vector<int16_t> pcm = data::to_pcm16(clip, data::SampleFormat::kFloat);
   r.samples = static_cast<int64_t>(pcm.size());
   r.bytes.resize(pcm.size() * sizeof(int16_t));
   std::memcpy(r.bytes.data(), pcm.data(), r.bytes.size());

@@ -11,16 +11,19 @@
 #include "toolkit/host/error.h"
 
 namespace tinyforge::pipeline {
+namespace {
 
-std::vector<int16_t> to_pcm16(std::span<const float> samples, data::SampleFormat format) {
-  const float gain = format == data::SampleFormat::kInt16 ? 1.0f : 32768.0f;
-  std::vector<int16_t> pcm(samples.size());
-  for (size_t i = 0; i < samples.size(); ++i) {
-    const long v = std::lround(samples[i] * gain);
-    pcm[i] = static_cast<int16_t>(std::clamp<long>(v, -32768, 32767));
+// Appends `values` to `out` as a sample of clip `i` of `clips`: its label or targets and group.
+void add_as_clip(data::Dataset& out, const data::Dataset& clips, int64_t i,
+                 std::span<const float> values, std::string source) {
+  if (clips.is_regression()) {
+    out.add_regression(values, clips.target(i), std::move(source), clips.group(i));
+  } else {
+    out.add(values, clips.label(i), std::move(source), clips.group(i));
   }
-  return pcm;
 }
+
+}  // namespace
 
 data::Dataset featurize(const data::Dataset& clips, const features::FeatureSettings& settings,
                         data::SampleFormat format) {
@@ -74,7 +77,7 @@ data::Dataset featurize(const data::Dataset& clips, const features::FeatureSetti
           std::memcpy(dst, frame.data(), static_cast<size_t>(per_clip) * sizeof(float));
           continue;
         }
-        const std::vector<int16_t> pcm = to_pcm16(clips.sample(i), format);
+        const std::vector<int16_t> pcm = data::to_pcm16(clips.sample(i), format);
         const std::vector<uint8_t> frame_bytes = extractor.run(
             {reinterpret_cast<const uint8_t*>(pcm.data()), pcm.size() * sizeof(int16_t)},
             settings.stride_samples());
@@ -101,11 +104,7 @@ data::Dataset featurize(const data::Dataset& clips, const features::FeatureSetti
     for (int64_t w = 0; w < inputs; ++w) {
       const std::span<const float> frame_values(values.data() + i * per_clip + w * input_stride,
                                                 static_cast<size_t>(audio ? input_size : per_clip));
-      if (clips.is_regression()) {
-        out.add_regression(frame_values, clips.target(i), clips.source(i), clips.group(i));
-      } else {
-        out.add(frame_values, clips.label(i), clips.source(i), clips.group(i));
-      }
+      add_as_clip(out, clips, i, frame_values, clips.source(i));
     }
   }
   out.skipped = clips.skipped;
@@ -114,31 +113,31 @@ data::Dataset featurize(const data::Dataset& clips, const features::FeatureSetti
   return out;
 }
 
-data::Dataset with_augmented_copies(const data::Dataset& clips,
-                                    const data::AudioAugmentation& augmentation, int copies,
-                                    uint64_t seed) {
-  data::Dataset out = clips;
+data::Dataset featurize_with_augmented_copies(const data::Dataset& clips,
+                                              const features::FeatureSettings& settings,
+                                              data::SampleFormat format,
+                                              const data::AudioAugmentation& augmentation,
+                                              int copies, uint64_t seed) {
+  data::Dataset out = featurize(clips, settings, format);
   if (copies <= 0 || clips.empty()) return out;
-  out.reserve(clips.size() * (copies + 1));
+  const int64_t inputs_per_clip = out.size() / clips.size();
+  out.reserve(out.size() * (copies + 1));
   data::Rng rng(seed ^ 0x61756731ull);  // its own stream: the batch order's is untouched
-  constexpr int64_t kChunk = 256;       // clips augmented at once (bounded memory)
+  // Clips are augmented and featurized a chunk at a time: the raw copies are never all in memory.
+  constexpr int64_t kChunk = 512;
   for (int copy = 1; copy <= copies; ++copy) {
     for (int64_t first = 0; first < clips.size(); first += kChunk) {
       std::vector<int64_t> indices;
       for (int64_t i = first; i < std::min(clips.size(), first + kChunk); ++i) indices.push_back(i);
       graph::Tensor batch = clips.gather(indices);
       data::augment_audio(batch, augmentation, rng);
-      const int64_t size = clips.sample_size();
-      for (size_t k = 0; k < indices.size(); ++k) {
-        const std::span<const float> sample(batch.data() + static_cast<int64_t>(k) * size,
-                                            static_cast<size_t>(size));
-        const int64_t i = indices[k];
-        std::string source = clips.source(i) + " (augmented copy " + std::to_string(copy) + ")";
-        if (clips.is_regression()) {
-          out.add_regression(sample, clips.target(i), std::move(source), clips.group(i));
-        } else {
-          out.add(sample, clips.label(i), std::move(source), clips.group(i));
-        }
+      data::Dataset chunk = clips.subset(indices);
+      std::copy(batch.data(), batch.data() + batch.size(), chunk.features().begin());
+      const data::Dataset frames = featurize(chunk, settings, format);
+      for (int64_t j = 0; j < frames.size(); ++j) {
+        const int64_t i = indices[static_cast<size_t>(j / inputs_per_clip)];
+        add_as_clip(out, clips, i, frames.sample(j),
+                    clips.source(i) + " (augmented copy " + std::to_string(copy) + ")");
       }
     }
   }

@@ -14,20 +14,20 @@
 
 namespace tinyforge::pipeline {
 
-// A clip's samples (floats in [-1, 1], or int16-scaled with SampleFormat::kInt16) as int16 PCM.
-std::vector<int16_t> to_pcm16(std::span<const float> samples, data::SampleFormat format);
-
 // `clips` (samples [length, 1]) as frames [frames, frame_size, 1] holding the real values of the
 // int8 frames (features::frame_quantization). Spread over the machine's cores.
 data::Dataset featurize(const data::Dataset& clips, const features::FeatureSettings& settings,
                         data::SampleFormat format);
 
-// `clips` followed by `copies` augmented versions of each (time shift, noise mixed in: the raw
-// audio augmentation), each copy keeping its clip's label and group. Frames are computed once, so
-// a project with a features block augments its training clips here, before featurize().
-data::Dataset with_augmented_copies(const data::Dataset& clips,
-                                    const data::AudioAugmentation& augmentation, int copies,
-                                    uint64_t seed);
+// featurize(clips) followed by the frames of `copies` augmented versions of each clip (speed,
+// time shift, noise: the raw-audio augmentation), each keeping its clip's label and group. Frames
+// are computed once, so a project with a features block augments its training clips here; they
+// are augmented and featurized a chunk at a time.
+data::Dataset featurize_with_augmented_copies(const data::Dataset& clips,
+                                              const features::FeatureSettings& settings,
+                                              data::SampleFormat format,
+                                              const data::AudioAugmentation& augmentation,
+                                              int copies, uint64_t seed);
 
 }  // namespace tinyforge::pipeline
 

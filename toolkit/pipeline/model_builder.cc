@@ -367,6 +367,7 @@ data::DatasetSplit load_project_data(const Project& project, features::FeatureSe
       features::bind_motion_window(settings, settings.motion.window, settings.motion.stride,
                                    static_cast<int>(shape.back()));
     }
+    const data::SampleFormat format = project.data.audio.format;
     if (settings.is_audio() && project.data.augmented_copies > 0) {
       const data::Augmentation augmentation = data::make_augmentation(project.data, {});
       if (!augmentation.audio.enabled()) {
@@ -374,11 +375,13 @@ data::DatasetSplit load_project_data(const Project& project, features::FeatureSe
                           ": data.augmentation.copies: the copies need time_shift, speed or noise "
                           "(noise_path, or the data's _background_noise_ folder)");
       }
-      split.train = with_augmented_copies(split.train, augmentation.audio,
+      split.train =
+          featurize_with_augmented_copies(split.train, settings, format, augmentation.audio,
                                           project.data.augmented_copies, project.data.seed);
+    } else {
+      split.train = featurize(split.train, settings, format);
     }
-    for (data::Dataset* d : {&split.train, &split.validation, &split.test})
-      *d = featurize(*d, settings, project.data.audio.format);
+    for (data::Dataset* d : {&split.validation, &split.test}) *d = featurize(*d, settings, format);
     if (bound != nullptr) *bound = settings;
   }
   if (project.data.normalize) {

@@ -35,14 +35,18 @@ void softmax_q16(const int32_t* logits, int count, int32_t* probabilities) {
   if (count <= 0) return;
   int32_t largest = logits[0];
   for (int i = 1; i < count; ++i) largest = logits[i] > largest ? logits[i] : largest;
+  // The exponentials (Q30, at most 1.0: they fit int32) wait in `probabilities`; in place, each
+  // logit is read before its slot is written.
   int64_t total = 0;
   for (int i = 0; i < count; ++i) {
-    total += exp_nonpositive_q30(static_cast<int64_t>(logits[i]) - largest);
+    const int64_t e = exp_nonpositive_q30(static_cast<int64_t>(logits[i]) - largest);
+    probabilities[i] = static_cast<int32_t>(e);
+    total += e;
   }
   // total >= 1.0 (the largest logit's term), so the division is safe and each share <= 1.0.
   for (int i = 0; i < count; ++i) {
-    const int64_t e = exp_nonpositive_q30(static_cast<int64_t>(logits[i]) - largest);
-    probabilities[i] = static_cast<int32_t>((e * kScoreOne + total / 2) / total);
+    probabilities[i] =
+        static_cast<int32_t>((int64_t{probabilities[i]} * kScoreOne + total / 2) / total);
   }
 }
 
