@@ -43,6 +43,17 @@ std::string board_setting(const fs::path& file, const std::string& key) {
   throw Error(file.string() + ": " + key + " not set");
 }
 
+// The source directory CMake configured `build_dir` from (CMAKE_HOME_DIRECTORY in its cache), or
+// an empty path when it is not configured.
+fs::path configured_source(const fs::path& build_dir) {
+  std::ifstream cache(build_dir / "CMakeCache.txt");
+  const std::string key = "CMAKE_HOME_DIRECTORY:INTERNAL=";
+  for (std::string line; std::getline(cache, line);) {
+    if (line.rfind(key, 0) == 0) return fs::weakly_canonical(line.substr(key.size()));
+  }
+  return {};
+}
+
 }  // namespace
 
 fs::path source_root() {
@@ -94,9 +105,16 @@ void build_firmware(const fs::path& build_dir, const std::string& board,
   FileLock lock(build_dir.string() + ".lock");
   const fs::path log = build_dir / "tinyforge-build.log";
   fs::remove(log);
+  const fs::path source = source_root() / "firmware";
+  // A build directory configured from another checkout (moved, or a second working tree) would
+  // rebuild that one's sources, or fail once it is gone: start it afresh.
+  if (configured_source(build_dir) != fs::weakly_canonical(source)) {
+    for (const auto& entry : fs::directory_iterator(build_dir))
+      if (entry.path() != log) fs::remove_all(entry.path());
+  }
   if (!fs::exists(build_dir / "build.ninja")) {
-    std::string configure = "cmake -S " + shell_quote((source_root() / "firmware").string()) +
-                            " -B " + shell_quote(build_dir.string()) +
+    std::string configure = "cmake -S " + shell_quote(source.string()) + " -B " +
+                            shell_quote(build_dir.string()) +
                             " -G Ninja -DTINYFORGE_BOARD=" + shell_quote(board);
     // append(), not `" " + shell_quote(o)`: that trips GCC 12's -Wrestrict (a false positive).
     for (const auto& o : cmake_options) configure.append(" ").append(shell_quote(o));
