@@ -1,8 +1,9 @@
 // libFuzzer target for the dataset parsers that read outside files: IDX (plain and gzip), CSV
-// tables and windows, images (stb), WAV (libsndfile), Pascal VOC XML, YOLO txt and the project
-// file's data: section. The first byte picks the parser; the rest is the file. A parser may only
-// answer bad bytes with host::Error (the message names the file); any other exception, a crash or
-// a sanitizer report is a finding. Built with AddressSanitizer and UBSan by scripts/fuzz.
+// tables and windows, images (stb), WAV (libsndfile), Pascal VOC XML, YOLO txt, the project
+// file's data: and features: sections and the feature settings a model's metadata carries. The
+// first byte picks the parser; the rest is the file. A parser may only answer bad bytes with
+// host::Error (the message names the file); any other exception, a crash or a sanitizer report is a
+// finding. Built with AddressSanitizer and UBSan by scripts/fuzz.
 #include <yaml-cpp/yaml.h>
 
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "toolkit/data/idx.h"
 #include "toolkit/data/image_folder.h"
 #include "toolkit/data/wav_folder.h"
+#include "toolkit/features/settings.h"
 #include "toolkit/host/error.h"
 
 namespace fs = std::filesystem;
@@ -46,7 +48,7 @@ void parse(uint8_t format, const uint8_t* data, size_t size) {
   const fs::path dir = scratch_dir() / "case";
   fs::remove_all(dir);
   fs::create_directories(dir);
-  switch (format % 8) {
+  switch (format % 10) {
     case 0: {  // IDX images + labels: the bytes split in two files
       const size_t half = size / 2;
       data::load_idx(write(dir / "images.idx", data, half).string(),
@@ -95,6 +97,23 @@ void parse(uint8_t format, const uint8_t* data, size_t size) {
         return;  // not YAML at all: yaml-cpp's concern, not the data: section parser's
       }
       data::parse_data_config(node, dir.string());
+      break;
+    }
+    case 8: {
+      const std::string text(reinterpret_cast<const char*>(data), size);
+      YAML::Node node;
+      try {
+        node = YAML::Load(text);
+      } catch (const YAML::Exception&) {
+        return;
+      }
+      features::parse_feature_settings(node);
+      break;
+    }
+    case 9: {  // a model's metadata "features" object
+      const nlohmann::json json = nlohmann::json::parse(data, data + size, nullptr, false);
+      if (json.is_discarded()) return;  // not JSON: the JSON library's concern
+      features::feature_settings_from_json(json, "metadata");
       break;
     }
   }
