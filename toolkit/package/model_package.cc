@@ -135,15 +135,15 @@ std::vector<uint8_t> make_package(const std::vector<uint8_t>& model, const std::
   }
   const std::string metadata = metadata_text(file, model, options);
   h.metadata_bytes = uint32_t(metadata.size());
-  std::vector<uint8_t> package(update::kPackageHeaderBytes);
-  package.insert(package.end(), model.begin(), model.end());
-  package.insert(package.end(), self_test.begin(), self_test.end());
-  package.insert(package.end(), metadata.begin(), metadata.end());
-  hex_to_digest(h.payload_sha256, sha256_hex(package.data() + update::kPackageHeaderBytes,
-                                             package.size() - update::kPackageHeaderBytes));
+  std::vector<uint8_t> package(h.package_bytes());
+  std::copy(model.begin(), model.end(), package.begin() + h.model_offset());
+  std::copy(self_test.begin(), self_test.end(), package.begin() + h.self_test_input_offset());
+  std::copy(metadata.begin(), metadata.end(), package.begin() + h.metadata_offset());
+  hex_to_digest(h.payload_sha256,
+                sha256_hex(package.data() + update::kPackageHeaderBytes, h.payload_bytes()));
   update::write_package_header(h, package.data());
-  const Ed25519Signature signature = ed25519_sign(key, package.data(), package.size());
-  package.insert(package.end(), signature.begin(), signature.end());
+  const Ed25519Signature signature = ed25519_sign(key, package.data(), h.signature_offset());
+  std::copy(signature.begin(), signature.end(), package.begin() + h.signature_offset());
   if (summary != nullptr) {
     summary->header = h;
     summary->version = version_text(h);
