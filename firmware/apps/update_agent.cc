@@ -34,7 +34,7 @@ uint8_t g_key[32];
 char g_args[1024];
 
 constexpr update::FlashLayout kLayout = {
-    {0, kPage}, {2 * kPage, (2 + kSlotPages) * kPage}, kSlotPages * kPage};
+    {0, kPage}, {2 * kPage, (2 + kSlotPages) * kPage}, kSlotPages* kPage};
 
 int fail(const char* what) {
   hal_puts("TF_ERROR ");
@@ -47,7 +47,8 @@ int32_t read_file(const char* path, void* data, size_t capacity) {
   const int handle = hal_open(path, HAL_READ_BINARY);
   if (handle < 0) return -1;
   const int32_t size = hal_file_length(handle);
-  const bool ok = size >= 0 && size_t(size) <= capacity && hal_read(handle, data, size_t(size)) == 0;
+  const bool ok =
+      size >= 0 && size_t(size) <= capacity && hal_read(handle, data, size_t(size)) == 0;
   hal_close(handle);
   return ok ? size : -1;
 }
@@ -96,7 +97,9 @@ uintptr_t stack_pointer() {
 // was overwritten.
 constexpr size_t kPainted = 24 * 1024;
 constexpr uint32_t kPaint = 0xc5c5c5c5u;
-uint32_t* painted_bottom() { return reinterpret_cast<uint32_t*>((stack_pointer() - 256 - kPainted) & ~uintptr_t(3)); }
+uint32_t* painted_bottom() {
+  return reinterpret_cast<uint32_t*>((stack_pointer() - 256 - kPainted) & ~uintptr_t(3));
+}
 __attribute__((noinline)) void paint_stack(uint32_t* bottom) {
   for (size_t i = 0; i < kPainted / 4; ++i) bottom[i] = kPaint;
 }
@@ -124,7 +127,8 @@ int main() {
   const char* new_path = next_word(p);
   const char* every_text = next_word(p);
   uint32_t every = 0;
-  for (const char* c = every_text; *c >= '0' && *c <= '9'; ++c) every = every * 10 + uint32_t(*c - '0');
+  for (const char* c = every_text; *c >= '0' && *c <= '9'; ++c)
+    every = every * 10 + uint32_t(*c - '0');
   if (every == 0) return fail("usage: KEY OLD NEW EVERY");
   if (read_file(key_path, g_key, sizeof(g_key)) != 32) return fail("cannot read the 32-byte key");
   const int32_t old_size = read_file(old_path, g_old, sizeof(g_old));
@@ -163,8 +167,8 @@ int main() {
     update::PackageHeader h;
     update::parse_package_header(g_new, &h);
     hal_insn_begin();
-    const bool valid = update::ed25519_verify(g_new + h.signature_offset(), g_key, g_new,
-                                              h.signature_offset());
+    const bool valid =
+        update::ed25519_verify(g_new + h.signature_offset(), g_key, g_new, h.signature_offset());
     hal_insn_end();
     if (!valid) return fail("signature");
     hal_insn_begin();

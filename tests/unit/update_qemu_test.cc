@@ -16,7 +16,8 @@ namespace tinyforge {
 namespace {
 
 void write_bytes(const std::filesystem::path& path, const uint8_t* data, size_t size) {
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(data), std::streamsize(size));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(data), std::streamsize(size));
 }
 
 TEST(UpdateQemu, AgentVerifiesSwitchesAndSurvivesPowerCutsOnTheBoard) {
@@ -41,19 +42,19 @@ TEST(UpdateQemu, AgentVerifiesSwitchesAndSurvivesPowerCutsOnTheBoard) {
   ASSERT_EQ(run.exit_code, 0) << run.console;
   ASSERT_EQ(run.instructions.size(), 3u) << run.console;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(run.console, m,
-                                std::regex(R"(TF_RESULT cuts=(\d+) bricked=0 mixed=0 counter_back=0)")))
+  ASSERT_TRUE(std::regex_search(
+      run.console, m, std::regex(R"(TF_RESULT cuts=(\d+) bricked=0 mixed=0 counter_back=0)")))
       << run.console;
   const int cuts = std::stoi(m[1].str());
   EXPECT_GT(cuts, 5);
   // The verification is inside the update; the boot hashes the slot but checks no signature.
   EXPECT_GT(run.instructions[0], run.instructions[1]);
   EXPECT_LT(run.instructions[2], run.instructions[1]);
-  std::printf("mps2-an386: receive+verify+switch %llu instructions, Ed25519 verify %llu, boot %llu; "
-              "package %zu bytes; %d power cuts, 0 bricked, 0 mixed\n%s",
-              (unsigned long long)run.instructions[0], (unsigned long long)run.instructions[1],
-              (unsigned long long)run.instructions[2], new_package.size(), cuts,
-              run.console.c_str());
+  std::printf(
+      "mps2-an386: receive+verify+switch %llu instructions, Ed25519 verify %llu, boot %llu; "
+      "package %zu bytes; %d power cuts, 0 bricked, 0 mixed\n%s",
+      (unsigned long long)run.instructions[0], (unsigned long long)run.instructions[1],
+      (unsigned long long)run.instructions[2], new_package.size(), cuts, run.console.c_str());
 }
 
 }  // namespace
