@@ -89,22 +89,24 @@ Fe fe_sub(const Fe& a, const Fe& b) {
 
 Fe fe_mul(const Fe& a, const Fe& b) {
   // Limbs entering a product are below 2^20 in magnitude (carried values and a few sums or
-  // differences of them), so each product is one 32 x 32 -> 64-bit multiply: a single SMLAL on
-  // Cortex-M instead of a full 64-bit multiplication.
+  // differences of them), so each product is one 32 x 32 -> 64-bit multiply-accumulate (SMLAL on
+  // Cortex-M). Column k sums a_i b_j over i + j = k, plus 38 a_i b_j over i + j = k + 16
+  // (2^256 = 38 mod p), into one accumulator: no 31-limb intermediate in memory.
   int32_t x[16];
   int32_t y[16];
+  int32_t y38[16];
   for (int i = 0; i < 16; ++i) {
     x[i] = int32_t(a.limb[i]);
     y[i] = int32_t(b.limb[i]);
+    y38[i] = 38 * y[i];
   }
-  int64_t wide[31] = {};
-  for (int i = 0; i < 16; ++i) {
-    for (int j = 0; j < 16; ++j) wide[i + j] += int64_t{x[i]} * y[j];
-  }
-  // Limb 16 + i is worth 2^256 * 2^(16 i) = 38 * 2^(16 i) (mod p).
-  for (int i = 0; i < 15; ++i) wide[i] += 38 * wide[i + 16];
   Fe r;
-  memcpy(r.limb, wide, sizeof(r.limb));
+  for (int k = 0; k < 16; ++k) {
+    int64_t column = 0;
+    for (int i = 0; i <= k; ++i) column += int64_t{x[i]} * y[k - i];
+    for (int i = k + 1; i < 16; ++i) column += int64_t{x[i]} * y38[k + 16 - i];
+    r.limb[k] = column;
+  }
   carry(r);
   carry(r);
   return r;
