@@ -22,7 +22,7 @@ void fe_to_bytes(uint8_t bytes[32], const Fe& a);
 Fe fe_add(const Fe& a, const Fe& b);
 Fe fe_sub(const Fe& a, const Fe& b);
 Fe fe_mul(const Fe& a, const Fe& b);
-inline Fe fe_square(const Fe& a) { return fe_mul(a, a); }
+Fe fe_square(const Fe& a);
 Fe fe_invert(const Fe& a);   // a^(p-2); 0 maps to 0
 Fe fe_pow_p58(const Fe& a);  // a^((p-5)/8), for square roots
 bool fe_equal(const Fe& a, const Fe& b);
