@@ -239,6 +239,7 @@ TEST_F(UpdateAgentTest, PowerCutAtEveryFlashStep) {
   install_old();
   const auto shipped = device_.snapshot();
   long cut_points = 0;
+  long boot_cut_points = 0;
   for (Script script :
        {Script::kUpdateAndConfirm, Script::kUpdateNeverConfirmed, Script::kUpdateFirstRunFails}) {
     device_.restore(shipped);
@@ -255,6 +256,31 @@ TEST_F(UpdateAgentTest, PowerCutAtEveryFlashStep) {
       run_script(device_, new_package_, script);
       ASSERT_FALSE(device_.flash().powered());
       device_.flash().restore_power();
+      // The boot after the cut may itself write (end a trial, roll back): cut it at each of its
+      // operations too, then boot again.
+      const auto after_cut = device_.snapshot();
+      device_.flash().reset_operations();
+      {
+        update::ActiveModel ignored;
+        device_.agent().boot(&ignored);
+      }
+      const long boot_steps = device_.flash().operations();
+      for (long second = 0; second < boot_steps; ++second) {
+        device_.restore(after_cut);
+        device_.flash().reset_operations();
+        device_.flash().cut_power_at(second);
+        update::ActiveModel ignored;
+        device_.agent().boot(&ignored);
+        device_.flash().restore_power();
+        auto agent = device_.agent();
+        update::ActiveModel active;
+        ASSERT_EQ(agent.boot(&active), UpdateStatus::kOk) << "second cut at " << second;
+        const std::vector<uint8_t> running(active.model, active.model + active.model_bytes);
+        ASSERT_TRUE(running == old_model_ || running == new_model_) << "second cut at " << second;
+        ASSERT_GE(agent.min_counter(), 1u);
+        ++boot_cut_points;
+      }
+      device_.restore(after_cut);
       // After the reset: a whole model, old or new, and the counter not below the shipped one.
       update::ActiveModel active;
       auto agent = device_.agent();
@@ -281,7 +307,11 @@ TEST_F(UpdateAgentTest, PowerCutAtEveryFlashStep) {
   }
   EXPECT_EQ(device_.flash().double_writes(), 0);
   ::testing::Test::RecordProperty("cut_points", int(cut_points));
-  std::printf("power cut at %ld flash operations: 0 bricked, 0 mixed\n", cut_points);
+  EXPECT_GT(boot_cut_points, 100);
+  std::printf(
+      "power cut at %ld flash operations, and at %ld operations of the boot after one: 0 "
+      "bricked, 0 mixed\n",
+      cut_points, boot_cut_points);
 }
 
 }  // namespace
