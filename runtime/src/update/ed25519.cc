@@ -27,7 +27,7 @@ bool Ed25519Verifier::finish() {
   uint8_t k[32];
   scalar_reduce(k, digest);
   // [S]B + [k](-A) must be R.
-  const Point r = point_double_scalar_mul(s_bytes, point_base(), k, point_negate(a));
+  const Point r = point_base_and_scalar_mul(s_bytes, k, point_negate(a));
   uint8_t encoded[32];
   point_encode(encoded, r);
   return memcmp(encoded, r_bytes, 32) == 0;

@@ -19,14 +19,20 @@ bool point_decode(Point& out, const uint8_t bytes[32]);
 // The canonical encoding.
 void point_encode(uint8_t bytes[32], const Point& p);
 
-Point point_add(const Point& a, const Point& b);
 Point point_double(const Point& a);
 Point point_negate(const Point& a);
-Point point_base();
 
-// [a]P + [b]Q for 256-bit little-endian scalars, one shared doubling chain (variable time).
-Point point_double_scalar_mul(const uint8_t a[32], const Point& p, const uint8_t b[32],
-                              const Point& q);
+// A point prepared for additions: Y + X, Y - X, Z, 2dT; `affine` when Z = 1.
+struct CachedPoint {
+  Fe y_plus_x, y_minus_x, z, t2d;
+  bool affine;
+};
+CachedPoint point_cache(const Point& p);
+// p + q, or p - q when `subtract`.
+Point point_add_cached(const Point& p, const CachedPoint& q, bool subtract);
+
+// [s]B + [k]A for little-endian scalars below 2^255 (variable time).
+Point point_base_and_scalar_mul(const uint8_t s[32], const uint8_t k[32], const Point& a);
 
 }  // namespace tinyforge::update
 

@@ -9,30 +9,39 @@ constexpr int64_t kRadix = 65536;
 
 // Moves each limb's bits above 16 into the next limb; what leaves the top limb is worth
 // 2^256 = 38 (mod p) and goes back into the bottom one. Limbs may be negative going in.
-void carry(Fe& a) {
+void carry(int64_t t[16]) {
   for (int i = 0; i < 16; ++i) {
     // floor division by 2^16 (also for negative limbs), written without shifting negatives
-    const int64_t c = (a.limb[i] >= 0 ? a.limb[i] : a.limb[i] - (kRadix - 1)) / kRadix;
-    a.limb[i] -= c * kRadix;
+    const int64_t c = (t[i] >= 0 ? t[i] : t[i] - (kRadix - 1)) / kRadix;
+    t[i] -= c * kRadix;
     if (i < 15) {
-      a.limb[i + 1] += c;
+      t[i + 1] += c;
     } else {
-      a.limb[0] += 38 * c;
+      t[0] += 38 * c;
     }
   }
 }
 
+// Two rounds bring 64-bit column sums back to limbs below 2^17.
+Fe carried(int64_t t[16]) {
+  carry(t);
+  carry(t);
+  Fe r;
+  for (int i = 0; i < 16; ++i) r.limb[i] = int32_t(t[i]);
+  return r;
+}
+
 // Subtracts p once if the (carried, non-negative) value is at least p.
-void subtract_p_if_above(Fe& a) {
-  Fe m;
+void subtract_p_if_above(int64_t a[16]) {
+  int64_t m[16];
   int64_t borrow = 0;
   for (int i = 0; i < 16; ++i) {
     const int64_t p_limb = i == 0 ? 0xffed : i == 15 ? 0x7fff : 0xffff;
-    m.limb[i] = a.limb[i] - p_limb - borrow;
-    borrow = m.limb[i] < 0 ? 1 : 0;
-    m.limb[i] += borrow * kRadix;
+    m[i] = a[i] - p_limb - borrow;
+    borrow = m[i] < 0 ? 1 : 0;
+    m[i] += borrow * kRadix;
   }
-  if (borrow == 0) a = m;
+  if (borrow == 0) memcpy(a, m, sizeof(m));
 }
 
 Fe square_times(Fe a, int times) {
@@ -58,7 +67,7 @@ Fe pow_2_250_minus_1(const Fe& z, Fe* z11) {
 
 }  // namespace
 
-Fe fe_from_int(int64_t value) {
+Fe fe_from_int(int32_t value) {
   Fe r = {};
   r.limb[0] = value;
   return r;
@@ -66,13 +75,14 @@ Fe fe_from_int(int64_t value) {
 
 Fe fe_from_bytes(const uint8_t bytes[32]) {
   Fe r;
-  for (int i = 0; i < 16; ++i) r.limb[i] = bytes[2 * i] | (int64_t{bytes[2 * i + 1]} << 8);
+  for (int i = 0; i < 16; ++i) r.limb[i] = bytes[2 * i] | (int32_t{bytes[2 * i + 1]} << 8);
   r.limb[15] &= 0x7fff;
   return r;
 }
 
 void fe_to_bytes(uint8_t bytes[32], const Fe& a) {
-  Fe t = a;
+  int64_t t[16];
+  for (int i = 0; i < 16; ++i) t[i] = a.limb[i];
   // Three rounds bring every limb into [0, 2^16) whatever the signs were; the value is then
   // below 2^256 < 3p, so two conditional subtractions make it canonical.
   carry(t);
@@ -81,8 +91,8 @@ void fe_to_bytes(uint8_t bytes[32], const Fe& a) {
   subtract_p_if_above(t);
   subtract_p_if_above(t);
   for (int i = 0; i < 16; ++i) {
-    bytes[2 * i] = uint8_t(t.limb[i]);
-    bytes[2 * i + 1] = uint8_t(t.limb[i] >> 8);
+    bytes[2 * i] = uint8_t(t[i]);
+    bytes[2 * i + 1] = uint8_t(t[i] >> 8);
   }
 }
 
@@ -103,38 +113,31 @@ Fe fe_mul(const Fe& a, const Fe& b) {
   // differences of them), so each product is one 32 x 32 -> 64-bit multiply-accumulate (SMLAL on
   // Cortex-M). Column k sums a_i b_j over i + j = k, plus 38 a_i b_j over i + j = k + 16
   // (2^256 = 38 mod p), into one accumulator: no 31-limb intermediate in memory.
-  int32_t x[16];
-  int32_t y[16];
+  const int32_t* x = a.limb;
+  const int32_t* y = b.limb;
   int32_t y38[16];
-  for (int i = 0; i < 16; ++i) {
-    x[i] = int32_t(a.limb[i]);
-    y[i] = int32_t(b.limb[i]);
-    y38[i] = 38 * y[i];
-  }
-  Fe r;
+  for (int i = 0; i < 16; ++i) y38[i] = 38 * y[i];
+  int64_t columns[16];
   for (int k = 0; k < 16; ++k) {
     int64_t column = 0;
     for (int i = 0; i <= k; ++i) column += int64_t{x[i]} * y[k - i];
     for (int i = k + 1; i < 16; ++i) column += int64_t{x[i]} * y38[k + 16 - i];
-    r.limb[k] = column;
+    columns[k] = column;
   }
-  carry(r);
-  carry(r);
-  return r;
+  return carried(columns);
 }
 
 Fe fe_square(const Fe& a) {
   // As fe_mul, but each cross product a_i a_j (i < j) is taken once and doubled: 136
   // multiply-accumulates instead of 256.
-  int32_t x[16];
+  const int32_t* x = a.limb;
   int32_t x2[16];   // 2 a_i: the doubled cross products
   int32_t x76[16];  // 2 * 38 a_i: doubled cross products that wrap past 2^256
   for (int i = 0; i < 16; ++i) {
-    x[i] = int32_t(a.limb[i]);
     x2[i] = 2 * x[i];
     x76[i] = 76 * x[i];
   }
-  Fe r;
+  int64_t columns[16];
   for (int k = 0; k < 16; ++k) {
     int64_t column = 0;
     for (int i = 0; 2 * i < k; ++i) column += int64_t{x2[i]} * x[k - i];
@@ -143,11 +146,9 @@ Fe fe_square(const Fe& a) {
       column += int64_t{x[k / 2]} * x[k / 2];
       column += int64_t{38 * x[k / 2 + 8]} * x[k / 2 + 8];
     }
-    r.limb[k] = column;
+    columns[k] = column;
   }
-  carry(r);
-  carry(r);
-  return r;
+  return carried(columns);
 }
 
 Fe fe_invert(const Fe& a) {

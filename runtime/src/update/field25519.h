@@ -1,6 +1,7 @@
 // Arithmetic modulo p = 2^255 - 19 for Ed25519 (RFC 8032 section 5.1). An element is 16 signed
-// 64-bit limbs of 16 bits each: products of two limbs and their sums fit in 64 bits without
-// tracking carries between operations, and the code stays short enough to check by reading.
+// 32-bit limbs of 16 bits each (a few bits more after additions): products of two limbs are one
+// 32 x 32 -> 64-bit multiply, their sums fit in 64 bits without tracking carries between
+// operations, and the code stays short enough to check by reading.
 // Variable time: the device only verifies signatures, every input is public.
 #ifndef TINYFORGE_UPDATE_FIELD25519_H_
 #define TINYFORGE_UPDATE_FIELD25519_H_
@@ -10,10 +11,10 @@
 namespace tinyforge::update {
 
 struct Fe {
-  int64_t limb[16];
+  int32_t limb[16];
 };
 
-Fe fe_from_int(int64_t value);  // 0 <= value < 2^16
+Fe fe_from_int(int32_t value);  // 0 <= value < 2^16
 // Little-endian 32 bytes, the top bit ignored (it carries a point's sign).
 Fe fe_from_bytes(const uint8_t bytes[32]);
 // The canonical little-endian encoding (fully reduced below p).

@@ -94,7 +94,8 @@ void write_package_header(const PackageHeader& h, uint8_t bytes[kPackageHeaderBy
   store_le(bytes + kVersionAt + 4, h.version_patch, 2);
   store_le(bytes + kCounterAt, h.security_counter, 4);
   store_le(bytes + kFlagsAt, h.flags, 4);
-  for (size_t i = 0; i < kBoardIdBytes && h.board[i] != '\0'; ++i) bytes[kBoardAt + i] = uint8_t(h.board[i]);
+  for (size_t i = 0; i < kBoardIdBytes && h.board[i] != '\0'; ++i)
+    bytes[kBoardAt + i] = uint8_t(h.board[i]);
   store_le(bytes + kModelBytesAt, h.model_bytes, 4);
   store_le(bytes + kSelfTestBytesAt, h.self_test_input_bytes, 4);
   store_le(bytes + kMetadataBytesAt, h.metadata_bytes, 4);

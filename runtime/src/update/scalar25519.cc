@@ -51,4 +51,39 @@ void scalar_reduce(uint8_t out[32], const uint8_t wide[64]) {
   }
 }
 
+void scalar_naf(int8_t digits[256], const uint8_t scalar[32], int width) {
+  uint32_t k[9] = {};  // one spare word: subtracting a negative digit can carry upwards
+  for (int i = 0; i < 8; ++i) {
+    k[i] = scalar[4 * i] | (uint32_t{scalar[4 * i + 1]} << 8) |
+           (uint32_t{scalar[4 * i + 2]} << 16) | (uint32_t{scalar[4 * i + 3]} << 24);
+  }
+  const int32_t window = 1 << width;
+  for (int i = 0; i < 256; ++i) {
+    int32_t digit = 0;
+    if (k[0] & 1) {
+      digit = int32_t(k[0] & uint32_t(window - 1));
+      if (digit >= window / 2) digit -= window;
+      // k -= digit, which clears the low `width` bits.
+      if (digit > 0) {
+        uint64_t borrow = uint32_t(digit);
+        for (int w = 0; w < 9 && borrow != 0; ++w) {
+          const uint64_t diff = uint64_t{k[w]} - borrow;
+          k[w] = uint32_t(diff);
+          borrow = (diff >> 32) & 1;
+        }
+      } else {
+        uint64_t carry = uint32_t(-digit);
+        for (int w = 0; w < 9 && carry != 0; ++w) {
+          const uint64_t sum = uint64_t{k[w]} + carry;
+          k[w] = uint32_t(sum);
+          carry = sum >> 32;
+        }
+      }
+    }
+    digits[i] = int8_t(digit);
+    for (int w = 0; w < 8; ++w) k[w] = (k[w] >> 1) | (k[w + 1] << 31);
+    k[8] >>= 1;
+  }
+}
+
 }  // namespace tinyforge::update
