@@ -1,6 +1,7 @@
 // The device's SHA-256, SHA-512 and Ed25519 verification (runtime/src/update) against FIPS 180-4
 // and RFC 8032 known answers, every Wycheproof EdDSA case, and OpenSSL on random inputs.
 #include <gtest/gtest.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 
 #include <cstdlib>
@@ -14,6 +15,8 @@
 #include "tinyforge/update/ed25519.h"
 #include "tinyforge/update/sha2.h"
 #include "toolkit/package/ed25519_keys.h"
+#include "update/field25519.h"
+#include "update/scalar25519.h"
 
 namespace tinyforge {
 namespace {
@@ -60,6 +63,131 @@ TEST(UpdateSha, MatchesOpenSslForEveryLengthAndSplit) {
     h512.finish(d512.data());
     ASSERT_EQ(d256, openssl_digest(EVP_sha256(), data)) << "length " << length;
     ASSERT_EQ(d512, openssl_digest(EVP_sha512(), data)) << "length " << length;
+  }
+}
+
+// OpenSSL's BIGNUM from little-endian bytes, and back (`size` bytes).
+using BnPtr = std::unique_ptr<BIGNUM, decltype(&BN_free)>;
+BnPtr bn_from_le(const uint8_t* bytes, size_t size) {
+  return BnPtr(BN_lebin2bn(bytes, int(size), nullptr), BN_free);
+}
+
+// Field arithmetic modulo 2^255 - 19 against OpenSSL's BIGNUM, on random elements, the largest
+// 255-bit encodings (non-canonical ones included) and sums and differences as the point formulas
+// feed them into products.
+TEST(UpdateField, MatchesOpenSslBignumArithmetic) {
+  const auto p_bytes = from_hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+  const BnPtr p = bn_from_le(p_bytes.data(), 32);
+  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
+  const auto encode = [&](const BIGNUM* v) {
+    BnPtr r(BN_new(), BN_free);
+    EXPECT_EQ(BN_nnmod(r.get(), v, p.get(), ctx.get()), 1);
+    uint8_t out[32];
+    EXPECT_EQ(BN_bn2lebinpad(r.get(), out, 32), 32);
+    return to_hex(out, 32);
+  };
+  const auto ours = [](const update::Fe& f) {
+    uint8_t out[32];
+    update::fe_to_bytes(out, f);
+    return to_hex(out, 32);
+  };
+  std::mt19937 rng(19);
+  for (int t = 0; t < 3000; ++t) {
+    uint8_t a_bytes[32];
+    uint8_t b_bytes[32];
+    for (int i = 0; i < 32; ++i) {
+      a_bytes[i] = uint8_t(rng());
+      b_bytes[i] = uint8_t(rng());
+    }
+    if (t < 4) std::fill(std::begin(a_bytes), std::end(a_bytes), uint8_t(t == 0 ? 0xff : t));
+    if (t == 1) std::copy(p_bytes.begin(), p_bytes.end(), a_bytes);  // p itself: zero
+    a_bytes[31] &= 0x7f;
+    b_bytes[31] &= 0x7f;
+    const update::Fe a = update::fe_from_bytes(a_bytes);
+    const update::Fe b = update::fe_from_bytes(b_bytes);
+    const BnPtr x = bn_from_le(a_bytes, 32);
+    const BnPtr y = bn_from_le(b_bytes, 32);
+    BnPtr r(BN_new(), BN_free);
+    ASSERT_EQ(BN_mod_mul(r.get(), x.get(), y.get(), p.get(), ctx.get()), 1);
+    ASSERT_EQ(ours(update::fe_mul(a, b)), encode(r.get())) << "mul, case " << t;
+    ASSERT_EQ(BN_mod_sqr(r.get(), x.get(), p.get(), ctx.get()), 1);
+    ASSERT_EQ(ours(update::fe_square(a)), encode(r.get())) << "square, case " << t;
+    // (a + b) * (a - b) - (b - a) * 2a, built as the formulas build operands
+    BnPtr sum(BN_new(), BN_free);
+    BnPtr diff(BN_new(), BN_free);
+    BnPtr check(BN_new(), BN_free);
+    ASSERT_EQ(BN_add(sum.get(), x.get(), y.get()), 1);
+    ASSERT_EQ(BN_sub(diff.get(), x.get(), y.get()), 1);
+    ASSERT_EQ(BN_mul(check.get(), sum.get(), diff.get(), ctx.get()), 1);
+    BnPtr two_a(BN_new(), BN_free);
+    ASSERT_EQ(BN_lshift1(two_a.get(), x.get()), 1);
+    ASSERT_EQ(BN_mul(r.get(), diff.get(), two_a.get(), ctx.get()), 1);
+    ASSERT_EQ(BN_add(check.get(), check.get(), r.get()), 1);
+    const update::Fe combined =
+        update::fe_sub(update::fe_mul(update::fe_add(a, b), update::fe_sub(a, b)),
+                       update::fe_mul(update::fe_sub(b, a), update::fe_add(a, a)));
+    ASSERT_EQ(ours(combined), encode(check.get())) << "sums and differences, case " << t;
+    if (t % 10 == 0 && !BN_is_zero(x.get()) && BN_cmp(x.get(), p.get()) != 0) {
+      ASSERT_NE(BN_mod_inverse(r.get(), x.get(), p.get(), ctx.get()), nullptr);
+      ASSERT_EQ(ours(update::fe_invert(a)), encode(r.get())) << "inverse, case " << t;
+    }
+  }
+}
+
+TEST(UpdateScalar, ReductionModuloTheGroupOrderMatchesOpenSsl) {
+  const auto order_bytes =
+      from_hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+  const BnPtr order = bn_from_le(order_bytes.data(), 32);
+  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
+  std::mt19937 rng(8032);
+  for (int t = 0; t < 2000; ++t) {
+    uint8_t wide[64];
+    for (auto& b : wide) b = uint8_t(rng());
+    if (t == 0) std::fill(std::begin(wide), std::end(wide), 0xff);
+    if (t == 1) std::fill(std::begin(wide), std::end(wide), 0);
+    uint8_t ours[32];
+    update::scalar_reduce(ours, wide);
+    const BnPtr value = bn_from_le(wide, 64);
+    BnPtr remainder(BN_new(), BN_free);
+    ASSERT_EQ(BN_mod(remainder.get(), value.get(), order.get(), ctx.get()), 1);
+    uint8_t theirs[32];
+    ASSERT_EQ(BN_bn2lebinpad(remainder.get(), theirs, 32), 32);
+    ASSERT_EQ(to_hex(ours, 32), to_hex(theirs, 32)) << "case " << t;
+    EXPECT_TRUE(update::scalar_is_canonical(ours));
+  }
+  EXPECT_FALSE(update::scalar_is_canonical(order_bytes.data()));
+}
+
+// Width-w NAF digits: odd or zero, below 2^(w-1) in magnitude, at most one nonzero in any w
+// consecutive, and they sum back to the scalar (checked with OpenSSL's BIGNUM).
+TEST(UpdateScalar, WindowNafDigitsRebuildTheScalar) {
+  std::mt19937 rng(25519);
+  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
+  for (int t = 0; t < 500; ++t) {
+    uint8_t scalar[32];
+    for (auto& b : scalar) b = uint8_t(rng());
+    scalar[31] &= 0x7f;  // below 2^255
+    for (int width : {4, 5}) {
+      int8_t digits[256];
+      update::scalar_naf(digits, scalar, width);
+      BnPtr sum(BN_new(), BN_free);
+      BN_zero(sum.get());
+      int last_nonzero = 256 + width;
+      for (int i = 255; i >= 0; --i) {
+        ASSERT_EQ(BN_lshift1(sum.get(), sum.get()), 1);
+        const int d = digits[i];
+        if (d == 0) continue;
+        ASSERT_NE(d % 2, 0) << "digit " << i;
+        ASSERT_LT(std::abs(d), 1 << (width - 1));
+        ASSERT_GE(last_nonzero - i, width) << "digits " << last_nonzero << " and " << i;
+        last_nonzero = i;
+        ASSERT_EQ(d > 0 ? BN_add_word(sum.get(), static_cast<BN_ULONG>(d))
+                        : BN_sub_word(sum.get(), static_cast<BN_ULONG>(-d)),
+                  1);
+      }
+      const BnPtr expected = bn_from_le(scalar, 32);
+      ASSERT_EQ(BN_cmp(sum.get(), expected.get()), 0) << "case " << t << " width " << width;
+    }
   }
 }
 
