@@ -21,7 +21,7 @@ for m in hello_world_int8 person_detect kws_ref_model; do
     -o "$work/$m.tfpkg" --json | tail -1 |
     python3 -c "import json,sys; j=json.load(sys.stdin); print('$m', j['model_bytes'], j['package_bytes'], j['overhead_bytes'], sep=',')"
 done
-TINYFORGE_UPDATE_CUT_EVERY=${TINYFORGE_UPDATE_CUT_EVERY:-25} "$build/tests/update_qemu_test" 2>/dev/null |
+TINYFORGE_UPDATE_CUT_EVERY=${TINYFORGE_UPDATE_CUT_EVERY:-8} "$build/tests/update_qemu_test" 2>/dev/null |
   grep -E '^(mps2-an386:|TF_UPDATE|TF_RESULT)'
 elf=$build/firmware/mps2-an386/update_agent.elf
 if [ -f "$elf" ]; then

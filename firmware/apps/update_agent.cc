@@ -1,7 +1,8 @@
 // The update agent on the board (tests/unit/update_qemu_test.cc runs it under QEMU): the same
 // agent code as the host's tests, over the same flash simulator in RAM. Command line (semihosting):
 //   KEY OLD NEW EVERY
-// KEY: the raw 32-byte Ed25519 public key; OLD, NEW: packages for this board. It installs OLD,
+// KEY: the raw 32-byte Ed25519 public key; OLD, NEW: packages for this board. It installs OLD
+// streamed from the host in 256-byte chunks over semihosting (as a UART stream would bring it),
 // then measures installing NEW (instruction windows, in order: receive + verify + switch, the
 // Ed25519 verification alone, the boot that follows) and the stack the update used, then cuts
 // power at every EVERY-th flash operation of update + trial boot + confirm and checks after each
@@ -67,6 +68,23 @@ UpdateStatus send(update::UpdateAgent& agent, const uint8_t* package, size_t siz
   for (size_t at = 0; s == UpdateStatus::kOk && at < size; at += 200) {
     s = agent.receive(package + at, size - at < 200 ? size - at : 200);
   }
+  return s == UpdateStatus::kOk ? agent.finish() : s;
+}
+
+// Streams a package file from the host into the agent, a chunk at a time.
+UpdateStatus send_file(update::UpdateAgent& agent, const char* path) {
+  const int handle = hal_open(path, HAL_READ_BINARY);
+  if (handle < 0) return UpdateStatus::kTruncated;
+  int32_t left = hal_file_length(handle);
+  UpdateStatus s = agent.begin();
+  uint8_t chunk[256];
+  while (s == UpdateStatus::kOk && left > 0) {
+    const size_t n = left < int32_t(sizeof(chunk)) ? size_t(left) : sizeof(chunk);
+    if (hal_read(handle, chunk, n) != 0) break;
+    s = agent.receive(chunk, n);
+    left -= int32_t(n);
+  }
+  hal_close(handle);
   return s == UpdateStatus::kOk ? agent.finish() : s;
 }
 
@@ -141,7 +159,7 @@ int main() {
     update::UpdateAgent agent(flash, kLayout, config());
     update::ActiveModel active;
     agent.boot(&active);
-    const UpdateStatus s = send(agent, g_old, size_t(old_size));
+    const UpdateStatus s = send_file(agent, old_path);
     if (s != UpdateStatus::kOk) return fail(update::update_status_reason(s));
     if (agent.boot(&active) != UpdateStatus::kOk || agent.confirm() != UpdateStatus::kOk) {
       return fail("installing OLD");

@@ -29,10 +29,10 @@ TEST(UpdateQemu, AgentVerifiesSwitchesAndSurvivesPowerCutsOnTheBoard) {
   write_bytes(dir.path() / "key.bin", maker.public_key().data(), maker.public_key().size());
   write_bytes(dir.path() / "old.tfpkg", old_package.data(), old_package.size());
   write_bytes(dir.path() / "new.tfpkg", new_package.data(), new_package.size());
-  // Every 25th flash operation: a sample (the host's test covers every one).
+  // Every 8th flash operation: a sample (the host's test covers every one).
   const std::string every = std::getenv("TINYFORGE_UPDATE_CUT_EVERY") != nullptr
                                 ? std::getenv("TINYFORGE_UPDATE_CUT_EVERY")
-                                : "25";
+                                : "8";
   const auto elf = deploy::build_board_firmware("mps2-an386") / "update_agent.elf";
   const auto run = deploy::run_qemu(deploy::board_info("mps2-an386"), elf,
                                     (dir.path() / "key.bin").string() + " " +
