@@ -33,7 +33,7 @@ update::AgentConfig config() {
 }
 
 constexpr update::FlashLayout kLayout = {
-    {0, kPage}, {2 * kPage, (2 + kSlotPages) * kPage}, kSlotPages * kPage};
+    {0, kPage}, {2 * kPage, (2 + kSlotPages) * kPage}, kSlotPages* kPage};
 
 }  // namespace
 
