@@ -266,7 +266,7 @@ TEST(UpdateEd25519, EveryWycheproofCase) {
 // key: the device accepts exactly what OpenSSL accepts. TINYFORGE_ED25519_KEYS sets the count
 // (bench runs use more than CI).
 TEST(UpdateEd25519, AgreesWithOpenSslOnRandomKeysAndFlippedBits) {
-  int keys = 1000;
+  int keys = 2000;
   if (const char* env = std::getenv("TINYFORGE_ED25519_KEYS")) keys = std::atoi(env);
   std::mt19937 rng(2026);
   int accepted = 0;
