@@ -58,4 +58,8 @@ if(TINYFORGE_APP_SOURCES)
 else()
   tinyforge_firmware(tinyforge_runner ${CMAKE_BINARY_DIR}/runner.ld ${TINYFORGE_FIRMWARE_DIR}/apps/runner.cc)
   tinyforge_firmware(insn_loop ${CMAKE_BINARY_DIR}/runner.ld ${TINYFORGE_FIRMWARE_DIR}/apps/insn_loop.c)
+  # The model update agent over a RAM flash simulator (tests/unit/update_qemu_test.cc).
+  tinyforge_firmware(update_agent ${CMAKE_BINARY_DIR}/app.ld ${TINYFORGE_FIRMWARE_DIR}/apps/update_agent.cc)
+  target_include_directories(update_agent PRIVATE ${TINYFORGE_ROOT})
+  target_compile_options(update_agent PRIVATE -Wall -Wextra -Werror)
 endif()
