@@ -36,6 +36,25 @@ nlohmann::json write_report(const ReportCommand& c) {
 
 }  // namespace
 
+namespace report_defaults {
+
+std::string write(const std::filesystem::path& run_dir, const std::filesystem::path& model,
+                  const std::filesystem::path& layer_errors, const std::filesystem::path& output) {
+  try {
+    report::ReportOptions options;
+    options.run_dir = run_dir;
+    options.model = model;
+    options.layer_errors = layer_errors;
+    return report::write_report(options, output).output.string();
+  } catch (const std::exception& e) {
+    std::cerr << "tinyforge: warning: no report written (" << output.string() << "): " << e.what()
+              << std::endl;
+    return "";
+  }
+}
+
+}  // namespace report_defaults
+
 void add_report_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "report",

@@ -476,7 +476,11 @@ ReportResult write_report(const ReportOptions& options, const fs::path& output) 
                                              {"int8_device.json"}}) {
     if (auto source = read_json(options.run_dir, names)) evals.push_back(*source);
   }
-  const auto errors = read_json(options.run_dir, {"int8_layer_errors.json", "layer_errors.json"});
+  const auto errors =
+      options.layer_errors.empty()
+          ? read_json(options.run_dir, {"int8_layer_errors.json", "layer_errors.json"})
+          : read_json(options.layer_errors.parent_path(),
+                      {options.layer_errors.filename().string()});
   const auto deploy_json = read_json(options.run_dir, {"deploy.json"});
   auto profile = read_json(options.run_dir, {"profile.json"});
   if (!profile && !options.board.empty() && options.profile_on_board)

@@ -19,6 +19,7 @@ struct ReportOptions {
   std::filesystem::path model;    // empty: RUN_DIR's model_int8.tflite, else model_float.tflite
   std::string board;              // budget and per-operator instructions for this board
   bool profile_on_board = true;   // without profile.json, count them under QEMU (with a board)
+  std::filesystem::path layer_errors;  // convert --error-report's file; empty: RUN_DIR's
 };
 
 struct ReportResult {

@@ -230,8 +230,8 @@ std::string timeline_chart(const std::string& title, const std::vector<TensorSpa
     const double bytes = top * i / 4;
     s << "<line class=\"grid\" x1=\"" << kLeft << "\" x2=\"" << width - kRight << "\" y1=\""
       << y_of(bytes) << "\" y2=\"" << y_of(bytes) << "\"/><text class=\"tick\" x=\"" << kLeft - 6
-      << "\" y=\"" << y_of(bytes) + 4 << "\" text-anchor=\"end\">" << format_number(std::round(bytes), 10)
-      << "</text>";
+      << "\" y=\"" << y_of(bytes) + 4 << "\" text-anchor=\"end\">"
+      << format_number(std::round(bytes), 10) << "</text>";
   }
   for (size_t i = 0; i < spans.size(); ++i) {
     const TensorSpan& t = spans[i];
