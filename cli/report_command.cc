@@ -13,6 +13,9 @@ struct ReportCommand {
   std::string board;
   std::string output = "report.html";
   bool no_profile = false;
+  std::string sample;
+  std::string features;
+  std::optional<double> stride_ms;
   bool json = false;
 };
 
@@ -22,6 +25,9 @@ nlohmann::json write_report(const ReportCommand& c) {
   options.model = c.model;
   options.board = c.board;
   options.profile_on_board = !c.no_profile;
+  options.sample = c.sample;
+  options.features = c.features;
+  options.stride_ms = c.stride_ms;
   const report::ReportResult r = report::write_report(options, c.output);
   if (!c.json) {
     std::cout << "wrote " << r.output.string() << " (" << r.bytes << " bytes)\n";
@@ -73,6 +79,12 @@ void add_report_command(CLI::App& app, int& exit_code) {
                   "Count instructions per operator on this board under QEMU when RUN_DIR has no "
                   "profile.json, and plan the device arena for its kernels");
   cmd->add_flag("--no-profile", c->no_profile, "Do not run the model under QEMU for the profile");
+  cmd->add_option("--sample", c->sample,
+                  "Draw the spectrogram (feature frames) of this .wav clip or .csv recording");
+  cmd->add_option("--features", c->features,
+                  "The feature model for --sample (default: RUN_DIR/features.tflite)");
+  cmd->add_option("--stride-ms", c->stride_ms,
+                  "The hop for a feature model without tinyforge metadata (e.g. TFLM's 20 ms)");
   cmd->add_option("-o,--output", c->output, "The HTML file to write (default report.html)");
   cmd->add_flag("--json", c->json, "Print one JSON object as the last line");
   cmd->callback(

@@ -146,7 +146,9 @@ TEST(Report, EveryNumberMatchesTheJsonItCameFrom) {
   const auto r = testing::run_cli("report " + run.string() + " --model " + hello_world().string() +
                                   " -o " + page.string() + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_TRUE(r.last_json()["missing"].empty()) << r.out;
+  // Every section has its source but the spectrogram (no --sample).
+  ASSERT_EQ(r.last_json()["missing"].size(), 1u) << r.out;
+  EXPECT_NE(r.last_json()["missing"][0].get<std::string>().find("--sample"), std::string::npos);
   const std::string html = read(page);
   EXPECT_EQ(r.last_json()["bytes"], html.size());
   for (const auto& id : report::report_sections())
@@ -193,6 +195,34 @@ TEST(Report, NamesWhatASectionLacks) {
   EXPECT_EQ(testing::run_cli("report " + (temp.path() / "absent").string() + " -o " + page.string())
                 .exit_code,
             1);
+}
+
+// --sample draws the feature frames of a clip as the device computes them: TFLM's audio
+// preprocessor on its "no" clip gives the golden 49 x 40 frames.
+TEST(Report, SpectrogramHoldsTheFramesOfTheSample) {
+  TINYFORGE_REQUIRE_SHARED();
+  const fs::path data = testing::shared_dir() / "conformance/testdata/micro_speech";
+  const host::TempDir temp("tinyforge-report-test-");
+  const fs::path page = temp.path() / "report.html";
+  const auto r = testing::run_cli(
+      "report " + temp.path().string() + " --model " + hello_world().string() + " --features " +
+      (data / "audio_preprocessor_int8.tflite").string() + " --stride-ms 20 --sample " +
+      (data / "no_1000ms.wav").string() + " -o " + page.string() + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.last_json()["missing"].dump().find("spectrogram"), std::string::npos);
+  const std::string html = read(page);
+  const json spectrogram = source_json(temp.path(), html, "spectrogram");
+  EXPECT_EQ(spectrogram["frames"], 49);
+  EXPECT_EQ(spectrogram["channels"], 40);
+  const std::string golden = read(data / "no_1000ms_features_int8_49x40.bin");
+  ASSERT_EQ(spectrogram["values"].size(), golden.size());
+  for (size_t i = 0; i < golden.size(); ++i)
+    ASSERT_EQ(spectrogram["values"][i].get<double>(), static_cast<int8_t>(golden[i])) << i;
+  size_t bins = 0;
+  for (size_t at = html.find("class=\"bin\""); at != std::string::npos;
+       at = html.find("class=\"bin\"", at + 1))
+    ++bins;
+  EXPECT_EQ(bins, 49u * 40u);
 }
 
 bool have_chromium() { return deploy::shell("command -v chromium > /dev/null 2>&1") == 0; }

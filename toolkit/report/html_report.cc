@@ -1,6 +1,7 @@
 #include "toolkit/report/html_report.h"
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/temp_dir.h"
 #include "toolkit/inspect/model_report.h"
+#include "toolkit/pipeline/features_run.h"
 #include "toolkit/report/report_page.h"
 #include "toolkit/report/svg_chart.h"
 
@@ -436,6 +438,77 @@ std::optional<Source> profile_on_board(const host::ModelFile& file, const fs::pa
                 true};
 }
 
+// Frame values as numbers, from the feature model's output dtype.
+std::vector<double> frame_values(const std::vector<uint8_t>& bytes, const std::string& dtype) {
+  std::vector<double> values;
+  auto read = [&](auto zero) {
+    using T = decltype(zero);
+    for (size_t at = 0; at + sizeof(T) <= bytes.size(); at += sizeof(T)) {
+      T v;
+      std::memcpy(&v, bytes.data() + at, sizeof(T));
+      values.push_back(static_cast<double>(v));
+    }
+  };
+  if (dtype == "float32")
+    read(float());
+  else if (dtype == "int8")
+    read(int8_t());
+  else if (dtype == "int16")
+    read(int16_t());
+  else if (dtype == "uint16")
+    read(uint16_t());
+  else if (dtype == "int32")
+    read(int32_t());
+  else if (dtype == "uint32")
+    read(uint32_t());
+  else
+    throw host::Error("spectrogram: feature frames of dtype " + dtype + " are not drawn");
+  return values;
+}
+
+// At most this many frames are drawn (a long recording's first ones), keeping the page small.
+constexpr int kMaxSpectrogramFrames = 200;
+
+std::string spectrogram_section(const ReportOptions& options, Page* page, ReportResult* result) {
+  if (options.sample.empty()) {
+    return missing_note(
+        "a spectrogram of a sample (report --sample CLIP.wav, with "
+        "RUN_DIR/features.tflite or --features)",
+        result);
+  }
+  const fs::path features =
+      options.features.empty() ? options.run_dir / "features.tflite" : options.features;
+  if (!fs::is_regular_file(features)) {
+    return missing_note("a spectrogram: no feature model " + features.string() +
+                            " (a project's features: block writes it beside the model)",
+                        result);
+  }
+  const host::TempDir temp("tinyforge-report-");
+  pipeline::FeaturesRequest request{features, options.sample, options.stride_ms,
+                                    temp.path() / "frames.bin"};
+  const json info = pipeline::run_features(request);
+  const std::vector<double> all = frame_values(host::read_file(request.output), info["dtype"]);
+  int channels = 1;
+  for (const auto& d : info["frame_shape"]) channels *= d.get<int>();
+  const int frames = std::min<int>(info["frames"].get<int>(), kMaxSpectrogramFrames);
+  const std::vector<double> shown(all.begin(),
+                                  all.begin() + static_cast<size_t>(frames) * channels);
+  page->embed_json("spectrogram", {{"sample", options.sample.string()},
+                                   {"features", features.string()},
+                                   {"frames", frames},
+                                   {"channels", channels},
+                                   {"dtype", info["dtype"]},
+                                   {"values", shown}});
+  return spectrogram_chart("Features of " + options.sample.filename().string(), shown, frames,
+                           channels) +
+         "<p>" + std::to_string(info["frames"].get<int>()) + " frames of " +
+         std::to_string(channels) + " " + escape(info["dtype"].get<std::string>()) +
+         " values from " + escape(features.filename().string()) + ", as the device computes them" +
+         (info["frames"].get<int>() > frames ? "; the first " + std::to_string(frames) + " shown"
+                                             : std::string()) +
+         ".</p>";
+}
+
 fs::path default_model(const fs::path& run_dir) {
   for (const char* name : {"model_int8.tflite", "model_float.tflite", "train/model_float.tflite"}) {
     if (fs::is_regular_file(run_dir / name)) return run_dir / name;
@@ -447,8 +520,9 @@ fs::path default_model(const fs::path& run_dir) {
 }  // namespace
 
 const std::vector<std::string>& report_sections() {
-  static const std::vector<std::string> sections = {
-      "overview", "training", "evaluation", "quantization", "graph", "memory", "profile"};
+  static const std::vector<std::string> sections = {"overview",     "training",   "evaluation",
+                                                    "quantization", "graph",      "memory",
+                                                    "profile",      "spectrogram"};
   return sections;
 }
 
@@ -508,6 +582,8 @@ ReportResult write_report(const ReportOptions& options, const fs::path& output) 
                                 : "<p class=\"missing\">Flash and RAM against the board's "
                                   "budget: deploy.json (tinyforge deploy --json) not found.</p>"));
   page.section("profile", "Instructions per operator", profile_section(profile, &result));
+  page.section("spectrogram", "Spectrogram of a sample",
+               spectrogram_section(options, &page, &result));
 
   for (const std::optional<Source>* source : {&log, &errors, &deploy_json, &profile_const}) {
     if (*source && !(*source)->embedded) result.sources.push_back((*source)->name);

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@ struct ReportOptions {
   std::string board;              // budget and per-operator instructions for this board
   bool profile_on_board = true;   // without profile.json, count them under QEMU (with a board)
   std::filesystem::path layer_errors;  // convert --error-report's file; empty: RUN_DIR's
+  // A spectrogram of this clip (or sensor recording) through the feature model: `features`, else
+  // RUN_DIR/features.tflite; `stride_ms` for a feature model without tinyforge metadata.
+  std::filesystem::path sample;
+  std::filesystem::path features;
+  std::optional<double> stride_ms;
 };
 
 struct ReportResult {

@@ -215,6 +215,39 @@ std::string matrix_chart(const std::string& title, const std::vector<std::string
   return s.str();
 }
 
+std::string spectrogram_chart(const std::string& title, const std::vector<double>& values,
+                              int frames, int channels) {
+  const int cell_width = std::max(2, 640 / std::max(1, frames));
+  const int cell_height = std::max(2, 240 / std::max(1, channels));
+  const int width = kLeft + cell_width * frames + kRight;
+  const int height = kTop + cell_height * channels + kBottom;
+  double low = values.empty() ? 0 : values[0], high = low;
+  for (double v : values) {
+    low = std::min(low, v);
+    high = std::max(high, v);
+  }
+  std::ostringstream s;
+  s << open_svg(title, width, height) << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\""
+    << cell_width * frames << "\" height=\"" << cell_height * channels << "\" fill=\"#000\"/>";
+  for (int f = 0; f < frames; ++f) {
+    for (int c = 0; c < channels; ++c) {
+      const double v = values[static_cast<size_t>(f) * channels + c];
+      const double share = high > low ? (v - low) / (high - low) : 0;
+      s << "<rect class=\"bin\" x=\"" << kLeft + f * cell_width << "\" y=\""
+        << kTop + (channels - 1 - c) * cell_height << "\" width=\"" << cell_width << "\" height=\""
+        << cell_height << "\" fill=\"#e69f00\" fill-opacity=\"" << format_number(share, 2)
+        << "\"/>";
+    }
+  }
+  s << "<text class=\"axis-label\" x=\"" << kLeft + cell_width * frames / 2 << "\" y=\""
+    << height - 20 << "\" text-anchor=\"middle\">frame (" << frames << "), shade from "
+    << format_number(low) << " to " << format_number(high)
+    << "</text><text class=\"axis-label\" transform=\"translate(14,"
+    << kTop + cell_height * channels / 2
+    << ") rotate(-90)\" text-anchor=\"middle\">channel</text></svg>";
+  return s.str();
+}
+
 std::string timeline_chart(const std::string& title, const std::vector<TensorSpan>& spans,
                            int steps, size_t arena_bytes, int peak_step) {
   const int width = 720;

@@ -38,6 +38,11 @@ std::string bar_chart(const std::string& title, const std::vector<std::string>& 
 std::string matrix_chart(const std::string& title, const std::vector<std::string>& labels,
                          const std::vector<std::vector<Value>>& matrix);
 
+// A spectrogram: `values` holds `frames` rows of `channels` values; time runs left to right,
+// channel 0 at the bottom, shade from the smallest value to the largest.
+std::string spectrogram_chart(const std::string& title, const std::vector<double>& values,
+                              int frames, int channels);
+
 // The memory plan: each tensor a bar from its first to its last use (x, execution steps) at its
 // arena offset (y, bytes), the peak marked.
 struct TensorSpan {
