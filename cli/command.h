@@ -3,6 +3,7 @@
 #ifndef TINYFORGE_CLI_COMMAND_H_
 #define TINYFORGE_CLI_COMMAND_H_
 
+#include <filesystem>
 #include <functional>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +28,15 @@ void add_features_command(CLI::App& app, int& exit_code);
 void add_stream_command(CLI::App& app, int& exit_code);
 // keygen, package and verify (signed model packages)
 void add_package_commands(CLI::App& app, int& exit_code);
+void add_report_command(CLI::App& app, int& exit_code);
+
+namespace report_defaults {
+// The report train and convert write beside their outputs (unless --no-report): written to
+// `output` from `run_dir`, `model` and, if given, `layer_errors`; "" with a warning on stderr if
+// it cannot be written (the command's own work stands).
+std::string write(const std::filesystem::path& run_dir, const std::filesystem::path& model,
+                  const std::filesystem::path& layer_errors, const std::filesystem::path& output);
+}  // namespace report_defaults
 
 }  // namespace tinyforge::cli
 

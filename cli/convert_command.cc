@@ -21,6 +21,7 @@ struct ConvertCommand {
   std::string error_report;
   int64_t calibration_samples = 1000;
   std::string output;
+  bool no_report = false;
   bool json = false;
 };
 
@@ -48,6 +49,15 @@ nlohmann::json convert(const ConvertCommand& c) {
   std::optional<pipeline::Project> project;
   if (!c.project.empty()) project = pipeline::load_project(c.project);
   nlohmann::json r = pipeline::run_conversion(c.model, project, options_of(c), c.output);
+  if (!c.no_report) {
+    // OUT_report.html beside OUT.tflite, from the trained model's run directory.
+    std::filesystem::path page = c.output;
+    page.replace_extension();
+    page += "_report.html";
+    const std::string report = report_defaults::write(std::filesystem::path(c.model).parent_path(),
+                                                      c.output, c.error_report, page);
+    if (!report.empty()) r["report_file"] = report;
+  }
   if (!c.json) {
     const auto pct = [](const nlohmann::json& v) {
       return v.is_number() ? std::to_string(v.get<double>()) + " %" : std::string("-");
@@ -115,6 +125,8 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--error-report", c->error_report,
                   "Also write the per-layer quantization error (float vs runtime) as JSON here");
   cmd->add_option("-o,--output", c->output, "The .tflite to write (atomically)")->required();
+  cmd->add_flag("--no-report", c->no_report,
+                "Do not write OUT_report.html beside the output (docs/report.md)");
   cmd->add_flag("--json", c->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback(
       [c, &exit_code]() { exit_code = run_command(c->json, [&]() { return convert(*c); }); });

@@ -57,6 +57,8 @@ nlohmann::json deploy(const DeployCommandOptions& o) {
       {"device_kernels", host::kernel_set_name(deploy::board_info(r.board).kernels)},
       {"ram_static_bytes", r.ram_static_bytes},
       {"ram_stack_bytes", r.ram_stack_bytes},
+      {"flash_budget_bytes", r.flash_budget_bytes},
+      {"ram_budget_bytes", r.ram_budget_bytes},
       {"fits", r.fits}};
   if (r.app) result["app"] = r.app->to_json();
   return result;

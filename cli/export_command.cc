@@ -1,9 +1,11 @@
 // `tinyforge export c-array MODEL.tflite -o model_data.h [--source] [--name N] [--section S]
-// [--progmem] [--json]`
+// [--progmem] [--json]` and `tinyforge export arduino MODEL.tflite -o DIR [--name N] [--zip]
+// [--json]`
 #include <iostream>
 
 #include "cli/command.h"
 #include "toolkit/deploy/qemu_runner.h"
+#include "toolkit/export/arduino_library.h"
 #include "toolkit/export/c_array.h"
 #include "toolkit/inspect/arena_figures.h"
 
@@ -37,6 +39,53 @@ nlohmann::json export_c_array(CArrayCommand c) {
   return result;
 }
 
+struct ArduinoCommand {
+  std::string model;
+  std::string output;
+  host::ArduinoOptions options;
+  bool json = false;
+};
+
+nlohmann::json export_arduino(const ArduinoCommand& c) {
+  const host::ArduinoLibrary r = host::export_arduino_library(c.model, c.output, c.options);
+  if (!c.json) {
+    std::cout << "wrote Arduino library '" << r.name << "' to " << r.dir.string() << " ("
+              << r.source_files << " source files, model " << r.model_bytes << " bytes, arena "
+              << r.arena_bytes << " bytes)\n";
+    if (!r.zip.empty()) std::cout << "wrote " << r.zip.string() << "\n";
+    std::cout << "example: " << (r.dir / "examples" / r.example / (r.example + ".ino")).string()
+              << "\n";
+  }
+  nlohmann::json result = {{"output", r.dir.string()},     {"name", r.name},
+                           {"example", r.example},         {"ops", r.ops},
+                           {"dtypes", r.dtypes},           {"source_files", r.source_files},
+                           {"model_bytes", r.model_bytes}, {"arena_bytes", r.arena_bytes}};
+  if (!r.zip.empty()) result["zip"] = r.zip.string();
+  return result;
+}
+
+void add_arduino_command(CLI::App& export_cmd, int& exit_code) {
+  auto* arduino = export_cmd.add_subcommand(
+      "arduino",
+      "Write the model and the runtime sources its operators and dtypes need as an Arduino "
+      "library (library.properties, src/ with the TinyforgeModel class, an example sketch); "
+      "docs/arduino.md");
+  auto c = std::make_shared<ArduinoCommand>();
+  arduino->add_option("model", c->model, "The .tflite file")->required();
+  arduino
+      ->add_option("-o,--output", c->output,
+                   "The library directory to write (replaced if an earlier export)")
+      ->required();
+  arduino->add_option("--name", c->options.name,
+                      "The library's name (default: the output directory's name)");
+  arduino->add_flag("--zip", c->options.zip,
+                    "Also write DIR.zip, for the Arduino IDE's \"Add .ZIP Library\"");
+  arduino->add_flag("--json", c->json, "Print one JSON object as the last line");
+  arduino->callback([c, &exit_code]() {
+    exit_code = run_command(c->json, [&]() { return export_arduino(*c); });
+  });
+}
+
 }  // namespace
 
 void add_export_command(CLI::App& app, int& exit_code) {
@@ -64,6 +113,7 @@ void add_export_command(CLI::App& app, int& exit_code) {
   c_array->callback([c, &exit_code]() {
     exit_code = run_command(c->json, [&]() { return export_c_array(*c); });
   });
+  add_arduino_command(*cmd, exit_code);
 }
 
 }  // namespace tinyforge::cli

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "toolkit/host/model_file.h"
 #include "toolkit/pipeline/anomaly.h"
 #include "toolkit/pipeline/project.h"
 #include "toolkit/pipeline/train_run.h"
@@ -22,6 +23,7 @@ void add_train_command(CLI::App& app, int& exit_code) {
     bool overwrite = false;
     bool skip_bad = false;
     bool json = false;
+    bool no_report = false;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("project", o->project, "The project file (YAML)")->required();
@@ -40,6 +42,8 @@ void add_train_command(CLI::App& app, int& exit_code) {
                   "(same format); model.tfm records it");
   cmd->add_flag("--skip-bad", o->skip_bad,
                 "Skip unreadable or malformed samples (counted in the output) instead of stopping");
+  cmd->add_flag("--no-report", o->no_report,
+                "Do not write train.json and report.html (docs/report.md) into the run directory");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, &exit_code]() {
     exit_code = run_command(o->json, [&]() {
@@ -49,6 +53,16 @@ void add_train_command(CLI::App& app, int& exit_code) {
                                        : o->overwrite ? pipeline::RunStart::kOverwrite
                                                       : pipeline::RunStart::kFresh;
       nlohmann::json result = pipeline::run_training(project, start);
+      if (!o->no_report) {
+        // The result beside the run (the report's evaluation section reads it), then the report.
+        const std::filesystem::path run_dir =
+            std::filesystem::path(result["log_file"].get<std::string>()).parent_path();
+        const std::string text = result.dump(2) + "\n";
+        host::write_file(run_dir / "train.json", text.data(), text.size());
+        const std::string report = report_defaults::write(run_dir, run_dir / "model_float.tflite",
+                                                          "", run_dir / "report.html");
+        if (!report.empty()) result["report_file"] = report;
+      }
       if (!o->json) {
         std::cout << result["evaluated_split"].get<std::string>() << " split ("
                   << result["evaluated_samples"].dump() << " samples, evaluated once after "

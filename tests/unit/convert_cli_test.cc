@@ -172,6 +172,11 @@ TEST_F(ConvertCli, ErrorReportHasEveryLayer) {
   // conv (BatchNorm folded, ReLU fused), max pool, reshape(s), dense: at least four layers.
   ASSERT_GE(r["layers"].size(), 4u) << r.dump();
   for (const auto& layer : r["layers"]) EXPECT_TRUE(layer.contains("rmse")) << layer.dump();
+  // The report beside the output shows the layers (docs/report.md).
+  EXPECT_EQ(j["report_file"], (dir_ / "int8_p_report.html").string());
+  std::stringstream page;
+  page << std::ifstream(dir_ / "int8_p_report.html").rdbuf();
+  EXPECT_NE(page.str().find("data-src=\"errors.json#/layers/0/rmse\""), std::string::npos);
 }
 
 TEST_F(ConvertCli, TrainWritesModelFloatTfliteWhichConvertsWithAProject) {

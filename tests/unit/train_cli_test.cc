@@ -86,6 +86,14 @@ TEST_F(TrainCli, TrainWritesModelAndLogAndPrintsTheContract) {
   EXPECT_EQ(header.find("test"), std::string::npos) << header;
   EXPECT_EQ(j["evaluated_split"], "test");
   EXPECT_EQ(j["evaluated_samples"], 60);
+  // The run's report (docs/report.md), from the result saved beside it.
+  EXPECT_EQ(j["report_file"], (out / "report.html").string());
+  std::ifstream saved(out / "train.json");
+  EXPECT_EQ(nlohmann::json::parse(saved)["confusion_matrix"], j["confusion_matrix"]);
+  std::stringstream page;
+  page << std::ifstream(out / "report.html").rdbuf();
+  EXPECT_NE(page.str().find("data-src=\"train.json#/confusion_matrix/0/0\""), std::string::npos);
+  EXPECT_NE(page.str().find("data-src=\"log.csv#/rows/1/train_loss\""), std::string::npos);
 
   // eval of the .tfm (with its stored project) reproduces train's test figures exactly.
   const Result e = run("eval " + (out / "model.tfm").string() + " " + project() + " --json");

@@ -47,17 +47,6 @@ std::string join(const Container& items, const std::string& separator) {
   return text;
 }
 
-// The operators the models use, and the dtypes besides int8/int32 their kernels must compute.
-void collect_kernels(const Model& model, std::set<std::string>* ops,
-                     std::set<std::string>* dtypes) {
-  for (int i = 0; i < model.num_operators(); ++i) ops->insert(op_name(model.op_code(i)));
-  for (int t = 0; t < model.num_tensors(); ++t) {
-    const DataType type = model.tensor(t).type;
-    if (type == DataType::kFloat32) dtypes->insert("float32");
-    if (type == DataType::kInt16) dtypes->insert("int16");
-  }
-}
-
 struct Arenas {
   size_t classifier = 0;
   size_t features = 0;

@@ -28,10 +28,17 @@ std::string read_text(const fs::path& path) {
   return s.str();
 }
 
-// A kernel source (runtime/src/kernels/<set>/*.cc) is needed unless every operator it registers
-// (the runtime's CMake reads the same `extern const KernelRegistration k...Kernel_<OP> =` lines)
-// is outside `ops`. Files that register nothing are helpers and always kept.
-bool needed(const fs::path& relative, const fs::path& source, const std::set<std::string>& ops) {
+void copy_if_changed(const fs::path& from, const fs::path& to) {
+  const std::string text = read_text(from);
+  if (fs::exists(to) && fs::file_size(to) == text.size() && read_text(to) == text) return;
+  fs::create_directories(to.parent_path());
+  host::write_file(to, text.data(), text.size());
+}
+
+}  // namespace
+
+bool runtime_file_needed(const fs::path& relative, const fs::path& source,
+                         const std::set<std::string>& ops) {
   const std::string parent = relative.parent_path().parent_path().generic_string();
   if (ops.empty() || relative.extension() != ".cc" || parent != "runtime/src/kernels") return true;
   static const std::regex registration(
@@ -43,17 +50,19 @@ bool needed(const fs::path& relative, const fs::path& source, const std::set<std
     registers = true;
     if (ops.count((*it)[2].str()) > 0) return true;
   }
+  // Files that register nothing are helpers and always kept.
   return !registers;
 }
 
-void copy_if_changed(const fs::path& from, const fs::path& to) {
-  const std::string text = read_text(from);
-  if (fs::exists(to) && fs::file_size(to) == text.size() && read_text(to) == text) return;
-  fs::create_directories(to.parent_path());
-  host::write_file(to, text.data(), text.size());
+void collect_kernels(const Model& model, std::set<std::string>* ops,
+                     std::set<std::string>* dtypes) {
+  for (int i = 0; i < model.num_operators(); ++i) ops->insert(op_name(model.op_code(i)));
+  for (int t = 0; t < model.num_tensors(); ++t) {
+    const DataType type = model.tensor(t).type;
+    if (type == DataType::kFloat32) dtypes->insert("float32");
+    if (type == DataType::kInt16) dtypes->insert("int16");
+  }
 }
-
-}  // namespace
 
 size_t copy_project_sources(const fs::path& project, const std::set<std::string>& ops) {
   const fs::path root = source_root();
@@ -61,7 +70,7 @@ size_t copy_project_sources(const fs::path& project, const std::set<std::string>
   std::set<fs::path> copied;
   auto copy = [&](const fs::path& relative) {
     const fs::path source = root / relative;
-    if (!needed(relative, source, ops)) return;
+    if (!runtime_file_needed(relative, source, ops)) return;
     copy_if_changed(source, target / relative);
     copied.insert(target / relative);
   };

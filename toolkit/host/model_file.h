@@ -79,6 +79,8 @@ class HostInterpreter {
   explicit HostInterpreter(const ModelFile& file);
   Interpreter& get() { return interpreter_; }
   const Interpreter& get() const { return interpreter_; }
+  // Where the plan placed the tensors (a tensor's offset is its data pointer minus this).
+  const AlignedBytes& arena() const { return arena_; }
   // Runs once; throws Error with the runtime's message on failure.
   void invoke();
 

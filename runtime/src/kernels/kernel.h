@@ -20,7 +20,14 @@
 
 // The tensor dtypes besides int8/int32 that this build's kernels compute (TINYFORGE_DTYPES in
 // runtime/CMakeLists.txt): a firmware built for one model leaves out the float32 and int16 paths it
-// never takes, and the verifier refuses models that would need them.
+// never takes, and the verifier refuses models that would need them. A build without CMake (the
+// Arduino library of `tinyforge export arduino`, whose builder takes no per-library flags) sets
+// them in a tinyforge_config.h on its include path.
+#if defined(__has_include)
+#if __has_include("tinyforge_config.h")
+#include "tinyforge_config.h"
+#endif
+#endif
 #ifndef TINYFORGE_WITH_FLOAT32
 #define TINYFORGE_WITH_FLOAT32 1
 #endif
