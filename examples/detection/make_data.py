@@ -2,7 +2,7 @@
 """Renders scenes of small objects on varied backgrounds, labelled as LabelImg labels them.
 
 Three object classes told apart by shape, each object in a random colour: "ball" (a disc),
-"block" (a square turned by up to 90 degrees) and "cone" (an upright triangle). Each scene has 0 to --max-objects objects at least a grid cell apart, 8 to 24 pixels
+"block" (a square turned by up to 30 degrees) and "cone" (an upright triangle). Each scene has 0 to --max-objects objects at least a grid cell apart, 12 to 24 pixels
 across at 96x96, some cut by the image border (VOC's <truncated>1</truncated>), on a background
 of a colour gradient, noise, stripes and faint blotches. Written to OUT as LabelImg saves them:
 
@@ -143,7 +143,7 @@ def scene(args, n):
     placed = []
     for _ in range(rng.randrange(0, args.max_objects + 1)):
         kind = rng.choice(args.classes)
-        half = rng.uniform(4, 12) * scale
+        half = rng.uniform(6, 12) * scale
         for _attempt in range(20):
             # mostly inside; now and then cut by the border
             margin = -half * 0.4 if rng.random() < 0.1 else half
@@ -154,7 +154,7 @@ def scene(args, n):
         else:
             continue
         colour = [clamp(rng.uniform(0, 255)) for _ in range(3)]
-        box = draw(img, size, kind, cx, cy, half, colour, rng.uniform(0, math.pi / 2))
+        box = draw(img, size, kind, cx, cy, half, colour, rng.uniform(-math.pi / 6, math.pi / 6))
         if box is None:
             continue
         placed.append((cx, cy, half))

@@ -90,13 +90,16 @@ DetectionSample read_voc_file(const fs::path& file, std::vector<std::string>& cl
   const std::string filename_where =
       path + ":" +
       std::to_string(filename_element ? filename_element->GetLineNum() : root->GetLineNum());
+  // An image listed but missing is reported after the boxes, so a file with both problems names
+  // the first one in it.
+  std::string missing_image;
   if (filename && fs::exists(file.parent_path() / filename)) {
     sample.image = (file.parent_path() / filename).string();
   } else if (image_path && fs::exists(image_path)) {
     sample.image = image_path;
   } else if (filename) {
-    throw host::Error(filename_where + ": the image '" + filename + "' is missing (looked in " +
-                      file.parent_path().string() + (image_path ? " and at <path>" : "") + ")");
+    missing_image = filename_where + ": the image '" + filename + "' is missing (looked in " +
+                    file.parent_path().string() + (image_path ? " and at <path>" : "") + ")";
   } else {
     throw host::Error(filename_where + ": <filename> is missing");
   }
@@ -130,6 +133,7 @@ DetectionSample read_voc_file(const fs::path& file, std::vector<std::string>& cl
     box.difficult = difficult && std::string(difficult) == "1";
     sample.boxes.push_back(box);
   }
+  if (!missing_image.empty()) throw host::Error(missing_image);
   return sample;
 }
 

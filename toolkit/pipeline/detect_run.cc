@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <memory>
+#include <sstream>
 
 #include "toolkit/data/image_folder.h"
+#include "toolkit/deploy/qemu_runner.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/temp_dir.h"
@@ -145,6 +148,37 @@ json run_detect(const DetectRequest& request) {
   json result = {{"images", images}, {"objects", images[0]["objects"]}};
   result["output"] = images[0].contains("output") ? images[0]["output"] : json(nullptr);
   result["model_file"] = request.model.string();
+  return result;
+}
+
+BoardDetections run_detect_app(const fs::path& elf, const std::string& board,
+                               const fs::path& frames, int timeout_seconds) {
+  const deploy::QemuResult run = deploy::run_qemu(deploy::board_info(board), elf,
+                                                  fs::absolute(frames).string(), timeout_seconds);
+  if (run.timed_out || run.exit_code != 0) {
+    throw host::Error(elf.string() + " on " + board + ": " +
+                      (run.timed_out ? "timed out" : "failed") + ": " + run.console);
+  }
+  BoardDetections result;
+  std::istringstream lines(run.console);
+  for (std::string line; std::getline(lines, line);) {
+    unsigned long long a = 0, b = 0, c = 0, d = 0;
+    if (line.rfind("TF_FRAME ", 0) == 0) {
+      result.frames.emplace_back();
+    } else if (std::sscanf(line.c_str(), "TF_OBJECT label=%llu score=%llu x=%llu y=%llu", &a, &b,
+                           &c, &d) == 4 &&
+               !result.frames.empty()) {
+      CentroidObject o;
+      o.label = static_cast<int>(a);
+      o.score = static_cast<int32_t>(b);
+      o.x = static_cast<int>(c);
+      o.y = static_cast<int>(d);
+      result.frames.back().push_back(o);
+    } else if (std::sscanf(line.c_str(), "TF_RESULT arena_bytes=%llu", &a) == 1) {
+      result.arena_bytes = a;
+    }
+  }
+  result.instructions = run.instructions;
   return result;
 }
 

@@ -4,11 +4,14 @@
 #ifndef TINYFORGE_TOOLKIT_PIPELINE_DETECT_RUN_H_
 #define TINYFORGE_TOOLKIT_PIPELINE_DETECT_RUN_H_
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "tinyforge/centroids.h"
 
 namespace tinyforge::pipeline {
 
@@ -25,6 +28,17 @@ struct DetectRequest {
 // "count": {class: n}, "output"}], "objects": the first image's objects, "output": the first
 // drawing}. x and y are in the image's own pixels. Throws host::Error naming the model or image.
 nlohmann::json run_detect(const DetectRequest& request);
+
+// What the firmware of `deploy --app detect` printed for a file of frames (the model's input
+// tensors back to back), run in QEMU on `board`: each frame's objects (label, score, x, y; row and
+// col are not printed and stay 0), its instructions, and the arena the firmware used.
+struct BoardDetections {
+  std::vector<std::vector<CentroidObject>> frames;
+  std::vector<uint64_t> instructions;
+  uint64_t arena_bytes = 0;
+};
+BoardDetections run_detect_app(const std::filesystem::path& elf, const std::string& board,
+                               const std::filesystem::path& frames, int timeout_seconds = 600);
 
 }  // namespace tinyforge::pipeline
 
