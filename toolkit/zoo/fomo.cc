@@ -10,13 +10,9 @@ namespace tinyforge::zoo {
 
 namespace {
 
-struct Block {
-  int pointwise_filters;  // at width 1
-  int stride;             // of the depthwise convolution
-};
-
-// MobileNetV1's first blocks up to output stride 8 (the stem halves the input once).
-constexpr Block kBlocks[] = {{64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1}};
+// MobileNetV1's first blocks up to output stride 8 (the stem halves the input once):
+// pointwise filters at width 1, and the depthwise stride.
+constexpr std::pair<int, int> kBlocks[] = {{64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1}};
 constexpr int kHeadFilters = 32;
 
 }  // namespace
@@ -32,28 +28,16 @@ graph::Graph fomo(const ModelOptions& o) {
   }
   const float width = o.width > 0.0f ? o.width : 0.35f;
   auto scaled = [width](int filters) { return std::max(8, static_cast<int>(filters * width)); };
-  auto conv_bn_relu = [&](int x, int filters, int kernel, int stride) {
-    x = b.conv2d(x, {.filters = filters,
-                     .kernel_h = kernel,
-                     .kernel_w = kernel,
-                     .stride_h = stride,
-                     .stride_w = stride,
-                     .padding = graph::Padding::kSame,
-                     .kernel_init = o.kernel_init});
-    return b.relu(b.batch_norm(x));
-  };
   int x = b.input(input);
-  x = conv_bn_relu(x, scaled(32), 3, 2);
-  for (const Block& block : kBlocks) {
-    x = b.depthwise_conv2d(x, {.stride_h = block.stride,
-                               .stride_w = block.stride,
-                               .padding = graph::Padding::kSame,
-                               .kernel_init = o.kernel_init});
-    x = b.relu(b.batch_norm(x));
-    x = conv_bn_relu(x, scaled(block.pointwise_filters), 1, 1);
-  }
-  const int head = o.hidden.empty() ? kHeadFilters : o.hidden.front();
-  x = b.conv2d(x, {.filters = head,
+  x = b.conv2d(x, {.filters = scaled(32),
+                   .stride_h = 2,
+                   .stride_w = 2,
+                   .padding = graph::Padding::kSame,
+                   .kernel_init = o.kernel_init});
+  x = b.relu(b.batch_norm(x));
+  for (const auto& [filters, stride] : kBlocks)
+    x = detail::depthwise_separable_block(b, x, scaled(filters), stride, o);
+  x = b.conv2d(x, {.filters = o.hidden.empty() ? kHeadFilters : o.hidden.front(),
                    .kernel_h = 1,
                    .kernel_w = 1,
                    .activation = graph::Activation::kRelu,
