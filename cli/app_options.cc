@@ -14,8 +14,11 @@ CLI::Option* add_count(CLI::App* cmd, const char* name, std::optional<uint32_t>&
 }  // namespace
 
 std::vector<CLI::Option*> add_app_options(CLI::App* cmd, std::string& app,
-                                          const std::string& app_help, deploy::AppOptions& o) {
-  cmd->add_option("--app", app, app_help)->check(CLI::IsMember(deploy::app_kinds()));
+                                          const std::string& app_help, deploy::AppOptions& o,
+                                          const std::vector<std::string>& extra_apps) {
+  std::vector<std::string> kinds = deploy::app_kinds();
+  kinds.insert(kinds.end(), extra_apps.begin(), extra_apps.end());
+  cmd->add_option("--app", app, app_help)->check(CLI::IsMember(kinds));
   const size_t first = cmd->get_options().size();
   cmd->add_option("--features", o.features,
                   "Feature model (.tflite): one window of raw samples in, one feature frame out; "

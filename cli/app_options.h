@@ -10,9 +10,11 @@ namespace tinyforge::cli {
 
 // Registers --app (into `app`, described by `app_help`), --features, --source, --labels,
 // --sample-rate, --window, --stride, --axes, --period, --average, --suppression-ms, --threshold,
-// --thresholds and --ignore on `cmd`. Returns the options other than --app.
+// --thresholds and --ignore on `cmd`. Returns the options other than --app. `extra_apps` are
+// kinds the command accepts besides the stream applications (deploy's detect).
 std::vector<CLI::Option*> add_app_options(CLI::App* cmd, std::string& app,
-                                          const std::string& app_help, deploy::AppOptions& o);
+                                          const std::string& app_help, deploy::AppOptions& o,
+                                          const std::vector<std::string>& extra_apps = {});
 
 }  // namespace tinyforge::cli
 

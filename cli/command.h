@@ -37,6 +37,7 @@ namespace report_defaults {
 std::string write(const std::filesystem::path& run_dir, const std::filesystem::path& model,
                   const std::filesystem::path& layer_errors, const std::filesystem::path& output);
 }  // namespace report_defaults
+void add_detect_command(CLI::App& app, int& exit_code);
 
 }  // namespace tinyforge::cli
 

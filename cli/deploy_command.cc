@@ -23,7 +23,11 @@ struct DeployCommandOptions {
 
 nlohmann::json deploy(const DeployCommandOptions& o) {
   deploy::DeployOptions options;
-  if (!o.app.empty()) {
+  if (o.app == "detect") {
+    // Not a stream product: frames in, objects out (firmware/apps/detect_app.cc).
+    if (o.app_flags) throw host::Error("--app detect takes no stream settings");
+    options.detect_app = true;
+  } else if (!o.app.empty()) {
     options.app = o.app_options;
     options.app->app = o.app;
   } else if (o.app_flags) {
@@ -78,8 +82,9 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-o,--output", o->dir, "The project directory to write")->required();
   const auto settings = add_app_options(cmd, o->app,
                                         "Build a stream application: kws, anomaly, gesture or "
-                                        "classify (docs/firmware-app.md)",
-                                        o->app_options);
+                                        "classify (docs/firmware-app.md); or detect: a centroid "
+                                        "detector printing the objects of each frame",
+                                        o->app_options, {"detect"});
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, settings, &exit_code]() {
     for (const CLI::Option* option : settings) o->app_flags |= option->count() > 0;

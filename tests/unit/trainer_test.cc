@@ -256,13 +256,22 @@ TEST(Trainer, EveryZooModelTakesATrainingStep) {
     const graph::Shape in = g.value(g.inputs()[0]).shape;
     const graph::Shape sample(in.begin() + 1, in.end());
     const bool ae = name == "autoencoder";
-    const int64_t classes = ae ? 2 : g.value(g.outputs()[0]).shape[1];
-    data::Dataset d(sample, std::vector<std::string>(classes, "c"));
+    // A detector's output is a grid of per-cell class scores; it trains on images with boxes.
+    const bool detector = name == "fomo";
+    const int64_t classes = ae ? 2 : g.value(g.outputs()[0]).shape.back();
+    const std::vector<std::string> names(classes, "c");
+    data::Dataset d =
+        detector ? data::Dataset::detection(sample, names) : data::Dataset(sample, names);
     std::mt19937_64 rng(2);
     std::vector<float> x(graph::num_elements(sample));
     for (int i = 0; i < 4; ++i) {
       for (float& v : x) v = static_cast<float>(rng() % 1000) / 1000.0f;
-      d.add(x, i % classes, "random");
+      if (detector) {
+        d.add_objects(x, {{1 + i % static_cast<int>(classes - 1), 8.0f * i, 8, 8.0f * i + 12, 20}},
+                      "random");
+      } else {
+        d.add(x, i % classes, "random");
+      }
     }
     TrainerConfig config = quiet_config(1);
     config.batch_size = 2;

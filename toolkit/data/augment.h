@@ -14,11 +14,15 @@ struct ImageAugmentation {
   int max_shift = 0;             // shift by up to this many pixels in x and y
   bool horizontal_flip = false;  // mirror half of the images left-right
   int crop_padding = 0;          // pad by this many pixels on each side, crop back at random
+  // Detection only: zoom in by up to this factor (a crop scaled back to the image), boxes with it.
+  float max_zoom = 0.0f;
   // Per-channel value of pixels shifted in: empty = 0. On normalized data, -mean/std makes them
   // black as in the raw image.
   std::vector<float> fill;
 
-  bool enabled() const { return max_shift > 0 || horizontal_flip || crop_padding > 0; }
+  bool enabled() const {
+    return max_shift > 0 || horizontal_flip || crop_padding > 0 || max_zoom > 0;
+  }
 };
 
 // `batch` is [N, H, W, C].

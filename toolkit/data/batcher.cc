@@ -58,6 +58,9 @@ bool Batcher::next(Batch& batch) {
   }
   batch.labels.resize(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i) batch.labels[i] = dataset_.label(batch.indices[i]);
+  batch.boxes.clear();
+  if (dataset_.is_detection())
+    for (int64_t i : batch.indices) batch.boxes.push_back(dataset_.boxes(i));
   return true;
 }
 

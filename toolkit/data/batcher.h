@@ -14,10 +14,11 @@ namespace tinyforge::data {
 std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch);
 
 struct Batch {
-  graph::Tensor features;        // [B, sample_shape...]
-  std::vector<int> labels;       // B labels (classification)
-  graph::Tensor targets;         // [B, targets] (regression)
-  std::vector<int64_t> indices;  // the dataset rows they came from
+  graph::Tensor features;               // [B, sample_shape...]
+  std::vector<int> labels;              // B labels (classification)
+  graph::Tensor targets;                // [B, targets] (regression)
+  std::vector<std::vector<Box>> boxes;  // detection: each sample's objects
+  std::vector<int64_t> indices;         // the dataset rows they came from
 };
 
 class Batcher {

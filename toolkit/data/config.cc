@@ -211,12 +211,18 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
     const std::string gw = w + ".augmentation";
     check_keys(g, gw,
                {"shift", "horizontal_flip", "crop_padding", "time_shift", "noise_path",
-                "noise_snr_db", "noise_probability", "copies", "speed"});
+                "noise_snr_db", "noise_probability", "copies", "speed", "zoom"});
     c.image_augmentation.max_shift = get<int>(g, "shift", gw, 0, "pixels (an integer)");
     c.image_augmentation.horizontal_flip =
         get<bool>(g, "horizontal_flip", gw, false, "true or false");
     c.image_augmentation.crop_padding = get<int>(g, "crop_padding", gw, 0, "pixels (an integer)");
     c.audio_augmentation.max_time_shift = get<int>(g, "time_shift", gw, 0, "samples (an integer)");
+    c.image_augmentation.max_zoom = get<float>(g, "zoom", gw, 0.0f, "a zoom factor beyond 1");
+    if (!(c.image_augmentation.max_zoom >= 0 && c.image_augmentation.max_zoom <= 1))
+      throw host::Error(gw + ".zoom: expected 0..1, e.g. 0.3 zooms in by up to 1.3x");
+    if (c.image_augmentation.max_zoom > 0 && c.format != DataFormat::kVoc &&
+        c.format != DataFormat::kYolo)
+      throw host::Error(gw + ".zoom: zooming moves boxes; it is for voc and yolo data");
     c.noise_path = get<std::string>(g, "noise_path", gw, "", "a directory or none");
     if (c.noise_path != "none") c.noise_path = resolve(c.noise_path, base_dir);
     c.audio_augmentation.snr_db = get<float>(g, "noise_snr_db", gw, 10.0f, "decibels");
@@ -263,11 +269,17 @@ Dataset load_one(const DataConfig& c, const std::string& path) {
       return load_csv_table(path, c.csv);
     case DataFormat::kCsvWindows:
       return load_csv_windows(path, c.csv);
+    case DataFormat::kVoc:
+    case DataFormat::kYolo: {
+      DataConfig at = c;
+      at.path = path;
+      return detection_dataset(load_detection_set(at), c.image);
+    }
     default:
       break;
   }
   throw host::Error(std::string("data.format: ") + format_name(c.format) +
-                    " is a detection format; load it with load_detection_set");
+                    " has no loader for a folder");
 }
 
 void check_same_classes(const Dataset& train, const Dataset& test, const std::string& test_path) {
@@ -350,10 +362,13 @@ DatasetSplit load_dataset(const DataConfig& config) {
     DataConfig fixed = c;
     all = load_one(c, c.path);
     if (all.empty()) no_usable_samples(c.path, all);
-    if (c.format == DataFormat::kImageFolder) {
+    if (c.format == DataFormat::kImageFolder || all.is_detection()) {
       fixed.image.height = static_cast<int>(all.sample_shape()[0]);
       fixed.image.width = static_cast<int>(all.sample_shape()[1]);
     }
+    // A VOC test folder names its classes in its own order: they must be the training set's.
+    if (all.is_detection() && c.format == DataFormat::kVoc)
+      fixed.class_names.assign(all.class_names().begin() + 1, all.class_names().end());
     if (!c.test_path.empty()) {
       test = load_one(fixed, c.test_path);
       if (test.empty()) no_usable_samples(c.test_path, test);

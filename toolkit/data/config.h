@@ -76,8 +76,8 @@ DataConfig parse_data_config(const YAML::Node& node, const std::string& base_dir
 // config.skip_bad governs every loader (even if set after parsing, as --skip-bad does); image
 // sizes fixed by the training data also apply to test_path. A dataset (or test set) without a
 // usable sample, or an empty training split, throws host::Error. Warnings (too few recordings
-// for the fractions, odd sample rates, ...) come back in DatasetSplit::warnings. Detection
-// formats throw (use load_detection_set).
+// for the fractions, odd sample rates, ...) come back in DatasetSplit::warnings. voc and yolo
+// give a detection dataset (detection_dataset(): images with their boxes, class 0 background).
 DatasetSplit load_dataset(const DataConfig& config);
 
 // voc/yolo annotations from config.path.

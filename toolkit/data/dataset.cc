@@ -20,6 +20,28 @@ Dataset Dataset::regression(graph::Shape sample_shape, std::vector<std::string> 
   return d;
 }
 
+Dataset Dataset::detection(graph::Shape sample_shape, std::vector<std::string> class_names) {
+  Dataset d(std::move(sample_shape), std::move(class_names));
+  d.detection_ = true;
+  return d;
+}
+
+void Dataset::add_objects(std::span<const float> features, std::vector<Box> boxes,
+                          std::string source, std::string group) {
+  if (!detection_) throw host::Error(source + ": boxes for a dataset that is not a detection one");
+  std::vector<int> counts(class_names_.size(), 0);
+  for (const Box& box : boxes) {
+    if (box.label <= 0 || box.label >= num_classes()) {
+      throw host::Error(source + ": box label " + std::to_string(box.label) + " is outside 1.." +
+                        std::to_string(num_classes() - 1));
+    }
+    ++counts[box.label];
+  }
+  add(features, static_cast<int>(std::max_element(counts.begin(), counts.end()) - counts.begin()),
+      std::move(source), std::move(group));
+  boxes_.push_back(std::move(boxes));
+}
+
 std::span<const float> Dataset::sample(int64_t i) const {
   return {features_.data() + i * sample_size_, static_cast<size_t>(sample_size_)};
 }
@@ -98,6 +120,7 @@ void Dataset::reserve(int64_t samples) {
 Dataset Dataset::subset(std::span<const int64_t> indices) const {
   Dataset out(sample_shape_, class_names_);
   out.target_names_ = target_names_;
+  out.detection_ = detection_;
   out.group_kind = group_kind;
   out.group_names_ = group_names_;
   out.group_index_ = group_index_;
@@ -111,6 +134,7 @@ Dataset Dataset::subset(std::span<const int64_t> indices) const {
     } else {
       out.labels_.push_back(labels_[i]);
     }
+    if (detection_) out.boxes_.push_back(boxes_[i]);
     out.sources_.push_back(sources_[i]);
     out.group_ids_.push_back(group_ids_[i]);
   }

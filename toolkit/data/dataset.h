@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "toolkit/data/detection.h"
 #include "toolkit/data/normalization.h"
 #include "toolkit/graph/tensor.h"
 
@@ -39,6 +40,15 @@ class Dataset {
   int label(int64_t i) const { return labels_[i]; }
   // Number of samples per class (index = label); empty for regression.
   std::vector<int64_t> class_counts() const;
+
+  // Detection: every sample also carries its objects' boxes in its own pixels (labels index the
+  // classes; class 0 is the background). Its label is the class most of its objects have (0 for
+  // none), so splits stay stratified.
+  static Dataset detection(graph::Shape sample_shape, std::vector<std::string> class_names);
+  bool is_detection() const { return detection_; }
+  const std::vector<Box>& boxes(int64_t i) const { return boxes_[i]; }
+  void add_objects(std::span<const float> features, std::vector<Box> boxes, std::string source,
+                   std::string group = {});
 
   // Regression: the target names and num_targets() floats per sample, sample after sample.
   bool is_regression() const { return !target_names_.empty(); }
@@ -94,6 +104,8 @@ class Dataset {
   std::vector<float> features_;
   std::vector<int> labels_;
   std::vector<float> targets_;
+  bool detection_ = false;
+  std::vector<std::vector<Box>> boxes_;  // detection: per sample
   std::vector<std::string> sources_;
   // Per sample an index into group_names_, or -1: the sample is its own group.
   std::vector<int32_t> group_ids_;

@@ -4,11 +4,14 @@
 #include <tinyxml2.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "toolkit/data/class_folders.h"
+#include "toolkit/data/dataset.h"
+#include "toolkit/data/image_folder.h"
 #include "toolkit/host/error.h"
 
 namespace tinyforge::data {
@@ -51,6 +54,24 @@ float child_number(const tinyxml2::XMLElement* parent, const char* name, const s
   return value;
 }
 
+// LabelImg writes boxes that touch the border with coordinates up to one pixel beyond it (VOC's
+// 1-based pixels): those are clamped; anything further out is bad data.
+void check_inside(Box& box, int width, int height, const std::string& where) {
+  constexpr float kOverhang = 1.0f;
+  if (width <= 0 || height <= 0) return;  // no usable <size>: checked against the image later
+  if (box.xmin < -kOverhang || box.ymin < -kOverhang || box.xmax > width + kOverhang ||
+      box.ymax > height + kOverhang) {
+    char text[160];
+    std::snprintf(text, sizeof text, ": box (%g, %g)-(%g, %g) is outside the %dx%d image", box.xmin,
+                  box.ymin, box.xmax, box.ymax, width, height);
+    throw host::Error(where + text);
+  }
+  box.xmin = std::max(box.xmin, 0.0f);
+  box.ymin = std::max(box.ymin, 0.0f);
+  box.xmax = std::min(box.xmax, static_cast<float>(width));
+  box.ymax = std::min(box.ymax, static_cast<float>(height));
+}
+
 DetectionSample read_voc_file(const fs::path& file, std::vector<std::string>& classes,
                               bool fixed_classes) {
   const std::string path = file.string();
@@ -65,14 +86,22 @@ DetectionSample read_voc_file(const fs::path& file, std::vector<std::string>& cl
   sample.annotation = path;
   const char* filename = child_text(root, "filename");
   const char* image_path = child_text(root, "path");
+  const tinyxml2::XMLElement* filename_element = root->FirstChildElement("filename");
+  const std::string filename_where =
+      path + ":" +
+      std::to_string(filename_element ? filename_element->GetLineNum() : root->GetLineNum());
+  // An image listed but missing is reported after the boxes, so a file with both problems names
+  // the first one in it.
+  std::string missing_image;
   if (filename && fs::exists(file.parent_path() / filename)) {
     sample.image = (file.parent_path() / filename).string();
-  } else if (image_path) {
+  } else if (image_path && fs::exists(image_path)) {
     sample.image = image_path;
   } else if (filename) {
-    sample.image = (file.parent_path() / filename).string();
+    missing_image = filename_where + ": the image '" + filename + "' is missing (looked in " +
+                    file.parent_path().string() + (image_path ? " and at <path>" : "") + ")";
   } else {
-    throw host::Error(path + ":" + std::to_string(root->GetLineNum()) + ": <filename> is missing");
+    throw host::Error(filename_where + ": <filename> is missing");
   }
   const tinyxml2::XMLElement* size = root->FirstChildElement("size");
   const std::string size_where = path + ":" + std::to_string(size ? size->GetLineNum() : 0);
@@ -96,10 +125,15 @@ DetectionSample read_voc_file(const fs::path& file, std::vector<std::string>& cl
             child_number(bndbox, "ymin", box_where), child_number(bndbox, "xmax", box_where),
             child_number(bndbox, "ymax", box_where)};
     if (!(box.xmin < box.xmax && box.ymin < box.ymax)) {
-      throw host::Error(box_where + ": box has xmin >= xmax or ymin >= ymax");
+      throw host::Error(box_where +
+                        ": box has xmin >= xmax or ymin >= ymax (zero or negative area)");
     }
+    check_inside(box, sample.width, sample.height, box_where);
+    const char* difficult = child_text(object, "difficult");
+    box.difficult = difficult && std::string(difficult) == "1";
     sample.boxes.push_back(box);
   }
+  if (!missing_image.empty()) throw host::Error(missing_image);
   return sample;
 }
 
@@ -185,6 +219,56 @@ DetectionSet load_yolo(const std::string& dir, bool skip_bad) {
   }
   if (set.samples.empty()) throw host::Error(dir + ": no YOLO .txt annotation found");
   return set;
+}
+
+}  // namespace tinyforge::data
+
+namespace tinyforge::data {
+
+Dataset detection_dataset(const DetectionSet& set, const ImageOptions& options) {
+  std::vector<std::string> classes{"background"};
+  classes.insert(classes.end(), set.class_names.begin(), set.class_names.end());
+  int width = options.width, height = options.height;
+  Dataset out;
+  for (const DetectionSample& sample : set.samples) {
+    try {
+      int file_width = 0, file_height = 0, file_channels = 0;
+      if (!stbi_info(sample.image.c_str(), &file_width, &file_height, &file_channels)) {
+        const char* reason = stbi_failure_reason();
+        throw host::Error(sample.image + ": unreadable image (" +
+                          (reason != nullptr ? reason : "corrupt") + ")");
+      }
+      if (sample.width > 0 && (sample.width != file_width || sample.height != file_height)) {
+        throw host::Error(sample.annotation + ": <size> says " + std::to_string(sample.width) +
+                          "x" + std::to_string(sample.height) + ", but " + sample.image + " is " +
+                          std::to_string(file_width) + "x" + std::to_string(file_height));
+      }
+      const std::vector<float> pixels =
+          load_image(sample.image, width, height, options.channels, options.resize);
+      if (out.sample_shape().empty()) {
+        out = Dataset::detection({height, width, options.channels}, classes);
+      }
+      const float sx = static_cast<float>(width) / file_width;
+      const float sy = static_cast<float>(height) / file_height;
+      std::vector<Box> boxes;
+      for (Box box : sample.boxes) {
+        box.label += 1;
+        box.xmin *= sx;
+        box.xmax *= sx;
+        box.ymin *= sy;
+        box.ymax *= sy;
+        boxes.push_back(box);
+      }
+      out.add_objects(pixels, std::move(boxes), sample.annotation);
+    } catch (const host::Error& e) {
+      if (!options.skip_bad)
+        throw host::Error(std::string(e.what()) + " (skip_bad: true skips bad samples)");
+      out.skipped.push_back(e.what());
+    }
+  }
+  if (out.sample_shape().empty()) out = Dataset::detection({0, 0, options.channels}, classes);
+  out.skipped.insert(out.skipped.begin(), set.skipped.begin(), set.skipped.end());
+  return out;
 }
 
 }  // namespace tinyforge::data

@@ -18,8 +18,12 @@ namespace tinyforge::deploy {
 
 struct DeployOptions {
   std::optional<AppOptions> app;  // a stream application; none: one inference on zeroed inputs
-  bool progress = true;           // report the build's steps on stderr
-  bool incremental = false;       // reuse DIR/build (unchanged files are not rewritten)
+  // --app detect: a centroid detector's app (firmware/apps/detect_app.cc) that runs frames and
+  // prints the objects of each; `detect_threshold` is the Q16 probability an object needs.
+  bool detect_app = false;
+  int32_t detect_threshold = 32768;
+  bool progress = true;      // report the build's steps on stderr
+  bool incremental = false;  // reuse DIR/build (unchanged files are not rewritten)
 };
 
 struct DeployReport {

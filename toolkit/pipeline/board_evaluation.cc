@@ -5,6 +5,7 @@
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/temp_dir.h"
 #include "toolkit/host/tensor_io.h"
+#include "toolkit/pipeline/centroid_detection.h"
 #include "toolkit/pipeline/train_run.h"
 
 namespace tinyforge::pipeline {
@@ -44,7 +45,9 @@ BoardEvaluation evaluate_on_board(const std::filesystem::path& path, const data:
       scores.push_back(static_cast<float>(host::tensor_value(out, k)));
   }
   BoardEvaluation result;
-  result.evaluation = evaluate_scores(std::move(scores), classes, set, regression);
+  result.evaluation = set.is_detection()
+                          ? detection_evaluation(std::move(scores), out, set.size())
+                          : evaluate_scores(std::move(scores), classes, set, regression);
   result.arena_bytes = run.arena_bytes;
   result.instructions = std::move(run.instructions_per_sample);
   result.raw_outputs = std::move(run.outputs[0]);

@@ -283,6 +283,7 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
   write_options.float_io = options.float_io;
   write_options.metadata = export_metadata(source.labels, split.normalization, features_json);
   export_regression(source.description, write_options.metadata);
+  if (set.is_detection()) write_options.metadata.extra["detector"] = "centroid";
   const graph::Graph converted = quantize_for_export(source.graph, split.train, pinned, &result);
   std::vector<uint8_t> bytes = tflite::write_tflite(converted, write_options);
   std::optional<double> threshold;
@@ -341,6 +342,12 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
   result["float_macro_f1"] = macro_f1(float_metrics);
   result["output_macro_f1"] = macro_f1(output_metrics);
   if (regression) add_regression_figures(float_metrics, output_metrics, quantized, result);
+  if (set.is_detection()) {
+    // A detector's figure is the macro centroid F1 (its accuracies are null).
+    result["float_f1"] = float_metrics["f1"];
+    result["output_f1"] = output_metrics["f1"];
+    result["quantized_f1"] = quantized ? output_metrics["f1"] : json(nullptr);
+  }
   if (anomaly) add_anomaly_convert_figures(float_metrics, output_metrics, quantized, result);
   result["evaluated_split"] = on_test ? "test" : "validation";
   result["evaluated_samples"] = set.size();

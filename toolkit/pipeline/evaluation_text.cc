@@ -1,7 +1,10 @@
 #include "toolkit/pipeline/evaluation_text.h"
 
+#include <cstdio>
+
 #include "toolkit/inspect/arena_figures.h"
 #include "toolkit/metrics/classification_report.h"
+#include "toolkit/pipeline/centroid_detection.h"
 
 namespace tinyforge::pipeline {
 namespace {
@@ -21,7 +24,18 @@ std::string evaluation_text(const nlohmann::json& r) {
     text += " (" + r["sample"].get<std::string>() + ")";
   if (r.contains("board")) text += ", on " + r["board"].get<std::string>() + " (QEMU)";
   text += "\n\n";
-  if (r.contains("confusion_matrix")) {
+  if (r.contains("count_mae")) {  // a centroid detector
+    text += centroid_text(r) +
+            "\n\n  class          objects     tp     fp     fn  precision  recall     f1\n";
+    for (const auto& [name, c] : r["per_class"].items()) {
+      char row[160];
+      std::snprintf(row, sizeof row, "  %-12s %9lld %6lld %6lld %6lld %10.3f %7.3f %6.3f\n",
+                    name.c_str(), c["objects"].get<long long>(), c["tp"].get<long long>(),
+                    c["fp"].get<long long>(), c["fn"].get<long long>(),
+                    c["precision"].get<double>(), c["recall"].get<double>(), c["f1"].get<double>());
+      text += row;
+    }
+  } else if (r.contains("confusion_matrix")) {
     text += metrics::ClassificationReport::from_json(r).to_text();
   } else {  // an autoencoder: the reconstruction loss, and ROC-AUC where labels tell anomalies
     text += "reconstruction loss " + number_text(r["test_loss"]);

@@ -101,7 +101,7 @@ Options window_options(const YAML::Node& l, const std::string& where, const std:
 }
 
 int build_layer(train::LayerBuilder& b, const YAML::Node& l, const std::string& where, int x,
-                const std::map<std::string, int>& named) {
+                const std::map<std::string, int>& named, int classes) {
   const std::string type = get<std::string>(l, "type", where, "");
   const std::string name = get<std::string>(l, "name", where, "");
   auto lookup = [&](const std::string& ref, const std::string& field) {
@@ -136,7 +136,10 @@ int build_layer(train::LayerBuilder& b, const YAML::Node& l, const std::string& 
       return b.depthwise_conv2d(x, o);
     }
     auto o = window_options<train::Conv2DOptions>(l, where, name);
-    o.filters = get<int>(l, "filters", where, 0);
+    // `filters: classes`: one output per class, as a detector's per-cell head needs.
+    const bool per_class =
+        l["filters"] && l["filters"].IsScalar() && l["filters"].as<std::string>() == "classes";
+    o.filters = per_class ? classes : get<int>(l, "filters", where, 0);
     return b.conv2d(x, o);
   }
   if (type == "conv1d") {
@@ -427,7 +430,7 @@ graph::Graph build_layers(const ModelSpec& spec, const zoo::ModelOptions& o, uin
     const YAML::Node& l = spec.layers[i];
     if (!l.IsMap() || !l["type"]) fail(where, "expected a mapping with a type");
     try {
-      x = build_layer(b, l, where, x, named);
+      x = build_layer(b, l, where, x, named, o.classes);
     } catch (const host::Error& e) {
       const std::string what = e.what();
       // Builder errors name the layer, not the list entry: add where it is.

@@ -17,12 +17,14 @@
 #include "toolkit/metrics/roc_auc.h"
 #include "toolkit/pipeline/anomaly.h"
 #include "toolkit/pipeline/board_evaluation.h"
+#include "toolkit/pipeline/centroid_detection.h"
 #include "toolkit/pipeline/convert.h"
 #include "toolkit/pipeline/qat.h"
 #include "toolkit/pipeline/regression.h"
 #include "toolkit/quantize/passes.h"
 #include "toolkit/tflite/metadata_json.h"
 #include "toolkit/tflite/tflite.h"
+#include "toolkit/train/centroid_targets.h"
 #include "toolkit/train/checkpoint.h"
 #include "toolkit/train/ops/compute_thread_pool.h"
 #include "toolkit/train/trainer.h"
@@ -53,6 +55,7 @@ train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Traine
                 {"params", graph.parameter_count()},
                 {"macs", graph.macs()}};
   describe_regression(c.metadata, split.train, split.target_normalization);
+  if (split.train.is_detection()) c.metadata["detector"] = "centroid";
   if (project.features) c.metadata["features"] = features::to_json(*project.features);
   return c;
 }
@@ -95,6 +98,7 @@ void write_float_tflite(const graph::Graph& graph, const train::Checkpoint& chec
                                        checkpoint.metadata.value("features", json()));
     export_regression(checkpoint.metadata, options.metadata);
     export_anomaly(checkpoint.metadata, options.metadata);
+    export_detector(checkpoint.metadata, options.metadata);
     tflite::write_tflite_file(quantize::prepare_for_export(graph), options, path);
     result["float_tflite_file"] = path.string();
   } catch (const host::Error& e) {
@@ -190,6 +194,12 @@ json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool re
                   const std::vector<std::string>& labels) {
   if (test.is_regression()) return regression_json(e, test.target_names());
   json j;
+  if (test.is_detection()) {
+    j = centroid_figures(centroid_objects(e.outputs, centroid_options(test)), test);
+    j["test_loss"] = number_or_null(e.loss);
+    j["cell_accuracy_pct"] = number_or_null(e.accuracy_pct);
+    return j;
+  }
   if (reconstruct) {
     j["test_loss"] = number_or_null(e.loss);
     j["test_accuracy_pct"] = nullptr;
@@ -252,7 +262,7 @@ json run_training(const Project& given, RunStart start) {
   if (!project.features)
     config.augmentation = data::make_augmentation(project.data, split.normalization);
   if (regression) config.target_scale = split.target_normalization.std;
-  if (project.training.balanced_class_weights && !regression)
+  if (project.training.balanced_class_weights && !regression && !split.train.is_detection())
     config.cross_entropy.class_weights = train::balanced_class_weights(split.train);
   if (!config.cross_entropy.class_weights.empty() &&
       static_cast<int>(config.cross_entropy.class_weights.size()) != split.train.num_classes()) {
@@ -265,6 +275,21 @@ json run_training(const Project& given, RunStart start) {
       build_model(project.model, split.train.sample_shape(),
                   regression ? split.train.num_targets() : split.train.num_classes(), config.seed);
   if (regression) append_target_scaling(graph, split.target_normalization);
+  if (split.train.is_detection() &&
+      (project.training.balanced_class_weights || config.cross_entropy.class_weights.empty())) {
+    // The object cells are few among the background ones: weighted up (centroid_targets.h).
+    const graph::Shape& out_shape = graph.value(graph.outputs().at(0)).shape;
+    const graph::Shape& in_shape = split.train.sample_shape();
+    if (out_shape.size() != 4) {
+      throw host::Error(project.path.string() +
+                        ": a detection set (data.format voc/yolo) needs a model whose output is a "
+                        "grid of per-cell class scores [rows, cols, classes], such as model.zoo: "
+                        "fomo; this model's output is " +
+                        graph::shape_string(out_shape));
+    }
+    config.cross_entropy.class_weights = train::centroid_class_weights(
+        split.train, {out_shape[1], out_shape[2], in_shape[0], in_shape[1]});
+  }
   std::optional<train::Checkpoint> resumed;
   if (start == RunStart::kResume) {
     resumed = train::load_checkpoint(model_file);
@@ -319,7 +344,11 @@ json run_training(const Project& given, RunStart start) {
   if (config.progress) {
     std::cerr << split_name << " split, evaluated once after training (" << eval_set.size()
               << " samples): loss " << e.loss;
-    if (!config.reconstruct && !regression) std::cerr << ", accuracy " << e.accuracy_pct << " %";
+    if (split.train.is_detection()) {
+      std::cerr << ", " << centroid_text(result);
+    } else if (!config.reconstruct && !regression) {
+      std::cerr << ", accuracy " << e.accuracy_pct << " %";
+    }
     if (threshold) std::cerr << "; " << anomaly_text(result);
     std::cerr << std::endl;
   }
@@ -340,6 +369,10 @@ json run_training(const Project& given, RunStart start) {
   train::Checkpoint final_checkpoint = make_checkpoint(graph, trainer, project, split);
   final_checkpoint.metadata["test"] = {{"accuracy_pct", result["test_accuracy_pct"]},
                                        {"loss", result["test_loss"]}};
+  if (split.train.is_detection()) {
+    for (const char* key : {"f1", "precision", "recall", "count_mae"})
+      final_checkpoint.metadata["test"][key] = result[key];
+  }
   if (regression) {
     for (const char* key : {"mae", "rmse", "r2"})
       final_checkpoint.metadata["test"][key] = result[std::string("test_") + key];
@@ -437,6 +470,7 @@ train::Evaluation evaluate_tflite(const host::ModelFile& file, const data::Datas
     e.reconstruction_error = std::move(errors);
     return e;
   }
+  if (set.is_detection()) return detection_evaluation(std::move(scores), out0, set.size());
   return evaluate_scores(std::move(scores), classes, set, regression);
 }
 

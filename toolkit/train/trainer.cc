@@ -7,9 +7,11 @@
 #include <cstring>
 
 #include "toolkit/data/batcher.h"
+#include "toolkit/data/detection_augment.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/train/batch_norm_statistics.h"
+#include "toolkit/train/centroid_targets.h"
 #include "toolkit/train/progress_bar.h"
 #include "toolkit/train/regression.h"
 
@@ -233,7 +235,7 @@ Trainer::BatchResult Trainer::loss_and_grad(const graph::Tensor& output, const g
                                             const data::Batch& batch, graph::Tensor* grad,
                                             bool with_class_weights) const {
   LossOutput lo;
-  int64_t correct = 0;
+  double correct = 0;
   double absolute_error = 0;
   const std::vector<int>& labels = batch.labels;
   const int64_t n = output.dim(0);
@@ -245,6 +247,26 @@ Trainer::BatchResult Trainer::loss_and_grad(const graph::Tensor& output, const g
                         graph::shape_string(input.shape()));
     }
     lo = mean_squared_error(output, input.reshaped(output.shape()));
+  } else if (!batch.boxes.empty()) {
+    if (output.rank() != 4 || input.rank() != 4) {
+      throw host::Error(
+          "training: a detection set needs a model with a grid of cells [N, rows, "
+          "cols, classes] (e.g. model.zoo: fomo); it gives " +
+          graph::shape_string(output.shape()));
+    }
+    const CellGrid grid{output.dim(1), output.dim(2), input.dim(1), input.dim(2)};
+    const std::vector<int> cells = centroid_cell_labels(batch.boxes, grid);
+    CrossEntropyOptions options;
+    if (with_class_weights) options = config_.cross_entropy;
+    lo = softmax_cross_entropy(output, cells, options);
+    const int64_t classes = output.dim(3);
+    int64_t right = 0;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const float* row = output.data() + i * classes;
+      right += std::max_element(row, row + classes) - row == cells[i];
+    }
+    // Accuracy over cells, counted in samples as the callers count it.
+    correct = static_cast<double>(right) / (grid.rows * grid.cols);
   } else if (!batch.targets.empty()) {
     lo = standardized_regression_loss(config_.loss, output, batch.targets, config_.target_scale);
     for (int64_t i = 0; i < output.size(); ++i)
@@ -303,11 +325,17 @@ std::vector<EpochRecord> Trainer::fit(const data::Dataset& train, const data::Da
     record.epoch = epoch + 1;
     batcher.start_epoch(epoch);
     ProgressBar bar(config_.progress, epoch + 1, config_.epochs, batcher.batches_per_epoch());
-    double loss_sum = 0, absolute_error = 0;
-    int64_t correct = 0, seen = 0, done = 0;
+    double loss_sum = 0, absolute_error = 0, correct = 0;
+    int64_t seen = 0, done = 0;
     const auto start = std::chrono::steady_clock::now();
     while (batcher.next(batch)) {
-      if (config_.augmentation.enabled()) data::augment(batch.features, config_.augmentation, rng_);
+      if (config_.augmentation.enabled()) {
+        if (train.is_detection()) {
+          data::augment_detection(batch.features, batch.boxes, config_.augmentation.image, rng_);
+        } else {
+          data::augment(batch.features, config_.augmentation, rng_);
+        }
+      }
       if (config_.schedule)
         optimizer_.set_learning_rate(learning_rate_at(*config_.schedule, epoch, step_));
       if (done == 0) record.learning_rate = optimizer_.learning_rate();
@@ -395,8 +423,8 @@ Evaluation Trainer::evaluate(const data::Dataset& dataset) {
   std::mt19937_64 unused(0);  // inference draws nothing; the training generator stays untouched
   std::vector<graph::Tensor> inputs(1);
   data::Batch batch;
-  double loss_sum = 0;
-  int64_t correct = 0, seen = 0;
+  double loss_sum = 0, correct = 0;
+  int64_t seen = 0;
   std::vector<float> outputs;
   graph::Shape out_shape;
   while (batcher.next(batch)) {

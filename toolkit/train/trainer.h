@@ -102,7 +102,7 @@ class Trainer {
  private:
   struct BatchResult {
     double loss;
-    int64_t correct;
+    double correct;         // samples classified right (a detector: the share of its cells)
     double absolute_error;  // regression: the sum of |output - target| over the batch
   };
   // `batch` gives the labels or targets (its features have moved to `input`).

@@ -30,6 +30,23 @@ inline void expect_rank(const char* model, const graph::Shape& shape, size_t ran
   }
 }
 
+// MobileNetV1's depthwise-separable block: a 3x3 depthwise convolution of `stride`, then a 1x1
+// convolution to `filters` channels, each followed by BatchNorm and ReLU.
+inline int depthwise_separable_block(train::LayerBuilder& b, int x, int filters, int stride,
+                                     const ModelOptions& o) {
+  x = b.depthwise_conv2d(x, {.stride_h = stride,
+                             .stride_w = stride,
+                             .padding = graph::Padding::kSame,
+                             .kernel_init = o.kernel_init});
+  x = b.relu(b.batch_norm(x));
+  x = b.conv2d(x, {.filters = filters,
+                   .kernel_h = 1,
+                   .kernel_w = 1,
+                   .padding = graph::Padding::kSame,
+                   .kernel_init = o.kernel_init});
+  return b.relu(b.batch_norm(x));
+}
+
 // The last Dense layer of a classifier, and the softmax the Keras recipes end with if asked.
 inline int classifier_head(train::LayerBuilder& b, int x, int classes, const ModelOptions& o) {
   x = b.dense(x, {.units = classes, .kernel_init = o.kernel_init, .name = "logits"});

@@ -35,19 +35,8 @@ graph::Graph mobilenet_v1(const ModelOptions& o) {
                    .padding = graph::Padding::kSame,
                    .kernel_init = o.kernel_init});
   x = b.relu(b.batch_norm(x));
-  for (const Block& block : kBlocks) {
-    x = b.depthwise_conv2d(x, {.stride_h = block.stride,
-                               .stride_w = block.stride,
-                               .padding = graph::Padding::kSame,
-                               .kernel_init = o.kernel_init});
-    x = b.relu(b.batch_norm(x));
-    x = b.conv2d(x, {.filters = scaled(block.pointwise_filters),
-                     .kernel_h = 1,
-                     .kernel_w = 1,
-                     .padding = graph::Padding::kSame,
-                     .kernel_init = o.kernel_init});
-    x = b.relu(b.batch_norm(x));
-  }
+  for (const Block& block : kBlocks)
+    x = detail::depthwise_separable_block(b, x, scaled(block.pointwise_filters), block.stride, o);
   const graph::Shape& s = b.shape(x);
   x = b.average_pool2d(x, {.pool_h = static_cast<int>(s[1]), .pool_w = static_cast<int>(s[2])});
   x = b.flatten(x);

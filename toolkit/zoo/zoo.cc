@@ -14,7 +14,8 @@ struct Entry {
 
 constexpr Entry kEntries[] = {{"mlp", mlp},         {"cnn", cnn},
                               {"ds_cnn", ds_cnn},   {"mobilenet_v1", mobilenet_v1},
-                              {"resnet8", resnet8}, {"autoencoder", autoencoder}};
+                              {"resnet8", resnet8}, {"autoencoder", autoencoder},
+                              {"fomo", fomo}};
 
 }  // namespace
 

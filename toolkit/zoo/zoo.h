@@ -10,6 +10,8 @@
 //   mobilenet_v1 MLPerf Tiny visual wake words: MobileNetV1 with width multiplier (0.25, 96x96x3)
 //   resnet8      MLPerf Tiny image classification: 3 residual stacks of 16/32/64 filters (32x32x3)
 //   autoencoder  MLPerf Tiny anomaly detection: Dense 640->128x4->8->128x4->640 with BatchNorm
+//   fomo         centroid detector (FOMO-style): MobileNetV1 (width 0.35) cut at output stride 8,
+//                a 1x1 conv (hidden: 32, relu) and a 1x1 conv of per-cell class logits
 #ifndef TINYFORGE_TOOLKIT_ZOO_ZOO_H_
 #define TINYFORGE_TOOLKIT_ZOO_ZOO_H_
 
@@ -43,9 +45,10 @@ graph::Graph ds_cnn(const ModelOptions& options);
 graph::Graph mobilenet_v1(const ModelOptions& options);
 graph::Graph resnet8(const ModelOptions& options);
 graph::Graph autoencoder(const ModelOptions& options);
+graph::Graph fomo(const ModelOptions& options);
 
-// The zoo by name ("mlp", "cnn", "ds_cnn", "mobilenet_v1", "resnet8", "autoencoder"); throws
-// host::Error listing the names otherwise.
+// The zoo by name ("mlp", "cnn", "ds_cnn", "mobilenet_v1", "resnet8", "autoencoder", "fomo");
+// throws host::Error listing the names otherwise.
 graph::Graph build(std::string_view name, const ModelOptions& options);
 const std::vector<std::string>& model_names();
 
