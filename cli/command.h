@@ -25,6 +25,7 @@ void add_convert_command(CLI::App& app, int& exit_code);
 void add_data_command(CLI::App& app, int& exit_code);
 void add_features_command(CLI::App& app, int& exit_code);
 void add_stream_command(CLI::App& app, int& exit_code);
+void add_tune_command(CLI::App& app, int& exit_code);
 
 }  // namespace tinyforge::cli
 

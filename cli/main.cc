@@ -59,5 +59,6 @@ int main(int argc, char** argv) {
   tinyforge::cli::add_data_command(app, exit_code);
   tinyforge::cli::add_features_command(app, exit_code);
   tinyforge::cli::add_stream_command(app, exit_code);
+  tinyforge::cli::add_tune_command(app, exit_code);
   return tinyforge::cli::parse_and_run(app, argc, argv, exit_code);
 }
