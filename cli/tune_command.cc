@@ -16,7 +16,7 @@ void add_tune_command(CLI::App& app, int& exit_code) {
       "(docs/tune.md)");
   struct Options {
     tune::TuneOptions tune;
-    std::string max_arena, max_flash;
+    std::string max_arena, max_flash, max_model;
     std::optional<double> max_latency_ms;
     std::optional<double> clock_mhz;
     bool json = false;
@@ -29,6 +29,8 @@ void add_tune_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-arena", o->max_arena, "Device arena budget (65536, 64KB, 1MB)");
   cmd->add_option("--max-flash", o->max_flash,
                   "Flash budget for the deployed image: the kernels' code plus the model");
+  cmd->add_option("--max-model", o->max_model,
+                  "Budget for the .tflite alone (its C array in flash)");
   cmd->add_option("--max-latency-ms", o->max_latency_ms,
                   "Latency budget per inference, from QEMU's instruction count at --clock-mhz")
       ->check(CLI::PositiveNumber);
@@ -72,6 +74,8 @@ void add_tune_command(CLI::App& app, int& exit_code) {
         options.budgets.arena_bytes = tune::parse_size(o->max_arena, "--max-arena");
       if (!o->max_flash.empty())
         options.budgets.flash_bytes = tune::parse_size(o->max_flash, "--max-flash");
+      if (!o->max_model.empty())
+        options.budgets.model_bytes = tune::parse_size(o->max_model, "--max-model");
       options.budgets.latency_ms = o->max_latency_ms;
       if (o->clock_mhz) options.budgets.clock_mhz = *o->clock_mhz;
       options.slurm.cpus_per_task = options.threads;

@@ -59,6 +59,9 @@ std::string over_budget(const Figures& f, const Budgets& b) {
   if (b.flash_bytes && f.flash_bytes > *b.flash_bytes)
     add("flash " + std::to_string(f.flash_bytes) + " > " + std::to_string(*b.flash_bytes) +
         " bytes");
+  if (b.model_bytes && f.model_bytes > *b.model_bytes)
+    add("model " + std::to_string(f.model_bytes) + " > " + std::to_string(*b.model_bytes) +
+        " bytes");
   const auto ms = f.latency_ms(b.clock_mhz);
   if (b.latency_ms && ms && *ms > *b.latency_ms) {
     std::ostringstream s;

@@ -1,6 +1,7 @@
-// A board's budgets for `tinyforge tune` (--max-arena, --max-flash, --max-latency-ms) and the
-// exact figures a model is checked against: the planner's device arena, the deployed image's flash
-// (code for the model's kernels + the model), MACs, and instructions per inference under QEMU.
+// A board's budgets for `tinyforge tune` (--max-arena, --max-flash, --max-model, --max-latency-ms)
+// and the exact figures a model is checked against: the planner's device arena, the deployed
+// image's flash (code for the model's kernels + the model), MACs, and instructions per inference
+// under QEMU.
 #ifndef TINYFORGE_TOOLKIT_TUNE_BUDGET_H_
 #define TINYFORGE_TOOLKIT_TUNE_BUDGET_H_
 
@@ -15,6 +16,7 @@ namespace tinyforge::tune {
 struct Budgets {
   std::optional<uint64_t> arena_bytes;
   std::optional<uint64_t> flash_bytes;
+  std::optional<uint64_t> model_bytes;  // the .tflite alone
   std::optional<double> latency_ms;
   double clock_mhz = 0;  // turns instructions into milliseconds (one instruction per cycle)
 };

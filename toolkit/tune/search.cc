@@ -103,10 +103,12 @@ class Search {
                         {"seed", o_.seed},
                         {"max_arena_bytes", nullptr},
                         {"max_flash_bytes", nullptr},
+                        {"max_model_bytes", nullptr},
                         {"max_latency_ms", nullptr},
                         {"clock_mhz", budgets_.clock_mhz}};
     if (budgets_.arena_bytes) s["max_arena_bytes"] = *budgets_.arena_bytes;
     if (budgets_.flash_bytes) s["max_flash_bytes"] = *budgets_.flash_bytes;
+    if (budgets_.model_bytes) s["max_model_bytes"] = *budgets_.model_bytes;
     if (budgets_.latency_ms) s["max_latency_ms"] = *budgets_.latency_ms;
     const fs::path file = o_.out / "tune.json";
     if (fs::exists(file)) {
@@ -294,7 +296,9 @@ class Search {
         deploy::deploy_model(dir / "model_int8.tflite", o_.board, dir / "firmware", options);
     const uint64_t flash = r.flash_code_bytes + r.flash_model_bytes;
     const bool within = (!budgets_.arena_bytes || r.ram_arena_bytes <= *budgets_.arena_bytes) &&
-                        (!budgets_.flash_bytes || flash <= *budgets_.flash_bytes) && r.fits;
+                        (!budgets_.flash_bytes || flash <= *budgets_.flash_bytes) &&
+                        (!budgets_.model_bytes || r.flash_model_bytes <= *budgets_.model_bytes) &&
+                        r.fits;
     return {{"elf", r.elf.string()},
             {"flash_code_bytes", r.flash_code_bytes},
             {"flash_model_bytes", r.flash_model_bytes},
