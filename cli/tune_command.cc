@@ -70,12 +70,18 @@ void add_tune_command(CLI::App& app, int& exit_code) {
   cmd->callback([o, &exit_code]() {
     exit_code = run_command(o->json, [&]() {
       tune::TuneOptions options = o->tune;
-      if (!o->max_arena.empty())
-        options.budgets.arena_bytes = tune::parse_size(o->max_arena, "--max-arena");
-      if (!o->max_flash.empty())
-        options.budgets.flash_bytes = tune::parse_size(o->max_flash, "--max-flash");
-      if (!o->max_model.empty())
-        options.budgets.model_bytes = tune::parse_size(o->max_model, "--max-model");
+      // A malformed size is a wrong command line (exit 2), found before any work.
+      const auto size = [](const std::string& text, const char* flag) -> std::optional<uint64_t> {
+        if (text.empty()) return std::nullopt;
+        try {
+          return tune::parse_size(text, flag);
+        } catch (const std::exception& e) {
+          throw UsageError(std::string("tune: ") + e.what());
+        }
+      };
+      options.budgets.arena_bytes = size(o->max_arena, "--max-arena");
+      options.budgets.flash_bytes = size(o->max_flash, "--max-flash");
+      options.budgets.model_bytes = size(o->max_model, "--max-model");
       options.budgets.latency_ms = o->max_latency_ms;
       if (o->clock_mhz) options.budgets.clock_mhz = *o->clock_mhz;
       options.slurm.cpus_per_task = options.threads;
