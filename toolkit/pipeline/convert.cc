@@ -10,6 +10,7 @@
 #include "toolkit/pipeline/regression.h"
 #include "toolkit/pipeline/train_run.h"
 #include "toolkit/quantize/bias_correction.h"
+#include "toolkit/quantize/cross_layer_equalization.h"
 #include "toolkit/quantize/error_report.h"
 #include "toolkit/quantize/passes.h"
 #include "toolkit/quantize/ptq.h"
@@ -174,6 +175,11 @@ graph::Graph quantize_for_export(const graph::Graph& trained, const data::Datase
     if (options.dtype == ConvertDtype::kFloat32) {
       converted = std::move(prepared);
     } else {
+      if (options.equalize) {
+        progress("cross-layer equalization");
+        facts["equalized"] =
+            quantize::equalized_pairs_json(quantize::equalize_cross_layer(prepared));
+      }
       const graph::Tensor samples = calibration_samples(train, options.calibration_samples);
       const int64_t count = samples.shape()[0];
       progress("calibrating (" + std::string(quantize::calibrator_name(options.calibrator)) +
