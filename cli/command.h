@@ -38,6 +38,7 @@ std::string write(const std::filesystem::path& run_dir, const std::filesystem::p
                   const std::filesystem::path& layer_errors, const std::filesystem::path& output);
 }  // namespace report_defaults
 void add_detect_command(CLI::App& app, int& exit_code);
+void add_tune_command(CLI::App& app, int& exit_code);
 
 }  // namespace tinyforge::cli
 

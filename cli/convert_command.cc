@@ -1,6 +1,6 @@
 // `tinyforge convert MODEL (--int8|--int16x8|--float) [--project PROJECT.yaml]
 // [--calibration-samples N] [--calibrator minmax|percentile|mse] [--io-dtype int8|int16|float32]
-// [--error-report FILE] -o OUT.tflite [--json]`
+// [--error-report FILE] [--equalize] [--bias-correction] -o OUT.tflite [--json]`
 #include <iostream>
 
 #include "cli/command.h"
@@ -19,6 +19,8 @@ struct ConvertCommand {
   std::string calibrator = "minmax";
   std::string io_dtype;
   std::string error_report;
+  bool bias_correction = false;
+  bool equalize = false;
   int64_t calibration_samples = 1000;
   std::string output;
   bool no_report = false;
@@ -40,6 +42,8 @@ pipeline::ConvertOptions options_of(const ConvertCommand& c) {
   }
   o.float_io = c.io_dtype == "float32" && o.dtype != pipeline::ConvertDtype::kFloat32;
   o.error_report = c.error_report;
+  o.bias_correction = c.bias_correction;
+  o.equalize = c.equalize;
   return o;
 }
 
@@ -124,6 +128,12 @@ void add_convert_command(CLI::App& app, int& exit_code) {
                   "default) or float32 (QUANTIZE/DEQUANTIZE inside the model)");
   cmd->add_option("--error-report", c->error_report,
                   "Also write the per-layer quantization error (float vs runtime) as JSON here");
+  cmd->add_flag("--equalize", c->equalize,
+                "Cross-layer equalization of conv/depthwise pairs before calibration (reported "
+                "per pair as equalized)");
+  cmd->add_flag("--bias-correction", c->bias_correction,
+                "Correct each conv/FC bias by its channels' mean quantization error on the "
+                "calibration samples, layer by layer (reported per layer as bias_correction)");
   cmd->add_option("-o,--output", c->output, "The .tflite to write (atomically)")->required();
   cmd->add_flag("--no-report", c->no_report,
                 "Do not write OUT_report.html beside the output (docs/report.md)");

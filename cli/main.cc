@@ -62,5 +62,6 @@ int main(int argc, char** argv) {
   tinyforge::cli::add_package_commands(app, exit_code);
   tinyforge::cli::add_report_command(app, exit_code);
   tinyforge::cli::add_detect_command(app, exit_code);
+  tinyforge::cli::add_tune_command(app, exit_code);
   return tinyforge::cli::parse_and_run(app, argc, argv, exit_code);
 }

@@ -9,6 +9,8 @@
 #include "toolkit/pipeline/anomaly.h"
 #include "toolkit/pipeline/regression.h"
 #include "toolkit/pipeline/train_run.h"
+#include "toolkit/quantize/bias_correction.h"
+#include "toolkit/quantize/cross_layer_equalization.h"
 #include "toolkit/quantize/error_report.h"
 #include "toolkit/quantize/passes.h"
 #include "toolkit/quantize/ptq.h"
@@ -24,6 +26,7 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 constexpr int64_t kCalibrationBatch = 256;
+constexpr int64_t kBiasCorrectionSamples = 512;
 
 // The model to convert with what it was trained on: labels, and the project whose data splits
 // calibrate and evaluate it.
@@ -172,6 +175,11 @@ graph::Graph quantize_for_export(const graph::Graph& trained, const data::Datase
     if (options.dtype == ConvertDtype::kFloat32) {
       converted = std::move(prepared);
     } else {
+      if (options.equalize) {
+        progress("cross-layer equalization");
+        facts["equalized"] =
+            quantize::equalized_pairs_json(quantize::equalize_cross_layer(prepared));
+      }
       const graph::Tensor samples = calibration_samples(train, options.calibration_samples);
       const int64_t count = samples.shape()[0];
       progress("calibrating (" + std::string(quantize::calibrator_name(options.calibrator)) +
@@ -186,6 +194,14 @@ graph::Graph quantize_for_export(const graph::Graph& trained, const data::Datase
                                            {scheme_of(options.dtype), options.input_quantization});
       facts["calibration_samples"] = count;
       facts["calibrator"] = quantize::calibrator_name(options.calibrator);
+      if (options.bias_correction) {
+        // Means per channel settle within a few hundred samples; more only costs time.
+        const quantize::BatchProvider subset =
+            quantize::batches_of(samples, kBiasCorrectionSamples, kCalibrationBatch);
+        progress("bias correction, layer by layer");
+        facts["bias_correction"] =
+            quantize::bias_corrections_json(quantize::correct_biases(prepared, converted, subset));
+      }
       if (!options.error_report.empty()) {
         progress("per-layer error report");
         const quantize::ErrorReport report =

@@ -30,6 +30,8 @@ struct ConvertOptions {
   quantize::Calibrator calibrator = quantize::Calibrator::kMinMax;
   bool float_io = false;  // quantized model with float32 input and output (QUANTIZE/DEQUANTIZE)
   std::filesystem::path error_report;  // where to write the per-layer error report (JSON), if set
+  bool bias_correction = false;        // quantize/bias_correction.h, on the calibration samples
+  bool equalize = false;               // quantize/cross_layer_equalization.h, before calibration
   bool progress = true;                // one line per long step on stderr
   // The model input's quantization instead of the calibrated one (a model behind a feature graph
   // takes the frames' bytes as they are); run_conversion sets it from the project's features.

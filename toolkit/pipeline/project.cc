@@ -445,7 +445,9 @@ Project parse_project(const std::string& text, const std::string& label,
   }
   if (!root || root.IsNull())
     f.fail("(top level)", "empty; expected data, model, training, output");
-  f.check_keys(root, "(top level)", {"name", "data", "features", "model", "training", "output"});
+  // `tune` is the search space of `tinyforge tune` (toolkit/tune), read there; training ignores it.
+  f.check_keys(root, "(top level)",
+               {"name", "data", "features", "model", "training", "output", "tune"});
   Project p;
   p.text = text;
   p.name = f.get<std::string>(root, "name", "(top level)", "", "a name");
