@@ -16,6 +16,10 @@
 namespace tinyforge::train {
 
 constexpr int kBoxTargetValues = 4;  // x and y offset, width, height
+// The box term's weight against the cross-entropy: the class gradient of an object cell is
+// divided among every cell of the batch, the box gradient only among the object cells, so the box
+// term is scaled down (CenterNet weighs its size loss 0.1) to leave the classes learning.
+constexpr float kBoxLossWeight = 0.1f;
 
 struct BoxTargets {
   std::vector<int> labels;  // per cell of every image, as centroid_cell_labels

@@ -261,7 +261,7 @@ Trainer::BatchResult Trainer::loss_and_grad(const graph::Tensor& output, const g
     std::vector<int> cells;
     if (config_.box_detector) {
       BoxTargets targets = box_cell_targets(batch.boxes, grid);
-      lo = box_detection_loss(output, targets, options);
+      lo = box_detection_loss(output, targets, options, kBoxLossWeight);
       cells = std::move(targets.labels);
     } else {
       cells = centroid_cell_labels(batch.boxes, grid);
