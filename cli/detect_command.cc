@@ -46,9 +46,8 @@ void add_detect_command(CLI::App& app, int& exit_code) {
             std::cout << line;
             if (o.contains("box")) {
               const nlohmann::json& b = o["box"];
-              std::snprintf(line, sizeof line, " box (%.1f, %.1f)-(%.1f, %.1f)",
-                            b[0].get<double>(), b[1].get<double>(), b[2].get<double>(),
-                            b[3].get<double>());
+              std::snprintf(line, sizeof line, " box (%.1f, %.1f)-(%.1f, %.1f)", b[0].get<double>(),
+                            b[1].get<double>(), b[2].get<double>(), b[3].get<double>());
               std::cout << line;
             }
             std::cout << "\n";

@@ -32,8 +32,8 @@ const data::Box kC = truth(2, 40, 0, 50, 10);
 const DetectedBox kNowhere{1, 0.95f, 60, 60, 70, 70};
 
 TEST(BoxMetrics, PerfectPredictionsScoreOne) {
-  const BoxReport r = box_report({{on(kA, 0.9f), on(kB, 0.8f)}, {on(kC, 0.7f)}},
-                                 {{kA, kB}, {kC}}, 3);
+  const BoxReport r =
+      box_report({{on(kA, 0.9f), on(kB, 0.8f)}, {on(kC, 0.7f)}}, {{kA, kB}, {kC}}, 3);
   EXPECT_DOUBLE_EQ(r.map50, 1.0);
   EXPECT_DOUBLE_EQ(r.map50_95, 1.0);
   EXPECT_DOUBLE_EQ(r.at50.precision, 1.0);
@@ -54,8 +54,7 @@ TEST(BoxMetrics, AFalsePositiveRankedFirstCapsPrecision) {
 TEST(BoxMetrics, ADuplicateIsAFalsePositive) {
   // Ranked: TP(A) 0.9, A again 0.8 (A is taken: FP), TP(B) 0.7. Recall 1/2, 1/2, 1 at precision
   // 1, 1/2, 2/3 -> envelope 1, 2/3, 2/3. Recalls 0..0.50 (51 points) read 1, 0.51..1 (50) 2/3.
-  const BoxReport r =
-      box_report({{on(kA, 0.9f), on(kA, 0.8f), on(kB, 0.7f)}}, {{kA, kB}}, 2);
+  const BoxReport r = box_report({{on(kA, 0.9f), on(kA, 0.8f), on(kB, 0.7f)}}, {{kA, kB}}, 2);
   const double expected = (51 * 1.0 + 50 * 2.0 / 3.0) / 101;
   EXPECT_NEAR(r.map50, expected, 1e-12);
   EXPECT_EQ(r.at50.classes[1].true_positives, 2);

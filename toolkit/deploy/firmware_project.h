@@ -26,8 +26,8 @@ struct DeployOptions {
   int32_t detect_threshold = 32768;
   int32_t detect_iou = 32768;
   int detect_box_classes = 0;  // set by deploy_model from the model: classes with the background
-  bool progress = true;      // report the build's steps on stderr
-  bool incremental = false;  // reuse DIR/build (unchanged files are not rewritten)
+  bool progress = true;        // report the build's steps on stderr
+  bool incremental = false;    // reuse DIR/build (unchanged files are not rewritten)
 };
 
 struct DeployReport {

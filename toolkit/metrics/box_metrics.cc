@@ -28,8 +28,7 @@ double iou(const DetectedBox& d, const data::Box& b) {
 // One image, one class, one threshold, as COCO's evaluateImg: detections best first, each takes
 // the unmatched box with the highest IoU >= threshold, a box that counts before a difficult one.
 void match(const std::vector<const DetectedBox*>& detections,
-           const std::vector<const data::Box*>& boxes, double threshold,
-           std::vector<Scored>& out) {
+           const std::vector<const data::Box*>& boxes, double threshold, std::vector<Scored>& out) {
   std::vector<char> taken(boxes.size(), 0);
   for (const DetectedBox* d : detections) {
     double best = std::min(threshold, 1 - 1e-10);
@@ -85,7 +84,9 @@ double mean_of_valid(const std::vector<double>& values) {
   return n > 0 ? sum / n : kNaN;
 }
 
-nlohmann::json number_or_null(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
+nlohmann::json number_or_null(double v) {
+  return std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
+}
 
 }  // namespace
 
@@ -119,10 +120,9 @@ BoxReport box_report(const std::vector<std::vector<DetectedBox>>& predictions,
       std::vector<const DetectedBox*> detections;
       for (const DetectedBox& d : predictions[i])
         if (d.label == static_cast<int>(k)) detections.push_back(&d);
-      std::stable_sort(detections.begin(), detections.end(),
-                       [](const DetectedBox* a, const DetectedBox* b) {
-                         return a->score > b->score;
-                       });
+      std::stable_sort(
+          detections.begin(), detections.end(),
+          [](const DetectedBox* a, const DetectedBox* b) { return a->score > b->score; });
       std::vector<const data::Box*> boxes;
       for (bool difficult : {false, true})
         for (const data::Box& b : truth[i])
@@ -148,7 +148,8 @@ BoxReport box_report(const std::vector<std::vector<DetectedBox>>& predictions,
     at50[k].objects = objects[k];
     at50[k].false_negatives = objects[k] - at50[k].true_positives;
     ap50.push_back(r.average_precision[k][0]);
-    ap50_95.push_back(mean_of_valid({r.average_precision[k].begin(), r.average_precision[k].end()}));
+    ap50_95.push_back(
+        mean_of_valid({r.average_precision[k].begin(), r.average_precision[k].end()}));
   }
   r.map50 = mean_of_valid(ap50);
   r.map50_95 = mean_of_valid(ap50_95);

@@ -3,11 +3,11 @@
 #include <cstdio>
 
 #include "toolkit/host/error.h"
+#include "toolkit/pipeline/sample_views.h"
 
 namespace tinyforge::pipeline {
 
-std::vector<metrics::DetectedBox> box_objects(const TensorView& output,
-                                              const BoxOptions& options) {
+std::vector<metrics::DetectedBox> box_objects(const TensorView& output, const BoxOptions& options) {
   BoxObject found[kMaxBoxObjects];
   int count = 0;
   if (decode_boxes(output, options, found, kMaxBoxObjects, &count, nullptr) != Status::kOk) {
@@ -27,23 +27,8 @@ std::vector<metrics::DetectedBox> box_objects(const TensorView& output,
 }
 
 BoxLists box_objects(const graph::Tensor& outputs, const BoxOptions& options) {
-  if (outputs.rank() != 4)
-    throw host::Error("box decoding: expected outputs [N, rows, cols, classes + 4], got " +
-                      graph::shape_string(outputs.shape()));
-  const int32_t dims[3] = {static_cast<int32_t>(outputs.dim(1)),
-                           static_cast<int32_t>(outputs.dim(2)),
-                           static_cast<int32_t>(outputs.dim(3))};
-  TensorView view;
-  view.type = DataType::kFloat32;
-  view.rank = 3;
-  view.dims = dims;
-  const int64_t per_sample = outputs.dim(1) * outputs.dim(2) * outputs.dim(3);
-  BoxLists lists;
-  for (int64_t i = 0; i < outputs.dim(0); ++i) {
-    view.data = const_cast<float*>(outputs.data() + i * per_sample);
-    lists.push_back(box_objects(view, options));
-  }
-  return lists;
+  return decode_samples(outputs, "box decoding",
+                        [&](const TensorView& view) { return box_objects(view, options); });
 }
 
 BoxOptions box_options(const data::Dataset& set) {
@@ -57,7 +42,8 @@ BoxOptions box_options(const data::Dataset& set) {
 nlohmann::json box_figures(const BoxLists& boxes, const data::Dataset& set) {
   std::vector<std::vector<data::Box>> truth;
   for (int64_t i = 0; i < set.size(); ++i) truth.push_back(set.boxes(i));
-  nlohmann::json j = metrics::box_report(boxes, truth, set.num_classes()).to_json(set.class_names());
+  nlohmann::json j =
+      metrics::box_report(boxes, truth, set.num_classes()).to_json(set.class_names());
   j["test_accuracy_pct"] = nullptr;
   return j;
 }

@@ -126,8 +126,7 @@ json run_detect(const DetectRequest& request) {
   if (request.images.empty()) throw host::Error("detect: no image given");
   if (!(request.threshold >= 0 && request.threshold <= 1))
     throw host::Error("detect: --threshold must be a probability in [0, 1]");
-  if (!(request.iou >= 0 && request.iou <= 1))
-    throw host::Error("detect: --iou must be in [0, 1]");
+  if (!(request.iou >= 0 && request.iou <= 1)) throw host::Error("detect: --iou must be in [0, 1]");
   const host::ModelFile file(request.model);
   const Model& model = file.model();
   if (model.num_inputs() != 1 || model.num_outputs() != 1)
@@ -229,10 +228,11 @@ BoardDetections run_detect_app(const fs::path& elf, const std::string& board,
       } else {
         result.frames.emplace_back();
       }
-    } else if (boxes && std::sscanf(line.c_str(),
-                                    "TF_BOX label=%llu score=%llu xmin=%llu ymin=%llu xmax=%llu "
-                                    "ymax=%llu",
-                                    &a, &b, &c, &d, &e, &f) == 6 &&
+    } else if (boxes &&
+               std::sscanf(line.c_str(),
+                           "TF_BOX label=%llu score=%llu xmin=%llu ymin=%llu xmax=%llu "
+                           "ymax=%llu",
+                           &a, &b, &c, &d, &e, &f) == 6 &&
                !result.box_frames.empty()) {
       BoxObject o;
       o.label = static_cast<int>(a);

@@ -57,8 +57,8 @@ train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Traine
                 {"macs", graph.macs()}};
   describe_regression(c.metadata, split.train, split.target_normalization);
   if (split.train.is_detection()) {
-    c.metadata["detector"] = detector_name(detector_kind(
-        graph.value(graph.outputs().at(0)).shape, split.train.num_classes(), "model"));
+    c.metadata["detector"] = detector_name(detector_kind(graph.value(graph.outputs().at(0)).shape,
+                                                         split.train.num_classes(), "model"));
   }
   if (project.features) c.metadata["features"] = features::to_json(*project.features);
   return c;

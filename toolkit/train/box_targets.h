@@ -26,8 +26,7 @@ struct BoxTargets {
   std::vector<float> box;   // per cell kBoxTargetValues values (0 where no object is centred)
 };
 
-BoxTargets box_cell_targets(const std::vector<std::vector<data::Box>>& boxes,
-                            const CellGrid& grid);
+BoxTargets box_cell_targets(const std::vector<std::vector<data::Box>>& boxes, const CellGrid& grid);
 
 // The loss of a box detector's output [N, rows, cols, classes + 4]: the cross-entropy of the
 // class logits over every cell (`options`: the class weights) plus `box_weight` times the L1

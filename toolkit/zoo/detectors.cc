@@ -25,8 +25,7 @@ graph::Graph detector(const ModelOptions& o, const char* name, int extra_outputs
   const graph::Shape input = detail::or_default(o.input_shape, {96, 96, 3});
   detail::expect_rank(name, input, 3, "[height, width, channels]");
   if (input[0] % 8 != 0 || input[1] % 8 != 0) {
-    throw host::Error(std::string("model ") + name + ": input_shape " +
-                      graph::shape_string(input) +
+    throw host::Error(std::string("model ") + name + ": input_shape " + graph::shape_string(input) +
                       " must have a height and width divisible by 8 (the output stride)");
   }
   const float width = o.width > 0.0f ? o.width : 0.35f;
@@ -58,8 +57,6 @@ graph::Graph detector(const ModelOptions& o, const char* name, int extra_outputs
 
 graph::Graph fomo(const ModelOptions& o) { return detector(o, "fomo", 0); }
 
-graph::Graph box_detector(const ModelOptions& o) {
-  return detector(o, "box_detector", kBoxValues);
-}
+graph::Graph box_detector(const ModelOptions& o) { return detector(o, "box_detector", kBoxValues); }
 
 }  // namespace tinyforge::zoo

@@ -15,9 +15,7 @@ int64_t divide_rounded(int64_t numerator, int64_t denominator) {
   return twice >= 0 ? twice / d : -((-twice + d - 1) / d);
 }
 
-int clamp(int64_t v, int lo, int hi) {
-  return static_cast<int>(v < lo ? lo : (v > hi ? hi : v));
-}
+int clamp(int64_t v, int lo, int hi) { return static_cast<int>(v < lo ? lo : (v > hi ? hi : v)); }
 
 // One corner coordinate: (2 * cells_q16 +/- size_q16) / 2 cells of the grid mapped to `pixels`.
 int corner(int64_t twice_q16, int pixels, int cells) {

@@ -18,8 +18,7 @@ Status decode_centroids(const TensorView& scores, const CentroidOptions& options
   for (int row = 0; row < g.rows; ++row) {
     for (int col = 0; col < g.cols; ++col) {
       CentroidObject object;
-      if (!detail::is_peak(g, row, col, options.threshold, &object.label, &object.score))
-        continue;
+      if (!detail::is_peak(g, row, col, options.threshold, &object.label, &object.score)) continue;
       object.row = row;
       object.col = col;
       object.x = static_cast<int>((2 * static_cast<int64_t>(col) + 1) * options.input_width /
