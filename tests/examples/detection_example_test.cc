@@ -209,6 +209,7 @@ TEST(DetectionExample, BoxDetectorFindsTheSameBoxesOnHostAndBoard) {
   for (const auto& o : detected.last_json()["objects"]) {
     ASSERT_EQ(o["box"].size(), 4u) << o.dump();
     EXPECT_LT(o["box"][0].get<double>(), o["box"][2].get<double>());
+    EXPECT_DOUBLE_EQ(o["w"].get<double>(), o["box"][2].get<double>() - o["box"][0].get<double>());
   }
 
   // The firmware app prints, frame by frame, the boxes the host decodes from the same frames.
