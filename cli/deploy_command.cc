@@ -83,7 +83,7 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
   const auto settings = add_app_options(cmd, o->app,
                                         "Build a stream application: kws, anomaly, gesture or "
                                         "classify (docs/firmware-app.md); or detect: a centroid "
-                                        "detector printing the objects of each frame",
+                                        "or box detector printing the objects of each frame",
                                         o->app_options, {"detect"});
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, settings, &exit_code]() {

@@ -18,12 +18,16 @@ namespace tinyforge::deploy {
 
 struct DeployOptions {
   std::optional<AppOptions> app;  // a stream application; none: one inference on zeroed inputs
-  // --app detect: a centroid detector's app (firmware/apps/detect_app.cc) that runs frames and
-  // prints the objects of each; `detect_threshold` is the Q16 probability an object needs.
+  // --app detect: a detector's app (firmware/apps/detect_app.cc) that runs frames and prints the
+  // objects of each; `detect_threshold` is the Q16 probability an object needs. A box detector's
+  // (its metadata's "detector": "box") decodes boxes and suppresses those overlapping a better
+  // one by more than `detect_iou` (Q16).
   bool detect_app = false;
   int32_t detect_threshold = 32768;
-  bool progress = true;      // report the build's steps on stderr
-  bool incremental = false;  // reuse DIR/build (unchanged files are not rewritten)
+  int32_t detect_iou = 32768;
+  int detect_box_classes = 0;  // set by deploy_model from the model: classes with the background
+  bool progress = true;        // report the build's steps on stderr
+  bool incremental = false;    // reuse DIR/build (unchanged files are not rewritten)
 };
 
 struct DeployReport {
