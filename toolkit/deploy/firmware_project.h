@@ -22,6 +22,11 @@ struct DeployOptions {
   // prints the objects of each; `detect_threshold` is the Q16 probability an object needs.
   bool detect_app = false;
   int32_t detect_threshold = 32768;
+  // --aot: the model compiled ahead of time (toolkit/export/aot_code.h) instead of the
+  // interpreter; `aot_runner` links the job-file runner (firmware/apps/aot_runner.cc, for `run
+  // --board --aot`) instead of the one-inference application.
+  bool aot = false;
+  bool aot_runner = false;
   bool progress = true;      // report the build's steps on stderr
   bool incremental = false;  // reuse DIR/build (unchanged files are not rewritten)
 };
