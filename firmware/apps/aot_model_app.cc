@@ -8,6 +8,7 @@
 #include "model_aot.h"
 
 int main() {
+  model_aot::reset_state();
   for (int i = 0; i < model_aot::kNumInputs; ++i) {
     const tinyforge::TensorView& t = model_aot::input(i);
     memset(t.data, 0, t.bytes());

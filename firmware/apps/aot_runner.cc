@@ -32,6 +32,8 @@ int main() {
     if (output_files[i] < 0) return error("cannot open output ", j.outputs[i]);
   }
   for (uint32_t sample = 0; sample < j.samples; ++sample) {
+    // Independent samples, as the interpreter's runner; a stream keeps its state.
+    if (sample == 0 || !j.stream) model_aot::reset_state();
     for (int i = 0; i < j.num_inputs; ++i) {
       const tinyforge::TensorView& t = model_aot::input(i);
       if (hal_read(input_files[i], t.data, t.bytes()) != 0)

@@ -70,23 +70,23 @@ TEST(Aot, CodeCallsTheTargetsKernelsWithoutAnInterpreter) {
 
 TEST(Aot, UnsupportedModelGetsAClearError) {
   TINYFORGE_REQUIRE_SHARED();
+  const fs::path model = shared_dir() / "conformance" / "seanet" / "leaky_relu" / "leaky_relu2.tflite";
   try {
-    generate("keyword_scrambled_8bit", KernelSet::kArmDsp);
+    host::generate_aot(host::ModelFile(model), host::AotOptions());
     FAIL() << "expected an error";
   } catch (const host::Error& e) {
     const std::string what = e.what();
-    EXPECT_NE(what.find("keyword_scrambled_8bit.tflite"), std::string::npos) << what;
-    EXPECT_NE(what.find("QUANTIZE is not supported by AOT compilation"), std::string::npos)
+    EXPECT_NE(what.find("leaky_relu2.tflite"), std::string::npos) << what;
+    EXPECT_NE(what.find("LEAKY_RELU is not supported by AOT compilation"), std::string::npos)
         << what;
   }
   const host::TempDir dir("tinyforge-aot-test-");
-  const CliResult r = run_cli("export aot " + model_path("trained_lstm_int8").string() + " -o " +
+  const CliResult r = run_cli("export aot " + model.string() + " -o " +
                               (dir.path() / "out").string() + " --json");
   EXPECT_NE(r.exit_code, 0);
   const auto json = r.last_json();
   ASSERT_TRUE(json.contains("error"));
-  EXPECT_NE(json["error"].get<std::string>().find("UNIDIRECTIONAL_SEQUENCE_LSTM"),
-            std::string::npos);
+  EXPECT_NE(json["error"].get<std::string>().find("LEAKY_RELU"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir.path() / "out" / "model_aot.cc"));
 }
 
@@ -123,16 +123,18 @@ TEST(AotQemu, ConformanceModelsAreByteIdentical) {
   TINYFORGE_REQUIRE_QEMU();
   std::vector<std::pair<std::string, std::string>> cases = {
       {"mps2-an386", "micro_speech_quantized"},
+      {"mps2-an386", "keyword_scrambled_8bit"},
       {"mps2-an386", "pretrainedResnet_quant"},
       {"mps3-an547", "kws_ref_model"},
   };
   if (all_models()) {
     cases.clear();
     for (const auto& board : deploy::known_boards()) {
-      for (const char* name : {"hello_world_int8", "hello_world_float", "micro_speech_quantized",
-                               "kws_ref_model", "str_ww_ref_model", "simple_add_model",
-                               "ad01_int8", "pretrainedResnet_quant", "person_detect",
-                               "vww_96_int8", "vww_96_float"}) {
+      for (const char* name :
+           {"hello_world_int8", "hello_world_float", "micro_speech_quantized", "kws_ref_model",
+            "keyword_scrambled_8bit", "trained_lstm_int8", "str_ww_ref_model", "simple_add_model",
+            "ad01_int8", "pretrainedResnet_quant", "person_detect", "vww_96_int8",
+            "vww_96_float"}) {
         cases.emplace_back(board, name);
       }
     }

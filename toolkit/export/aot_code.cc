@@ -14,7 +14,10 @@
 #include "kernels/fully_connected_common.h"
 #include "kernels/kernel.h"
 #include "kernels/mve/state.h"
+#include "kernels/lstm_common.h"
 #include "kernels/pool_common.h"
+#include "kernels/quantize_common.h"
+#include "kernels/tconv_svdf_common.h"
 #include "toolkit/export/c_array.h"
 #include "toolkit/host/error.h"
 
@@ -186,6 +189,7 @@ class Generator {
   std::ostringstream views_;   // tensor views
   std::ostringstream params_;  // operator parameters and operand tables
   std::ostringstream body_;    // invoke()
+  std::ostringstream reset_;   // reset_state()
 };
 
 std::string Generator::arena_pointer(const void* p, size_t bytes) {
@@ -202,10 +206,6 @@ std::string Generator::tensor(int index) {
   const std::string id = std::to_string(index);
   const TensorView model_view = model_.tensor(index);
   const TensorView t = interpreter_.tensor(index);
-  if (t.is_variable) {
-    throw Error(model_.tensor(index).name + std::string(" (tensor ") + id +
-                "): variable tensors (stateful operators) are not supported by AOT compilation");
-  }
   std::ostringstream dims;
   for (int d = 0; d < t.rank; ++d) dims << (d ? ", " : "") << t.dims[d];
   std::string dims_name = "nullptr";
@@ -222,6 +222,13 @@ std::string Generator::tensor(int index) {
     }
     const std::string name = constant_array("kData" + id, typed.type, typed.values, 16);
     data = "const_cast<" + std::string(typed.type) + "*>(" + name + ")";
+  } else if (t.is_variable) {
+    // State that outlives an invoke(): its own array, set by reset_state() as the interpreter's.
+    const std::string name = "g_variable" + id;
+    views_ << "alignas(16) uint8_t " << name << "[" << std::max<size_t>(t.bytes(), 1) << "];\n";
+    reset_ << "  memset(" << name << ", " << (t.type == DataType::kInt8 ? model_view.zero_point() : 0)
+           << ", " << t.bytes() << ");\n";
+    data = name;
   } else {
     data = arena_pointer(t.data, t.bytes());
   }
@@ -261,7 +268,7 @@ std::string Generator::tensor(int index) {
          << t.rank << ", " << dims_name << ", " << data << ", " << name << ", " << scales << ", "
          << num_scales << ", " << zero_points << ", " << num_zero_points << ", "
          << (num_scales == 1 ? model_view.quantized_dimension : 0) << ", "
-         << bool_literal(t.is_constant) << ", false};\n";
+         << bool_literal(t.is_constant) << ", " << bool_literal(t.is_variable) << "};\n";
   tensors_[index] = "&" + view;
   return tensors_[index];
 }
@@ -345,6 +352,45 @@ std::string Generator::reference_state(int op, int32_t code, const void* state,
       << lut(d.reciprocal_lut, "kReciprocalLut") << "}";
     parameter("act::SoftmaxData", name, s.str());
     return "const_cast<act::SoftmaxData*>(&" + name + ")";
+  }
+  if (opname == "QUANTIZE") {
+    const auto& d = *static_cast<const QuantizeData*>(state);
+    s << "{" << d.size << ", " << float_literal(d.output_scale) << ", "
+      << int_literal(d.input_zero_point) << ", " << int_literal(d.output_zero_point) << ", "
+      << multiplier(d.multiplier) << "}";
+    parameter("QuantizeData", name, s.str());
+    return "const_cast<QuantizeData*>(&" + name + ")";
+  }
+  if (opname == "SVDF") {
+    const auto& d = *static_cast<const SvdfData*>(state);
+    s << "{" << d.batches << ", " << d.input_size << ", " << d.num_filters << ", " << d.num_units
+      << ", " << d.rank << ", " << d.memory << ", static_cast<tflite::ActivationFunctionType>("
+      << static_cast<int>(d.activation) << "), " << multiplier(d.feature_scale) << ", "
+      << multiplier(d.output_scale) << ", " << int_literal(d.input_zero_point) << ", "
+      << int_literal(d.state_zero_point) << ", " << int_literal(d.output_zero_point) << "}";
+    parameter("SvdfData", name, s.str());
+    return "const_cast<SvdfData*>(&" + name + ")";
+  }
+  if (opname == "UNIDIRECTIONAL_SEQUENCE_LSTM") {
+    const auto& d = *static_cast<const lstm::LstmData*>(state);
+    s << "{DataType::" << dtype_enumerator(d.type) << ", " << bool_literal(d.time_major) << ", "
+      << d.batches << ", " << d.time_steps << ", " << d.input_size << ", " << d.state_size
+      << ", {";
+    for (int g = 0; g < 4; ++g) {
+      const lstm::GateParams& p = d.gates[g];
+      s << (g ? ", " : "") << "{" << multiplier(p.input_multiplier) << ", "
+        << multiplier(p.recurrent_multiplier) << ", " << int_literal(p.input_weight_offset)
+        << ", " << int_literal(p.recurrent_weight_offset) << "}";
+    }
+    s << "}, " << int_literal(d.input_offset) << ", " << int_literal(d.hidden_offset) << ", "
+      << int_literal(d.hidden_zero_point) << ", " << int_literal(d.hidden_min) << ", "
+      << int_literal(d.hidden_max) << ", " << multiplier(d.forget_cell_multiplier) << ", "
+      << multiplier(d.input_cell_multiplier) << ", " << multiplier(d.hidden_multiplier) << ", {"
+      << int_literal(d.cell_tanh.multiplier) << ", " << d.cell_tanh.shift << "}, "
+      << bool_literal(d.clip_cell) << ", " << d.quantized_cell_clip << ", "
+      << float_literal(d.cell_clip) << "}";
+    parameter("lstm::LstmData", name, s.str());
+    return "const_cast<lstm::LstmData*>(&" + name + ")";
   }
   throw Error("operator #" + std::to_string(op) + " " + opname +
               ": no AOT code generator for its parameters");
@@ -456,6 +502,9 @@ AotCode Generator::run() {
     << "// Runs every operator once: fill the inputs first. The arena is reused, so inputs are\n"
     << "// overwritten.\n"
     << "tinyforge::Status invoke();\n"
+    << "// Puts stateful operators' memory back to its start (as the interpreter's init() and\n"
+    << "// reset_state()); the state is undefined before the first call.\n"
+    << "void reset_state();\n"
     << "// Why the last invoke() failed.\n"
     << "const char* error();\n\n"
     << "}  // namespace " << ns << "\n\n#endif  // " << guard << "\n";
@@ -469,7 +518,7 @@ AotCode Generator::run() {
     << " kernels; do not edit (docs/aot.md).\n"
     << "// Build with the runtime compiled with TINYFORGE_AOT=1 (firmware/cmake/targets.cmake).\n"
     << "#include \"" << ns << ".h\"\n\n"
-    << "#include <stdint.h>\n\n";
+    << "#include <stdint.h>\n#include <string.h>\n\n";
   std::set<std::string> headers = {"kernels/kernel.h"};
   for (const auto& op : code.ops) {
     const auto found = state_types().find(op);
@@ -494,6 +543,7 @@ AotCode Generator::run() {
     << "const TensorView& input(int i) { return *kInputs[i]; }\n"
     << "const TensorView& output(int i) { return *kOutputs[i]; }\n"
     << "const char* error() { return g_error.c_str(); }\n\n"
+    << "void reset_state() {\n" << reset_.str() << "}\n\n"
     << "Status invoke() {\n"
     << body_.str() << "  return Status::kOk;\n}\n\n"
     << "}  // namespace " << ns << "\n";
@@ -511,6 +561,9 @@ const std::map<std::string, std::string>& state_types() {
       {"ADD", "kernels/binary_common.h"},
       {"SUB", "kernels/binary_common.h"},
       {"SOFTMAX", "kernels/activations_common.h"},
+      {"QUANTIZE", "kernels/quantize_common.h"},
+      {"SVDF", "kernels/tconv_svdf_common.h"},
+      {"UNIDIRECTIONAL_SEQUENCE_LSTM", "kernels/lstm_common.h"},
       {"RESHAPE", ""},
       {"SQUEEZE", ""},
       {"EXPAND_DIMS", ""},
