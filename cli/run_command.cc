@@ -123,7 +123,8 @@ nlohmann::json run_on_board(const RunOptions& o) {
 }
 
 nlohmann::json run(const RunOptions& o) {
-  if (o.aot && o.board.empty()) throw UsageError("--aot runs the compiled model on a board: give --board too");
+  if (o.aot && o.board.empty())
+    throw UsageError("--aot runs the compiled model on a board: give --board too");
   if (o.aot && o.profile) throw UsageError("--profile is not supported with --aot");
   if (!o.board.empty()) return run_on_board(o);
   if (o.profile) throw UsageError("--profile counts instructions on a board: give --board too");

@@ -70,7 +70,8 @@ TEST(Aot, CodeCallsTheTargetsKernelsWithoutAnInterpreter) {
 
 TEST(Aot, UnsupportedModelGetsAClearError) {
   TINYFORGE_REQUIRE_SHARED();
-  const fs::path model = shared_dir() / "conformance" / "seanet" / "leaky_relu" / "leaky_relu2.tflite";
+  const fs::path model =
+      shared_dir() / "conformance" / "seanet" / "leaky_relu" / "leaky_relu2.tflite";
   try {
     host::generate_aot(host::ModelFile(model), host::AotOptions());
     FAIL() << "expected an error";
@@ -81,8 +82,8 @@ TEST(Aot, UnsupportedModelGetsAClearError) {
         << what;
   }
   const host::TempDir dir("tinyforge-aot-test-");
-  const CliResult r = run_cli("export aot " + model.string() + " -o " +
-                              (dir.path() / "out").string() + " --json");
+  const CliResult r =
+      run_cli("export aot " + model.string() + " -o " + (dir.path() / "out").string() + " --json");
   EXPECT_NE(r.exit_code, 0);
   const auto json = r.last_json();
   ASSERT_TRUE(json.contains("error"));
@@ -105,8 +106,8 @@ void expect_aot_matches_vectors(const std::string& board, const std::string& nam
     for (size_t o = 0; o < r.outputs.size(); ++o) {
       const auto want = host::read_file(
           vectors / ("output_" + std::to_string(seed) + "_" + std::to_string(o) + ".bin"));
-      EXPECT_EQ(r.outputs[o], want) << name << " seed " << seed << " output " << o << " on "
-                                    << board;
+      EXPECT_EQ(r.outputs[o], want)
+          << name << " seed " << seed << " output " << o << " on " << board;
     }
     std::cout << "[ aot      ] " << board << " " << name << " seed " << seed << ": "
               << r.instructions << " instructions, arena " << r.arena_bytes << " bytes\n";

@@ -1,9 +1,9 @@
 #include "toolkit/export/aot_code.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -13,8 +13,8 @@
 #include "kernels/conv_common.h"
 #include "kernels/fully_connected_common.h"
 #include "kernels/kernel.h"
-#include "kernels/mve/state.h"
 #include "kernels/lstm_common.h"
+#include "kernels/mve/state.h"
 #include "kernels/pool_common.h"
 #include "kernels/quantize_common.h"
 #include "kernels/tconv_svdf_common.h"
@@ -77,34 +77,57 @@ struct TypedData {
 TypedData typed_data(const TensorView& t) {
   const size_t n = static_cast<size_t>(t.elements());
   switch (t.type) {
-    case DataType::kFloat32: return {"float", values<float>(t.data, n)};
-    case DataType::kInt32: return {"int32_t", values<int32_t>(t.data, n)};
-    case DataType::kUInt8: return {"uint8_t", values<uint8_t>(t.data, n)};
-    case DataType::kInt64: return {"int64_t", values<int64_t>(t.data, n)};
-    case DataType::kBool: return {"uint8_t", values<uint8_t>(t.data, n)};
-    case DataType::kInt16: return {"int16_t", values<int16_t>(t.data, n)};
-    case DataType::kInt8: return {"int8_t", values<int8_t>(t.data, n)};
-    case DataType::kUInt16: return {"uint16_t", values<uint16_t>(t.data, n)};
-    case DataType::kUInt32: return {"uint32_t", values<uint32_t>(t.data, n)};
-    default: return {nullptr, ""};
+    case DataType::kFloat32:
+      return {"float", values<float>(t.data, n)};
+    case DataType::kInt32:
+      return {"int32_t", values<int32_t>(t.data, n)};
+    case DataType::kUInt8:
+      return {"uint8_t", values<uint8_t>(t.data, n)};
+    case DataType::kInt64:
+      return {"int64_t", values<int64_t>(t.data, n)};
+    case DataType::kBool:
+      return {"uint8_t", values<uint8_t>(t.data, n)};
+    case DataType::kInt16:
+      return {"int16_t", values<int16_t>(t.data, n)};
+    case DataType::kInt8:
+      return {"int8_t", values<int8_t>(t.data, n)};
+    case DataType::kUInt16:
+      return {"uint16_t", values<uint16_t>(t.data, n)};
+    case DataType::kUInt32:
+      return {"uint32_t", values<uint32_t>(t.data, n)};
+    default:
+      return {nullptr, ""};
   }
 }
 
 const char* dtype_enumerator(DataType type) {
   switch (type) {
-    case DataType::kFloat32: return "kFloat32";
-    case DataType::kFloat16: return "kFloat16";
-    case DataType::kInt32: return "kInt32";
-    case DataType::kUInt8: return "kUInt8";
-    case DataType::kInt64: return "kInt64";
-    case DataType::kString: return "kString";
-    case DataType::kBool: return "kBool";
-    case DataType::kInt16: return "kInt16";
-    case DataType::kInt8: return "kInt8";
-    case DataType::kUInt64: return "kUInt64";
-    case DataType::kUInt32: return "kUInt32";
-    case DataType::kUInt16: return "kUInt16";
-    case DataType::kNone: return "kNone";
+    case DataType::kFloat32:
+      return "kFloat32";
+    case DataType::kFloat16:
+      return "kFloat16";
+    case DataType::kInt32:
+      return "kInt32";
+    case DataType::kUInt8:
+      return "kUInt8";
+    case DataType::kInt64:
+      return "kInt64";
+    case DataType::kString:
+      return "kString";
+    case DataType::kBool:
+      return "kBool";
+    case DataType::kInt16:
+      return "kInt16";
+    case DataType::kInt8:
+      return "kInt8";
+    case DataType::kUInt64:
+      return "kUInt64";
+    case DataType::kUInt32:
+      return "kUInt32";
+    case DataType::kUInt16:
+      return "kUInt16";
+    case DataType::kNone:
+      return "kNone";
   }
   return "kNone";
 }
@@ -131,8 +154,8 @@ class Generator {
   // model carries, as its flatbuffer would) and returns NAME.
   std::string constant_array(const std::string& name, const char* type, const std::string& body,
                              size_t alignment = 4) {
-    data_ << "alignas(" << alignment << ") const " << type << " " << name << "[] TINYFORGE_AOT_DATA = {\n    "
-          << body << "};\n";
+    data_ << "alignas(" << alignment << ") const " << type << " " << name
+          << "[] TINYFORGE_AOT_DATA = {\n    " << body << "};\n";
     return name;
   }
 
@@ -168,8 +191,7 @@ class Generator {
   }
 
   // Defines `constexpr TYPE NAME = INITIALIZER;` among the parameters.
-  void parameter(const std::string& type, const std::string& name,
-                 const std::string& initializer) {
+  void parameter(const std::string& type, const std::string& name, const std::string& initializer) {
     params_ << "constexpr " << type << " " << name << " = " << initializer << ";\n";
   }
 
@@ -226,8 +248,9 @@ std::string Generator::tensor(int index) {
     // State that outlives an invoke(): its own array, set by reset_state() as the interpreter's.
     const std::string name = "g_variable" + id;
     views_ << "alignas(16) uint8_t " << name << "[" << std::max<size_t>(t.bytes(), 1) << "];\n";
-    reset_ << "  memset(" << name << ", " << (t.type == DataType::kInt8 ? model_view.zero_point() : 0)
-           << ", " << t.bytes() << ");\n";
+    reset_ << "  memset(" << name << ", "
+           << (t.type == DataType::kInt8 ? model_view.zero_point() : 0) << ", " << t.bytes()
+           << ");\n";
     data = name;
   } else {
     data = arena_pointer(t.data, t.bytes());
@@ -273,8 +296,7 @@ std::string Generator::tensor(int index) {
   return tensors_[index];
 }
 
-std::string Generator::reference_state(int op, int32_t code, const void* state,
-                                       int32_t* channels) {
+std::string Generator::reference_state(int op, int32_t code, const void* state, int32_t* channels) {
   const std::string name = "kReference" + std::to_string(op);
   const std::string opname = op_name(code);
   std::ostringstream s;
@@ -374,13 +396,12 @@ std::string Generator::reference_state(int op, int32_t code, const void* state,
   if (opname == "UNIDIRECTIONAL_SEQUENCE_LSTM") {
     const auto& d = *static_cast<const lstm::LstmData*>(state);
     s << "{DataType::" << dtype_enumerator(d.type) << ", " << bool_literal(d.time_major) << ", "
-      << d.batches << ", " << d.time_steps << ", " << d.input_size << ", " << d.state_size
-      << ", {";
+      << d.batches << ", " << d.time_steps << ", " << d.input_size << ", " << d.state_size << ", {";
     for (int g = 0; g < 4; ++g) {
       const lstm::GateParams& p = d.gates[g];
       s << (g ? ", " : "") << "{" << multiplier(p.input_multiplier) << ", "
-        << multiplier(p.recurrent_multiplier) << ", " << int_literal(p.input_weight_offset)
-        << ", " << int_literal(p.recurrent_weight_offset) << "}";
+        << multiplier(p.recurrent_multiplier) << ", " << int_literal(p.input_weight_offset) << ", "
+        << int_literal(p.recurrent_weight_offset) << "}";
     }
     s << "}, " << int_literal(d.input_offset) << ", " << int_literal(d.hidden_offset) << ", "
       << int_literal(d.hidden_zero_point) << ", " << int_literal(d.hidden_min) << ", "
@@ -543,7 +564,8 @@ AotCode Generator::run() {
     << "const TensorView& input(int i) { return *kInputs[i]; }\n"
     << "const TensorView& output(int i) { return *kOutputs[i]; }\n"
     << "const char* error() { return g_error.c_str(); }\n\n"
-    << "void reset_state() {\n" << reset_.str() << "}\n\n"
+    << "void reset_state() {\n"
+    << reset_.str() << "}\n\n"
     << "Status invoke() {\n"
     << body_.str() << "  return Status::kOk;\n}\n\n"
     << "}  // namespace " << ns << "\n";
@@ -615,7 +637,8 @@ std::vector<fs::path> export_aot(const fs::path& model, const fs::path& dir,
   fs::create_directories(dir);
   const fs::path header = dir / (options.name + ".h");
   const fs::path source = dir / (options.name + ".cc");
-  for (const auto& [path, text] : {std::pair{header, code.header}, std::pair{source, code.source}}) {
+  for (const auto& [path, text] :
+       {std::pair{header, code.header}, std::pair{source, code.source}}) {
     const bool same = fs::exists(path) && [&] {
       const auto bytes = read_file(path);
       return std::string(bytes.begin(), bytes.end()) == text;

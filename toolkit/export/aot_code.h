@@ -1,6 +1,6 @@
-// `tinyforge export aot`: C++ for one model, compiled ahead of time (docs/aot.md). The host verifies
-// the model, plans its arena and runs every kernel's prepare() for the target's kernels; the
-// generated code holds the result: the operators as straight-line calls of the same kernels'
+// `tinyforge export aot`: C++ for one model, compiled ahead of time (docs/aot.md). The host
+// verifies the model, plans its arena and runs every kernel's prepare() for the target's kernels;
+// the generated code holds the result: the operators as straight-line calls of the same kernels'
 // eval(), each with its operands (shapes, arena offsets, constant data) and the parameters
 // prepare() computed (geometry, requantization multipliers) as constants. The device parses,
 // verifies and plans nothing, and links no interpreter, flatbuffer code or kernel registry.

@@ -90,7 +90,7 @@ class OpContext {
 
   const Model* model_ = nullptr;
   int op_index_ = -1;
-  void* const* tensor_data_ = nullptr;  // null while sizing
+  void* const* tensor_data_ = nullptr;      // null while sizing
   const OperandTable* operands_ = nullptr;  // generated code's operands (TINYFORGE_AOT builds)
   ErrorMessage* error_;
 };
