@@ -20,17 +20,9 @@ int main() {
   }
   int input_files[kMaxFiles];
   int output_files[kMaxFiles];
-  for (int i = 0; i < j.num_inputs; ++i) {
-    input_files[i] = hal_open(j.inputs[i], HAL_READ_BINARY);
-    if (input_files[i] < 0) return error("cannot open input ", j.inputs[i]);
-    const size_t expected = model_aot::input(i).bytes() * j.samples;
-    if (static_cast<size_t>(hal_file_length(input_files[i])) != expected)
-      return error("input ", j.inputs[i], ": wrong size");
-  }
-  for (int i = 0; i < j.num_outputs; ++i) {
-    output_files[i] = hal_open(j.outputs[i], HAL_WRITE_BINARY);
-    if (output_files[i] < 0) return error("cannot open output ", j.outputs[i]);
-  }
+  if (!open_job_files(
+          j, [](int i) { return model_aot::input(i).bytes(); }, input_files, output_files))
+    return 1;
   for (uint32_t sample = 0; sample < j.samples; ++sample) {
     // Independent samples, as the interpreter's runner; a stream keeps its state.
     if (sample == 0 || !j.stream) model_aot::reset_state();

@@ -121,6 +121,25 @@ inline bool read_job(char* text, size_t capacity, Job* out) {
   return true;
 }
 
+// Opens the job's input files, each `input_bytes(i)` bytes per sample, and its output files. Files
+// stay open across samples: semihosting reads and writes continue where the last stopped. False
+// (after printing TF_ERROR) when one cannot be opened or an input has the wrong size.
+template <typename InputBytes>
+bool open_job_files(const Job& j, InputBytes input_bytes, int* input_files, int* output_files) {
+  for (int i = 0; i < j.num_inputs; ++i) {
+    input_files[i] = hal_open(j.inputs[i], HAL_READ_BINARY);
+    if (input_files[i] < 0) return error("cannot open input ", j.inputs[i]), false;
+    const size_t expected = input_bytes(i) * j.samples;
+    if (static_cast<size_t>(hal_file_length(input_files[i])) != expected)
+      return error("input ", j.inputs[i], ": wrong size"), false;
+  }
+  for (int i = 0; i < j.num_outputs; ++i) {
+    output_files[i] = hal_open(j.outputs[i], HAL_WRITE_BINARY);
+    if (output_files[i] < 0) return error("cannot open output ", j.outputs[i]), false;
+  }
+  return true;
+}
+
 }  // namespace
 
 #endif  // TINYFORGE_FIRMWARE_APPS_JOB_FILE_H_

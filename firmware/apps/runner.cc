@@ -68,20 +68,11 @@ int main() {
   }
   bool print_order = true;
   if (j.profile) interpreter.set_profile_hook(count_operator, &print_order);
-  // Files stay open across samples: semihosting reads and writes continue where the last stopped.
   int input_files[kMaxFiles];
   int output_files[kMaxFiles];
-  for (int i = 0; i < j.num_inputs; ++i) {
-    input_files[i] = hal_open(j.inputs[i], HAL_READ_BINARY);
-    if (input_files[i] < 0) return error("cannot open input ", j.inputs[i]);
-    const size_t expected = interpreter.input(i).bytes() * j.samples;
-    if (static_cast<size_t>(hal_file_length(input_files[i])) != expected)
-      return error("input ", j.inputs[i], ": wrong size");
-  }
-  for (int i = 0; i < j.num_outputs; ++i) {
-    output_files[i] = hal_open(j.outputs[i], HAL_WRITE_BINARY);
-    if (output_files[i] < 0) return error("cannot open output ", j.outputs[i]);
-  }
+  if (!open_job_files(
+          j, [&](int i) { return interpreter.input(i).bytes(); }, input_files, output_files))
+    return 1;
   for (uint32_t sample = 0; sample < j.samples; ++sample) {
     if (!j.stream) interpreter.reset_state();  // independent samples, as in separate launches
     for (int i = 0; i < j.num_inputs; ++i) {

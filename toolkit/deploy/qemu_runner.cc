@@ -196,6 +196,16 @@ QemuResult run_qemu(const BoardInfo& board, const fs::path& elf, const std::stri
 
 namespace {
 
+// At least one sample, and one input file per model input.
+void check_job(const fs::path& model_path, const Model& model, const std::vector<fs::path>& inputs,
+               uint32_t samples) {
+  if (samples == 0) throw Error(model_path.string() + ": at least one sample to run");
+  if (static_cast<int>(inputs.size()) != model.num_inputs()) {
+    throw Error(model_path.string() + ": the model has " + std::to_string(model.num_inputs()) +
+                " input(s); give that many --input files");
+  }
+}
+
 // Runs `elf` (a runner firmware) on a job file for `model`'s inputs and reads back its results.
 BoardRun run_job(const BoardInfo& board, const fs::path& elf, const fs::path& model_path,
                  const Model& model, const std::vector<fs::path>& inputs, int timeout_seconds,
@@ -281,14 +291,10 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
                             const std::vector<fs::path>& inputs, int timeout_seconds,
                             uint32_t samples, bool profile, bool stream) {
   const BoardInfo board = board_info(board_name);
-  if (samples == 0) throw Error(model_path.string() + ": at least one sample to run");
   // Verified on the host first, so an unsupported model gets the runtime's reason right away.
   const host::ModelFile file(model_path);
   const Model& model = file.model();
-  if (static_cast<int>(inputs.size()) != model.num_inputs()) {
-    throw Error(model_path.string() + ": the model has " + std::to_string(model.num_inputs()) +
-                " input(s); give that many --input files");
-  }
+  check_job(model_path, model, inputs, samples);
   const fs::path elf = build_board_firmware(board.name) / "tinyforge_runner.elf";
   const auto symbols = elf_symbols(elf);
   const uint64_t pool = symbols.at("__tf_pool_end") - symbols.at("__tf_pool_start");
@@ -310,13 +316,9 @@ BoardRun run_aot_model_on_board(const std::string& board_name, const fs::path& m
                                 const std::vector<fs::path>& inputs, int timeout_seconds,
                                 uint32_t samples) {
   const BoardInfo board = board_info(board_name);
-  if (samples == 0) throw Error(model_path.string() + ": at least one sample to run");
   const host::ModelFile file(model_path);
   const Model& model = file.model();
-  if (static_cast<int>(inputs.size()) != model.num_inputs()) {
-    throw Error(model_path.string() + ": the model has " + std::to_string(model.num_inputs()) +
-                " input(s); give that many --input files");
-  }
+  check_job(model_path, model, inputs, samples);
   // One project per model (its bytes' hash) and board, rebuilt incrementally.
   const std::string hash = host::sha256_hex(file.bytes().data(), file.bytes().size());
   const fs::path project = firmware_cache_dir() / "aot" / board.name /
