@@ -18,11 +18,13 @@ struct DeployCommandOptions {
   std::string app;  // empty: one inference on zeroed inputs
   deploy::AppOptions app_options;
   bool app_flags = false;  // an application setting was given
+  bool aot = false;
   bool json = false;
 };
 
 nlohmann::json deploy(const DeployCommandOptions& o) {
   deploy::DeployOptions options;
+  options.aot = o.aot;
   if (o.app == "detect") {
     // Not a stream product: frames in, objects out (firmware/apps/detect_app.cc).
     if (o.app_flags) throw host::Error("--app detect takes no stream settings");
@@ -85,6 +87,9 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
                                         "classify (docs/firmware-app.md); or detect: a centroid "
                                         "or box detector printing the objects of each frame",
                                         o->app_options, {"detect"});
+  cmd->add_flag("--aot", o->aot,
+                "Compile the model ahead of time (export aot; docs/aot.md): no interpreter, "
+                "flatbuffer or planner on the device");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, settings, &exit_code]() {
     for (const CLI::Option* option : settings) o->app_flags |= option->count() > 0;
