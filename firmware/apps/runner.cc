@@ -8,6 +8,7 @@
 //   profile          optional: count each operator's instructions instead of each inference's
 //   stream           optional: the samples are consecutive windows of one stream, so stateful
 //                    operators keep their state between them (otherwise each starts afresh)
+//   patches off      optional: plan without a patch stage (PlanOptions::patches)
 // runs each inference between the instruction-count markers (one count per sample; with profile,
 // one per operator in execution order, the first sample's order printed as TF_OP lines) and prints
 //   TF_RESULT arena_bytes=N model_bytes=M pool_bytes=P
@@ -36,6 +37,7 @@ struct Job {
   uint32_t samples = 1;
   bool profile = false;
   bool stream = false;
+  bool patches = true;
 };
 
 // The interpreter's profiling hook: one instruction-count window per operator; `*print_order`
@@ -100,6 +102,8 @@ bool parse_job(char* text, Job* out) {
       out->profile = true;
     } else if (starts_with(line, "stream") && line[6] == '\0') {
       out->stream = true;
+    } else if (starts_with(line, "patches off") && line[11] == '\0') {
+      out->patches = false;
     } else if (line[0] != '\0') {
       return false;
     }
@@ -157,7 +161,9 @@ int main() {
   uint8_t* const arena = pool + arena_offset;
   const size_t arena_room = pool_bytes > arena_offset ? pool_bytes - arena_offset : 0;
   tinyforge::Interpreter interpreter;
-  if (interpreter.init(model, arena, arena_room) != tinyforge::Status::kOk) {
+  tinyforge::PlanOptions plan_options;
+  plan_options.patches = j.patches;
+  if (interpreter.init(model, arena, arena_room, plan_options) != tinyforge::Status::kOk) {
     return error("init: ", interpreter.error());
   }
   if (j.num_inputs != interpreter.num_inputs() || j.num_outputs != interpreter.num_outputs()) {

@@ -24,6 +24,7 @@ struct DeployOptions {
   int32_t detect_threshold = 32768;
   bool progress = true;      // report the build's steps on stderr
   bool incremental = false;  // reuse DIR/build (unchanged files are not rewritten)
+  bool patches = true;       // PlanOptions::patches (false: the image is built TINYFORGE_PATCHES=0)
 };
 
 struct DeployReport {

@@ -194,7 +194,7 @@ QemuResult run_qemu(const BoardInfo& board, const fs::path& elf, const std::stri
 
 BoardRun run_model_on_board(const std::string& board_name, const fs::path& model_path,
                             const std::vector<fs::path>& inputs, int timeout_seconds,
-                            uint32_t samples, bool profile, bool stream) {
+                            uint32_t samples, bool profile, bool stream, bool patches) {
   const BoardInfo board = board_info(board_name);
   if (samples == 0) throw Error(model_path.string() + ": at least one sample to run");
   // Verified on the host first, so an unsupported model gets the runtime's reason right away.
@@ -209,7 +209,7 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
   const auto symbols = elf_symbols(elf);
   const uint64_t pool = symbols.at("__tf_pool_end") - symbols.at("__tf_pool_start");
   const size_t model_bytes = file.bytes().size();
-  const size_t arena = host::plan_device_arena(model, board.kernels).total_bytes;
+  const size_t arena = host::plan_device_arena(model, board.kernels, patches).total_bytes;
   const uint64_t needed = ((model_bytes + 15) & ~size_t{15}) + arena;
   if (needed > pool) {
     throw Error(model_path.string() + " does not fit " + board.name + ": model " +
@@ -224,6 +224,7 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
   job << "model " << fs::absolute(model_path).string() << "\nsamples " << samples << "\n";
   if (profile) job << "profile\n";
   if (stream) job << "stream\n";
+  if (!patches) job << "patches off\n";
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorView t = model.tensor(model.input_tensor(static_cast<int>(i)));
     const auto size = fs::file_size(inputs[i]);

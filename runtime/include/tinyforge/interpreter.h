@@ -10,6 +10,12 @@
 #include "tinyforge/status.h"
 #include "tinyforge/tensor.h"
 
+// The default of PlanOptions::patches: a firmware built with -DTINYFORGE_PATCHES=0 (tinyforge
+// deploy --no-patches) plans every model without patch stages.
+#ifndef TINYFORGE_PATCHES
+#define TINYFORGE_PATCHES 1
+#endif
+
 namespace tinyforge {
 
 struct OpRecord;
@@ -46,7 +52,7 @@ struct PlanOptions {
   // them run band by band of output rows, so the tensors inside the stage never exist whole
   // (plan/patch_stage.h). The tensors inside the stage hold one band after invoke(), not their
   // values.
-  bool patches = true;
+  bool patches = TINYFORGE_PATCHES != 0;
   // The kernels the target runs. A build holds the sets of its core (kernel_set.h); the host
   // build holds all of them, so it can plan for a device and run any set's portable form.
   KernelSet kernels = KernelSet::kThisBuild;

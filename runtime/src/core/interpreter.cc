@@ -31,7 +31,9 @@ size_t order_bytes(const Model& model, bool reordered) {
   return reordered ? align8(sizeof(uint16_t) * model.num_operators()) : 0;
 }
 
-size_t stage_arena_bytes(int patch_ops) { return patch_ops > 0 ? align8(stage_bytes(patch_ops)) : 0; }
+size_t stage_arena_bytes(int patch_ops) {
+  return patch_ops > 0 ? align8(stage_bytes(patch_ops)) : 0;
+}
 
 size_t variable_bytes(const Model& model) {
   size_t total = 0;
@@ -292,14 +294,16 @@ Status Interpreter::run_stage() {
       // this one needs again move to the front.
       const int32_t out_first = last ? 0 : now.begin[j + 1];
       if (!last && previous != nullptr && new_row > now.begin[j + 1]) {
-        memmove(base[j + 1], base[j + 1] + (now.begin[j + 1] - previous->begin[j + 1]) * g.out_row_bytes,
+        memmove(base[j + 1],
+                base[j + 1] + (now.begin[j + 1] - previous->begin[j + 1]) * g.out_row_bytes,
                 static_cast<size_t>(new_row - now.begin[j + 1]) * g.out_row_bytes);
       }
       if (new_row >= now.end[j + 1]) continue;
       int32_t in_begin;
       const RowBand part = row_band(s, now, j, new_row, &in_begin);
       const int32_t in_first = j == 0 ? 0 : now.begin[j];
-      tensor_data_[tensors[j]] = base[j] + static_cast<size_t>(in_begin - in_first) * g.in_row_bytes;
+      tensor_data_[tensors[j]] =
+          base[j] + static_cast<size_t>(in_begin - in_first) * g.in_row_bytes;
       tensor_data_[tensors[j + 1]] =
           base[j + 1] + static_cast<size_t>(new_row - out_first) * g.out_row_bytes;
       const int i = op_at(s.first + j);

@@ -245,7 +245,8 @@ void MemoryPlanner::choose_stage(int placement, uint32_t* peak) {
         stage_ = candidate;
         compute_lifetimes();
         link_in_place();
-        const uint32_t stage_peak = place(static_cast<Placement>(placement / 2), placement % 2 == 1);
+        const uint32_t stage_peak =
+            place(static_cast<Placement>(placement / 2), placement % 2 == 1);
         // Among equal peaks the first, with the fewest operators and bands.
         if (stage_peak < *peak) {
           *peak = stage_peak;

@@ -19,7 +19,8 @@ bool vertical_window(const Model& model, int op, int32_t* filter_h, int32_t* str
       if (model.op_num_inputs(op) < 2 || model.op_input(op, 1) < 0) return false;
       const TensorView filter = model.tensor(model.op_input(op, 1));
       if (filter.rank != 4) return false;
-      const bool depthwise = model.op_code(op) == static_cast<int32_t>(BuiltinOperator::DEPTHWISE_CONV_2D);
+      const bool depthwise =
+          model.op_code(op) == static_cast<int32_t>(BuiltinOperator::DEPTHWISE_CONV_2D);
       *filter_h = filter.dim(1);
       if (depthwise) {
         const auto* o = node.builtin_options_as_DepthwiseConv2DOptions();
@@ -71,8 +72,8 @@ bool row_geometry(const Model& model, int op, RowGeometry* g) {
   g->stride = stride;
   g->extent = static_cast<int32_t>(extent);
   // The kernels' padding before the first row (conv_common.h, pool_common.h: the same rule).
-  g->pad = static_cast<int32_t>(conv::padding_before(g->in_h, filter_h, g->out_h, stride, dilation,
-                                                     nullptr));
+  g->pad = static_cast<int32_t>(
+      conv::padding_before(g->in_h, filter_h, g->out_h, stride, dilation, nullptr));
   g->in_row_bytes = static_cast<uint32_t>(in_row);
   g->out_row_bytes = static_cast<uint32_t>(out_row);
   return true;
