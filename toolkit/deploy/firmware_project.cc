@@ -82,6 +82,8 @@ std::string cmake_lists(const fs::path& model, const BoardInfo& board,
       << "${CMAKE_CURRENT_LIST_DIR}/" << kProjectSourcesDir << "/firmware/apps/"
       << (options.detect_app ? "detect_app.cc" : "model_app.cc") << "\")\n";
   }
+  // The arena below was planned without patch stages: the runtime must plan the same way.
+  if (!options.patches) s << "add_compile_definitions(TINYFORGE_PATCHES=0)\n";
   s << "include(${CMAKE_CURRENT_LIST_DIR}/" << kProjectSourcesDir
     << "/firmware/cmake/setup.cmake)\n"
     << "project(tinyforge_app C CXX)\n"
@@ -237,11 +239,13 @@ DeployReport deploy_model(const fs::path& model_path, const std::string& board_n
     arenas.classifier = code.arena_bytes;
   } else {
     collect_kernels(file.model(), &ops, &dtypes);
-    arenas.classifier = host::plan_device_arena(file.model(), board.kernels).total_bytes;
+    arenas.classifier =
+        host::plan_device_arena(file.model(), board.kernels, options.patches).total_bytes;
   }
   if (features) {
     collect_kernels(features->model(), &ops, &dtypes);
-    arenas.features = host::plan_device_arena(features->model(), board.kernels).total_bytes;
+    arenas.features =
+        host::plan_device_arena(features->model(), board.kernels, options.patches).total_bytes;
     model_bytes += features->bytes().size();
   }
   DeployReport report;

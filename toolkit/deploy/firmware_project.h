@@ -33,6 +33,7 @@ struct DeployOptions {
   bool aot_runner = false;
   bool progress = true;      // report the build's steps on stderr
   bool incremental = false;  // reuse DIR/build (unchanged files are not rewritten)
+  bool patches = true;       // PlanOptions::patches (false: the image is built TINYFORGE_PATCHES=0)
 };
 
 struct DeployReport {
