@@ -1,6 +1,7 @@
 // `tinyforge convert MODEL (--int8|--int16x8|--float) [--project PROJECT.yaml]
 // [--calibration-samples N] [--calibrator minmax|percentile|mse] [--io-dtype int8|int16|float32]
-// [--error-report FILE] [--equalize] [--bias-correction] -o OUT.tflite [--json]`
+// [--error-report FILE] [--equalize] [--bias-correction]
+// [--adaround [--adaround-samples N] [--adaround-iterations K] [--seed S]] -o OUT.tflite [--json]`
 #include <iostream>
 
 #include "cli/command.h"
@@ -21,6 +22,10 @@ struct ConvertCommand {
   std::string error_report;
   bool bias_correction = false;
   bool equalize = false;
+  bool adaround = false;
+  int64_t adaround_samples = 256;
+  int adaround_iterations = 1000;
+  uint64_t seed = 0;
   int64_t calibration_samples = 1000;
   std::string output;
   bool no_report = false;
@@ -44,6 +49,10 @@ pipeline::ConvertOptions options_of(const ConvertCommand& c) {
   o.error_report = c.error_report;
   o.bias_correction = c.bias_correction;
   o.equalize = c.equalize;
+  o.adaround = c.adaround;
+  o.adaround_options.samples = c.adaround_samples;
+  o.adaround_options.iterations = c.adaround_iterations;
+  o.adaround_options.seed = c.seed;
   return o;
 }
 
@@ -134,6 +143,23 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--bias-correction", c->bias_correction,
                 "Correct each conv/FC bias by its channels' mean quantization error on the "
                 "calibration samples, layer by layer (reported per layer as bias_correction)");
+  auto* adaround =
+      cmd->add_flag("--adaround", c->adaround,
+                    "Learn each conv/FC weight's rounding (up or down) on calibration samples, "
+                    "layer by layer, so the layer's output stays closest to the float model's "
+                    "(AdaRound; reported per layer as adaround)");
+  cmd->add_option("--adaround-samples", c->adaround_samples,
+                  "Calibration samples AdaRound learns on (the first of --calibration-samples)")
+      ->check(whole_number_at_least(1))
+      ->needs(adaround)
+      ->capture_default_str();
+  cmd->add_option("--adaround-iterations", c->adaround_iterations,
+                  "AdaRound's optimizer steps per layer (batches of 32)")
+      ->check(whole_number_at_least(1))
+      ->needs(adaround)
+      ->capture_default_str();
+  cmd->add_option("--seed", c->seed, "Seed of AdaRound's batches (same seed, same file)")
+      ->capture_default_str();
   cmd->add_option("-o,--output", c->output, "The .tflite to write (atomically)")->required();
   cmd->add_flag("--no-report", c->no_report,
                 "Do not write OUT_report.html beside the output (docs/report.md)");

@@ -9,6 +9,7 @@
 #include "toolkit/pipeline/anomaly.h"
 #include "toolkit/pipeline/regression.h"
 #include "toolkit/pipeline/train_run.h"
+#include "toolkit/quantize/adaround.h"
 #include "toolkit/quantize/bias_correction.h"
 #include "toolkit/quantize/cross_layer_equalization.h"
 #include "toolkit/quantize/error_report.h"
@@ -194,6 +195,16 @@ graph::Graph quantize_for_export(const graph::Graph& trained, const data::Datase
                                            {scheme_of(options.dtype), options.input_quantization});
       facts["calibration_samples"] = count;
       facts["calibrator"] = quantize::calibrator_name(options.calibrator);
+      if (options.adaround) {
+        progress(
+            "learned rounding (AdaRound), layer by layer, on " +
+            std::to_string(std::min<int64_t>(
+                options.adaround_options.samples <= 0 ? count : options.adaround_options.samples,
+                count)) +
+            " samples");
+        facts["adaround"] = quantize::adaround_json(
+            quantize::adaround(prepared, converted, samples, options.adaround_options));
+      }
       if (options.bias_correction) {
         // Means per channel settle within a few hundred samples; more only costs time.
         const quantize::BatchProvider subset =

@@ -16,6 +16,7 @@
 #include "toolkit/data/dataset.h"
 #include "toolkit/data/normalization.h"
 #include "toolkit/pipeline/project.h"
+#include "toolkit/quantize/adaround.h"
 #include "toolkit/quantize/calibration.h"
 #include "toolkit/tflite/tflite.h"
 
@@ -32,7 +33,11 @@ struct ConvertOptions {
   std::filesystem::path error_report;  // where to write the per-layer error report (JSON), if set
   bool bias_correction = false;        // quantize/bias_correction.h, on the calibration samples
   bool equalize = false;               // quantize/cross_layer_equalization.h, before calibration
-  bool progress = true;                // one line per long step on stderr
+  // quantize/adaround.h: learned rounding of the weights on the first adaround.samples
+  // calibration samples, after quantization and before bias correction.
+  bool adaround = false;
+  quantize::AdaRoundOptions adaround_options;
+  bool progress = true;  // one line per long step on stderr
   // The model input's quantization instead of the calibrated one (a model behind a feature graph
   // takes the frames' bytes as they are); run_conversion sets it from the project's features.
   std::optional<quantize::QuantParams> input_quantization;
