@@ -58,14 +58,13 @@ struct Fixture {
   Graph nearest;
 };
 
-Fixture fixture() {
+// In place: the batches refer to the samples.
+void fill(Fixture& f) {
   std::mt19937_64 rng(7);
-  Fixture f;
   f.g = small_stack(rng);
   f.samples = uniform({128, 6, 6, 3}, rng, 0.0f, 1.0f);
   f.batches = batches_of(f.samples, 0, 32);
   f.nearest = quantize_graph(f.g, calibrate(f.g, f.batches), {Scheme::kInt8});
-  return f;
 }
 
 AdaRoundOptions quick() {
@@ -83,7 +82,8 @@ const Tensor& weights_of(const Graph& g, const std::string& layer) {
 }
 
 TEST(QuantizeAdaRound, ReconstructsLayersBetterThanNearestWithinOneStep) {
-  Fixture f = fixture();
+  Fixture f;
+  fill(f);
   Graph learned = f.nearest;
   const std::vector<AdaRoundLayer> report = adaround(f.g, learned, f.samples, quick());
   ASSERT_EQ(report.size(), 3u);
@@ -123,7 +123,8 @@ TEST(QuantizeAdaRound, ReconstructsLayersBetterThanNearestWithinOneStep) {
 }
 
 TEST(QuantizeAdaRound, SameSeedSameWeights) {
-  Fixture f = fixture();
+  Fixture f;
+  fill(f);
   Graph a = f.nearest, b = f.nearest;
   AdaRoundOptions o = quick();
   o.iterations = 100;

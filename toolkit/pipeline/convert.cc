@@ -6,6 +6,7 @@
 #include "toolkit/features/feature_graph.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
+#include "toolkit/inspect/arena_figures.h"
 #include "toolkit/pipeline/anomaly.h"
 #include "toolkit/pipeline/regression.h"
 #include "toolkit/pipeline/train_run.h"
@@ -28,6 +29,16 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kCalibrationBatch = 256;
 constexpr int64_t kBiasCorrectionSamples = 512;
+// Mixed precision ranks each candidate by an error report of the model with it: a subset keeps
+// that affordable.
+constexpr int64_t kMixedPrecisionSamples = 256;
+
+// The written model's arena (planned for a 32-bit device with the reference kernels) and size.
+quantize::Footprint footprint_of(const graph::Graph& g) {
+  const std::vector<uint8_t> bytes = tflite::write_tflite(g, {});
+  const host::ModelFile file(bytes.data(), bytes.size(), "mixed precision");
+  return {host::device_arena(file.model(), KernelSet::kReference).bytes, bytes.size()};
+}
 
 // The model to convert with what it was trained on: labels, and the project whose data splits
 // calibrate and evaluate it.
@@ -213,6 +224,26 @@ graph::Graph quantize_for_export(const graph::Graph& trained, const data::Datase
         facts["bias_correction"] =
             quantize::bias_corrections_json(quantize::correct_biases(prepared, converted, subset));
       }
+      if (options.mixed_precision) {
+        progress(
+            "mixed precision: ranking layers by the output error 16x8 saves, within the budget");
+        co.activation_dtype = DataType::kInt16;
+        const graph::Graph wide = quantize::quantize_graph(
+            prepared, quantize::calibrate(prepared, batches, co), {quantize::Scheme::kInt16x8});
+        const std::vector<quantize::Candidate> ranked = quantize::rank_candidates(
+            prepared, converted, wide,
+            quantize::batches_of(samples, kMixedPrecisionSamples, kCalibrationBatch));
+        const quantize::MixedPrecisionPlan plan = quantize::choose_mixed_precision(
+            ranked, options.mixed_precision_budget, [&](const std::set<std::string>& layers) {
+              return footprint_of(
+                  quantize::mix_precision(prepared, converted, wide, layers).quantized);
+            });
+        facts["mixed_precision"] = quantize::mixed_precision_json(plan);
+        quantize::MixedGraphs mixed =
+            quantize::mix_precision(prepared, converted, wide, plan.int16_layers);
+        prepared = std::move(mixed.float_graph);
+        converted = std::move(mixed.quantized);
+      }
       if (!options.error_report.empty()) {
         progress("per-layer error report");
         const quantize::ErrorReport report =
@@ -241,6 +272,8 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
     throw host::Error("--io-dtype float32 is for --int8/--int16x8; a --float model is float32");
 
   Source source = load_source(model, project);
+  if (options.mixed_precision && options.dtype != ConvertDtype::kInt8)
+    throw host::Error("--mixed-precision: mixes 16x8 layers into an int8 model; give --int8");
   if (has_fake_quant(source.graph) && options.dtype != ConvertDtype::kInt8)
     throw host::Error(model.string() + ": a QAT checkpoint converts to int8 only (--int8)");
   progress("loading the data of " + source.project.name);
