@@ -248,7 +248,11 @@ graph::Graph quantize_for_export(const graph::Graph& trained, const data::Datase
         progress("per-layer error report");
         const quantize::ErrorReport report =
             quantize::quantization_error_report(prepared, converted, batches);
-        const std::string text = report.to_json().dump(2) + "\n";
+        json report_json = report.to_json();
+        // What the options did per layer goes with the errors they leave.
+        for (const char* key : {"adaround", "bias_correction", "mixed_precision"})
+          if (facts.contains(key)) report_json[key] = facts[key];
+        const std::string text = report_json.dump(2) + "\n";
         host::write_file(options.error_report, text.data(), text.size());
         facts["error_report_file"] = options.error_report.string();
       }
