@@ -10,6 +10,7 @@
 
 #include <random>
 
+#include "tests/support/litert.h"
 #include "tests/support/run_model.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
@@ -176,6 +177,32 @@ TEST(QuantizeMixedPrecision, WritesARunnableModelWithInt16WhereChosen) {
   ASSERT_EQ(dsp.status, Status::kOk) << dsp.message;
   ASSERT_EQ(reference.outputs.size(), all.extra_outputs.size() + 1);
   EXPECT_EQ(reference.outputs, dsp.outputs);
+}
+
+// LiteRT.js (a TFLite we did not write) runs the mixed file, QUANTIZE int8 <-> int16 included,
+// and agrees with our runtime within a step.
+TEST(QuantizeMixedPrecision, LiteRtAgreesWithOurRuntime) {
+  TINYFORGE_REQUIRE_LITERT();
+  Fixture f;
+  fill(f);
+  const std::vector<uint8_t> model =
+      tflite::write_tflite(mix_precision(f.g, f.int8, f.wide, {"conv2", "fc"}).quantized, {});
+  constexpr size_t kSamples = 16;
+  std::mt19937_64 rng(9);
+  std::vector<uint8_t> inputs(kSamples * 8 * 8 * 2);
+  for (uint8_t& b : inputs) b = static_cast<uint8_t>(rng());
+  const testing::LiteRtResult lite = testing::run_litert(model, {inputs}, kSamples);
+  ASSERT_TRUE(lite.ok()) << lite.error;
+  ASSERT_EQ(lite.outputs.size(), 1u);
+  EXPECT_EQ(lite.outputs[0].dtype, "int8");
+  for (size_t k = 0; k < kSamples; ++k) {
+    const std::vector<uint8_t> one(inputs.begin() + k * 128, inputs.begin() + (k + 1) * 128);
+    const testing::RunResult ours = testing::run_model(model, {one});
+    ASSERT_EQ(ours.status, Status::kOk) << ours.message;
+    EXPECT_LE(testing::step_diff<int8_t>(lite.outputs[0].sample(k), ours.outputs.at(0)).max_steps,
+              1)
+        << "sample " << k;
+  }
 }
 
 TEST(QuantizeMixedPrecision, RefusesANameThatIsNoWeightedLayer) {

@@ -40,7 +40,11 @@ class Mixer {
         if (static_cast<bool>(wide_[static_cast<size_t>(id)]) != wide)
           copy.inputs[i] = converted(id, wide);
       } else if (wide) {
-        out_.quantized.value(id) = int16x8_.value(id);  // its parameters: int64 bias, scales
+        // The 16x8 types and scales (int64 bias on the int16 input's scale) with the int8 graph's
+        // real values, which may carry learned rounding and bias correction.
+        graph::Value v = int16x8_.value(id);
+        v.data = int8_.value(id).data;
+        out_.quantized.value(id) = std::move(v);
       }
     }
     for (int id : copy.outputs) {
