@@ -7,6 +7,7 @@
 #   e.g. bench/quantization.sh build/cli/tinyforge runs/fashion-mnist-cnn/model.tfm /tmp/q 32KB
 #
 # Runs one conversion at a time under nice (AdaRound trains every layer: minutes per model).
+# VARIANTS="adaround mixed" runs only those (default: all six).
 set -euo pipefail
 tool=$1 model=$2 out=$3 arena=$4
 shift 4
@@ -16,6 +17,7 @@ variants=("" "--bias-correction" "--equalize" "--adaround" "$all"
           "$all --mixed-precision --max-arena $arena")
 names=(plain bias_correction equalize adaround all mixed)
 for i in "${!variants[@]}"; do
+  [[ " ${VARIANTS:-${names[*]}} " == *" ${names[$i]} "* ]] || continue
   # shellcheck disable=SC2086  # the variants are lists of flags
   nice "$tool" convert "$model" --int8 ${variants[$i]} "$@" --no-report \
     -o "$out/${names[$i]}.tflite" --json 2>"$out/${names[$i]}.err" | tail -1 >"$out/${names[$i]}.json"
