@@ -26,8 +26,14 @@ struct DeployOptions {
   int32_t detect_threshold = 32768;
   int32_t detect_iou = 32768;
   int detect_box_classes = 0;  // set by deploy_model from the model: classes with the background
-  bool progress = true;        // report the build's steps on stderr
-  bool incremental = false;    // reuse DIR/build (unchanged files are not rewritten)
+  // --aot: the model compiled ahead of time (toolkit/export/aot_code.h) instead of the
+  // interpreter; `aot_runner` links the job-file runner (firmware/apps/aot_runner.cc, for `run
+  // --board --aot`) instead of the one-inference application.
+  bool aot = false;
+  bool aot_runner = false;
+  bool progress = true;      // report the build's steps on stderr
+  bool incremental = false;  // reuse DIR/build (unchanged files are not rewritten)
+  bool patches = true;       // PlanOptions::patches (false: the image is built TINYFORGE_PATCHES=0)
 };
 
 struct DeployReport {
