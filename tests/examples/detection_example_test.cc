@@ -65,6 +65,12 @@ fs::path train_and_convert(const std::string& project_file, const fs::path& data
   const auto t = trained.last_json();
   EXPECT_EQ(t["evaluated_split"], "test");
   EXPECT_GE(t[figure].get<double>(), floor) << t.dump();
+  // The run's report shows sample images with the detections drawn, inline.
+  std::ifstream report(run / "report.html");
+  const std::string html{std::istreambuf_iterator<char>(report), std::istreambuf_iterator<char>()};
+  const size_t section = html.find("<section id=\"detections\">");
+  EXPECT_NE(section, std::string::npos);
+  EXPECT_NE(html.find("src=\"data:image/png;base64,", section), std::string::npos);
   const fs::path int8 = run / "model_int8.tflite";
   const CliResult converted = run_cli("convert " + (run / "model.tfm").string() + " --int8 -o " +
                                       int8.string() + " --json");
@@ -203,6 +209,7 @@ TEST(DetectionExample, BoxDetectorFindsTheSameBoxesOnHostAndBoard) {
   for (const auto& o : detected.last_json()["objects"]) {
     ASSERT_EQ(o["box"].size(), 4u) << o.dump();
     EXPECT_LT(o["box"][0].get<double>(), o["box"][2].get<double>());
+    EXPECT_DOUBLE_EQ(o["w"].get<double>(), o["box"][2].get<double>() - o["box"][0].get<double>());
   }
 
   // The firmware app prints, frame by frame, the boxes the host decodes from the same frames.

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <stb/stb_image_write.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -15,6 +16,7 @@
 #include "toolkit/data/detection.h"
 #include "toolkit/data/detection_augment.h"
 #include "toolkit/host/error.h"
+#include "toolkit/train/box_targets.h"
 #include "toolkit/train/centroid_targets.h"
 
 namespace tinyforge::data {
@@ -205,6 +207,30 @@ TEST(CentroidTargets, TheCellOfEachBoxCentreTakesItsClass) {
   };
   const std::vector<int> labels = train::centroid_cell_labels(boxes, grid);
   EXPECT_EQ(labels, (std::vector<int>{1, 0, 0, 0, 0, 0, 0, 2, 0, 2, 0, 0, 0, 0, 0, 0}));
+}
+
+TEST(BoxTargets, TheCentreCellLearnsTheBoxInCells) {
+  const train::CellGrid grid{2, 4, 16, 32};  // 8-pixel cells
+  // Centre (12, 6): cell (0, 1), 0.5 and 0.75 cells from its corner; 16 x 4 px = 2 x 0.5 cells.
+  const train::BoxTargets t = train::box_cell_targets({{{2, 4, 4, 20, 8}}}, grid);
+  EXPECT_EQ(t.labels, (std::vector<int>{0, 2, 0, 0, 0, 0, 0, 0}));
+  ASSERT_EQ(t.box.size(), 8u * 4);
+  EXPECT_EQ(std::vector<float>(t.box.begin() + 4, t.box.begin() + 8),
+            (std::vector<float>{0.5f, 0.75f, 2.0f, 0.5f}));
+  EXPECT_EQ(std::vector<float>(t.box.begin(), t.box.begin() + 4), std::vector<float>(4, 0.0f));
+
+  // The loss: the class cross-entropy of every cell plus 0.1 x the L1 distance of the object
+  // cell's box values (one object cell: not divided further); only those cells get a box gradient.
+  graph::Tensor output({1, 2, 4, 3 + 4});                    // 3 classes + 4
+  for (int v = 0; v < 4; ++v) output[1 * 7 + 3 + v] = 1.0f;  // the object cell predicts 1, 1, 1, 1
+  output[5 * 7 + 3] = 9.0f;                                  // a background cell's box: ignored
+  const train::LossOutput lo = train::box_detection_loss(output, t, {}, 0.1f);
+  const double ce = std::log(3.0);  // equal logits: every cell's cross-entropy is log 3
+  EXPECT_NEAR(lo.loss, ce + 0.1 * (0.5 + 0.25 + 1.0 + 0.5), 1e-6);
+  EXPECT_FLOAT_EQ(lo.grad[1 * 7 + 3], 0.1f);   // predicted 1 > 0.5
+  EXPECT_FLOAT_EQ(lo.grad[1 * 7 + 5], -0.1f);  // predicted 1 < 2
+  EXPECT_FLOAT_EQ(lo.grad[5 * 7 + 3], 0.0f);
+  EXPECT_NEAR(lo.grad[1 * 7 + 0], 1.0 / 3 / 8, 1e-6);  // softmax - one-hot, over 8 cells
 }
 
 }  // namespace

@@ -148,6 +148,20 @@ model:
   EXPECT_EQ(g.value(g.outputs()[0]).shape, (graph::Shape{-1, 10}));
 }
 
+TEST(Project, LayerListDetectorHeadsTakeTheirWidthFromTheClasses) {
+  // `filters: classes` is a centroid detector's head, `filters: boxes` a box detector's (4 more).
+  for (const auto& [filters, channels] : {std::pair{"classes", 4}, std::pair{"boxes", 8}}) {
+    const Project p = parse_project(std::string(R"(
+model:
+  layers:
+    - {type: conv2d, filters: 8, kernel: 3, strides: 8, padding: same, activation: relu}
+    - {type: conv2d, kernel: 1, filters: )") + filters + "}\n",
+                                    "p.yaml", "/base");
+    const graph::Graph g = build_model(p.model, {32, 32, 3}, 4, 1234);
+    EXPECT_EQ(g.value(g.outputs()[0]).shape, (graph::Shape{-1, 4, 4, channels})) << filters;
+  }
+}
+
 TEST(Project, LayerListResidualAndErrors) {
   Project p = parse_project(R"(
 model:

@@ -256,9 +256,11 @@ TEST(Trainer, EveryZooModelTakesATrainingStep) {
     const graph::Shape in = g.value(g.inputs()[0]).shape;
     const graph::Shape sample(in.begin() + 1, in.end());
     const bool ae = name == "autoencoder";
-    // A detector's output is a grid of per-cell class scores; it trains on images with boxes.
-    const bool detector = name == "fomo";
-    const int64_t classes = ae ? 2 : g.value(g.outputs()[0]).shape.back();
+    // A detector's output is a grid of per-cell class scores (a box detector's: and 4 box
+    // values); it trains on images with boxes.
+    const bool boxes = name == "box_detector";
+    const bool detector = name == "fomo" || boxes;
+    const int64_t classes = ae ? 2 : g.value(g.outputs()[0]).shape.back() - (boxes ? 4 : 0);
     const std::vector<std::string> names(classes, "c");
     data::Dataset d =
         detector ? data::Dataset::detection(sample, names) : data::Dataset(sample, names);
@@ -275,6 +277,7 @@ TEST(Trainer, EveryZooModelTakesATrainingStep) {
     }
     TrainerConfig config = quiet_config(1);
     config.batch_size = 2;
+    config.box_detector = boxes;
     if (ae) {
       config.loss = LossKind::kMeanSquaredError;
       config.reconstruct = true;

@@ -179,6 +179,9 @@ json run_detect(const DetectRequest& request) {
       json object = {{"class", name}, {"label", o.label}, {"score", o.score}, {"x", x}, {"y", y}};
       const uint8_t* colour = kColours[(o.label - 1) % std::size(kColours)];
       if (o.has_box) {
+        // x, y are the box's centre; w, h its size (DESIGN.md), `box` its corners.
+        object["w"] = (o.xmax - o.xmin) * sx;
+        object["h"] = (o.ymax - o.ymin) * sy;
         object["box"] = {o.xmin * sx, o.ymin * sy, o.xmax * sx, o.ymax * sy};
         draw_box(drawing, static_cast<int>(std::lround(o.xmin * sx)),
                  static_cast<int>(std::lround(o.ymin * sy)),

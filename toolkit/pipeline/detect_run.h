@@ -27,7 +27,7 @@ struct DetectRequest {
 };
 
 // {"images": [{"image", "width", "height", "objects": [{"class", "label", "score", "x", "y"
-// (centre), "box" ([xmin, ymin, xmax, ymax], box detectors)}],
+// (centre), and for box detectors "w", "h" and "box" ([xmin, ymin, xmax, ymax])}],
 // "count": {class: n}, "output"}], "objects": the first image's objects, "output": the first
 // drawing}. x and y are in the image's own pixels. Throws host::Error naming the model or image.
 nlohmann::json run_detect(const DetectRequest& request);

@@ -16,6 +16,7 @@
 #include "toolkit/host/temp_dir.h"
 #include "toolkit/inspect/model_report.h"
 #include "toolkit/pipeline/features_run.h"
+#include "toolkit/report/detection_samples.h"
 #include "toolkit/report/report_page.h"
 #include "toolkit/report/svg_chart.h"
 
@@ -548,9 +549,9 @@ fs::path default_model(const fs::path& run_dir) {
 }  // namespace
 
 const std::vector<std::string>& report_sections() {
-  static const std::vector<std::string> sections = {"overview",     "training",   "evaluation",
-                                                    "quantization", "graph",      "memory",
-                                                    "profile",      "spectrogram"};
+  static const std::vector<std::string> sections = {"overview",     "training",    "evaluation",
+                                                    "quantization", "graph",       "memory",
+                                                    "profile",      "spectrogram", "detections"};
   return sections;
 }
 
@@ -612,6 +613,8 @@ ReportResult write_report(const ReportOptions& options, const fs::path& output) 
   page.section("profile", "Instructions per operator", profile_section(profile, &result));
   page.section("spectrogram", "Spectrogram of a sample",
                spectrogram_section(options, &page, &result));
+  page.section("detections", "Sample detections",
+               detection_samples(model_path, options.run_dir, &result.missing));
 
   for (const std::optional<Source>* source : {&log, &errors, &deploy_json, &profile_const}) {
     if (*source && !(*source)->embedded) result.sources.push_back((*source)->name);
