@@ -16,6 +16,12 @@ Every figure comes from the toolkit's own commands: `tinyforge run --board B --r
 32-bit firmware planned them) and `tinyforge deploy --board B --json` (flash of the per-model image,
 code and model separately), and `tinyforge inspect --json` (multiply-accumulates per inference, for
 MACs per instruction). Instruction counts are deterministic, so one run is enough.
+
+Patch-based execution (docs/runtime.md): where the device plan runs a patch stage (`inspect
+--board B --json`: device_patch_ops, device_patch_tiles), the model also runs with `--no-patches`
+and the last columns give that run's arena and instructions; "extra MACs" is 0 (bands keep the
+rows they share instead of computing them again) and "moved B" the bytes of those rows moved per
+inference.
 """
 import csv
 import json
@@ -92,7 +98,8 @@ def main():
 
     header = ("| board | model | instructions | /TFLM ref | /TFLM CMSIS-NN | MACs/instruction "
               "| arena B | /TFLM CMSIS-NN | flash code B | flash model B "
-              "| code / TFLM CMSIS-NN code |")
+              "| code / TFLM CMSIS-NN code | stage (ops x bands) | extra MACs | moved B "
+              "| arena B without patches | instructions without patches |")
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
     with tempfile.TemporaryDirectory() as scratch:
@@ -103,7 +110,14 @@ def main():
                 run = tinyforge_json(tool, ["run", model, "--board", board, "--random", "1"])
                 deploy = tinyforge_json(
                     tool, ["deploy", model, "--board", board, "-o", f"{scratch}/{board}-{name}"])
-                macs = tinyforge_json(tool, ["inspect", model])["macs"]
+                inspect = tinyforge_json(tool, ["inspect", model, "--board", board])
+                macs = inspect["macs"]
+                stage, without = "—", "| — | — |"
+                if inspect.get("device_patch_ops", 0) > 0:
+                    stage = f"{inspect['device_patch_ops']} x {inspect['device_patch_tiles']}"
+                    plain = tinyforge_json(
+                        tool, ["run", model, "--board", board, "--random", "1", "--no-patches"])
+                    without = f"| {plain['arena_bytes']:,} | {plain['instructions']:,} |"
                 ref = baseline[(cpu, "ref", name)]
                 cmsis = baseline[(cpu, "cmsis_nn", name)]
                 insns = run["instructions"]
@@ -115,7 +129,9 @@ def main():
                       f"| {run['arena_bytes']:,} "
                       f"| {run['arena_bytes'] / int(cmsis['arena_used_bytes']):.2f} "
                       f"| {deploy['flash_code_bytes']:,} | {deploy['flash_model_bytes']:,} "
-                      f"| {deploy['flash_code_bytes'] / tflm_code:.2f} |", flush=True)
+                      f"| {deploy['flash_code_bytes'] / tflm_code:.2f} "
+                      f"| {stage} | 0 | {inspect.get('device_patch_moved_bytes', 0):,} "
+                      f"{without}", flush=True)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ struct RunOptions {
   int timeout_s = 600;
   bool profile = false;
   bool aot = false;
+  bool no_patches = false;
 };
 
 // --profile: instructions per operator in execution order, with their share and MACs per
@@ -78,7 +79,8 @@ nlohmann::json run_on_board(const RunOptions& o) {
   deploy::BoardRun r;
   try {
     r = o.aot ? deploy::run_aot_model_on_board(o.board, o.model, inputs, o.timeout_s)
-              : deploy::run_model_on_board(o.board, o.model, inputs, o.timeout_s, 1, o.profile);
+              : deploy::run_model_on_board(o.board, o.model, inputs, o.timeout_s, 1, o.profile,
+                                           false, !o.no_patches);
   } catch (...) {
     if (!random_dir.empty()) std::filesystem::remove_all(random_dir);
     throw;
@@ -129,7 +131,7 @@ nlohmann::json run(const RunOptions& o) {
   if (!o.board.empty()) return run_on_board(o);
   if (o.profile) throw UsageError("--profile counts instructions on a board: give --board too");
   const host::ModelFile file(o.model);
-  host::HostInterpreter runner(file);
+  host::HostInterpreter runner(file, !o.no_patches);
   Interpreter& interpreter = runner.get();
   const int num_inputs = interpreter.num_inputs();
   if (o.random == 0 && static_cast<int>(o.inputs.size()) != num_inputs) {
@@ -234,6 +236,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--aot", o->aot,
                 "With --board: run the model compiled ahead of time (export aot; docs/aot.md) "
                 "instead of the interpreter");
+  cmd->add_flag("--no-patches", o->no_patches,
+                "Plan without patch-based execution (by default the first convolutions and pools "
+                "of a vision model run in bands of rows where that lowers the arena; "
+                "docs/runtime.md)");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, &exit_code]() { exit_code = run_command(o->json, [&]() { return run(*o); }); });
 }

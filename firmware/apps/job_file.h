@@ -21,6 +21,7 @@ struct Job {
   uint32_t samples = 1;
   bool profile = false;
   bool stream = false;
+  bool patches = true;
 };
 
 // A decimal count; false unless the whole text is digits and the count is at least 1.
@@ -70,6 +71,8 @@ inline bool parse_job(char* text, Job* out) {
       out->profile = true;
     } else if (starts_with(line, "stream") && line[6] == '\0') {
       out->stream = true;
+    } else if (starts_with(line, "patches off") && line[11] == '\0') {
+      out->patches = false;
     } else if (line[0] != '\0') {
       return false;
     }

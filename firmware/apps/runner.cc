@@ -8,6 +8,7 @@
 //   profile          optional: count each operator's instructions instead of each inference's
 //   stream           optional: the samples are consecutive windows of one stream, so stateful
 //                    operators keep their state between them (otherwise each starts afresh)
+//   patches off      optional: plan without a patch stage (PlanOptions::patches)
 // runs each inference between the instruction-count markers (one count per sample; with profile,
 // one per operator in execution order, the first sample's order printed as TF_OP lines) and prints
 //   TF_RESULT arena_bytes=N model_bytes=M pool_bytes=P
@@ -60,7 +61,9 @@ int main() {
   uint8_t* const arena = pool + arena_offset;
   const size_t arena_room = pool_bytes > arena_offset ? pool_bytes - arena_offset : 0;
   tinyforge::Interpreter interpreter;
-  if (interpreter.init(model, arena, arena_room) != tinyforge::Status::kOk) {
+  tinyforge::PlanOptions plan_options;
+  plan_options.patches = j.patches;
+  if (interpreter.init(model, arena, arena_room, plan_options) != tinyforge::Status::kOk) {
     return error("init: ", interpreter.error());
   }
   if (j.num_inputs != interpreter.num_inputs() || j.num_outputs != interpreter.num_outputs()) {

@@ -16,6 +16,7 @@
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/temp_dir.h"
+#include "toolkit/tflite/metadata_json.h"
 
 namespace tinyforge::deploy {
 namespace fs = std::filesystem;
@@ -81,6 +82,8 @@ std::string cmake_lists(const fs::path& model, const BoardInfo& board,
       << "${CMAKE_CURRENT_LIST_DIR}/" << kProjectSourcesDir << "/firmware/apps/"
       << (options.detect_app ? "detect_app.cc" : "model_app.cc") << "\")\n";
   }
+  // The arena below was planned without patch stages: the runtime must plan the same way.
+  if (!options.patches) s << "add_compile_definitions(TINYFORGE_PATCHES=0)\n";
   s << "include(${CMAKE_CURRENT_LIST_DIR}/" << kProjectSourcesDir
     << "/firmware/cmake/setup.cmake)\n"
     << "project(tinyforge_app C CXX)\n"
@@ -97,6 +100,10 @@ std::string cmake_lists(const fs::path& model, const BoardInfo& board,
     s << "target_compile_definitions(tinyforge_app PRIVATE TINYFORGE_ARENA_BYTES="
       << arenas.classifier;
     if (options.detect_app) s << " TINYFORGE_DETECT_THRESHOLD=" << options.detect_threshold;
+    if (options.detect_app && options.detect_box_classes > 0) {
+      s << " TINYFORGE_DETECT_BOX_CLASSES=" << options.detect_box_classes
+        << " TINYFORGE_DETECT_IOU=" << options.detect_iou;
+    }
     s << ")\n";
   }
   return s.str();
@@ -232,11 +239,13 @@ DeployReport deploy_model(const fs::path& model_path, const std::string& board_n
     arenas.classifier = code.arena_bytes;
   } else {
     collect_kernels(file.model(), &ops, &dtypes);
-    arenas.classifier = host::plan_device_arena(file.model(), board.kernels).total_bytes;
+    arenas.classifier =
+        host::plan_device_arena(file.model(), board.kernels, options.patches).total_bytes;
   }
   if (features) {
     collect_kernels(features->model(), &ops, &dtypes);
-    arenas.features = host::plan_device_arena(features->model(), board.kernels).total_bytes;
+    arenas.features =
+        host::plan_device_arena(features->model(), board.kernels, options.patches).total_bytes;
     model_bytes += features->bytes().size();
   }
   DeployReport report;
@@ -253,8 +262,16 @@ DeployReport deploy_model(const fs::path& model_path, const std::string& board_n
   if (features) export_model(options.app->features, dir, "features_data", "g_features");
   copy_project_sources(dir, ops);
   const AppConfig* app = report.app ? &*report.app : nullptr;
+  DeployOptions resolved = options;
+  if (options.detect_app) {
+    // A box detector (its metadata says so) gets the box decoder, sized for its classes.
+    const tflite::Metadata metadata =
+        tflite::read_metadata(*file.model().flatbuffer(), model_path.string());
+    if (metadata.extra.value("detector", std::string()) == "box")
+      resolved.detect_box_classes = static_cast<int>(metadata.labels.size());
+  }
   write_if_changed(dir / "CMakeLists.txt", cmake_lists(model_path, board, ops, dtypes, arenas, app,
-                                                       features != nullptr, options));
+                                                       features != nullptr, resolved));
   if (app != nullptr) {
     write_if_changed(dir / "app_config.cc", app_config_source(*app, arenas, features != nullptr));
   } else {

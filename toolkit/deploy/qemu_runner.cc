@@ -209,12 +209,13 @@ void check_job(const fs::path& model_path, const Model& model, const std::vector
 // Runs `elf` (a runner firmware) on a job file for `model`'s inputs and reads back its results.
 BoardRun run_job(const BoardInfo& board, const fs::path& elf, const fs::path& model_path,
                  const Model& model, const std::vector<fs::path>& inputs, int timeout_seconds,
-                 uint32_t samples, bool profile, bool stream) {
+                 uint32_t samples, bool profile, bool stream, bool patches) {
   const host::TempDir temp("tinyforge-qemu-");
   std::ofstream job(temp.path() / "job.txt");
   job << "model " << fs::absolute(model_path).string() << "\nsamples " << samples << "\n";
   if (profile) job << "profile\n";
   if (stream) job << "stream\n";
+  if (!patches) job << "patches off\n";
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorView t = model.tensor(model.input_tensor(static_cast<int>(i)));
     const auto size = fs::file_size(inputs[i]);
@@ -289,7 +290,7 @@ BoardRun run_job(const BoardInfo& board, const fs::path& elf, const fs::path& mo
 
 BoardRun run_model_on_board(const std::string& board_name, const fs::path& model_path,
                             const std::vector<fs::path>& inputs, int timeout_seconds,
-                            uint32_t samples, bool profile, bool stream) {
+                            uint32_t samples, bool profile, bool stream, bool patches) {
   const BoardInfo board = board_info(board_name);
   // Verified on the host first, so an unsupported model gets the runtime's reason right away.
   const host::ModelFile file(model_path);
@@ -299,7 +300,7 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
   const auto symbols = elf_symbols(elf);
   const uint64_t pool = symbols.at("__tf_pool_end") - symbols.at("__tf_pool_start");
   const size_t model_bytes = file.bytes().size();
-  const size_t arena = host::plan_device_arena(model, board.kernels).total_bytes;
+  const size_t arena = host::plan_device_arena(model, board.kernels, patches).total_bytes;
   const uint64_t needed = ((model_bytes + 15) & ~size_t{15}) + arena;
   if (needed > pool) {
     throw Error(model_path.string() + " does not fit " + board.name + ": model " +
@@ -309,7 +310,8 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
                 " bytes (" + board.file.filename().string() + "); over by " +
                 std::to_string(needed - pool) + " bytes");
   }
-  return run_job(board, elf, model_path, model, inputs, timeout_seconds, samples, profile, stream);
+  return run_job(board, elf, model_path, model, inputs, timeout_seconds, samples, profile, stream,
+                 patches);
 }
 
 BoardRun run_aot_model_on_board(const std::string& board_name, const fs::path& model_path,
@@ -334,7 +336,7 @@ BoardRun run_aot_model_on_board(const std::string& board_name, const fs::path& m
     deploy_model(model_path, board.name, project, options);
   }
   return run_job(board, project / "build" / "tinyforge_app.elf", model_path, model, inputs,
-                 timeout_seconds, samples, false, false);
+                 timeout_seconds, samples, false, false, /*patches=*/true);
 }
 
 }  // namespace tinyforge::deploy

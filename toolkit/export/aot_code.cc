@@ -611,6 +611,9 @@ AotCode generate_aot(const ModelFile& file, const AotOptions& options) {
   const Model& model = file.model();
   PlanOptions plan;
   plan.kernels = options.kernels;
+  // The generated calls run each operator over its whole output; a patch stage's row bands are not
+  // generated (yet), so the plan has none.
+  plan.patches = false;
   const ArenaUsage usage = plan_arena(model, plan);
   AlignedBytes arena(usage.total_bytes);
   Interpreter interpreter;

@@ -140,15 +140,26 @@ class PrepareContext : public OpContext {
   int32_t in_place_lead_ = INT32_MIN;
 };
 
+// A horizontal band of a sliding-window operator's output (patch-based execution, see
+// plan/patch_stage.h): the input data holds only the `in_rows` image rows the band's windows read
+// (the rows they read outside it are outside the image), the output data only the band's
+// `out_rows` rows. The kernel computes it as a whole image of in_rows rows whose first output
+// row's window starts `pad_top` rows above the first input row.
+struct RowBand {
+  int32_t in_rows, out_rows, pad_top;
+};
+
 class EvalContext : public OpContext {
  public:
   EvalContext(const Model& model, int op_index, void* const* tensor_data, ErrorMessage* error,
-              void* persistent, void* scratch)
+              void* persistent, void* scratch, const RowBand* band = nullptr)
       : OpContext(model, op_index, tensor_data, error),
         persistent_(persistent),
-        scratch_(scratch) {}
-  EvalContext(const OperandTable& operands, ErrorMessage* error, void* persistent, void* scratch)
-      : OpContext(operands, error), persistent_(persistent), scratch_(scratch) {}
+        scratch_(scratch),
+        band_(band) {}
+  EvalContext(const OperandTable& operands, ErrorMessage* error, void* persistent, void* scratch,
+              const RowBand* band = nullptr)
+      : OpContext(operands, error), persistent_(persistent), scratch_(scratch), band_(band) {}
 
   void* persistent() const { return persistent_; }
   template <typename T>
@@ -163,10 +174,14 @@ class EvalContext : public OpContext {
     other.persistent_ = persistent;
     return other;
   }
+  // The output rows to compute, or null for the whole output. Only the sliding-window kernels
+  // (CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D) are given bands.
+  const RowBand* band() const { return band_; }
 
  private:
   void* persistent_;
   void* scratch_;
+  const RowBand* band_;
 };
 
 #if TINYFORGE_AOT
