@@ -104,7 +104,7 @@ nlohmann::json run_on_board(const RunOptions& o) {
   // arena_bytes is the board's device figure (what deploy reserves); the firmware's own measure
   // is device_arena_used_bytes (docs/runtime.md, "Arena figures").
   const host::DeviceArena device =
-      host::device_arena(model, deploy::board_info(o.board).kernels, o.board);
+      host::device_arena(model, deploy::board_info(o.board).kernels, o.board, !o.no_patches);
   nlohmann::json result = {{"outputs", outputs},
                            {"arena_bytes", device.bytes},
                            {"device_arena_used_bytes", r.arena_bytes},

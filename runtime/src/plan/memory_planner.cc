@@ -467,7 +467,7 @@ uint32_t MemoryPlanner::plan() {
     }
   }
   make_order(best_order);
-  if (choices_.patches && best_peak != UINT32_MAX) {
+  if (kWithPatches && choices_.patches && best_peak != UINT32_MAX) {
     choose_stage(best_placement, &best_peak);
     // The other placement strategies for the chosen stage.
     if (stage_.ops > 0) {
