@@ -101,7 +101,7 @@ class MemoryPlanner {
     return index >= num_tensors_ && position_in_stage(position_[index - num_tensors_]);
   }
   // With the order and placement strategy chosen without a stage, the stage and tile count that
-  // lower `*peak` the most; sets stage_.
+  // lower `*peak` the most, by a sixteenth at least; sets stage_.
   void choose_stage(int placement, uint32_t* peak);
   int readers(int tensor) const;
   bool is_graph_output(int tensor) const;
