@@ -37,7 +37,10 @@ struct PlannedBuffer {
 struct PlannerChoices {
   bool in_place = true;
   bool reorder = true;
-  bool patches = true;  // a patch stage (plan/patch_stage.h) where it lowers the peak
+  // A patch stage (plan/patch_stage.h) where it lowers the peak. Off by default here: a caller
+  // that places tensors from this plan must then run the stage band by band (the interpreter's
+  // run_stage()); PlanOptions::patches turns it on for the interpreter.
+  bool patches = false;
 };
 
 class MemoryPlanner {
