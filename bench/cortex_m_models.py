@@ -2,7 +2,14 @@
 """Instructions per inference, arena and flash of the MLPerf Tiny / TFLM example models on the
 emulated Cortex-M boards, beside TFLite Micro's rows in ../shared/baselines/tflm_cortex_m.csv.
 
-Usage: bench/cortex_m_models.py [TINYFORGE] [SHARED]   (defaults: build/cli/tinyforge, ../shared)
+Usage: bench/cortex_m_models.py [--aot] [TINYFORGE] [SHARED]
+       (defaults: build/cli/tinyforge, ../shared)
+
+With --aot: the issue-17 table, the interpreter and the model compiled ahead of time (`run --board
+B --aot`, `deploy --aot`; docs/aot.md) side by side on mps2-an386 (Cortex-M4F), mps2-an500 (M7) and
+mps3-an547 (M55). The baselines have no Cortex-M7 rows: mps2-an500 is compared with TFLM's
+Cortex-M4F figures (the same Armv7E-M DSP instructions and CMSIS-NN code paths), and
+mps3-an547 only where the baselines have a Cortex-M55 row.
 
 Every figure comes from the toolkit's own commands: `tinyforge run --board B --random 1 --json`
 (instructions counted exactly by the QEMU TCG plugin between the invoke markers; arena bytes as the
@@ -29,6 +36,9 @@ MODELS = {
     "mps3-an547": ["hello_world_int8", "kws_ref_model", "person_detect"],
 }
 CPU_OF_BOARD = {"mps2-an386": "m4f", "mps3-an547": "m55"}
+AOT_MODELS = ["kws_ref_model", "vww_96_int8", "pretrainedResnet_quant", "ad01_int8",
+              "person_detect", "micro_speech_quantized"]
+AOT_BOARDS = {"mps2-an386": "m4f", "mps2-an500": "m4f", "mps3-an547": "m55"}
 
 
 def tinyforge_json(tool, args):
@@ -40,13 +50,51 @@ def tinyforge_json(tool, args):
     return result
 
 
+def ratio(value, reference):
+    return f"{value / reference:.2f}" if reference else "n/a"
+
+
+def aot_table(tool, shared, baseline):
+    """Interpreter and AOT rows per board and model, with the issue's three ratios."""
+    header = ("| board | model | runtime | instructions | /TFLM CMSIS-NN | MACs/instruction "
+              "| arena B | /TFLM | flash code B | /TFLM code | flash model B |")
+    print(header)
+    print("|---" * (header.count("|") - 1) + "|")
+    with tempfile.TemporaryDirectory() as scratch:
+        for board, cpu in AOT_BOARDS.items():
+            for name in AOT_MODELS:
+                model = str(shared / "conformance" / "models" / f"{name}.tflite")
+                macs = tinyforge_json(tool, ["inspect", model])["macs"]
+                cmsis = baseline.get((cpu, "cmsis_nn", name))
+                for runtime, extra in (("interpreter", []), ("aot", ["--aot"])):
+                    run = tinyforge_json(tool, ["run", model, "--board", board, "--random", "1"]
+                                         + extra)
+                    deploy = tinyforge_json(tool, ["deploy", model, "--board", board, "-o",
+                                                   f"{scratch}/{board}-{name}-{runtime}"] + extra)
+                    insns = run["instructions"]
+                    code = deploy["flash_code_bytes"]
+                    tflm_insns = int(cmsis["insns_per_invoke"]) if cmsis else 0
+                    tflm_arena = int(cmsis["arena_used_bytes"]) if cmsis else 0
+                    tflm_code = (int(cmsis["flash_text_plus_data"]) - int(cmsis["model_bytes"])
+                                 if cmsis else 0)
+                    print(f"| {board} | {name} | {runtime} | {insns:,} "
+                          f"| {ratio(insns, tflm_insns)} | {macs / insns:.2f} "
+                          f"| {run['arena_bytes']:,} | {ratio(run['arena_bytes'], tflm_arena)} "
+                          f"| {code:,} | {ratio(code, tflm_code)} "
+                          f"| {deploy['flash_model_bytes']:,} |", flush=True)
+
+
 def main():
-    tool = sys.argv[1] if len(sys.argv) > 1 else "build/cli/tinyforge"
-    shared = Path(sys.argv[2] if len(sys.argv) > 2 else "../shared")
+    args = [a for a in sys.argv[1:] if a != "--aot"]
+    tool = args[0] if len(args) > 0 else "build/cli/tinyforge"
+    shared = Path(args[1] if len(args) > 1 else "../shared")
     baseline = {}
     with open(shared / "baselines" / "tflm_cortex_m.csv") as f:
         for row in csv.DictReader(f):
             baseline[(row["cpu"], row["variant"], row["model"])] = row
+    if "--aot" in sys.argv[1:]:
+        aot_table(tool, shared, baseline)
+        return
 
     header = ("| board | model | instructions | /TFLM ref | /TFLM CMSIS-NN | MACs/instruction "
               "| arena B | /TFLM CMSIS-NN | flash code B | flash model B "

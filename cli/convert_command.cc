@@ -1,6 +1,9 @@
 // `tinyforge convert MODEL (--int8|--int16x8|--float) [--project PROJECT.yaml]
 // [--calibration-samples N] [--calibrator minmax|percentile|mse] [--io-dtype int8|int16|float32]
-// [--error-report FILE] [--equalize] [--bias-correction] -o OUT.tflite [--json]`
+// [--error-report FILE] [--equalize] [--bias-correction]
+// [--adaround [--adaround-samples N] [--adaround-iterations K] [--seed S]]
+// [--mixed-precision (--max-arena SIZE | --max-model SIZE | --int16-layers N)] -o OUT.tflite
+// [--json]`
 #include <iostream>
 
 #include "cli/command.h"
@@ -8,6 +11,7 @@
 #include "toolkit/inspect/arena_figures.h"
 #include "toolkit/pipeline/convert.h"
 #include "toolkit/pipeline/project.h"
+#include "toolkit/tune/budget.h"
 
 namespace tinyforge::cli {
 namespace {
@@ -21,6 +25,13 @@ struct ConvertCommand {
   std::string error_report;
   bool bias_correction = false;
   bool equalize = false;
+  bool adaround = false;
+  int64_t adaround_samples = 256;
+  int adaround_iterations = 1000;
+  uint64_t seed = 0;
+  bool mixed_precision = false;
+  std::string max_arena, max_model;
+  int int16_layers = -1;
   int64_t calibration_samples = 1000;
   std::string output;
   bool no_report = false;
@@ -44,6 +55,18 @@ pipeline::ConvertOptions options_of(const ConvertCommand& c) {
   o.error_report = c.error_report;
   o.bias_correction = c.bias_correction;
   o.equalize = c.equalize;
+  o.adaround = c.adaround;
+  o.adaround_options.samples = c.adaround_samples;
+  o.adaround_options.iterations = c.adaround_iterations;
+  o.adaround_options.seed = c.seed;
+  o.mixed_precision = c.mixed_precision;
+  if (c.mixed_precision && c.max_arena.empty() && c.max_model.empty() && c.int16_layers < 0)
+    throw UsageError("--mixed-precision: give a budget (--max-arena, --max-model, --int16-layers)");
+  if (!c.max_arena.empty())
+    o.mixed_precision_budget.max_arena_bytes = tune::parse_size(c.max_arena, "--max-arena");
+  if (!c.max_model.empty())
+    o.mixed_precision_budget.max_model_bytes = tune::parse_size(c.max_model, "--max-model");
+  o.mixed_precision_budget.max_layers = c.int16_layers;
   return o;
 }
 
@@ -134,6 +157,37 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--bias-correction", c->bias_correction,
                 "Correct each conv/FC bias by its channels' mean quantization error on the "
                 "calibration samples, layer by layer (reported per layer as bias_correction)");
+  auto* adaround =
+      cmd->add_flag("--adaround", c->adaround,
+                    "Learn each conv/FC weight's rounding (up or down) on calibration samples, "
+                    "layer by layer, so the layer's output stays closest to the float model's "
+                    "(AdaRound; reported per layer as adaround)");
+  cmd->add_option("--adaround-samples", c->adaround_samples,
+                  "Calibration samples AdaRound learns on (the first of --calibration-samples)")
+      ->check(whole_number_at_least(1))
+      ->needs(adaround)
+      ->capture_default_str();
+  cmd->add_option("--adaround-iterations", c->adaround_iterations,
+                  "AdaRound's optimizer steps per layer (batches of 32)")
+      ->check(whole_number_at_least(1))
+      ->needs(adaround)
+      ->capture_default_str();
+  cmd->add_option("--seed", c->seed, "Seed of AdaRound's batches (same seed, same file)")
+      ->capture_default_str();
+  auto* mixed =
+      cmd->add_flag("--mixed-precision", c->mixed_precision,
+                    "With --int8: the layers adding the most quantization error run in 16x8 (int16 "
+                    "activations), chosen greedily while the model stays within the budget below "
+                    "(reported as mixed_precision)");
+  cmd->add_option("--max-arena", c->max_arena,
+                  "Mixed precision's arena budget (65536, 64KB, 1MB; the planner's figure for a "
+                  "32-bit device)")
+      ->needs(mixed);
+  cmd->add_option("--max-model", c->max_model, "Mixed precision's model size budget (256KB)")
+      ->needs(mixed);
+  cmd->add_option("--int16-layers", c->int16_layers, "Mixed precision: at most N int16 layers")
+      ->check(whole_number_at_least(0))
+      ->needs(mixed);
   cmd->add_option("-o,--output", c->output, "The .tflite to write (atomically)")->required();
   cmd->add_flag("--no-report", c->no_report,
                 "Do not write OUT_report.html beside the output (docs/report.md)");

@@ -12,6 +12,7 @@
 #include "toolkit/metrics/confusion_matrix.h"
 #include "toolkit/metrics/regression_metrics.h"
 #include "toolkit/metrics/roc_auc.h"
+#include "toolkit/metrics/roc_curve.h"
 #include "toolkit/metrics/running_mean.h"
 
 namespace tinyforge::metrics {
@@ -132,6 +133,51 @@ TEST(RocAuc, UndefinedWithoutBothClassesAndRejectsBadInput) {
   EXPECT_THROW(binary_roc_auc(nan_scores, labels), host::Error);
 }
 
+TEST(RocCurve, VerticesPerThresholdWithTiesAsOneDiagonalStep) {
+  // Descending: 0.9 (+), 0.5 (+ and - tied), 0.2 (-): (0,0) (0,.5) (.5,1) (1,1).
+  const std::vector<float> scores = {0.2f, 0.5f, 0.5f, 0.9f};
+  const std::vector<int> labels = {0, 0, 1, 1};
+  const RocCurve curve = binary_roc_curve(scores, labels);
+  EXPECT_EQ(curve.fpr, (std::vector<double>{0, 0, 0.5, 1}));
+  EXPECT_EQ(curve.tpr, (std::vector<double>{0, 0.5, 1, 1}));
+  EXPECT_TRUE(binary_roc_curve(scores, std::vector<int>{0, 0, 0, 0}).empty());
+  EXPECT_THROW(binary_roc_curve(scores, std::vector<int>{1}), host::Error);
+}
+
+TEST(RocCurve, TrapezoidAreaIsTheAucAndThinningKeepsTheEnds) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> level(0, 40), coin(0, 1);
+  std::vector<float> scores(500);
+  std::vector<int> labels(500);
+  for (size_t i = 0; i < scores.size(); ++i) {
+    labels[i] = coin(rng);
+    scores[i] = 0.01f * static_cast<float>(level(rng) + 10 * labels[i]);
+  }
+  const RocCurve curve = binary_roc_curve(scores, labels);
+  double area = 0;
+  for (size_t i = 1; i < curve.fpr.size(); ++i) {
+    ASSERT_GE(curve.fpr[i], curve.fpr[i - 1]);
+    ASSERT_GE(curve.tpr[i], curve.tpr[i - 1]);
+    area += (curve.fpr[i] - curve.fpr[i - 1]) * (curve.tpr[i] + curve.tpr[i - 1]) / 2;
+  }
+  EXPECT_NEAR(area, binary_roc_auc(scores, labels), 1e-12);
+  ASSERT_GT(curve.fpr.size(), 20u);
+  const RocCurve thin = thin_roc_curve(curve, 9);
+  ASSERT_EQ(thin.fpr.size(), 9u);
+  EXPECT_EQ(thin.fpr.front(), 0.0);
+  EXPECT_EQ(thin.tpr.front(), 0.0);
+  EXPECT_EQ(thin.fpr.back(), 1.0);
+  EXPECT_EQ(thin.tpr.back(), 1.0);
+  for (size_t i = 0; i < thin.fpr.size(); ++i) {  // every kept point is a vertex of the curve
+    bool found = false;
+    for (size_t k = 0; k < curve.fpr.size(); ++k)
+      found |= curve.fpr[k] == thin.fpr[i] && curve.tpr[k] == thin.tpr[i];
+    EXPECT_TRUE(found) << i;
+  }
+  EXPECT_EQ(thin_roc_curve(curve, curve.fpr.size()).fpr, curve.fpr);
+  EXPECT_THROW(thin_roc_curve(curve, 1), host::Error);
+}
+
 // Four samples, four classes; class 3 never occurs and is never predicted.
 const std::vector<float> kScores = {0.7f, 0.2f, 0.1f, 0.0f,   // label 0, predicted 0
                                     0.3f, 0.4f, 0.3f, 0.0f,   // label 1, predicted 1
@@ -171,6 +217,10 @@ TEST(ClassificationReport, JsonHoldsEveryKey) {
             (nlohmann::json{{1, 0, 0, 0}, {1, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 0}}));
   EXPECT_EQ(j["support"], (nlohmann::json{1, 2, 1, 0}));
   EXPECT_EQ(j["class_names"][3], "d");
+  // Class 0: positive 0.7 above every negative (0.5, 0.3, 0.2); class 3 has no positive.
+  EXPECT_EQ(j["roc_curves"][0]["fpr"], (nlohmann::json{0.0, 0.0, 1.0 / 3, 2.0 / 3, 1.0}));
+  EXPECT_EQ(j["roc_curves"][0]["tpr"], (nlohmann::json{0.0, 1.0, 1.0, 1.0, 1.0}));
+  EXPECT_TRUE(j["roc_curves"][3].is_null());
 
   const std::string text = r.to_text();
   EXPECT_NE(text.find("macro"), std::string::npos) << text;

@@ -34,18 +34,27 @@ void write(const fs::path& path, const std::string& text) {
 }
 
 json eval_json(const std::vector<std::vector<int>>& matrix, double accuracy) {
-  return {{"accuracy_pct", accuracy},
-          {"evaluated_split", "test"},
-          {"evaluated_samples", 20},
-          {"class_names", {"no", "yes"}},
-          {"confusion_matrix", matrix},
-          {"precision", {0.8125, 0.75}},
-          {"recall", {0.9, 0.6666666666666666}},
-          {"f1", {0.8421052631578947, 0.7058823529411765}},
-          {"roc_auc", {0.91, 0.87}},
-          {"support", {10, 10}},
-          {"macro_f1", 0.7739938080495357},
-          {"macro_roc_auc", 0.89}};
+  json j = {{"accuracy_pct", accuracy},
+            {"evaluated_split", "test"},
+            {"evaluated_samples", 20},
+            {"class_names", {"no", "yes"}},
+            {"confusion_matrix", matrix},
+            {"precision", {0.8125, 0.75}},
+            {"recall", {0.9, 0.6666666666666666}},
+            {"f1", {0.8421052631578947, 0.7058823529411765}},
+            {"roc_auc", {0.91, 0.87}},
+            {"support", {10, 10}},
+            {"macro_f1", 0.7739938080495357},
+            {"macro_roc_auc", 0.89}};
+  return j;
+}
+
+// As eval writes it now, with the curves (older results have only the AUCs).
+json eval_json_with_curves(const std::vector<std::vector<int>>& matrix, double accuracy) {
+  json j = eval_json(matrix, accuracy);
+  j["roc_curves"] = {{{"fpr", {0.0, 0.1, 0.4, 1.0}}, {"tpr", {0.0, 0.8, 0.9, 1.0}}},
+                     {{"fpr", {0.0, 0.2, 1.0}}, {"tpr", {0.0, 0.7, 1.0}}}};
+  return j;
 }
 
 // A run directory as train, eval, convert --error-report, deploy and run --profile leave it.
@@ -55,7 +64,8 @@ void write_run(const fs::path& dir) {
       "epoch,learning_rate,train_loss,train_accuracy_pct,val_loss,val_accuracy_pct,seconds\n"
       "1,0.001,0.9,55.5,1.1,50,1.5\n2,0.0005,0.5,75.25,0.7,70,1.4\n3,0.00025,0.25,90,0.6,80,1.3\n");
   // Saved as the commands print them: progress lines, then the object.
-  write(dir / "float.json", "progress\n" + eval_json({{9, 1}, {2, 8}}, 85).dump() + "\n");
+  write(dir / "float.json",
+        "progress\n" + eval_json_with_curves({{9, 1}, {2, 8}}, 85).dump() + "\n");
   write(dir / "int8_host.json", eval_json({{8, 2}, {3, 7}}, 75).dump());
   write(dir / "int8_layer_errors.json", json{{"samples", 100},
                                              {"layers",
@@ -174,6 +184,12 @@ TEST(Report, EveryNumberMatchesTheJsonItCameFrom) {
   EXPECT_EQ(per_source["profile.json"], 2 * 3);
   EXPECT_EQ(per_source["deploy.json"], 2);
   EXPECT_GE(per_source["inspect"], 5);
+  // float.json kept its ROC curves: drawn, each carrying its class's AUC; int8_host.json did not:
+  // its AUCs as bars.
+  EXPECT_NE(html.find("points=\"64,276 88,84 160,60 304,36 \" data-src=\"float.json#/roc_auc/0\""),
+            std::string::npos);
+  EXPECT_NE(html.find("class=\"roc\""), std::string::npos);
+  EXPECT_NE(html.find("<rect class=\"bar\""), std::string::npos);
   // The confusion matrix cell shows the count it holds.
   EXPECT_NE(html.find("data-src=\"int8_host.json#/confusion_matrix/1/0\" data-value=\"3\">3<"),
             std::string::npos);

@@ -75,6 +75,13 @@ BoardRun run_model_on_board(const std::string& board, const std::filesystem::pat
                             int timeout_seconds = 600, uint32_t samples = 1, bool profile = false,
                             bool stream = false, bool patches = true);
 
+// As run_model_on_board, for the model compiled ahead of time (`run --board --aot`): a firmware of
+// its own (deploy --aot with firmware/apps/aot_runner.cc), built once per model and board under
+// firmware_cache_dir()/aot and rebuilt incrementally. Models AOT cannot compile throw Error.
+BoardRun run_aot_model_on_board(const std::string& board, const std::filesystem::path& model,
+                                const std::vector<std::filesystem::path>& inputs,
+                                int timeout_seconds = 600, uint32_t samples = 1);
+
 }  // namespace tinyforge::deploy
 
 #endif  // TINYFORGE_TOOLKIT_DEPLOY_QEMU_RUNNER_H_

@@ -75,14 +75,24 @@ std::string registry_source(const fs::path& root, Registrations registrations) {
 Registrations copy_runtime(const fs::path& root, const fs::path& src,
                            const std::set<std::string>& ops) {
   Registrations registrations;
-  for (const auto& entry : fs::directory_iterator(root / "runtime/include/tinyforge")) {
-    fs::create_directories(src / "tinyforge");
-    fs::copy_file(entry.path(), src / "tinyforge" / entry.path().filename());
+  // The model-update agent (signature checks, flash slots) is firmware of its own, not part of
+  // running a model: a sketch that wants it builds the runtime's update sources itself.
+  auto for_the_library = [](const fs::directory_entry& entry, const fs::path& under) {
+    const fs::path relative = fs::relative(entry.path(), under);
+    return entry.is_regular_file() && *relative.begin() != "update";
+  };
+  const fs::path headers = root / "runtime/include/tinyforge";
+  for (const auto& entry : fs::recursive_directory_iterator(headers)) {
+    if (!for_the_library(entry, headers)) continue;
+    const fs::path target = src / "tinyforge" / fs::relative(entry.path(), headers);
+    fs::create_directories(target.parent_path());
+    fs::copy_file(entry.path(), target);
   }
   const fs::path runtime_src = root / "runtime/src";
   for (const auto& entry : fs::recursive_directory_iterator(runtime_src)) {
     const fs::path& path = entry.path();
-    if (!entry.is_regular_file() || (path.extension() != ".cc" && path.extension() != ".h"))
+    if (!for_the_library(entry, runtime_src) ||
+        (path.extension() != ".cc" && path.extension() != ".h"))
       continue;
     if (!deploy::runtime_file_needed(fs::relative(path, root), path, ops)) continue;
     fs::path target = src / fs::relative(path, runtime_src);

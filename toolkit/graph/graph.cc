@@ -51,6 +51,8 @@ const char* op_type_name(OpType type) {
       return "Concatenation";
     case OpType::kFakeQuant:
       return "FakeQuant";
+    case OpType::kQuantize:
+      return "Quantize";
   }
   return "Unknown";
 }

@@ -2,17 +2,18 @@
 // shapes. Training runs it (toolkit/train), quantization rewrites it (toolkit/quantize), and the
 // TFLite writer exports it (toolkit/tflite). Op semantics and weight layouts follow TFLite, so
 // export is a direct mapping:
-//   kFullyConnected  inputs x [N, in] (higher ranks flatten to [N, in]), weights [units, in], bias [units]
-//   kConv2D          x [N,H,W,C], filter [out, kh, kw, C], bias [out]
-//   kDepthwiseConv2D x [N,H,W,C], filter [1, kh, kw, C*multiplier], bias [C*multiplier]
-//   kBatchNorm       x [..., C], gamma, beta, moving_mean, moving_variance (each [C])
-//   kMean            x, attrs.axes (e.g. {1, 2} for global average pooling), attrs.keep_dims
-//   kPad             x, attrs.paddings (before/after per dimension, zeros)
-//   kAdd, kMul       two inputs of the same shape (or broadcastable as TFLite)
-//   kConcatenation   any number of inputs along attrs.axis
-//   kFakeQuant       x [, range]: quantization-aware training (toolkit/quantize/qat.h). With a
+//   kFullyConnected  inputs x [N, in] (higher ranks flatten to [N, in]), weights [units, in], bias
+//   [units] kConv2D          x [N,H,W,C], filter [out, kh, kw, C], bias [out] kDepthwiseConv2D x
+//   [N,H,W,C], filter [1, kh, kw, C*multiplier], bias [C*multiplier] kBatchNorm       x [..., C],
+//   gamma, beta, moving_mean, moving_variance (each [C]) kMean            x, attrs.axes (e.g. {1,
+//   2} for global average pooling), attrs.keep_dims kPad             x, attrs.paddings
+//   (before/after per dimension, zeros) kAdd, kMul       two inputs of the same shape (or
+//   broadcastable as TFLite) kConcatenation   any number of inputs along attrs.axis kFakeQuant x [,
+//   range]: quantization-aware training (toolkit/quantize/qat.h). With a
 //                    range input (state [2] = moving min, max): per-tensor int8 activations;
 //                    without: per-channel symmetric int8 weights along attrs.axis
+//   kQuantize        x: requantization between integer types (TFLite QUANTIZE), inserted by
+//                    mixed precision (toolkit/quantize/mixed_precision.h); the identity on reals
 // The first dimension of activations is the batch; inputs declare it as -1 (any).
 #ifndef TINYFORGE_TOOLKIT_GRAPH_GRAPH_H_
 #define TINYFORGE_TOOLKIT_GRAPH_GRAPH_H_
@@ -48,6 +49,7 @@ enum class OpType : uint8_t {
   kMul,
   kConcatenation,
   kFakeQuant,
+  kQuantize,
 };
 
 const char* op_type_name(OpType type);
@@ -145,7 +147,8 @@ class Graph {
 // host::Error naming the node and what does not fit.
 Shape infer_shape(const Node& node, const std::vector<Shape>& input_shapes);
 // Multiply-accumulates of one node for one sample.
-int64_t node_macs(const Node& node, const std::vector<Shape>& input_shapes, const Shape& output_shape);
+int64_t node_macs(const Node& node, const std::vector<Shape>& input_shapes,
+                  const Shape& output_shape);
 
 }  // namespace tinyforge::graph
 

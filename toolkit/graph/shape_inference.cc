@@ -326,6 +326,7 @@ Shape infer_shape(const Node& node, const std::vector<Shape>& in) {
     case OpType::kTanh:
     case OpType::kHardSwish:
     case OpType::kDropout:
+    case OpType::kQuantize:
       return unary(node, in);
     case OpType::kSoftmax:
       return softmax(node, in);

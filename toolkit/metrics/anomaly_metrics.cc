@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <vector>
 
 #include "toolkit/host/error.h"
+#include "toolkit/metrics/roc_curve.h"
 
 namespace tinyforge::metrics {
 namespace {
@@ -43,35 +43,19 @@ double BinaryCounts::false_positive_rate() const {
 double partial_roc_auc(std::span<const float> scores, std::span<const int> labels, double max_fpr) {
   check(scores, labels, "pAUC");
   if (!(max_fpr > 0 && max_fpr <= 1)) throw host::Error("pAUC: max_fpr must be in (0, 1]");
-  const int64_t positives =
-      std::count_if(labels.begin(), labels.end(), [](int l) { return l != 0; });
-  const int64_t negatives = static_cast<int64_t>(labels.size()) - positives;
-  if (positives == 0 || negatives == 0) return kNaN;
-  std::vector<size_t> order(scores.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });
-  // Walk the ROC curve from the highest threshold down, one point per group of tied scores, and
-  // add trapezoids until the false-positive rate reaches max_fpr (the last one cut there).
-  double area = 0, fpr = 0, tpr = 0;
-  for (size_t begin = 0; begin < order.size() && fpr < max_fpr;) {
-    size_t end = begin;
-    int64_t tp = 0, fp = 0;
-    while (end < order.size() && scores[order[end]] == scores[order[begin]]) {
-      (labels[order[end]] != 0 ? tp : fp) += 1;
-      ++end;
-    }
-    const double next_fpr = fpr + static_cast<double>(fp) / negatives;
-    const double next_tpr = tpr + static_cast<double>(tp) / positives;
+  const RocCurve curve = binary_roc_curve(scores, labels);
+  if (curve.empty()) return kNaN;
+  // Trapezoids under the curve until the false-positive rate reaches max_fpr (the last one cut
+  // there).
+  double area = 0;
+  for (size_t i = 1; i < curve.fpr.size() && curve.fpr[i - 1] < max_fpr; ++i) {
+    const double fpr = curve.fpr[i - 1], tpr = curve.tpr[i - 1];
+    double next_fpr = curve.fpr[i], next_tpr = curve.tpr[i];
     if (next_fpr > max_fpr) {
-      const double cut_tpr = tpr + (next_tpr - tpr) * (max_fpr - fpr) / (next_fpr - fpr);
-      area += (max_fpr - fpr) * (tpr + cut_tpr) / 2;
-      fpr = max_fpr;
-      break;
+      next_tpr = tpr + (next_tpr - tpr) * (max_fpr - fpr) / (next_fpr - fpr);
+      next_fpr = max_fpr;
     }
     area += (next_fpr - fpr) * (tpr + next_tpr) / 2;
-    fpr = next_fpr;
-    tpr = next_tpr;
-    begin = end;
   }
   const double min_area = max_fpr * max_fpr / 2, max_area = max_fpr;
   return 0.5 * (1 + (area - min_area) / (max_area - min_area));

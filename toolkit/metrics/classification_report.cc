@@ -37,6 +37,30 @@ std::string pad_right(const std::string& s, size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
 
+nlohmann::json curves_json(const std::vector<RocCurve>& curves) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const RocCurve& curve : curves) {
+    list.push_back(curve.empty() ? nlohmann::json(nullptr)
+                                 : nlohmann::json{{"fpr", curve.fpr}, {"tpr", curve.tpr}});
+  }
+  return list;
+}
+
+std::vector<RocCurve> curves_from_json(const nlohmann::json& list) {
+  std::vector<RocCurve> curves;
+  for (const nlohmann::json& c : list) {
+    RocCurve curve;
+    if (!c.is_null()) {
+      curve.fpr = c.at("fpr").get<std::vector<double>>();
+      curve.tpr = c.at("tpr").get<std::vector<double>>();
+      if (curve.fpr.size() != curve.tpr.size())
+        throw host::Error("classification report: a ROC curve's fpr and tpr differ in length");
+    }
+    curves.push_back(std::move(curve));
+  }
+  return curves;
+}
+
 }  // namespace
 
 ClassificationReport make_classification_report(std::span<const float> scores, int num_classes,
@@ -56,6 +80,7 @@ ClassificationReport make_classification_report(std::span<const float> scores, i
   r.scores = per_class_scores(matrix);
   r.roc_auc = one_vs_rest_roc_auc(scores, num_classes, labels);
   r.macro_roc_auc = mean_defined(r.roc_auc);
+  r.roc_curves = one_vs_rest_roc_curves(scores, num_classes, labels, kRocCurvePoints);
   r.confusion_matrix = matrix.rows();
   if (class_names.empty()) {
     for (int c = 0; c < num_classes; ++c) class_names.push_back(std::to_string(c));
@@ -84,6 +109,7 @@ nlohmann::json ClassificationReport::to_json() const {
       {"weighted_f1", number(scores.weighted_f1)},
       {"macro_classes", scores.macro_classes},
       {"confusion_matrix", confusion_matrix},
+      {"roc_curves", curves_json(roc_curves)},
   };
 }
 
@@ -117,12 +143,14 @@ ClassificationReport ClassificationReport::from_json(const nlohmann::json& j) {
     r.scores.weighted_recall = value(j.at("weighted_recall"));
     r.scores.weighted_f1 = value(j.at("weighted_f1"));
     r.confusion_matrix = j.at("confusion_matrix").get<std::vector<std::vector<int64_t>>>();
+    if (j.contains("roc_curves")) r.roc_curves = curves_from_json(j.at("roc_curves"));
   } catch (const nlohmann::json::exception& e) {
     throw host::Error(std::string("classification report: ") + e.what());
   }
   const size_t n = r.class_names.size();
   for (size_t size : {r.scores.precision.size(), r.scores.recall.size(), r.scores.f1.size(),
-                      r.scores.support.size(), r.roc_auc.size(), r.confusion_matrix.size()}) {
+                      r.scores.support.size(), r.roc_auc.size(), r.confusion_matrix.size(),
+                      r.roc_curves.empty() ? n : r.roc_curves.size()}) {
     if (size != n)
       throw host::Error("classification report: per-class lists differ in length from class_names");
   }

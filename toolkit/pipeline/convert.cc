@@ -6,9 +6,13 @@
 #include "toolkit/features/feature_graph.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
+#include "toolkit/inspect/arena_figures.h"
 #include "toolkit/pipeline/anomaly.h"
+#include "toolkit/pipeline/centroid_detection.h"
+#include "toolkit/pipeline/detection.h"
 #include "toolkit/pipeline/regression.h"
 #include "toolkit/pipeline/train_run.h"
+#include "toolkit/quantize/adaround.h"
 #include "toolkit/quantize/bias_correction.h"
 #include "toolkit/quantize/cross_layer_equalization.h"
 #include "toolkit/quantize/error_report.h"
@@ -27,6 +31,16 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kCalibrationBatch = 256;
 constexpr int64_t kBiasCorrectionSamples = 512;
+// Mixed precision ranks each candidate by an error report of the model with it: a subset keeps
+// that affordable.
+constexpr int64_t kMixedPrecisionSamples = 256;
+
+// The written model's arena (planned for a 32-bit device with the reference kernels) and size.
+quantize::Footprint footprint_of(const graph::Graph& g) {
+  const std::vector<uint8_t> bytes = tflite::write_tflite(g, {});
+  const host::ModelFile file(bytes.data(), bytes.size(), "mixed precision");
+  return {host::device_arena(file.model(), KernelSet::kReference).bytes, bytes.size()};
+}
 
 // The model to convert with what it was trained on: labels, and the project whose data splits
 // calibrate and evaluate it.
@@ -194,6 +208,16 @@ graph::Graph quantize_for_export(const graph::Graph& trained, const data::Datase
                                            {scheme_of(options.dtype), options.input_quantization});
       facts["calibration_samples"] = count;
       facts["calibrator"] = quantize::calibrator_name(options.calibrator);
+      if (options.adaround) {
+        progress(
+            "learned rounding (AdaRound), layer by layer, on " +
+            std::to_string(std::min<int64_t>(
+                options.adaround_options.samples <= 0 ? count : options.adaround_options.samples,
+                count)) +
+            " samples");
+        facts["adaround"] = quantize::adaround_json(
+            quantize::adaround(prepared, converted, samples, options.adaround_options));
+      }
       if (options.bias_correction) {
         // Means per channel settle within a few hundred samples; more only costs time.
         const quantize::BatchProvider subset =
@@ -202,11 +226,35 @@ graph::Graph quantize_for_export(const graph::Graph& trained, const data::Datase
         facts["bias_correction"] =
             quantize::bias_corrections_json(quantize::correct_biases(prepared, converted, subset));
       }
+      if (options.mixed_precision) {
+        progress(
+            "mixed precision: ranking layers by the output error 16x8 saves, within the budget");
+        co.activation_dtype = DataType::kInt16;
+        const graph::Graph wide = quantize::quantize_graph(
+            prepared, quantize::calibrate(prepared, batches, co), {quantize::Scheme::kInt16x8});
+        const std::vector<quantize::Candidate> ranked = quantize::rank_candidates(
+            prepared, converted, wide,
+            quantize::batches_of(samples, kMixedPrecisionSamples, kCalibrationBatch));
+        const quantize::MixedPrecisionPlan plan = quantize::choose_mixed_precision(
+            ranked, options.mixed_precision_budget, [&](const std::set<std::string>& layers) {
+              return footprint_of(
+                  quantize::mix_precision(prepared, converted, wide, layers).quantized);
+            });
+        facts["mixed_precision"] = quantize::mixed_precision_json(plan);
+        quantize::MixedGraphs mixed =
+            quantize::mix_precision(prepared, converted, wide, plan.int16_layers);
+        prepared = std::move(mixed.float_graph);
+        converted = std::move(mixed.quantized);
+      }
       if (!options.error_report.empty()) {
         progress("per-layer error report");
         const quantize::ErrorReport report =
             quantize::quantization_error_report(prepared, converted, batches);
-        const std::string text = report.to_json().dump(2) + "\n";
+        json report_json = report.to_json();
+        // What the options did per layer goes with the errors they leave.
+        for (const char* key : {"adaround", "bias_correction", "mixed_precision"})
+          if (facts.contains(key)) report_json[key] = facts[key];
+        const std::string text = report_json.dump(2) + "\n";
         host::write_file(options.error_report, text.data(), text.size());
         facts["error_report_file"] = options.error_report.string();
       }
@@ -230,6 +278,8 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
     throw host::Error("--io-dtype float32 is for --int8/--int16x8; a --float model is float32");
 
   Source source = load_source(model, project);
+  if (options.mixed_precision && options.dtype != ConvertDtype::kInt8)
+    throw host::Error("--mixed-precision: mixes 16x8 layers into an int8 model; give --int8");
   if (has_fake_quant(source.graph) && options.dtype != ConvertDtype::kInt8)
     throw host::Error(model.string() + ": a QAT checkpoint converts to int8 only (--int8)");
   progress("loading the data of " + source.project.name);
@@ -278,6 +328,7 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
     train::TrainerConfig config = source.project.training.trainer;
     config.progress = false;
     config.reconstruct = anomaly;
+    config.box_detector = is_box_detector(source.description);
     config.target_scale = regression_loss.scale;
     train::Trainer trainer(g, config);
     const train::Evaluation e = trainer.evaluate(set);
@@ -299,7 +350,7 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
   write_options.float_io = options.float_io;
   write_options.metadata = export_metadata(source.labels, split.normalization, features_json);
   export_regression(source.description, write_options.metadata);
-  if (set.is_detection()) write_options.metadata.extra["detector"] = "centroid";
+  export_detector(source.description, write_options.metadata);
   const graph::Graph converted = quantize_for_export(source.graph, split.train, pinned, &result);
   std::vector<uint8_t> bytes = tflite::write_tflite(converted, write_options);
   std::optional<double> threshold;
@@ -359,10 +410,13 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
   result["output_macro_f1"] = macro_f1(output_metrics);
   if (regression) add_regression_figures(float_metrics, output_metrics, quantized, result);
   if (set.is_detection()) {
-    // A detector's figure is the macro centroid F1 (its accuracies are null).
-    result["float_f1"] = float_metrics["f1"];
-    result["output_f1"] = output_metrics["f1"];
-    result["quantized_f1"] = quantized ? output_metrics["f1"] : json(nullptr);
+    // A detector's figures are the macro F1 and a box detector's mAP (its accuracies are null).
+    for (const char* key : {"f1", "map50", "map50_95"}) {
+      if (!float_metrics.contains(key)) continue;
+      result[std::string("float_") + key] = float_metrics[key];
+      result[std::string("output_") + key] = output_metrics[key];
+      result[std::string("quantized_") + key] = quantized ? output_metrics[key] : json(nullptr);
+    }
   }
   if (anomaly) add_anomaly_convert_figures(float_metrics, output_metrics, quantized, result);
   result["evaluated_split"] = on_test ? "test" : "validation";

@@ -16,7 +16,9 @@
 #include "toolkit/data/dataset.h"
 #include "toolkit/data/normalization.h"
 #include "toolkit/pipeline/project.h"
+#include "toolkit/quantize/adaround.h"
 #include "toolkit/quantize/calibration.h"
+#include "toolkit/quantize/mixed_precision.h"
 #include "toolkit/tflite/tflite.h"
 
 namespace tinyforge::pipeline {
@@ -32,7 +34,16 @@ struct ConvertOptions {
   std::filesystem::path error_report;  // where to write the per-layer error report (JSON), if set
   bool bias_correction = false;        // quantize/bias_correction.h, on the calibration samples
   bool equalize = false;               // quantize/cross_layer_equalization.h, before calibration
-  bool progress = true;                // one line per long step on stderr
+  // quantize/adaround.h: learned rounding of the weights on the first adaround.samples
+  // calibration samples, after quantization and before bias correction.
+  bool adaround = false;
+  quantize::AdaRoundOptions adaround_options;
+  // quantize/mixed_precision.h (--int8 only): the layers adding the most error run in 16x8 while
+  // the model stays within the budget (arena: the planner's for a 32-bit device with the reference
+  // kernels; model: the file before metadata).
+  bool mixed_precision = false;
+  quantize::MixedPrecisionBudget mixed_precision_budget;
+  bool progress = true;  // one line per long step on stderr
   // The model input's quantization instead of the calibrated one (a model behind a feature graph
   // takes the frames' bytes as they are); run_conversion sets it from the project's features.
   std::optional<quantize::QuantParams> input_quantization;

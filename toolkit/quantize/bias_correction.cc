@@ -6,7 +6,6 @@
 
 #include "toolkit/host/error.h"
 #include "toolkit/quantize/runtime_runner.h"
-#include "toolkit/tflite/tflite.h"
 #include "toolkit/train/executor.h"
 
 namespace tinyforge::quantize {
@@ -22,16 +21,7 @@ bool has_bias(const graph::Node& n) {
 // The mean of (quantized - float) per channel (last axis) of value `id` over every batch.
 std::vector<double> mean_error(graph::Graph& float_graph, const graph::Graph& quantized, int id,
                                const BatchProvider& batches) {
-  tflite::WriteOptions options;
-  int index = -1;
-  const auto& outputs = quantized.outputs();
-  for (size_t i = 0; i < outputs.size(); ++i)
-    if (outputs[i] == id) index = static_cast<int>(i);
-  if (index < 0) {
-    options.extra_outputs.push_back(id);
-    index = static_cast<int>(outputs.size());
-  }
-  RuntimeRunner runner(tflite::write_tflite(quantized, options), "bias correction");
+  ExposedValue exposed = expose_value(quantized, id, "bias correction");
   train::Executor executor(float_graph);
   std::mt19937_64 rng(0);
   const int64_t channels = quantized.value(id).shape.back();
@@ -41,7 +31,7 @@ std::vector<double> mean_error(graph::Graph& float_graph, const graph::Graph& qu
     const std::vector<graph::Tensor> inputs = batches.batch(b);
     executor.forward(inputs, false, rng);
     const graph::Tensor& want = executor.activation(id);
-    const graph::Tensor got = runner.run(inputs).at(static_cast<size_t>(index));
+    const graph::Tensor got = exposed.runner->run(inputs).at(static_cast<size_t>(exposed.output));
     if (got.size() != want.size())
       throw host::Error("bias correction: '" + quantized.value(id).name + "' differs in size");
     for (int64_t k = 0; k < want.size(); ++k)

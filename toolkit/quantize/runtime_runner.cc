@@ -5,6 +5,7 @@
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/quantize/quant_params.h"
+#include "toolkit/tflite/tflite.h"
 
 namespace tinyforge::quantize {
 
@@ -98,6 +99,22 @@ std::vector<int64_t> RuntimeRunner::last_raw_output(int i) const {
   std::vector<int64_t> values(t.elements());
   for (int64_t k = 0; k < t.elements(); ++k) values[k] = raw(t, k);
   return values;
+}
+
+ExposedValue expose_value(const graph::Graph& quantized, int id, std::string label) {
+  tflite::WriteOptions options;
+  const auto& outputs = quantized.outputs();
+  ExposedValue exposed;
+  exposed.output = -1;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (outputs[i] == id) exposed.output = static_cast<int>(i);
+  if (exposed.output < 0) {
+    options.extra_outputs.push_back(id);
+    exposed.output = static_cast<int>(outputs.size());
+  }
+  exposed.runner =
+      std::make_unique<RuntimeRunner>(tflite::write_tflite(quantized, options), std::move(label));
+  return exposed;
 }
 
 }  // namespace tinyforge::quantize

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "toolkit/graph/graph.h"
 #include "toolkit/graph/tensor.h"
 
 namespace tinyforge::host {
@@ -35,6 +36,14 @@ class RuntimeRunner {
   std::unique_ptr<host::ModelFile> file_;
   std::unique_ptr<host::HostInterpreter> interpreter_;
 };
+
+// A quantized graph written with value `id` among its outputs (added as an extra output unless it
+// already is one), and where that output is: per-layer passes read one layer's activations.
+struct ExposedValue {
+  std::unique_ptr<RuntimeRunner> runner;
+  int output = 0;
+};
+ExposedValue expose_value(const graph::Graph& quantized, int id, std::string label);
 
 }  // namespace tinyforge::quantize
 

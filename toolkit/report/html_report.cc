@@ -186,6 +186,45 @@ std::string per_class_table(const std::vector<const Source*>& evals,
   return s.str();
 }
 
+// ROC curves where the evaluation kept them (eval --json's roc_curves), else the AUC per class.
+std::string roc_section(const std::vector<const Source*>& classified,
+                        const std::vector<std::string>& names) {
+  std::ostringstream s;
+  std::vector<Series> auc;
+  for (const Source* e : classified) {
+    if (!e->doc.contains("roc_auc") || !e->doc["roc_auc"].is_array()) continue;
+    const json& aucs = e->doc["roc_auc"];
+    const json* curves = e->doc.contains("roc_curves") && e->doc["roc_curves"].is_array()
+                             ? &e->doc["roc_curves"]
+                             : nullptr;
+    if (curves && curves->size() == aucs.size()) {
+      std::vector<RocSeries> lines;
+      for (size_t c = 0; c < curves->size(); ++c) {
+        const json& curve = (*curves)[c];
+        if (!curve.is_object() || !aucs[c].is_number()) continue;  // undefined for this class
+        lines.push_back({c < names.size() ? names[c] : std::to_string(c),
+                         curve.at("fpr").get<std::vector<double>>(),
+                         curve.at("tpr").get<std::vector<double>>(),
+                         at(*e, path({"roc_auc", std::to_string(c)}))});
+      }
+      s << "<figure>" << roc_chart("ROC curves: " + e->name, lines)
+        << "<figcaption>each class against the rest, from the scores</figcaption></figure>";
+      continue;
+    }
+    Series series{e->name, {}};
+    for (size_t c = 0; c < aucs.size(); ++c)
+      series.values.push_back(at(*e, path({"roc_auc", std::to_string(c)})));
+    auc.push_back(series);
+  }
+  std::string out;
+  if (!s.str().empty()) out = "<h3>ROC curves</h3><div class=\"charts\">" + s.str() + "</div>";
+  if (!auc.empty()) {
+    out += "<h3>ROC-AUC per class (one class against the rest, from the scores)</h3>" +
+           bar_chart("ROC-AUC per class", names, auc);
+  }
+  return out;
+}
+
 std::string evaluation_section(const std::vector<Source>& evals, ReportResult* result) {
   std::vector<const Source*> classified;
   for (const auto& e : evals) {
@@ -227,18 +266,7 @@ std::string evaluation_section(const std::vector<Source>& evals, ReportResult* r
       << "<figcaption>rows: true class, columns: predicted</figcaption></figure>";
   }
   s << "</div><h3>Per class</h3>" << per_class_table(classified, names);
-  std::vector<Series> auc;
-  for (const Source* e : classified) {
-    if (!e->doc.contains("roc_auc") || !e->doc["roc_auc"].is_array()) continue;
-    Series series{e->name, {}};
-    for (size_t c = 0; c < e->doc["roc_auc"].size(); ++c)
-      series.values.push_back(at(*e, path({"roc_auc", std::to_string(c)})));
-    auc.push_back(series);
-  }
-  if (!auc.empty()) {
-    s << "<h3>ROC-AUC per class (one class against the rest, from the scores)</h3>"
-      << bar_chart("ROC-AUC per class", names, auc);
-  }
+  s << roc_section(classified, names);
   return s.str();
 }
 

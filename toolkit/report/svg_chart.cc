@@ -181,7 +181,8 @@ std::string matrix_chart(const std::string& title, const std::vector<std::string
   const int cell = n > 12 ? 24 : 36;
   const int left = 100;
   const int top = 40;
-  const int size = left + cell * static_cast<int>(n) + 10;
+  // Wide enough for the title even with two classes.
+  const int size = std::max(280, left + cell * static_cast<int>(n) + 10);
   std::ostringstream s;
   s << open_svg(title, size, top + cell * static_cast<int>(n) + 90);
   for (size_t r = 0; r < n; ++r) {
@@ -212,6 +213,54 @@ std::string matrix_chart(const std::string& title, const std::vector<std::string
       << escape(label.substr(0, 14)) << "</text>";
   }
   s << "</svg>";
+  return s.str();
+}
+
+std::string roc_chart(const std::string& title, const std::vector<RocSeries>& curves) {
+  const int plot = 240;  // square, so the diagonal is at 45 degrees
+  const int legend_x = kLeft + plot + 24;
+  const int width = legend_x + 200;
+  const int height = kTop + plot + kBottom;
+  auto x_of = [&](double fpr) { return kLeft + plot * fpr; };
+  auto y_of = [&](double tpr) { return kTop + plot * (1 - tpr); };
+  std::ostringstream s;
+  s << open_svg(title, width, height);
+  for (int i = 0; i <= 4; ++i) {
+    const double v = i / 4.0;
+    s << "<line class=\"grid\" x1=\"" << kLeft << "\" x2=\"" << kLeft + plot << "\" y1=\""
+      << y_of(v) << "\" y2=\"" << y_of(v) << "\"/><text class=\"tick\" x=\"" << kLeft - 6
+      << "\" y=\"" << y_of(v) + 4 << "\" text-anchor=\"end\">" << format_number(v)
+      << "</text><text class=\"tick\" x=\"" << x_of(v) << "\" y=\"" << kTop + plot + 16
+      << "\" text-anchor=\"middle\">" << format_number(v) << "</text>";
+  }
+  s << "<line x1=\"" << x_of(0) << "\" y1=\"" << y_of(0) << "\" x2=\"" << x_of(1) << "\" y2=\""
+    << y_of(1) << "\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>";
+  // Room for one legend line per 16 px; the rest are named by their tooltips.
+  const size_t legend_lines = static_cast<size_t>(plot / 16);
+  for (size_t k = 0; k < curves.size(); ++k) {
+    const RocSeries& c = curves[k];
+    std::ostringstream points;
+    for (size_t i = 0; i < c.fpr.size() && i < c.tpr.size(); ++i)
+      points << format_number(x_of(c.fpr[i]), 5) << "," << format_number(y_of(c.tpr[i]), 5) << " ";
+    const std::string label = c.name + " (AUC " + format_number(c.auc.value, 3) + ")";
+    s << "<polyline class=\"roc\" fill=\"none\" stroke=\"" << color(k)
+      << "\" stroke-width=\"1.5\" points=\"" << points.str() << "\"" << data_attributes(c.auc)
+      << "><title>" << escape(label) << "</title></polyline>";
+    if (k < legend_lines) {
+      const int y = kTop + 10 + 16 * static_cast<int>(k);
+      s << "<rect x=\"" << legend_x << "\" y=\"" << y - 9 << "\" width=\"10\" height=\"10\" fill=\""
+        << color(k) << "\"/><text class=\"legend\" x=\"" << legend_x + 14 << "\" y=\"" << y << "\">"
+        << escape(label.size() > 28 ? label.substr(0, 28) : label) << "</text>";
+    }
+  }
+  if (curves.size() > legend_lines) {
+    s << "<text class=\"legend\" x=\"" << legend_x << "\" y=\"" << kTop + 10 + 16 * legend_lines
+      << "\">+" << curves.size() - legend_lines << " more (hover a curve)</text>";
+  }
+  s << "<text class=\"axis-label\" x=\"" << kLeft + plot / 2 << "\" y=\"" << height - 14
+    << "\" text-anchor=\"middle\">false-positive rate</text><text class=\"axis-label\" "
+       "transform=\"translate(14,"
+    << kTop + plot / 2 << ") rotate(-90)\" text-anchor=\"middle\">true-positive rate</text></svg>";
   return s.str();
 }
 

@@ -38,6 +38,16 @@ std::string bar_chart(const std::string& title, const std::vector<std::string>& 
 std::string matrix_chart(const std::string& title, const std::vector<std::string>& labels,
                          const std::vector<std::vector<Value>>& matrix);
 
+// ROC curves, one per class: false-positive rate (x) against true-positive rate (y), both 0..1,
+// chance as the dashed diagonal. Each curve's polyline carries its AUC's data attributes.
+struct RocSeries {
+  std::string name;
+  std::vector<double> fpr;
+  std::vector<double> tpr;
+  Value auc;
+};
+std::string roc_chart(const std::string& title, const std::vector<RocSeries>& curves);
+
 // A spectrogram: `values` holds `frames` rows of `channels` values; time runs left to right,
 // channel 0 at the bottom, shade from the smallest value to the largest.
 std::string spectrogram_chart(const std::string& title, const std::vector<double>& values,

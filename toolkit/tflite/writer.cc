@@ -368,6 +368,10 @@ class Writer {
              options.Union());
         return;
       }
+      case OpType::kQuantize:
+        no_fused_activation();
+        return emit(tfl::BuiltinOperator::QUANTIZE, tfl::BuiltinOptions::QuantizeOptions,
+                    tfl::CreateQuantizeOptions(fbb_).Union());
       case OpType::kBatchNorm:
       case OpType::kDropout:
       case OpType::kFakeQuant:  // QAT only: toolkit/quantize convert_qat removes it

@@ -96,6 +96,10 @@ class Interpreter {
   const Model& model() const { return *model_; }
   // The operator invoke() runs at `position` (0 .. operators - 1).
   int op_at(int position) const { return order_ != nullptr ? order_[position] : position; }
+  // Operator `index`'s persistent block (what its prepare() computed; null if none) and scratch
+  // buffer, after a successful init(): `tinyforge export aot` writes them into generated code.
+  const void* op_persistent(int index) const;
+  const void* op_scratch(int index) const;
 
  private:
   Status run_stage();

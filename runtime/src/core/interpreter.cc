@@ -219,6 +219,14 @@ TensorView Interpreter::tensor(int index) const {
   return v;
 }
 
+const void* Interpreter::op_persistent(int index) const {
+  return ready_ ? ops_[index].persistent : nullptr;
+}
+
+const void* Interpreter::op_scratch(int index) const {
+  return ready_ ? ops_[index].scratch : nullptr;
+}
+
 TensorView Interpreter::input(int i) const { return tensor(model_->input_tensor(i)); }
 TensorView Interpreter::output(int i) const { return tensor(model_->output_tensor(i)); }
 
