@@ -107,8 +107,9 @@ nlohmann::json run_on_board(const RunOptions& o) {
   // is device_arena_used_bytes (docs/runtime.md, "Arena figures").
   // Compiled ahead of time, the arena is the generated code's static array.
   const KernelSet kernels = deploy::board_info(o.board).kernels;
-  const host::DeviceArena device = o.aot ? host::DeviceArena{o.board, kernels, r.arena_bytes}
-                                         : host::device_arena(model, kernels, o.board);
+  const host::DeviceArena device = o.aot
+                                       ? host::DeviceArena{o.board, kernels, r.arena_bytes}
+                                       : host::device_arena(model, kernels, o.board, !o.no_patches);
   nlohmann::json result = {{"outputs", outputs},
                            {"arena_bytes", device.bytes},
                            {"device_arena_used_bytes", r.arena_bytes},

@@ -48,6 +48,30 @@ TEST(Cli, InspectJsonHasTheContractKeys) {
   EXPECT_GT(j["in_place_ops"].get<int64_t>(), 0);
 }
 
+// run --no-patches plans person_detect layer by layer: the same output bytes in a larger arena;
+// inspect names the stage the default plan runs.
+TEST(Cli, RunWithoutPatchesGivesTheSameBytesInALargerArena) {
+  TINYFORGE_REQUIRE_SHARED();
+  const std::string model = (models() / "person_detect.tflite").string();
+  const fs::path dir = fs::temp_directory_path() / "tinyforge-cli-no-patches";
+  fs::create_directories(dir);
+  const Result with =
+      run("run " + model + " --random 1 -o " + (dir / "with.bin").string() + " --json");
+  const Result without = run("run " + model + " --random 1 --no-patches -o " +
+                             (dir / "without.bin").string() + " --json");
+  const Result inspect = run("inspect " + model + " --json");
+  ASSERT_EQ(with.exit_code, 0) << with.out;
+  ASSERT_EQ(without.exit_code, 0) << without.out;
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.out;
+  EXPECT_EQ(host::read_file(dir / "with.bin"), host::read_file(dir / "without.bin"));
+  EXPECT_LT(with.last_json()["arena_bytes"].get<int64_t>(),
+            without.last_json()["arena_bytes"].get<int64_t>());
+  EXPECT_EQ(inspect.last_json()["patch_ops"].get<int>(), 4);
+  EXPECT_EQ(inspect.last_json()["patch_first_op"].get<int>(), 0);
+  EXPECT_NE(run("inspect " + model).out.find("Patches: 4 operators from #0"), std::string::npos);
+  fs::remove_all(dir);
+}
+
 // inspect's arena is what run uses on this machine; --board plans the device figure for that
 // board's kernels, as deploy and run --board do.
 TEST(Cli, InspectArenaMatchesRunAndBoardKernels) {

@@ -134,8 +134,10 @@ TEST(PatchStage, LowersThePeakOfTheVisionModelsAndKeepsBuffersApart) {
 
 TEST(PatchStage, IsNotChosenWhereItDoesNotLowerThePeak) {
   TINYFORGE_REQUIRE_SHARED();
-  // ad01_int8 is fully connected; pretrainedResnet_quant's peak is at its residual additions.
-  for (const char* name : {"ad01_int8", "pretrainedResnet_quant"}) {
+  // ad01_int8 is fully connected; pretrainedResnet_quant's peak is at its residual additions;
+  // kws_ref_model's first convolution would save 2% of its arena, less than the sixteenth a stage
+  // must save to pay for its bands' set-up.
+  for (const char* name : {"ad01_int8", "pretrainedResnet_quant", "kws_ref_model"}) {
     const host::ModelFile file(model_path(name));
     EXPECT_EQ(host::plan_arena(file.model(), host::host_plan_options()).patch_ops, 0) << name;
   }
@@ -196,8 +198,8 @@ TEST(PatchStage, ConformanceOutputsAreTheSameBytesWithAndWithout) {
       EXPECT_LT(with.usage.planned_bytes, without.usage.planned_bytes);
     }
   }
-  // vww_96_int8, person_detect and kws_ref_model at least, with each kernel set.
-  EXPECT_GE(staged, 9);
+  // vww_96_int8 and person_detect at least, with each kernel set.
+  EXPECT_GE(staged, 6);
 }
 
 TEST(PatchStage, ProfileSeesTheStageAsItsFirstOperator) {

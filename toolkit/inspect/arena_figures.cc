@@ -17,11 +17,12 @@ const char* kernel_set_name(KernelSet kernels) {
   return "reference";
 }
 
-DeviceArena device_arena(const Model& model, KernelSet kernels, const std::string& board) {
+DeviceArena device_arena(const Model& model, KernelSet kernels, const std::string& board,
+                         bool patches) {
   DeviceArena arena;
   arena.board = board;
   arena.kernels = kernels;
-  const ArenaUsage usage = plan_device_arena(model, arena.kernels);
+  const ArenaUsage usage = plan_device_arena(model, arena.kernels, patches);
   arena.bytes = usage.total_bytes;
   arena.patch_ops = usage.patch_ops;
   arena.patch_tiles = usage.patch_tiles;

@@ -30,7 +30,9 @@ struct DeviceArena {
 
 // The device figure for `kernels` (deploy::board_info(board).kernels for a board, which `board`
 // then names). The model must be runnable.
-DeviceArena device_arena(const Model& model, KernelSet kernels, const std::string& board = "");
+// `patches`: PlanOptions::patches.
+DeviceArena device_arena(const Model& model, KernelSet kernels, const std::string& board = "",
+                         bool patches = true);
 
 // Keys device_arena_bytes, device_kernels, device_patch_ops, device_patch_tiles,
 // device_patch_moved_bytes and, with a board, board.

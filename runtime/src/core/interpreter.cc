@@ -73,7 +73,7 @@ Status plan_usage(const Model& model, MemoryPlanner* planner, size_t pointer_byt
   usage->patch_ops = stage.ops;
   usage->patch_first_op = stage.ops > 0 ? planner->op_at(stage.first) : -1;
   usage->patch_tiles = stage.ops > 0 ? stage.tiles : 0;
-  usage->patch_moved_bytes = stage.ops > 0 ? moved_bytes(stage) : 0;
+  usage->patch_moved_bytes = kWithPatches && stage.ops > 0 ? moved_bytes(stage) : 0;
   usage->persistent_bytes = table_bytes(model, pointer_bytes) +
                             order_bytes(model, usage->reordered) + stage_arena_bytes(stage.ops) +
                             kernel_bytes + variable_bytes(model);
@@ -172,7 +172,7 @@ Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes,
     next += order_bytes(model, true);
   }
   stage_ = nullptr;
-  if (usage_.patch_ops > 0) {
+  if (kWithPatches && usage_.patch_ops > 0) {
     stage_ = reinterpret_cast<PatchStage*>(next);
     memcpy(stage_, &planner.patch_stage(), stage_bytes(usage_.patch_ops));
     next += stage_arena_bytes(usage_.patch_ops);
@@ -252,7 +252,7 @@ Status Interpreter::invoke() {
     return Status::kNotReady;
   }
   for (int p = 0; p < model_->num_operators(); ++p) {
-    if (stage_ != nullptr && p == stage_->first) {
+    if (kWithPatches && stage_ != nullptr && p == stage_->first) {
       const Status status = run_stage();
       if (status != Status::kOk) return status;
       p += stage_->ops - 1;

@@ -34,6 +34,11 @@
 #ifndef TINYFORGE_WITH_INT16
 #define TINYFORGE_WITH_INT16 1
 #endif
+// Whether the build can run patch stages (plan/patch_stage.h): 0 when it registers no
+// sliding-window kernel, so a fully connected model's firmware leaves that code out.
+#ifndef TINYFORGE_WITH_PATCHES
+#define TINYFORGE_WITH_PATCHES 1
+#endif
 
 // TINYFORGE_AOT: a build for code `tinyforge export aot` generated (docs/aot.md). Kernels are then
 // reached only through their eval(): operands come from the generated tables (OperandTable), not
@@ -46,6 +51,7 @@ namespace tinyforge {
 
 constexpr bool kWithFloat32 = TINYFORGE_WITH_FLOAT32 != 0;
 constexpr bool kWithInt16 = TINYFORGE_WITH_INT16 != 0;
+constexpr bool kWithPatches = TINYFORGE_WITH_PATCHES != 0;
 inline bool dtype_in_build(DataType type) {
   return (type != DataType::kFloat32 || kWithFloat32) && (type != DataType::kInt16 || kWithInt16);
 }

@@ -232,6 +232,8 @@ void MemoryPlanner::choose_stage(int placement, uint32_t* peak) {
   static constexpr int16_t kTiles[] = {2, 3, 4, 6, 8, 12, 16, 24, 32, 48};
   PatchStage best{};
   PatchStage candidate{};
+  // Each band repeats its kernels' set-up: a stage must take a sixteenth off the peak.
+  uint32_t best_peak = *peak - *peak / 16;
   for (int p0 = 0; p0 < num_ops_; ++p0) {
     // Stages start where a chain starts: the high-resolution layers come first in it.
     if (p0 > 0 && chain_length(p0 - 1, &candidate) >= 2) continue;
@@ -248,13 +250,14 @@ void MemoryPlanner::choose_stage(int placement, uint32_t* peak) {
         const uint32_t stage_peak =
             place(static_cast<Placement>(placement / 2), placement % 2 == 1);
         // Among equal peaks the first, with the fewest operators and bands.
-        if (stage_peak < *peak) {
-          *peak = stage_peak;
+        if (stage_peak < best_peak) {
+          best_peak = stage_peak;
           best = candidate;
         }
       }
     }
   }
+  if (best.ops > 0) *peak = best_peak;
   stage_ = best;
 }
 
@@ -467,7 +470,7 @@ uint32_t MemoryPlanner::plan() {
     }
   }
   make_order(best_order);
-  if (choices_.patches && best_peak != UINT32_MAX) {
+  if (kWithPatches && choices_.patches && best_peak != UINT32_MAX) {
     choose_stage(best_placement, &best_peak);
     // The other placement strategies for the chosen stage.
     if (stage_.ops > 0) {

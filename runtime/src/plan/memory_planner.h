@@ -37,7 +37,10 @@ struct PlannedBuffer {
 struct PlannerChoices {
   bool in_place = true;
   bool reorder = true;
-  bool patches = true;  // a patch stage (plan/patch_stage.h) where it lowers the peak
+  // A patch stage (plan/patch_stage.h) where it lowers the peak. Off by default here: a caller
+  // that places tensors from this plan must then run the stage band by band (the interpreter's
+  // run_stage()); PlanOptions::patches turns it on for the interpreter.
+  bool patches = false;
 };
 
 class MemoryPlanner {
@@ -101,7 +104,7 @@ class MemoryPlanner {
     return index >= num_tensors_ && position_in_stage(position_[index - num_tensors_]);
   }
   // With the order and placement strategy chosen without a stage, the stage and tile count that
-  // lower `*peak` the most; sets stage_.
+  // lower `*peak` the most, by a sixteenth at least; sets stage_.
   void choose_stage(int placement, uint32_t* peak);
   int readers(int tensor) const;
   bool is_graph_output(int tensor) const;
