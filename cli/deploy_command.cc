@@ -18,11 +18,15 @@ struct DeployCommandOptions {
   std::string app;  // empty: one inference on zeroed inputs
   deploy::AppOptions app_options;
   bool app_flags = false;  // an application setting was given
+  bool aot = false;
   bool json = false;
+  bool no_patches = false;
 };
 
 nlohmann::json deploy(const DeployCommandOptions& o) {
   deploy::DeployOptions options;
+  options.aot = o.aot;
+  options.patches = !o.no_patches;
   if (o.app == "detect") {
     // Not a stream product: frames in, objects out (firmware/apps/detect_app.cc).
     if (o.app_flags) throw host::Error("--app detect takes no stream settings");
@@ -83,8 +87,15 @@ void add_deploy_command(CLI::App& app, int& exit_code) {
   const auto settings = add_app_options(cmd, o->app,
                                         "Build a stream application: kws, anomaly, gesture or "
                                         "classify (docs/firmware-app.md); or detect: a centroid "
-                                        "detector printing the objects of each frame",
+                                        "or box detector printing the objects of each frame",
                                         o->app_options, {"detect"});
+  cmd->add_flag("--aot", o->aot,
+                "Compile the model ahead of time (export aot; docs/aot.md): no interpreter, "
+                "flatbuffer or planner on the device");
+  cmd->add_flag("--no-patches", o->no_patches,
+                "Plan without patch-based execution (by default the first convolutions and pools "
+                "of a vision model run in bands of rows where that lowers the arena; "
+                "docs/runtime.md)");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, settings, &exit_code]() {
     for (const CLI::Option* option : settings) o->app_flags |= option->count() > 0;

@@ -1,10 +1,11 @@
 // `tinyforge export c-array MODEL.tflite -o model_data.h [--source] [--name N] [--section S]
 // [--progmem] [--json]` and `tinyforge export arduino MODEL.tflite -o DIR [--name N] [--zip]
-// [--json]`
+// [--json]`, and `tinyforge export aot MODEL.tflite -o DIR [--board B] [--name N] [--json]`
 #include <iostream>
 
 #include "cli/command.h"
 #include "toolkit/deploy/qemu_runner.h"
+#include "toolkit/export/aot_code.h"
 #include "toolkit/export/arduino_library.h"
 #include "toolkit/export/c_array.h"
 #include "toolkit/inspect/arena_figures.h"
@@ -86,6 +87,51 @@ void add_arduino_command(CLI::App& export_cmd, int& exit_code) {
   });
 }
 
+struct AotCommand {
+  std::string model;
+  std::string output;
+  std::string board;
+  host::AotOptions options;
+  bool json = false;
+};
+
+nlohmann::json export_aot(AotCommand c) {
+  if (!c.board.empty()) c.options.kernels = deploy::board_info(c.board).kernels;
+  host::AotCode code;
+  const auto files = host::export_aot(c.model, c.output, c.options, &code);
+  std::vector<std::string> names;
+  for (const auto& f : files) names.push_back(f.string());
+  if (!c.json) {
+    std::cout << "wrote " << names[0] << " and " << names[1] << ": " << code.ops.size()
+              << " operator kind(s), arena " << code.arena_bytes << " bytes for the "
+              << host::kernel_set_name(c.options.kernels) << " kernels\n";
+  }
+  return {{"output", names},
+          {"name", c.options.name},
+          {"arena_bytes", code.arena_bytes},
+          {"kernels", host::kernel_set_name(c.options.kernels)},
+          {"ops", std::vector<std::string>(code.ops.begin(), code.ops.end())}};
+}
+
+void add_aot_command(CLI::App& export_cmd, int& exit_code) {
+  auto* aot = export_cmd.add_subcommand(
+      "aot",
+      "Compile the model ahead of time into C++ (DIR/NAME.h, DIR/NAME.cc): the operators as "
+      "straight-line kernel calls with the planned arena offsets and precomputed parameters, "
+      "constant data as typed arrays; no interpreter on the device (docs/aot.md)");
+  auto c = std::make_shared<AotCommand>();
+  aot->add_option("model", c->model, "The .tflite file")->required();
+  aot->add_option("-o,--output", c->output, "The directory to write the code into")->required();
+  aot->add_option("--board", c->board,
+                  "Generate for this board's kernels (mps2-an386, mps2-an500, mps3-an547); "
+                  "default: the reference kernels");
+  aot->add_option("--name", c->options.name,
+                  "File stem and C++ namespace of the code (default: model_aot)");
+  aot->add_flag("--json", c->json, "Print one JSON object as the last line");
+  aot->callback(
+      [c, &exit_code]() { exit_code = run_command(c->json, [&]() { return export_aot(*c); }); });
+}
+
 }  // namespace
 
 void add_export_command(CLI::App& app, int& exit_code) {
@@ -114,6 +160,7 @@ void add_export_command(CLI::App& app, int& exit_code) {
     exit_code = run_command(c->json, [&]() { return export_c_array(*c); });
   });
   add_arduino_command(*cmd, exit_code);
+  add_aot_command(*cmd, exit_code);
 }
 
 }  // namespace tinyforge::cli

@@ -28,6 +28,8 @@ struct RunOptions {
   std::string board;
   int timeout_s = 600;
   bool profile = false;
+  bool aot = false;
+  bool no_patches = false;
 };
 
 // --profile: instructions per operator in execution order, with their share and MACs per
@@ -76,7 +78,9 @@ nlohmann::json run_on_board(const RunOptions& o) {
   }
   deploy::BoardRun r;
   try {
-    r = deploy::run_model_on_board(o.board, o.model, inputs, o.timeout_s, 1, o.profile);
+    r = o.aot ? deploy::run_aot_model_on_board(o.board, o.model, inputs, o.timeout_s)
+              : deploy::run_model_on_board(o.board, o.model, inputs, o.timeout_s, 1, o.profile,
+                                           false, !o.no_patches);
   } catch (...) {
     if (!random_dir.empty()) std::filesystem::remove_all(random_dir);
     throw;
@@ -101,8 +105,10 @@ nlohmann::json run_on_board(const RunOptions& o) {
   }
   // arena_bytes is the board's device figure (what deploy reserves); the firmware's own measure
   // is device_arena_used_bytes (docs/runtime.md, "Arena figures").
-  const host::DeviceArena device =
-      host::device_arena(model, deploy::board_info(o.board).kernels, o.board);
+  // Compiled ahead of time, the arena is the generated code's static array.
+  const KernelSet kernels = deploy::board_info(o.board).kernels;
+  const host::DeviceArena device = o.aot ? host::DeviceArena{o.board, kernels, r.arena_bytes}
+                                         : host::device_arena(model, kernels, o.board);
   nlohmann::json result = {{"outputs", outputs},
                            {"arena_bytes", device.bytes},
                            {"device_arena_used_bytes", r.arena_bytes},
@@ -119,10 +125,13 @@ nlohmann::json run_on_board(const RunOptions& o) {
 }
 
 nlohmann::json run(const RunOptions& o) {
+  if (o.aot && o.board.empty())
+    throw UsageError("--aot runs the compiled model on a board: give --board too");
+  if (o.aot && o.profile) throw UsageError("--profile is not supported with --aot");
   if (!o.board.empty()) return run_on_board(o);
   if (o.profile) throw UsageError("--profile counts instructions on a board: give --board too");
   const host::ModelFile file(o.model);
-  host::HostInterpreter runner(file);
+  host::HostInterpreter runner(file, !o.no_patches);
   Interpreter& interpreter = runner.get();
   const int num_inputs = interpreter.num_inputs();
   if (o.random == 0 && static_cast<int>(o.inputs.size()) != num_inputs) {
@@ -224,6 +233,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->check(whole_number_at_least(1));
   cmd->add_flag("--profile", o->profile,
                 "With --board: instructions per operator (the total is then their sum)");
+  cmd->add_flag("--aot", o->aot,
+                "With --board: run the model compiled ahead of time (export aot; docs/aot.md) "
+                "instead of the interpreter");
+  cmd->add_flag("--no-patches", o->no_patches,
+                "Plan without patch-based execution (by default the first convolutions and pools "
+                "of a vision model run in bands of rows where that lowers the arena; "
+                "docs/runtime.md)");
   cmd->add_flag("--json", o->json, "Print one JSON object (DESIGN.md keys) as the last line");
   cmd->callback([o, &exit_code]() { exit_code = run_command(o->json, [&]() { return run(*o); }); });
 }

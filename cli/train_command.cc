@@ -3,7 +3,7 @@
 #include "cli/command.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/pipeline/anomaly.h"
-#include "toolkit/pipeline/centroid_detection.h"
+#include "toolkit/pipeline/detection.h"
 #include "toolkit/pipeline/project.h"
 #include "toolkit/pipeline/train_run.h"
 
@@ -72,7 +72,7 @@ void add_train_command(CLI::App& app, int& exit_code) {
           std::cout << "MAE " << result["test_mae"].dump() << ", RMSE "
                     << result["test_rmse"].dump() << ", R2 " << result["test_r2"].dump();
         } else if (result.contains("count_mae")) {
-          std::cout << pipeline::centroid_text(result);
+          std::cout << pipeline::detection_text(result);
         } else if (result.contains("roc_auc")) {
           std::cout << pipeline::anomaly_text(result);
         } else {

@@ -10,6 +10,12 @@ get_filename_component(TINYFORGE_ROOT ${TINYFORGE_FIRMWARE_DIR}/.. ABSOLUTE)
 set(PROJECT_SOURCE_DIR ${TINYFORGE_ROOT})
 include(${TINYFORGE_ROOT}/cmake/schema.cmake)
 add_subdirectory(${TINYFORGE_ROOT}/runtime ${CMAKE_BINARY_DIR}/runtime)
+# Code from `tinyforge export aot` (docs/aot.md): kernels reached only through eval(), with their
+# operands from the generated tables; nothing of prepare(), the interpreter or the verifier links.
+option(TINYFORGE_AOT "Build for a model compiled ahead of time" OFF)
+if(TINYFORGE_AOT)
+  target_compile_definitions(tinyforge_runtime PUBLIC TINYFORGE_AOT=1)
+endif()
 
 # Linker scripts from the one template: with and without the runner's pool.
 if(BOARD_POOL_REGION STREQUAL "POOL")

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 namespace tinyforge::testing {
@@ -25,6 +26,25 @@ ScriptResult run_example_script(const std::string& script, const std::string& ar
   while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
   const int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, command + "\n" + out};
+}
+
+fs::path generated_once(const std::string& script, const std::string& args) {
+  std::ifstream in(fs::path(TINYFORGE_SOURCE_DIR) / "examples" / script, std::ios::binary);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const size_t key = std::hash<std::string>{}(text + '\0' + args);
+  const fs::path dir = fs::temp_directory_path() / ("tinyforge_generated_" + std::to_string(key));
+  if (fs::exists(dir)) return dir;
+  const fs::path draft = dir.string() + ".draft" + std::to_string(getpid());
+  fs::remove_all(draft);
+  const ScriptResult made = run_example_script(script, "--out " + draft.string() + " " + args);
+  if (made.exit_code != 0) {
+    ADD_FAILURE() << made.output;
+    return {};
+  }
+  std::error_code error;
+  fs::rename(draft, dir, error);  // another test may have put it there first: then use that
+  fs::remove_all(draft);
+  return dir;
 }
 
 std::string missing_tool(const std::vector<std::string>& tools) {

@@ -24,6 +24,13 @@ struct ScriptResult {
 // Runs `/usr/bin/python3 examples/<script> <args>` from the source tree.
 ScriptResult run_example_script(const std::string& script, const std::string& args);
 
+// The folder `examples/<script> --out DIR <args>` writes, generated once per machine and shared
+// by the tests that train on it (the generators are deterministic): under the system temp dir,
+// named after a hash of the script's text and `args`, so an edited generator makes a new one.
+// Generated into a private folder and renamed into place, so concurrent tests never see half of
+// it. Fails the calling test (and returns "") when the script fails.
+std::filesystem::path generated_once(const std::string& script, const std::string& args);
+
 // The first of `tools` not on PATH, or "" when all are there.
 std::string missing_tool(const std::vector<std::string>& tools);
 

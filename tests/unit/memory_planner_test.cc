@@ -35,19 +35,37 @@ void expect_valid_order(const Interpreter& interpreter) {
 
 // Lifetimes over the execution order computed independently of the planner; checks every pair
 // of tensors live at the same operator occupies disjoint memory, unless the later one is an
-// output written in place over an input of the operator where that input dies.
+// output written in place over an input of the operator where that input dies. A patch stage's
+// operators all run while it runs: its input lives to its end, its output from its start; the
+// tensors inside it are band buffers, which patch_stage_test checks.
 void expect_no_overlap(const Interpreter& interpreter, const std::string& label) {
   const Model& m = interpreter.model();
   const int n = m.num_tensors(), ops = m.num_operators();
+  const ArenaUsage& usage = interpreter.arena_usage();
+  int stage_first = -1, stage_last = -1;
+  for (int p = 0; p < ops && usage.patch_ops > 0; ++p) {
+    if (interpreter.op_at(p) == usage.patch_first_op) {
+      stage_first = p;
+      stage_last = p + usage.patch_ops - 1;
+    }
+  }
+  auto in_stage = [&](int p) { return p >= stage_first && p <= stage_last && stage_first >= 0; };
+  std::vector<bool> inside(n);
+  for (int p = stage_first; p >= 0 && p < stage_last; ++p)
+    inside[m.op_output(interpreter.op_at(p), 0)] = true;
   std::vector<int> first(n, INT32_MAX), last(n, -1);
   for (int k = 0; k < m.num_inputs(); ++k) first[m.input_tensor(k)] = 0;
   for (int p = 0; p < ops; ++p) {
     const int op = interpreter.op_at(p);
-    for (int k = 0; k < m.op_num_inputs(op); ++k)
-      if (m.op_input(op, k) >= 0) last[m.op_input(op, k)] = std::max(last[m.op_input(op, k)], p);
+    const int reads_until = in_stage(p) ? stage_last : p;
+    const int written_from = in_stage(p) ? stage_first : p;
+    for (int k = 0; k < m.op_num_inputs(op); ++k) {
+      const int t = m.op_input(op, k);
+      if (t >= 0) last[t] = std::max(last[t], reads_until);
+    }
     for (int k = 0; k < m.op_num_outputs(op); ++k) {
       const int t = m.op_output(op, k);
-      first[t] = std::min(first[t], p);
+      first[t] = std::min(first[t], written_from);
       last[t] = std::max(last[t], p);
     }
   }
@@ -61,11 +79,11 @@ void expect_no_overlap(const Interpreter& interpreter, const std::string& label)
   };
   for (int a = 0; a < n; ++a) {
     const TensorView ta = interpreter.tensor(a);
-    if (ta.is_constant || ta.is_variable || ta.bytes() == 0 || last[a] < 0) continue;
+    if (ta.is_constant || ta.is_variable || ta.bytes() == 0 || last[a] < 0 || inside[a]) continue;
     ASSERT_NE(ta.data, nullptr) << "tensor " << a;
     for (int b = a + 1; b < n; ++b) {
       const TensorView tb = interpreter.tensor(b);
-      if (tb.is_constant || tb.is_variable || tb.bytes() == 0 || last[b] < 0) continue;
+      if (tb.is_constant || tb.is_variable || tb.bytes() == 0 || last[b] < 0 || inside[b]) continue;
       const bool live_together = first[a] <= last[b] && first[b] <= last[a];
       if (!live_together) continue;
       const auto* pa = static_cast<const uint8_t*>(ta.data);
@@ -81,6 +99,7 @@ PlanOptions without_in_place() {
   PlanOptions options;
   options.in_place = false;
   options.reorder = false;
+  options.patches = false;
   return options;
 }
 
@@ -127,8 +146,8 @@ void expect_exact_arena(const host::ModelFile& file) {
   EXPECT_NE(std::string(short_of_one.error()).find("arena too small"), std::string::npos);
 }
 
-// In-place execution and reordering change where tensors live, never a single output byte, and
-// never need more memory than the plain plan.
+// In-place execution, reordering and patches change where tensors live, never a single output byte,
+// and never need more memory than the plain plan.
 void expect_same_outputs_in_less_memory(const host::ModelFile& file) {
   const PlannedRun plain = run_planned(file, without_in_place(), 3);
   const PlannedRun tight = run_planned(file, PlanOptions(), 3);

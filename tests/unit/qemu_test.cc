@@ -70,6 +70,29 @@ TEST(Qemu, Ad01IsByteIdenticalOnEveryBoard) {
   for (const auto& board : deploy::known_boards()) expect_vector_matches(board, "ad01_int8", 2);
 }
 
+// Patch-based execution on the device: the first layers of the two vision models in bands give
+// the bytes TFLite Micro gave and the bytes the same firmware gives with `patches off`, in a
+// smaller arena.
+TEST(Qemu, PatchStagesGiveTheSameBytesInLessMemoryOnMps2An386) {
+  TINYFORGE_REQUIRE_SHARED();
+  TINYFORGE_REQUIRE_QEMU();
+  for (const std::string name : {"vww_96_int8", "person_detect"}) {
+    const fs::path model = conformance() / "models" / (name + ".tflite");
+    const std::vector<fs::path> inputs = {conformance() / "vectors" / name / "input_1_0.bin"};
+    const deploy::BoardRun with = deploy::run_model_on_board("mps2-an386", model, inputs);
+    const deploy::BoardRun without =
+        deploy::run_model_on_board("mps2-an386", model, inputs, 600, 1, false, false, false);
+    const auto want = host::read_file(conformance() / "vectors" / name / "output_1_0.bin");
+    ASSERT_EQ(with.outputs.size(), 1u);
+    EXPECT_EQ(with.outputs[0], want) << name;
+    EXPECT_EQ(without.outputs, with.outputs) << name;
+    EXPECT_LT(with.arena_bytes, without.arena_bytes) << name;
+    std::cout << "[ qemu     ] " << name << ": arena " << with.arena_bytes << " bytes in bands, "
+              << without.arena_bytes << " without; " << with.instructions << " against "
+              << without.instructions << " instructions\n";
+  }
+}
+
 // Several samples in one launch (the job file's `samples N`): each sample's outputs equal what
 // the host runtime computes for it, and each inference has its own instruction count.
 TEST(Qemu, SeveralSamplesInOneLaunchEqualTheHostRuntime) {

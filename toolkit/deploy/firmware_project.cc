@@ -11,10 +11,12 @@
 #include "toolkit/deploy/project_sources.h"
 #include "toolkit/deploy/qemu_runner.h"
 #include "toolkit/deploy/shell.h"
+#include "toolkit/export/aot_code.h"
 #include "toolkit/export/c_array.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/temp_dir.h"
+#include "toolkit/tflite/metadata_json.h"
 
 namespace tinyforge::deploy {
 namespace fs = std::filesystem;
@@ -70,21 +72,38 @@ std::string cmake_lists(const fs::path& model, const BoardInfo& board,
       << "set(TINYFORGE_APP_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/model_data.cc;"
       << (with_features ? "${CMAKE_CURRENT_LIST_DIR}/features_data.cc;" : "")
       << "${CMAKE_CURRENT_LIST_DIR}/app_config.cc\")\n";
+  } else if (options.aot) {
+    s << "set(TINYFORGE_AOT ON)\n"
+      << "set(TINYFORGE_APP_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/model_aot.cc;"
+      << "${CMAKE_CURRENT_LIST_DIR}/" << kProjectSourcesDir << "/firmware/apps/"
+      << (options.aot_runner ? "aot_runner.cc" : "aot_model_app.cc") << "\")\n";
   } else {
     s << "set(TINYFORGE_APP_SOURCES \"${CMAKE_CURRENT_LIST_DIR}/model_data.cc;"
       << "${CMAKE_CURRENT_LIST_DIR}/" << kProjectSourcesDir << "/firmware/apps/"
       << (options.detect_app ? "detect_app.cc" : "model_app.cc") << "\")\n";
   }
+  // The arena below was planned without patch stages: the runtime must plan the same way.
+  if (!options.patches) s << "add_compile_definitions(TINYFORGE_PATCHES=0)\n";
   s << "include(${CMAKE_CURRENT_LIST_DIR}/" << kProjectSourcesDir
     << "/firmware/cmake/setup.cmake)\n"
     << "project(tinyforge_app C CXX)\n"
     << "include(${CMAKE_CURRENT_LIST_DIR}/" << kProjectSourcesDir
     << "/firmware/cmake/targets.cmake)\n"
     << "target_include_directories(tinyforge_app PRIVATE ${CMAKE_CURRENT_LIST_DIR})\n";
-  if (app == nullptr) {
+  if (options.aot) {
+    // The generated code names the kernels' parameter structs (runtime/src/kernels) and must
+    // compile warning-free.
+    s << "target_link_libraries(tinyforge_app PRIVATE tinyforge_runtime_internal)\n"
+      << "set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/model_aot.cc PROPERTIES "
+         "COMPILE_OPTIONS \"-Wall;-Wextra;-Werror\")\n";
+  } else if (app == nullptr) {
     s << "target_compile_definitions(tinyforge_app PRIVATE TINYFORGE_ARENA_BYTES="
       << arenas.classifier;
     if (options.detect_app) s << " TINYFORGE_DETECT_THRESHOLD=" << options.detect_threshold;
+    if (options.detect_app && options.detect_box_classes > 0) {
+      s << " TINYFORGE_DETECT_BOX_CLASSES=" << options.detect_box_classes
+        << " TINYFORGE_DETECT_IOU=" << options.detect_iou;
+    }
     s << ")\n";
   }
   return s.str();
@@ -202,26 +221,57 @@ DeployReport deploy_model(const fs::path& model_path, const std::string& board_n
   if (options.app && !options.app->features.empty()) {
     features = std::make_unique<host::ModelFile>(options.app->features);
   }
+  if (options.aot && (options.app || options.detect_app)) {
+    throw Error("--aot builds the one-inference application; it does not combine with --app");
+  }
   std::set<std::string> ops, dtypes;
-  collect_kernels(file.model(), &ops, &dtypes);
   Arenas arenas;
-  arenas.classifier = host::plan_device_arena(file.model(), board.kernels).total_bytes;
   size_t model_bytes = file.bytes().size();
+  fs::create_directories(dir);
+  if (options.aot) {
+    host::AotOptions aot;
+    aot.kernels = board.kernels;
+    aot.label = model_path.filename().string();
+    host::AotCode code;
+    host::export_aot(model_path, dir, aot, &code);
+    ops = code.ops;
+    dtypes = code.dtypes;
+    arenas.classifier = code.arena_bytes;
+  } else {
+    collect_kernels(file.model(), &ops, &dtypes);
+    arenas.classifier =
+        host::plan_device_arena(file.model(), board.kernels, options.patches).total_bytes;
+  }
   if (features) {
     collect_kernels(features->model(), &ops, &dtypes);
-    arenas.features = host::plan_device_arena(features->model(), board.kernels).total_bytes;
+    arenas.features =
+        host::plan_device_arena(features->model(), board.kernels, options.patches).total_bytes;
     model_bytes += features->bytes().size();
   }
   DeployReport report;
   if (options.app) report.app = resolve_app_config(*options.app, file, features.get());
 
-  fs::create_directories(dir);
-  export_model(model_path, dir, "model_data", "g_model");
+  if (options.aot) {
+    fs::remove(dir / "model_data.h");
+    fs::remove(dir / "model_data.cc");
+  } else {
+    fs::remove(dir / "model_aot.h");
+    fs::remove(dir / "model_aot.cc");
+    export_model(model_path, dir, "model_data", "g_model");
+  }
   if (features) export_model(options.app->features, dir, "features_data", "g_features");
   copy_project_sources(dir, ops);
   const AppConfig* app = report.app ? &*report.app : nullptr;
+  DeployOptions resolved = options;
+  if (options.detect_app) {
+    // A box detector (its metadata says so) gets the box decoder, sized for its classes.
+    const tflite::Metadata metadata =
+        tflite::read_metadata(*file.model().flatbuffer(), model_path.string());
+    if (metadata.extra.value("detector", std::string()) == "box")
+      resolved.detect_box_classes = static_cast<int>(metadata.labels.size());
+  }
   write_if_changed(dir / "CMakeLists.txt", cmake_lists(model_path, board, ops, dtypes, arenas, app,
-                                                       features != nullptr, options));
+                                                       features != nullptr, resolved));
   if (app != nullptr) {
     write_if_changed(dir / "app_config.cc", app_config_source(*app, arenas, features != nullptr));
   } else {

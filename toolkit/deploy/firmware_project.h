@@ -18,12 +18,22 @@ namespace tinyforge::deploy {
 
 struct DeployOptions {
   std::optional<AppOptions> app;  // a stream application; none: one inference on zeroed inputs
-  // --app detect: a centroid detector's app (firmware/apps/detect_app.cc) that runs frames and
-  // prints the objects of each; `detect_threshold` is the Q16 probability an object needs.
+  // --app detect: a detector's app (firmware/apps/detect_app.cc) that runs frames and prints the
+  // objects of each; `detect_threshold` is the Q16 probability an object needs. A box detector's
+  // (its metadata's "detector": "box") decodes boxes and suppresses those overlapping a better
+  // one by more than `detect_iou` (Q16).
   bool detect_app = false;
   int32_t detect_threshold = 32768;
+  int32_t detect_iou = 32768;
+  int detect_box_classes = 0;  // set by deploy_model from the model: classes with the background
+  // --aot: the model compiled ahead of time (toolkit/export/aot_code.h) instead of the
+  // interpreter; `aot_runner` links the job-file runner (firmware/apps/aot_runner.cc, for `run
+  // --board --aot`) instead of the one-inference application.
+  bool aot = false;
+  bool aot_runner = false;
   bool progress = true;      // report the build's steps on stderr
   bool incremental = false;  // reuse DIR/build (unchanged files are not rewritten)
+  bool patches = true;       // PlanOptions::patches (false: the image is built TINYFORGE_PATCHES=0)
 };
 
 struct DeployReport {

@@ -17,9 +17,15 @@ namespace {
 // Relative to the checkout: whole directories, and single files.
 const std::vector<std::string> kDirectories = {"runtime",         "schema",       "firmware/cmake",
                                                "firmware/boards", "firmware/hal", "firmware/app"};
-const std::vector<std::string> kFiles = {
-    "cmake/arm-none-eabi.cmake", "cmake/schema.cmake",         "firmware/startup.c",
-    "firmware/link.ld.in",       "firmware/apps/model_app.cc", "firmware/apps/detect_app.cc"};
+const std::vector<std::string> kFiles = {"cmake/arm-none-eabi.cmake",
+                                         "cmake/schema.cmake",
+                                         "firmware/startup.c",
+                                         "firmware/link.ld.in",
+                                         "firmware/apps/model_app.cc",
+                                         "firmware/apps/detect_app.cc",
+                                         "firmware/apps/aot_model_app.cc",
+                                         "firmware/apps/aot_runner.cc",
+                                         "firmware/apps/job_file.h"};
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -7,7 +7,9 @@
 #include <regex>
 #include <sstream>
 
+#include "toolkit/deploy/firmware_project.h"
 #include "toolkit/deploy/shell.h"
+#include "toolkit/export/c_array.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/host/temp_dir.h"
@@ -192,38 +194,28 @@ QemuResult run_qemu(const BoardInfo& board, const fs::path& elf, const std::stri
   return result;
 }
 
-BoardRun run_model_on_board(const std::string& board_name, const fs::path& model_path,
-                            const std::vector<fs::path>& inputs, int timeout_seconds,
-                            uint32_t samples, bool profile, bool stream) {
-  const BoardInfo board = board_info(board_name);
+namespace {
+
+// At least one sample, and one input file per model input.
+void check_job(const fs::path& model_path, const Model& model, const std::vector<fs::path>& inputs,
+               uint32_t samples) {
   if (samples == 0) throw Error(model_path.string() + ": at least one sample to run");
-  // Verified on the host first, so an unsupported model gets the runtime's reason right away.
-  const host::ModelFile file(model_path);
-  const Model& model = file.model();
   if (static_cast<int>(inputs.size()) != model.num_inputs()) {
     throw Error(model_path.string() + ": the model has " + std::to_string(model.num_inputs()) +
                 " input(s); give that many --input files");
   }
-  const fs::path build = build_board_firmware(board.name);
-  const fs::path elf = build / "tinyforge_runner.elf";
-  const auto symbols = elf_symbols(elf);
-  const uint64_t pool = symbols.at("__tf_pool_end") - symbols.at("__tf_pool_start");
-  const size_t model_bytes = file.bytes().size();
-  const size_t arena = host::plan_device_arena(model, board.kernels).total_bytes;
-  const uint64_t needed = ((model_bytes + 15) & ~size_t{15}) + arena;
-  if (needed > pool) {
-    throw Error(model_path.string() + " does not fit " + board.name + ": model " +
-                std::to_string(model_bytes) + " bytes + arena " + std::to_string(arena) +
-                " bytes = " + std::to_string(needed) +
-                " bytes, but the board's RAM budget for them is " + std::to_string(pool) +
-                " bytes (" + board.file.filename().string() + "); over by " +
-                std::to_string(needed - pool) + " bytes");
-  }
+}
+
+// Runs `elf` (a runner firmware) on a job file for `model`'s inputs and reads back its results.
+BoardRun run_job(const BoardInfo& board, const fs::path& elf, const fs::path& model_path,
+                 const Model& model, const std::vector<fs::path>& inputs, int timeout_seconds,
+                 uint32_t samples, bool profile, bool stream, bool patches) {
   const host::TempDir temp("tinyforge-qemu-");
   std::ofstream job(temp.path() / "job.txt");
   job << "model " << fs::absolute(model_path).string() << "\nsamples " << samples << "\n";
   if (profile) job << "profile\n";
   if (stream) job << "stream\n";
+  if (!patches) job << "patches off\n";
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorView t = model.tensor(model.input_tensor(static_cast<int>(i)));
     const auto size = fs::file_size(inputs[i]);
@@ -292,6 +284,59 @@ BoardRun run_model_on_board(const std::string& board_name, const fs::path& model
     }
   }
   return run;
+}
+
+}  // namespace
+
+BoardRun run_model_on_board(const std::string& board_name, const fs::path& model_path,
+                            const std::vector<fs::path>& inputs, int timeout_seconds,
+                            uint32_t samples, bool profile, bool stream, bool patches) {
+  const BoardInfo board = board_info(board_name);
+  // Verified on the host first, so an unsupported model gets the runtime's reason right away.
+  const host::ModelFile file(model_path);
+  const Model& model = file.model();
+  check_job(model_path, model, inputs, samples);
+  const fs::path elf = build_board_firmware(board.name) / "tinyforge_runner.elf";
+  const auto symbols = elf_symbols(elf);
+  const uint64_t pool = symbols.at("__tf_pool_end") - symbols.at("__tf_pool_start");
+  const size_t model_bytes = file.bytes().size();
+  const size_t arena = host::plan_device_arena(model, board.kernels, patches).total_bytes;
+  const uint64_t needed = ((model_bytes + 15) & ~size_t{15}) + arena;
+  if (needed > pool) {
+    throw Error(model_path.string() + " does not fit " + board.name + ": model " +
+                std::to_string(model_bytes) + " bytes + arena " + std::to_string(arena) +
+                " bytes = " + std::to_string(needed) +
+                " bytes, but the board's RAM budget for them is " + std::to_string(pool) +
+                " bytes (" + board.file.filename().string() + "); over by " +
+                std::to_string(needed - pool) + " bytes");
+  }
+  return run_job(board, elf, model_path, model, inputs, timeout_seconds, samples, profile, stream,
+                 patches);
+}
+
+BoardRun run_aot_model_on_board(const std::string& board_name, const fs::path& model_path,
+                                const std::vector<fs::path>& inputs, int timeout_seconds,
+                                uint32_t samples) {
+  const BoardInfo board = board_info(board_name);
+  const host::ModelFile file(model_path);
+  const Model& model = file.model();
+  check_job(model_path, model, inputs, samples);
+  // One project per model (its bytes' hash) and board, rebuilt incrementally.
+  const std::string hash = host::sha256_hex(file.bytes().data(), file.bytes().size());
+  const fs::path project = firmware_cache_dir() / "aot" / board.name /
+                           (model_path.stem().string() + "-" + hash.substr(0, 12));
+  fs::create_directories(project.parent_path());
+  {
+    FileLock lock(project.string() + ".lock");
+    DeployOptions options;
+    options.aot = true;
+    options.aot_runner = true;
+    options.incremental = true;
+    options.progress = false;
+    deploy_model(model_path, board.name, project, options);
+  }
+  return run_job(board, project / "build" / "tinyforge_app.elf", model_path, model, inputs,
+                 timeout_seconds, samples, false, false, /*patches=*/true);
 }
 
 }  // namespace tinyforge::deploy

@@ -68,11 +68,19 @@ struct BoardRun {
 // Throws Error with a clear message: unknown board, model or arena too large for the board, the
 // firmware's own error, a timeout. `profile`: count instructions per operator. `stream`: the
 // samples are consecutive windows of one stream, so stateful operators (the audio frontend's noise
-// estimates, SVDF) keep their state from one to the next instead of starting afresh.
+// estimates, SVDF) keep their state from one to the next instead of starting afresh. `patches`:
+// PlanOptions::patches on the device.
 BoardRun run_model_on_board(const std::string& board, const std::filesystem::path& model,
                             const std::vector<std::filesystem::path>& inputs,
                             int timeout_seconds = 600, uint32_t samples = 1, bool profile = false,
-                            bool stream = false);
+                            bool stream = false, bool patches = true);
+
+// As run_model_on_board, for the model compiled ahead of time (`run --board --aot`): a firmware of
+// its own (deploy --aot with firmware/apps/aot_runner.cc), built once per model and board under
+// firmware_cache_dir()/aot and rebuilt incrementally. Models AOT cannot compile throw Error.
+BoardRun run_aot_model_on_board(const std::string& board, const std::filesystem::path& model,
+                                const std::vector<std::filesystem::path>& inputs,
+                                int timeout_seconds = 600, uint32_t samples = 1);
 
 }  // namespace tinyforge::deploy
 

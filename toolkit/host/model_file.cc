@@ -80,17 +80,18 @@ ArenaUsage plan_arena(const Model& model, const PlanOptions& options) {
   return usage;
 }
 
-ArenaUsage plan_device_arena(const Model& model, KernelSet kernels) {
+ArenaUsage plan_device_arena(const Model& model, KernelSet kernels, bool patches) {
   PlanOptions options;
   options.pointer_bytes = 4;
   options.kernels = kernels;
+  options.patches = patches;
   return plan_arena(model, options);
 }
 
-HostInterpreter::HostInterpreter(const ModelFile& file)
-    : file_(file), arena_(plan_arena(file.model(), host_plan_options()).total_bytes) {
+HostInterpreter::HostInterpreter(const ModelFile& file, bool patches)
+    : file_(file), arena_(plan_arena(file.model(), host_plan_options(patches)).total_bytes) {
   const Status status =
-      interpreter_.init(file.model(), arena_.data(), arena_.size(), host_plan_options());
+      interpreter_.init(file.model(), arena_.data(), arena_.size(), host_plan_options(patches));
   if (status != Status::kOk)
     throw Error(file.label() + ": " + status_name(status) + ": " + interpreter_.error());
 }

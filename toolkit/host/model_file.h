@@ -60,9 +60,10 @@ class ModelFile {
 // The kernels the toolkit runs models with on this machine: the DSP kernels' portable form, which
 // gives the reference kernels' bytes about three times faster on x86 (bench/RESULTS.md).
 constexpr KernelSet kHostKernels = KernelSet::kArmDsp;
-inline PlanOptions host_plan_options() {
+inline PlanOptions host_plan_options(bool patches = true) {
   PlanOptions options;
   options.kernels = kHostKernels;
+  options.patches = patches;
   return options;
 }
 
@@ -70,13 +71,16 @@ inline PlanOptions host_plan_options() {
 // build's kernels (the reference kernels on the host; HostInterpreter plans with
 // host_plan_options()).
 ArenaUsage plan_arena(const Model& model, const PlanOptions& options = PlanOptions());
-// The arena figures on a 32-bit target (the Cortex-M boards) running `kernels`.
-ArenaUsage plan_device_arena(const Model& model, KernelSet kernels = KernelSet::kReference);
+// The arena figures on a 32-bit target (the Cortex-M boards) running `kernels`, with or without
+// patch-based execution (PlanOptions::patches).
+ArenaUsage plan_device_arena(const Model& model, KernelSet kernels = KernelSet::kReference,
+                             bool patches = true);
 
 // An interpreter with an arena of exactly the planned size, running kHostKernels.
 class HostInterpreter {
  public:
-  explicit HostInterpreter(const ModelFile& file);
+  // `patches`: PlanOptions::patches.
+  explicit HostInterpreter(const ModelFile& file, bool patches = true);
   Interpreter& get() { return interpreter_; }
   const Interpreter& get() const { return interpreter_; }
   // Where the plan placed the tensors (a tensor's offset is its data pointer minus this).

@@ -21,13 +21,20 @@ DeviceArena device_arena(const Model& model, KernelSet kernels, const std::strin
   DeviceArena arena;
   arena.board = board;
   arena.kernels = kernels;
-  arena.bytes = plan_device_arena(model, arena.kernels).total_bytes;
+  const ArenaUsage usage = plan_device_arena(model, arena.kernels);
+  arena.bytes = usage.total_bytes;
+  arena.patch_ops = usage.patch_ops;
+  arena.patch_tiles = usage.patch_tiles;
+  arena.patch_moved_bytes = usage.patch_moved_bytes;
   return arena;
 }
 
 void add_device_arena_json(nlohmann::json& j, const DeviceArena& arena) {
   j["device_arena_bytes"] = arena.bytes;
   j["device_kernels"] = kernel_set_name(arena.kernels);
+  j["device_patch_ops"] = arena.patch_ops;
+  j["device_patch_tiles"] = arena.patch_tiles;
+  j["device_patch_moved_bytes"] = arena.patch_moved_bytes;
   if (!arena.board.empty()) j["board"] = arena.board;
 }
 

@@ -22,13 +22,18 @@ struct DeviceArena {
   std::string board;  // "" when planned for the reference kernels, no board named
   KernelSet kernels = KernelSet::kReference;
   size_t bytes = 0;
+  // The device plan's patch stage (docs/runtime.md, "Patch-based execution"; 0 ops: none).
+  int patch_ops = 0;
+  int patch_tiles = 0;
+  uint64_t patch_moved_bytes = 0;
 };
 
 // The device figure for `kernels` (deploy::board_info(board).kernels for a board, which `board`
 // then names). The model must be runnable.
 DeviceArena device_arena(const Model& model, KernelSet kernels, const std::string& board = "");
 
-// Keys device_arena_bytes, device_kernels and, with a board, board.
+// Keys device_arena_bytes, device_kernels, device_patch_ops, device_patch_tiles,
+// device_patch_moved_bytes and, with a board, board.
 void add_device_arena_json(nlohmann::json& j, const DeviceArena& arena);
 // "32-bit device with mps2-an386's kernels (arm_dsp)" / "32-bit device with the reference kernels".
 std::string device_arena_label(const DeviceArena& arena);

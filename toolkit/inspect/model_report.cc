@@ -213,7 +213,11 @@ nlohmann::json report_json(const ModelReport& report) {
                  {"live_set_peak_op", report.arena.live_set_peak_op},
                  {"live_at_peak", report.live_at_peak},
                  {"in_place_ops", report.arena.in_place_ops},
-                 {"reordered", report.arena.reordered}});
+                 {"reordered", report.arena.reordered},
+                 {"patch_ops", report.arena.patch_ops},
+                 {"patch_first_op", report.arena.patch_first_op},
+                 {"patch_tiles", report.arena.patch_tiles},
+                 {"patch_moved_bytes", report.arena.patch_moved_bytes}});
   add_device_arena_json(result, report.device_arena);
   return result;
 }
@@ -278,6 +282,12 @@ std::string report_text(const ModelReport& report) {
       << device_arena_label(report.device_arena) << "\n";
   out << "In place: " << report.arena.in_place_ops << " operator(s)"
       << (report.arena.reordered ? "; operators reordered to lower the peak" : "") << "\n";
+  if (report.arena.patch_ops > 0) {
+    out << "Patches: " << report.arena.patch_ops << " operators from #"
+        << report.arena.patch_first_op << " in " << report.arena.patch_tiles
+        << " bands of rows; no MAC repeated, " << report.arena.patch_moved_bytes
+        << " bytes of overlapping rows moved per inference\n";
+  }
   out << "Live set: " << report.arena.live_set_bytes << " bytes at operator #"
       << report.arena.live_set_peak_op << "; live there:";
   for (int t : report.live_at_peak) {

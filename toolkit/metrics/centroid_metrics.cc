@@ -47,25 +47,26 @@ void match_image(const std::vector<DetectedObject>& predicted, const std::vector
 
 }  // namespace
 
-CentroidReport centroid_report(const std::vector<std::vector<DetectedObject>>& predictions,
-                               const std::vector<std::vector<data::Box>>& truth, int num_classes) {
-  if (predictions.size() != truth.size())
-    throw host::Error("centroid metrics: predictions and ground truth differ in image count");
-  CentroidReport r;
-  r.classes.resize(static_cast<size_t>(std::max(num_classes, 1)));
-  r.images = static_cast<int64_t>(truth.size());
-  int64_t count_error = 0;
-  for (size_t i = 0; i < truth.size(); ++i) {
-    for (const DetectedObject& o : predictions[i])
-      if (o.label <= 0 || o.label >= num_classes)
-        throw host::Error("centroid metrics: predicted label " + std::to_string(o.label) +
-                          " outside 1.." + std::to_string(num_classes - 1));
-    match_image(predictions[i], truth[i], r.classes);
-    std::vector<int64_t> counts(r.classes.size(), 0);
-    for (const DetectedObject& o : predictions[i]) ++counts[o.label];
-    for (const data::Box& b : truth[i]) --counts[b.label];
-    for (size_t k = 1; k < counts.size(); ++k) count_error += std::llabs(counts[k]);
+int64_t image_count_error(const std::vector<int>& predicted_labels,
+                          const std::vector<data::Box>& boxes, int num_classes) {
+  std::vector<int64_t> counts(static_cast<size_t>(std::max(num_classes, 1)), 0);
+  for (int label : predicted_labels) {
+    if (label <= 0 || label >= num_classes)
+      throw host::Error("detection metrics: predicted label " + std::to_string(label) +
+                        " outside 1.." + std::to_string(num_classes - 1));
+    ++counts[label];
   }
+  for (const data::Box& b : boxes) --counts[b.label];
+  int64_t error = 0;
+  for (size_t k = 1; k < counts.size(); ++k) error += std::llabs(counts[k]);
+  return error;
+}
+
+CentroidReport report_from_matches(std::vector<CentroidClassFigures> classes, int64_t images,
+                                   int64_t count_error) {
+  CentroidReport r;
+  r.classes = std::move(classes);
+  r.images = images;
   r.count_mae = r.images > 0 ? static_cast<double>(count_error) / r.images : 0.0;
   int present = 0;
   for (size_t k = 1; k < r.classes.size(); ++k) {
@@ -86,6 +87,21 @@ CentroidReport centroid_report(const std::vector<std::vector<DetectedObject>>& p
     r.f1 /= present;
   }
   return r;
+}
+
+CentroidReport centroid_report(const std::vector<std::vector<DetectedObject>>& predictions,
+                               const std::vector<std::vector<data::Box>>& truth, int num_classes) {
+  if (predictions.size() != truth.size())
+    throw host::Error("centroid metrics: predictions and ground truth differ in image count");
+  std::vector<CentroidClassFigures> classes(static_cast<size_t>(std::max(num_classes, 1)));
+  int64_t count_error = 0;
+  for (size_t i = 0; i < truth.size(); ++i) {
+    std::vector<int> labels;
+    for (const DetectedObject& o : predictions[i]) labels.push_back(o.label);
+    count_error += image_count_error(labels, truth[i], num_classes);
+    match_image(predictions[i], truth[i], classes);
+  }
+  return report_from_matches(std::move(classes), static_cast<int64_t>(truth.size()), count_error);
 }
 
 nlohmann::json CentroidReport::to_json(const std::vector<std::string>& class_names) const {

@@ -47,6 +47,16 @@ struct CentroidReport {
 CentroidReport centroid_report(const std::vector<std::vector<DetectedObject>>& predictions,
                                const std::vector<std::vector<data::Box>>& truth, int num_classes);
 
+// For detectors that match otherwise (box_metrics.h): the report from each class's matched counts
+// (`classes[k]`: tp, fp, fn, objects) and the images' summed counting error.
+CentroidReport report_from_matches(std::vector<CentroidClassFigures> classes, int64_t images,
+                                   int64_t count_error);
+
+// One image's counting error: the sum over classes of |predicted count - true count|. Throws
+// host::Error for a predicted label outside [1, num_classes).
+int64_t image_count_error(const std::vector<int>& predicted_labels,
+                          const std::vector<data::Box>& boxes, int num_classes);
+
 }  // namespace tinyforge::metrics
 
 #endif  // TINYFORGE_TOOLKIT_METRICS_CENTROID_METRICS_H_

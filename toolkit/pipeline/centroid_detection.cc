@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "toolkit/host/error.h"
+#include "toolkit/pipeline/sample_views.h"
 
 namespace tinyforge::pipeline {
 
@@ -39,23 +40,8 @@ ObjectLists centroid_objects(TensorView output, const std::vector<uint8_t>& raw,
 }
 
 ObjectLists centroid_objects(const graph::Tensor& outputs, const CentroidOptions& options) {
-  if (outputs.rank() != 4)
-    throw host::Error("centroid decoding: expected outputs [N, rows, cols, classes], got " +
-                      graph::shape_string(outputs.shape()));
-  const int32_t dims[3] = {static_cast<int32_t>(outputs.dim(1)),
-                           static_cast<int32_t>(outputs.dim(2)),
-                           static_cast<int32_t>(outputs.dim(3))};
-  TensorView view;
-  view.type = DataType::kFloat32;
-  view.rank = 3;
-  view.dims = dims;
-  const int64_t per_sample = outputs.dim(1) * outputs.dim(2) * outputs.dim(3);
-  ObjectLists lists;
-  for (int64_t i = 0; i < outputs.dim(0); ++i) {
-    view.data = const_cast<float*>(outputs.data() + i * per_sample);
-    lists.push_back(centroid_objects(view, options));
-  }
-  return lists;
+  return decode_samples(outputs, "centroid decoding",
+                        [&](const TensorView& view) { return centroid_objects(view, options); });
 }
 
 CentroidOptions centroid_options(const data::Dataset& set) {

@@ -8,6 +8,8 @@
 #include "toolkit/host/model_file.h"
 #include "toolkit/inspect/arena_figures.h"
 #include "toolkit/pipeline/anomaly.h"
+#include "toolkit/pipeline/centroid_detection.h"
+#include "toolkit/pipeline/detection.h"
 #include "toolkit/pipeline/regression.h"
 #include "toolkit/pipeline/train_run.h"
 #include "toolkit/quantize/adaround.h"
@@ -326,6 +328,7 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
     train::TrainerConfig config = source.project.training.trainer;
     config.progress = false;
     config.reconstruct = anomaly;
+    config.box_detector = is_box_detector(source.description);
     config.target_scale = regression_loss.scale;
     train::Trainer trainer(g, config);
     const train::Evaluation e = trainer.evaluate(set);
@@ -347,7 +350,7 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
   write_options.float_io = options.float_io;
   write_options.metadata = export_metadata(source.labels, split.normalization, features_json);
   export_regression(source.description, write_options.metadata);
-  if (set.is_detection()) write_options.metadata.extra["detector"] = "centroid";
+  export_detector(source.description, write_options.metadata);
   const graph::Graph converted = quantize_for_export(source.graph, split.train, pinned, &result);
   std::vector<uint8_t> bytes = tflite::write_tflite(converted, write_options);
   std::optional<double> threshold;
@@ -407,10 +410,13 @@ json run_conversion(const fs::path& model, const std::optional<Project>& project
   result["output_macro_f1"] = macro_f1(output_metrics);
   if (regression) add_regression_figures(float_metrics, output_metrics, quantized, result);
   if (set.is_detection()) {
-    // A detector's figure is the macro centroid F1 (its accuracies are null).
-    result["float_f1"] = float_metrics["f1"];
-    result["output_f1"] = output_metrics["f1"];
-    result["quantized_f1"] = quantized ? output_metrics["f1"] : json(nullptr);
+    // A detector's figures are the macro F1 and a box detector's mAP (its accuracies are null).
+    for (const char* key : {"f1", "map50", "map50_95"}) {
+      if (!float_metrics.contains(key)) continue;
+      result[std::string("float_") + key] = float_metrics[key];
+      result[std::string("output_") + key] = output_metrics[key];
+      result[std::string("quantized_") + key] = quantized ? output_metrics[key] : json(nullptr);
+    }
   }
   if (anomaly) add_anomaly_convert_figures(float_metrics, output_metrics, quantized, result);
   result["evaluated_split"] = on_test ? "test" : "validation";

@@ -4,7 +4,7 @@
 
 #include "toolkit/inspect/arena_figures.h"
 #include "toolkit/metrics/classification_report.h"
-#include "toolkit/pipeline/centroid_detection.h"
+#include "toolkit/pipeline/detection.h"
 
 namespace tinyforge::pipeline {
 namespace {
@@ -24,16 +24,24 @@ std::string evaluation_text(const nlohmann::json& r) {
     text += " (" + r["sample"].get<std::string>() + ")";
   if (r.contains("board")) text += ", on " + r["board"].get<std::string>() + " (QEMU)";
   text += "\n\n";
-  if (r.contains("count_mae")) {  // a centroid detector
-    text += centroid_text(r) +
-            "\n\n  class          objects     tp     fp     fn  precision  recall     f1\n";
+  if (r.contains("count_mae")) {  // a detector
+    const bool boxes = r.contains("map50");
+    text += detection_text(r) +
+            "\n\n  class          objects     tp     fp     fn  precision  recall     f1" +
+            (boxes ? "   AP50  AP50:95\n" : "\n");
+    auto ap = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : 0.0; };
     for (const auto& [name, c] : r["per_class"].items()) {
-      char row[160];
-      std::snprintf(row, sizeof row, "  %-12s %9lld %6lld %6lld %6lld %10.3f %7.3f %6.3f\n",
+      char row[200];
+      std::snprintf(row, sizeof row, "  %-12s %9lld %6lld %6lld %6lld %10.3f %7.3f %6.3f",
                     name.c_str(), c["objects"].get<long long>(), c["tp"].get<long long>(),
                     c["fp"].get<long long>(), c["fn"].get<long long>(),
                     c["precision"].get<double>(), c["recall"].get<double>(), c["f1"].get<double>());
       text += row;
+      if (boxes) {
+        std::snprintf(row, sizeof row, " %6.3f %8.3f", ap(c["ap50"]), ap(c["ap50_95"]));
+        text += row;
+      }
+      text += "\n";
     }
   } else if (r.contains("confusion_matrix")) {
     text += metrics::ClassificationReport::from_json(r).to_text();

@@ -136,10 +136,18 @@ int build_layer(train::LayerBuilder& b, const YAML::Node& l, const std::string& 
       return b.depthwise_conv2d(x, o);
     }
     auto o = window_options<train::Conv2DOptions>(l, where, name);
-    // `filters: classes`: one output per class, as a detector's per-cell head needs.
-    const bool per_class =
-        l["filters"] && l["filters"].IsScalar() && l["filters"].as<std::string>() == "classes";
-    o.filters = per_class ? classes : get<int>(l, "filters", where, 0);
+    // `filters: classes`: one output per class, as a centroid detector's per-cell head needs;
+    // `filters: boxes`: those and a box's four values (x, y offset, width, height), a box
+    // detector's head (train/box_targets.h).
+    const std::string named_filters =
+        l["filters"] && l["filters"].IsScalar() ? l["filters"].as<std::string>() : "";
+    if (named_filters == "classes") {
+      o.filters = classes;
+    } else if (named_filters == "boxes") {
+      o.filters = classes + 4;
+    } else {
+      o.filters = get<int>(l, "filters", where, 0);
+    }
     return b.conv2d(x, o);
   }
   if (type == "conv1d") {

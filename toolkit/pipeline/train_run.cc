@@ -19,6 +19,7 @@
 #include "toolkit/pipeline/board_evaluation.h"
 #include "toolkit/pipeline/centroid_detection.h"
 #include "toolkit/pipeline/convert.h"
+#include "toolkit/pipeline/detection.h"
 #include "toolkit/pipeline/qat.h"
 #include "toolkit/pipeline/regression.h"
 #include "toolkit/quantize/passes.h"
@@ -55,7 +56,10 @@ train::Checkpoint make_checkpoint(const graph::Graph& graph, const train::Traine
                 {"params", graph.parameter_count()},
                 {"macs", graph.macs()}};
   describe_regression(c.metadata, split.train, split.target_normalization);
-  if (split.train.is_detection()) c.metadata["detector"] = "centroid";
+  if (split.train.is_detection()) {
+    c.metadata["detector"] = detector_name(detector_kind(graph.value(graph.outputs().at(0)).shape,
+                                                         split.train.num_classes(), "model"));
+  }
   if (project.features) c.metadata["features"] = features::to_json(*project.features);
   return c;
 }
@@ -195,7 +199,7 @@ json test_metrics(const train::Evaluation& e, const data::Dataset& test, bool re
   if (test.is_regression()) return regression_json(e, test.target_names());
   json j;
   if (test.is_detection()) {
-    j = centroid_figures(centroid_objects(e.outputs, centroid_options(test)), test);
+    j = detection_figures(e.outputs, test);
     j["test_loss"] = number_or_null(e.loss);
     j["cell_accuracy_pct"] = number_or_null(e.accuracy_pct);
     return j;
@@ -275,20 +279,16 @@ json run_training(const Project& given, RunStart start) {
       build_model(project.model, split.train.sample_shape(),
                   regression ? split.train.num_targets() : split.train.num_classes(), config.seed);
   if (regression) append_target_scaling(graph, split.target_normalization);
-  if (split.train.is_detection() &&
-      (project.training.balanced_class_weights || config.cross_entropy.class_weights.empty())) {
-    // The object cells are few among the background ones: weighted up (centroid_targets.h).
+  if (split.train.is_detection()) {
     const graph::Shape& out_shape = graph.value(graph.outputs().at(0)).shape;
     const graph::Shape& in_shape = split.train.sample_shape();
-    if (out_shape.size() != 4) {
-      throw host::Error(project.path.string() +
-                        ": a detection set (data.format voc/yolo) needs a model whose output is a "
-                        "grid of per-cell class scores [rows, cols, classes], such as model.zoo: "
-                        "fomo; this model's output is " +
-                        graph::shape_string(out_shape));
+    config.box_detector = detector_kind(out_shape, split.train.num_classes(),
+                                        project.path.string()) == DetectorKind::kBox;
+    // The object cells are few among the background ones: weighted up (centroid_targets.h).
+    if (project.training.balanced_class_weights || config.cross_entropy.class_weights.empty()) {
+      config.cross_entropy.class_weights = train::centroid_class_weights(
+          split.train, {out_shape[1], out_shape[2], in_shape[0], in_shape[1]});
     }
-    config.cross_entropy.class_weights = train::centroid_class_weights(
-        split.train, {out_shape[1], out_shape[2], in_shape[0], in_shape[1]});
   }
   std::optional<train::Checkpoint> resumed;
   if (start == RunStart::kResume) {
@@ -345,7 +345,7 @@ json run_training(const Project& given, RunStart start) {
     std::cerr << split_name << " split, evaluated once after training (" << eval_set.size()
               << " samples): loss " << e.loss;
     if (split.train.is_detection()) {
-      std::cerr << ", " << centroid_text(result);
+      std::cerr << ", " << detection_text(result);
     } else if (!config.reconstruct && !regression) {
       std::cerr << ", accuracy " << e.accuracy_pct << " %";
     }
@@ -370,7 +370,7 @@ json run_training(const Project& given, RunStart start) {
   final_checkpoint.metadata["test"] = {{"accuracy_pct", result["test_accuracy_pct"]},
                                        {"loss", result["test_loss"]}};
   if (split.train.is_detection()) {
-    for (const char* key : {"f1", "precision", "recall", "count_mae"})
+    for (const std::string& key : detection_keys(result))
       final_checkpoint.metadata["test"][key] = result[key];
   }
   if (regression) {
@@ -620,6 +620,7 @@ json run_evaluation(const std::filesystem::path& model, const std::optional<Proj
     config.reconstruct = checkpoint->metadata.value("reconstruct", config.reconstruct);
     config.target_scale = regression_loss.scale;
     config.progress = false;
+    config.box_detector = is_box_detector(checkpoint->metadata);
     graph::Graph graph = checkpoint->graph;
     train::Trainer trainer(graph, config);
     const train::Evaluation e = trainer.evaluate(set);

@@ -13,21 +13,27 @@ int64_t cell_of(const CellGrid& grid, float x, float y) {
   return row * grid.cols + col;
 }
 
+std::vector<int> cell_owners(const std::vector<data::Box>& boxes, const CellGrid& grid) {
+  const int64_t cells = grid.rows * grid.cols;
+  std::vector<int> owners(static_cast<size_t>(cells), -1);
+  std::vector<float> area(static_cast<size_t>(cells), 0.0f);
+  for (size_t k = 0; k < boxes.size(); ++k) {
+    const data::Box& box = boxes[k];
+    const int64_t cell = cell_of(grid, box.centre_x(), box.centre_y());
+    const float a = (box.xmax - box.xmin) * (box.ymax - box.ymin);
+    if (a <= area[cell]) continue;
+    area[cell] = a;
+    owners[cell] = static_cast<int>(k);
+  }
+  return owners;
+}
+
 std::vector<int> centroid_cell_labels(const std::vector<std::vector<data::Box>>& boxes,
                                       const CellGrid& grid) {
-  const int64_t cells = grid.rows * grid.cols;
-  std::vector<int> labels(boxes.size() * static_cast<size_t>(cells), 0);
-  std::vector<float> area(static_cast<size_t>(cells));
-  for (size_t i = 0; i < boxes.size(); ++i) {
-    std::fill(area.begin(), area.end(), 0.0f);
-    for (const data::Box& box : boxes[i]) {
-      const int64_t cell = cell_of(grid, box.centre_x(), box.centre_y());
-      const float a = (box.xmax - box.xmin) * (box.ymax - box.ymin);
-      if (a <= area[cell]) continue;
-      area[cell] = a;
-      labels[i * cells + cell] = box.label;
-    }
-  }
+  std::vector<int> labels;
+  labels.reserve(boxes.size() * static_cast<size_t>(grid.rows * grid.cols));
+  for (const std::vector<data::Box>& image : boxes)
+    for (int owner : cell_owners(image, grid)) labels.push_back(owner < 0 ? 0 : image[owner].label);
   return labels;
 }
 

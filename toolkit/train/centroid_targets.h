@@ -20,6 +20,10 @@ struct CellGrid {
 // The cell a point (in input pixels) falls in, clamped to the grid.
 int64_t cell_of(const CellGrid& grid, float x, float y);
 
+// Per cell of one image (raster order), the index of the box whose centre falls in it, -1 for
+// none; of two centres in one cell, the larger box.
+std::vector<int> cell_owners(const std::vector<data::Box>& boxes, const CellGrid& grid);
+
 // One label per cell of every image, image after image (rows * cols each, raster order). Two
 // centres in one cell: the larger box's class.
 std::vector<int> centroid_cell_labels(const std::vector<std::vector<data::Box>>& boxes,

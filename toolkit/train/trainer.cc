@@ -11,6 +11,7 @@
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
 #include "toolkit/train/batch_norm_statistics.h"
+#include "toolkit/train/box_targets.h"
 #include "toolkit/train/centroid_targets.h"
 #include "toolkit/train/progress_bar.h"
 #include "toolkit/train/regression.h"
@@ -255,14 +256,22 @@ Trainer::BatchResult Trainer::loss_and_grad(const graph::Tensor& output, const g
           graph::shape_string(output.shape()));
     }
     const CellGrid grid{output.dim(1), output.dim(2), input.dim(1), input.dim(2)};
-    const std::vector<int> cells = centroid_cell_labels(batch.boxes, grid);
     CrossEntropyOptions options;
     if (with_class_weights) options = config_.cross_entropy;
-    lo = softmax_cross_entropy(output, cells, options);
-    const int64_t classes = output.dim(3);
+    std::vector<int> cells;
+    if (config_.box_detector) {
+      BoxTargets targets = box_cell_targets(batch.boxes, grid);
+      lo = box_detection_loss(output, targets, options, kBoxLossWeight);
+      cells = std::move(targets.labels);
+    } else {
+      cells = centroid_cell_labels(batch.boxes, grid);
+      lo = softmax_cross_entropy(output, cells, options);
+    }
+    const int64_t channels = output.dim(3);
+    const int64_t classes = config_.box_detector ? channels - kBoxTargetValues : channels;
     int64_t right = 0;
     for (size_t i = 0; i < cells.size(); ++i) {
-      const float* row = output.data() + i * classes;
+      const float* row = output.data() + i * channels;
       right += std::max_element(row, row + classes) - row == cells[i];
     }
     // Accuracy over cells, counted in samples as the callers count it.

@@ -36,6 +36,9 @@ struct TrainerConfig {
   LossKind loss = LossKind::kCrossEntropy;
   CrossEntropyOptions cross_entropy;  // class weights, label smoothing
   bool reconstruct = false;           // targets are the inputs (autoencoders), loss MSE
+  // A detection set's model gives boxes too: [N, rows, cols, classes + 4] (box_targets.h), not
+  // only per-cell class logits (centroid_targets.h).
+  bool box_detector = false;
   // Regression (the dataset has targets): per target, the standard deviation the loss divides
   // targets and outputs by (the training split's; train/regression.h). Empty = 1.
   std::vector<float> target_scale;

@@ -15,7 +15,7 @@ struct Entry {
 constexpr Entry kEntries[] = {{"mlp", mlp},         {"cnn", cnn},
                               {"ds_cnn", ds_cnn},   {"mobilenet_v1", mobilenet_v1},
                               {"resnet8", resnet8}, {"autoencoder", autoencoder},
-                              {"fomo", fomo}};
+                              {"fomo", fomo},       {"box_detector", box_detector}};
 
 }  // namespace
 

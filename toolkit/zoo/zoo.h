@@ -12,6 +12,8 @@
 //   autoencoder  MLPerf Tiny anomaly detection: Dense 640->128x4->8->128x4->640 with BatchNorm
 //   fomo         centroid detector (FOMO-style): MobileNetV1 (width 0.35) cut at output stride 8,
 //                a 1x1 conv (hidden: 32, relu) and a 1x1 conv of per-cell class logits
+//   box_detector anchor-free box detector (CenterNet-style): fomo's network whose last 1x1 conv
+//                gives per cell the class logits and a box (x, y offset, width, height in cells)
 #ifndef TINYFORGE_TOOLKIT_ZOO_ZOO_H_
 #define TINYFORGE_TOOLKIT_ZOO_ZOO_H_
 
@@ -46,8 +48,10 @@ graph::Graph mobilenet_v1(const ModelOptions& options);
 graph::Graph resnet8(const ModelOptions& options);
 graph::Graph autoencoder(const ModelOptions& options);
 graph::Graph fomo(const ModelOptions& options);
+graph::Graph box_detector(const ModelOptions& options);
 
-// The zoo by name ("mlp", "cnn", "ds_cnn", "mobilenet_v1", "resnet8", "autoencoder", "fomo");
+// The zoo by name ("mlp", "cnn", "ds_cnn", "mobilenet_v1", "resnet8", "autoencoder", "fomo",
+// "box_detector");
 // throws host::Error listing the names otherwise.
 graph::Graph build(std::string_view name, const ModelOptions& options);
 const std::vector<std::string>& model_names();

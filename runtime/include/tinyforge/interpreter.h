@@ -10,9 +10,16 @@
 #include "tinyforge/status.h"
 #include "tinyforge/tensor.h"
 
+// The default of PlanOptions::patches: a firmware built with -DTINYFORGE_PATCHES=0 (tinyforge
+// deploy --no-patches) plans every model without patch stages.
+#ifndef TINYFORGE_PATCHES
+#define TINYFORGE_PATCHES 1
+#endif
+
 namespace tinyforge {
 
 struct OpRecord;
+struct PatchStage;
 
 // How a model uses its arena. Everything the runtime needs beyond the read-only model counts.
 struct ArenaUsage {
@@ -24,6 +31,13 @@ struct ArenaUsage {
   size_t planner_work_bytes = 0;  // temporary memory planning needs (inside the arena in init)
   int in_place_ops = 0;           // operators whose output shares memory with an input
   bool reordered = false;         // operators run in another valid order than the model's
+  // Patch-based execution (see PlanOptions::patches): the operators of the stage (0: none), the
+  // first one's index, the bands, and the extra work per inference: bytes of the rows that
+  // overlapping bands share, moved to the front of the band buffers (no MAC is computed twice).
+  int patch_ops = 0;
+  int patch_first_op = -1;
+  int patch_tiles = 0;
+  uint64_t patch_moved_bytes = 0;
 };
 
 // How to plan. The defaults are what init() uses on this machine.
@@ -34,6 +48,11 @@ struct PlanOptions {
   size_t pointer_bytes = sizeof(void*);
   bool in_place = true;  // outputs written over dying inputs where the kernel allows it
   bool reorder = true;   // another operator order when it lowers the peak
+  // Patch-based execution when it lowers the peak: the first convolutions and pools of a chain of
+  // them run band by band of output rows, so the tensors inside the stage never exist whole
+  // (plan/patch_stage.h). The tensors inside the stage hold one band after invoke(), not their
+  // values.
+  bool patches = TINYFORGE_PATCHES != 0;
   // The kernels the target runs. A build holds the sets of its core (kernel_set.h); the host
   // build holds all of them, so it can plan for a device and run any set's portable form.
   KernelSet kernels = KernelSet::kThisBuild;
@@ -77,12 +96,19 @@ class Interpreter {
   const Model& model() const { return *model_; }
   // The operator invoke() runs at `position` (0 .. operators - 1).
   int op_at(int position) const { return order_ != nullptr ? order_[position] : position; }
+  // Operator `index`'s persistent block (what its prepare() computed; null if none) and scratch
+  // buffer, after a successful init(): `tinyforge export aot` writes them into generated code.
+  const void* op_persistent(int index) const;
+  const void* op_scratch(int index) const;
 
  private:
+  Status run_stage();
+
   const Model* model_ = nullptr;
   void** tensor_data_ = nullptr;  // per tensor, in the arena
   OpRecord* ops_ = nullptr;       // per operator, in the arena
   uint16_t* order_ = nullptr;     // execution order when it differs from the model's, in the arena
+  PatchStage* stage_ = nullptr;   // the patch stage if the plan has one, in the arena
   ArenaUsage usage_;
   ErrorMessage error_;
   ProfileHook hook_ = nullptr;

@@ -4,6 +4,7 @@
 
 #include "kernels/kernel.h"
 #include "plan/memory_planner.h"
+#include "plan/patch_stage.h"
 
 namespace tinyforge {
 
@@ -28,6 +29,10 @@ size_t table_bytes(const Model& model, size_t pointer_bytes) {
 
 size_t order_bytes(const Model& model, bool reordered) {
   return reordered ? align8(sizeof(uint16_t) * model.num_operators()) : 0;
+}
+
+size_t stage_arena_bytes(int patch_ops) {
+  return patch_ops > 0 ? align8(stage_bytes(patch_ops)) : 0;
 }
 
 size_t variable_bytes(const Model& model) {
@@ -64,9 +69,14 @@ Status plan_usage(const Model& model, MemoryPlanner* planner, size_t pointer_byt
   usage->planned_bytes = planner->plan();
   usage->reordered = planner->reordered();
   usage->in_place_ops = planner->in_place_ops();
+  const PatchStage& stage = planner->patch_stage();
+  usage->patch_ops = stage.ops;
+  usage->patch_first_op = stage.ops > 0 ? planner->op_at(stage.first) : -1;
+  usage->patch_tiles = stage.ops > 0 ? stage.tiles : 0;
+  usage->patch_moved_bytes = stage.ops > 0 ? moved_bytes(stage) : 0;
   usage->persistent_bytes = table_bytes(model, pointer_bytes) +
-                            order_bytes(model, usage->reordered) + kernel_bytes +
-                            variable_bytes(model);
+                            order_bytes(model, usage->reordered) + stage_arena_bytes(stage.ops) +
+                            kernel_bytes + variable_bytes(model);
   usage->live_set_bytes = planner->live_set_bytes();
   usage->live_set_peak_op = planner->live_set_peak_op();
   usage->planner_work_bytes = MemoryPlanner::work_bytes(model);
@@ -81,6 +91,7 @@ PlannerChoices choices_of(const PlanOptions& options) {
   PlannerChoices choices;
   choices.in_place = options.in_place;
   choices.reorder = options.reorder;
+  choices.patches = options.patches;
   return choices;
 }
 
@@ -160,6 +171,12 @@ Status Interpreter::init(const Model& model, void* arena, size_t arena_bytes,
       order_[p] = static_cast<uint16_t>(planner.op_at(p));
     next += order_bytes(model, true);
   }
+  stage_ = nullptr;
+  if (usage_.patch_ops > 0) {
+    stage_ = reinterpret_cast<PatchStage*>(next);
+    memcpy(stage_, &planner.patch_stage(), stage_bytes(usage_.patch_ops));
+    next += stage_arena_bytes(usage_.patch_ops);
+  }
   for (int t = 0; t < model.num_tensors(); ++t) {
     const TensorView v = model.tensor(t);
     if (v.is_constant) {
@@ -202,6 +219,14 @@ TensorView Interpreter::tensor(int index) const {
   return v;
 }
 
+const void* Interpreter::op_persistent(int index) const {
+  return ready_ ? ops_[index].persistent : nullptr;
+}
+
+const void* Interpreter::op_scratch(int index) const {
+  return ready_ ? ops_[index].scratch : nullptr;
+}
+
 TensorView Interpreter::input(int i) const { return tensor(model_->input_tensor(i)); }
 TensorView Interpreter::output(int i) const { return tensor(model_->output_tensor(i)); }
 
@@ -227,6 +252,12 @@ Status Interpreter::invoke() {
     return Status::kNotReady;
   }
   for (int p = 0; p < model_->num_operators(); ++p) {
+    if (stage_ != nullptr && p == stage_->first) {
+      const Status status = run_stage();
+      if (status != Status::kOk) return status;
+      p += stage_->ops - 1;
+      continue;
+    }
     const int i = op_at(p);
     if (hook_ != nullptr) hook_(hook_user_, i, true);
     EvalContext ctx(*model_, i, tensor_data_, &error_, ops_[i].persistent, ops_[i].scratch);
@@ -238,6 +269,67 @@ Status Interpreter::invoke() {
     }
   }
   return Status::kOk;
+}
+
+}  // namespace tinyforge
+
+namespace tinyforge {
+
+Status Interpreter::run_stage() {
+  const PatchStage& s = *stage_;
+  // tensors[j]: operator j's input; tensors[ops]: the stage's output. The stage's input and output
+  // exist whole, the others are band buffers; each step points its operator at its rows of them.
+  int tensors[kMaxPatchOps + 1];
+  uint8_t* base[kMaxPatchOps + 1];
+  for (int j = 0; j <= s.ops; ++j) {
+    const int op = op_at(s.first + (j < s.ops ? j : s.ops - 1));
+    tensors[j] = j < s.ops ? model_->op_input(op, 0) : model_->op_output(op, 0);
+    base[j] = static_cast<uint8_t*>(tensor_data_[tensors[j]]);
+  }
+  // A profile sees the whole stage as its first operator, and the others as empty.
+  if (hook_ != nullptr) hook_(hook_user_, op_at(s.first), true);
+  Status status = Status::kOk;
+  BandRows rows[2];
+  for (int band = 0; band < s.tiles && status == Status::kOk; ++band) {
+    BandRows& now = rows[band % 2];
+    const BandRows* previous = band > 0 ? &rows[1 - band % 2] : nullptr;
+    band_rows(s, band, &now);
+    for (int j = 0; j < s.ops && status == Status::kOk; ++j) {
+      const RowGeometry& g = s.rows[j];
+      const int32_t new_row = first_new_row(now, previous, j);
+      const bool last = j + 1 == s.ops;
+      // A band buffer starts at the band's first row: the rows the previous band computed and
+      // this one needs again move to the front.
+      const int32_t out_first = last ? 0 : now.begin[j + 1];
+      if (!last && previous != nullptr && new_row > now.begin[j + 1]) {
+        memmove(base[j + 1],
+                base[j + 1] + (now.begin[j + 1] - previous->begin[j + 1]) * g.out_row_bytes,
+                static_cast<size_t>(new_row - now.begin[j + 1]) * g.out_row_bytes);
+      }
+      if (new_row >= now.end[j + 1]) continue;
+      int32_t in_begin;
+      const RowBand part = row_band(s, now, j, new_row, &in_begin);
+      const int32_t in_first = j == 0 ? 0 : now.begin[j];
+      tensor_data_[tensors[j]] =
+          base[j] + static_cast<size_t>(in_begin - in_first) * g.in_row_bytes;
+      tensor_data_[tensors[j + 1]] =
+          base[j + 1] + static_cast<size_t>(new_row - out_first) * g.out_row_bytes;
+      const int i = op_at(s.first + j);
+      EvalContext ctx(*model_, i, tensor_data_, &error_, ops_[i].persistent, ops_[i].scratch,
+                      &part);
+      status = ops_[i].kernel->eval(ctx);
+      if (status != Status::kOk && error_.empty()) ctx.fail(status, "failed");
+    }
+  }
+  for (int j = 0; j <= s.ops; ++j) tensor_data_[tensors[j]] = base[j];
+  if (hook_ != nullptr) {
+    hook_(hook_user_, op_at(s.first), false);
+    for (int j = 1; j < s.ops; ++j) {
+      hook_(hook_user_, op_at(s.first + j), true);
+      hook_(hook_user_, op_at(s.first + j), false);
+    }
+  }
+  return status;
 }
 
 }  // namespace tinyforge

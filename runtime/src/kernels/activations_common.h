@@ -395,6 +395,18 @@ inline Status prepare_sigmoid_family(PrepareContext& ctx, float int8_output_scal
   return Status::kOk;
 }
 
+// The persistent state of SOFTMAX (exp_lut and reciprocal_lut: int16 input only, else null).
+struct SoftmaxData {
+  int32_t outer;
+  int32_t depth;
+  float beta;
+  int32_t input_multiplier;
+  int input_left_shift;
+  int32_t diff_min;
+  int16_t* exp_lut;
+  int16_t* reciprocal_lut;
+};
+
 }  // namespace act
 }  // namespace tinyforge
 

@@ -46,6 +46,25 @@ struct Geometry {
   int32_t pad_h, pad_w;
 };
 
+// The geometry of the band of rows `band` (null: the whole image) describes, batch 1.
+inline Geometry in_band(const Geometry& g, const RowBand* band) {
+  if (band == nullptr) return g;
+  Geometry banded = g;
+  banded.in_h = band->in_rows;
+  banded.out_h = band->out_rows;
+  banded.pad_h = band->pad_top;
+  return banded;
+}
+
+// A kernel's state with its geometry narrowed to the context's band (a copy; kernels keep their
+// state read-only, so one node can run several bands).
+template <typename Data>
+Data in_band(const Data& d, const EvalContext& ctx) {
+  Data banded = d;
+  banded.g = in_band(d.g, ctx.band());
+  return banded;
+}
+
 // The output-order facts in-place planning needs (dilation only spreads a window further on).
 inline SlidingWindow sliding_window(const Geometry& g) {
   return SlidingWindow{g.batches,  g.in_h,     g.in_w,  g.out_h, g.out_w,

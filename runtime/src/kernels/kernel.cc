@@ -2,29 +2,51 @@
 
 namespace tinyforge {
 
+#if TINYFORGE_AOT
+
+TensorView OpContext::input(int i) const {
+  if (i < 0 || i >= num_inputs() || operands_->views[i] == nullptr) return TensorView();
+  return *operands_->views[i];
+}
+
+TensorView OpContext::output(int i) const {
+  if (i < 0 || i >= num_outputs()) return TensorView();
+  return *operands_->views[operands_->num_inputs + i];
+}
+
+Status OpContext::fail(Status status, const char* what) {
+  error_->clear();
+  error_->add(what);
+  return status;
+}
+
+#else
+
 TensorView OpContext::view(int tensor_index) const {
   if (tensor_index < 0) return TensorView();
-  TensorView v = model_.tensor(tensor_index);
+  TensorView v = model_->tensor(tensor_index);
   if (tensor_data_ != nullptr && !v.is_constant) v.data = tensor_data_[tensor_index];
   return v;
 }
 
 TensorView OpContext::input(int i) const {
   if (i < 0 || i >= num_inputs()) return TensorView();
-  return view(model_.op_input(op_index_, i));
+  return view(model_->op_input(op_index_, i));
 }
 
 TensorView OpContext::output(int i) const {
   if (i < 0 || i >= num_outputs()) return TensorView();
-  return view(model_.op_output(op_index_, i));
+  return view(model_->op_output(op_index_, i));
 }
 
 Status OpContext::fail(Status status, const char* what) {
   error_->clear();
-  error_->add(op_name(model_.op_code(op_index_))).add(" (operator #").add(op_index_).add("): ");
+  error_->add(op_name(model_->op_code(op_index_))).add(" (operator #").add(op_index_).add("): ");
   error_->add(what);
   return status;
 }
+
+#endif
 
 void* PrepareContext::allocate_persistent(size_t bytes) {
   const size_t aligned = (bytes + 7) & ~size_t{7};

@@ -35,6 +35,13 @@
 #define TINYFORGE_WITH_INT16 1
 #endif
 
+// TINYFORGE_AOT: a build for code `tinyforge export aot` generated (docs/aot.md). Kernels are then
+// reached only through their eval(): operands come from the generated tables (OperandTable), not
+// from a model, and the registrations drop their prepare() so none of it is linked.
+#ifndef TINYFORGE_AOT
+#define TINYFORGE_AOT 0
+#endif
+
 namespace tinyforge {
 
 constexpr bool kWithFloat32 = TINYFORGE_WITH_FLOAT32 != 0;
@@ -43,20 +50,35 @@ inline bool dtype_in_build(DataType type) {
   return (type != DataType::kFloat32 || kWithFloat32) && (type != DataType::kInt16 || kWithInt16);
 }
 
+// The operands of one operator in generated code: its inputs' views, then its outputs' (null: an
+// omitted optional input).
+struct OperandTable {
+  const TensorView* const* views;
+  int num_inputs;
+  int num_outputs;
+};
+
 class OpContext {
  public:
   OpContext(const Model& model, int op_index, void* const* tensor_data, ErrorMessage* error)
-      : model_(model), op_index_(op_index), tensor_data_(tensor_data), error_(error) {}
+      : model_(&model), op_index_(op_index), tensor_data_(tensor_data), error_(error) {}
+  OpContext(const OperandTable& operands, ErrorMessage* error)
+      : operands_(&operands), error_(error) {}
 
-  int num_inputs() const { return model_.op_num_inputs(op_index_); }
-  int num_outputs() const { return model_.op_num_outputs(op_index_); }
+#if TINYFORGE_AOT
+  int num_inputs() const { return operands_->num_inputs; }
+  int num_outputs() const { return operands_->num_outputs; }
+#else
+  int num_inputs() const { return model_->op_num_inputs(op_index_); }
+  int num_outputs() const { return model_->op_num_outputs(op_index_); }
+#endif
   // An omitted optional input (index -1, or past the end) has type DataType::kNone.
   TensorView input(int i) const;
   TensorView output(int i) const;
-  const tflite::Operator& op() const { return *model_.op(op_index_); }
-  int version() const { return model_.op_version(op_index_); }
+  const tflite::Operator& op() const { return *model_->op(op_index_); }
+  int version() const { return model_->op_version(op_index_); }
   int op_index() const { return op_index_; }
-  const Model& model() const { return model_; }
+  const Model& model() const { return *model_; }
 
   // Records "OPNAME (operator #N): <what>" and returns `status`.
   Status fail(Status status, const char* what);
@@ -66,9 +88,10 @@ class OpContext {
  protected:
   TensorView view(int tensor_index) const;
 
-  const Model& model_;
-  int op_index_;
-  void* const* tensor_data_;  // null while sizing
+  const Model* model_ = nullptr;
+  int op_index_ = -1;
+  void* const* tensor_data_ = nullptr;      // null while sizing
+  const OperandTable* operands_ = nullptr;  // generated code's operands (TINYFORGE_AOT builds)
   ErrorMessage* error_;
 };
 
@@ -117,13 +140,26 @@ class PrepareContext : public OpContext {
   int32_t in_place_lead_ = INT32_MIN;
 };
 
+// A horizontal band of a sliding-window operator's output (patch-based execution, see
+// plan/patch_stage.h): the input data holds only the `in_rows` image rows the band's windows read
+// (the rows they read outside it are outside the image), the output data only the band's
+// `out_rows` rows. The kernel computes it as a whole image of in_rows rows whose first output
+// row's window starts `pad_top` rows above the first input row.
+struct RowBand {
+  int32_t in_rows, out_rows, pad_top;
+};
+
 class EvalContext : public OpContext {
  public:
   EvalContext(const Model& model, int op_index, void* const* tensor_data, ErrorMessage* error,
-              void* persistent, void* scratch)
+              void* persistent, void* scratch, const RowBand* band = nullptr)
       : OpContext(model, op_index, tensor_data, error),
         persistent_(persistent),
-        scratch_(scratch) {}
+        scratch_(scratch),
+        band_(band) {}
+  EvalContext(const OperandTable& operands, ErrorMessage* error, void* persistent, void* scratch,
+              const RowBand* band = nullptr)
+      : OpContext(operands, error), persistent_(persistent), scratch_(scratch), band_(band) {}
 
   void* persistent() const { return persistent_; }
   template <typename T>
@@ -134,19 +170,36 @@ class EvalContext : public OpContext {
   // The same operator seen with another persistent block: for a kernel that hands a node to
   // another kernel whose state it allocated (the fast kernels' reference fallback).
   EvalContext with_persistent(void* persistent) const {
-    return EvalContext(model_, op_index_, tensor_data_, error_, persistent, scratch_);
+    EvalContext other = *this;
+    other.persistent_ = persistent;
+    return other;
   }
+  // The output rows to compute, or null for the whole output. Only the sliding-window kernels
+  // (CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D) are given bands.
+  const RowBand* band() const { return band_; }
 
  private:
   void* persistent_;
   void* scratch_;
+  const RowBand* band_;
 };
+
+#if TINYFORGE_AOT
+// Generated code carries what prepare() computed, so an AOT build keeps no pointer to it and the
+// linker leaves every prepare() out.
+struct PrepareSlot {
+  constexpr PrepareSlot(Status (*)(PrepareContext&)) {}
+  Status operator()(PrepareContext&) const { return Status::kUnsupported; }
+};
+#else
+using PrepareSlot = Status (*)(PrepareContext& ctx);
+#endif
 
 struct KernelRegistration {
   int32_t op_code;  // tflite::BuiltinOperator
   int32_t min_version;
   int32_t max_version;
-  Status (*prepare)(PrepareContext& ctx);
+  PrepareSlot prepare;
   Status (*eval)(EvalContext& ctx);
   // Output 0 may share input 0's memory when input 0 is not needed afterwards (reshape family);
   // eval() must then cope with identical input and output pointers.

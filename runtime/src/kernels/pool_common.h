@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernels/kernel.h"
 #include "tflite_generated.h"
 #include "tinyforge/tensor.h"
 
@@ -34,6 +35,16 @@ struct PoolData {
   int32_t act_min, act_max;
   float act_min_f, act_max_f;
 };
+
+// The state narrowed to the band of rows `band` (null: the whole image) describes, batch 1.
+inline PoolData in_band(const PoolData& d, const RowBand* band) {
+  PoolData banded = d;
+  if (band == nullptr) return banded;
+  banded.in_h = band->in_rows;
+  banded.out_h = band->out_rows;
+  banded.pad_h = band->pad_top;
+  return banded;
+}
 
 // The part of the window at output (oy, ox) that lies inside the input: rows [y0, y1), columns
 // [x0, x1), in input coordinates.

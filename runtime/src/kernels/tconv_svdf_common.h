@@ -7,8 +7,18 @@
 #include <string.h>
 
 #include "kernels/quant_math.h"
+#include "tflite_generated.h"
 
 namespace tinyforge {
+
+// The persistent state of SVDF.
+struct SvdfData {
+  int32_t batches, input_size, num_filters, num_units, rank, memory;
+  tflite::ActivationFunctionType activation;  // float only
+  QuantizedMultiplier feature_scale;          // input x weights_feature -> state
+  QuantizedMultiplier output_scale;           // state x weights_time -> output
+  int32_t input_zero_point, state_zero_point, output_zero_point;
+};
 
 // Largest shift the 32-bit requantization may see: its left shift acts on a 32-bit value.
 constexpr int kMaxShift32 = 30;

@@ -178,6 +178,84 @@ void MemoryPlanner::compute_lifetimes() {
     PlannedBuffer& b = buffers_[t];
     b.size = v.is_constant || v.is_variable || b.last < 0 ? 0 : align_up(v.bytes());
   }
+  apply_stage();
+}
+
+void MemoryPlanner::apply_stage() {
+  if (stage_.ops == 0) return;
+  const int16_t p0 = stage_.first, p1 = static_cast<int16_t>(stage_.first + stage_.ops - 1);
+  const int in = model_.op_input(order_[p0], 0);
+  if (buffers_[in].last < p1) buffers_[in].last = p1;
+  for (int j = 0; j < stage_.ops; ++j) {
+    const int op = order_[p0 + j];
+    PlannedBuffer& out = buffers_[model_.op_output(op, 0)];
+    out.first = p0;
+    if (j + 1 < stage_.ops) {
+      out.size = align_up(band_buffer_bytes(stage_, j));
+      out.last = p1;
+    }
+    // Every operator of the stage runs once per band, so its scratch is needed throughout.
+    PlannedBuffer& scratch = buffers_[num_tensors_ + op];
+    scratch.first = p0;
+    scratch.last = p1;
+  }
+}
+
+bool MemoryPlanner::is_graph_output(int tensor) const {
+  for (int k = 0; k < model_.num_outputs(); ++k)
+    if (model_.output_tensor(k) == tensor) return true;
+  return false;
+}
+
+int MemoryPlanner::readers(int tensor) const {
+  int count = 0;
+  for (int i = 0; i < num_ops_; ++i)
+    for (int k = 0; k < model_.op_num_inputs(i); ++k) count += model_.op_input(i, k) == tensor;
+  return count;
+}
+
+int MemoryPlanner::chain_length(int p0, PatchStage* stage) const {
+  int n = 0;
+  for (int p = p0; p < num_ops_ && n < kMaxPatchOps; ++p, ++n) {
+    const int op = order_[p];
+    if (!row_geometry(model_, op, &stage->rows[n])) break;
+    if (n == 0) continue;
+    // The previous output exists only in bands: this operator must be its one reader.
+    const int link = model_.op_output(order_[p - 1], 0);
+    if (model_.op_input(op, 0) != link || readers(link) != 1 || is_graph_output(link)) break;
+  }
+  return n;
+}
+
+void MemoryPlanner::choose_stage(int placement, uint32_t* peak) {
+  // Band counts tried for the stage's output rows.
+  static constexpr int16_t kTiles[] = {2, 3, 4, 6, 8, 12, 16, 24, 32, 48};
+  PatchStage best{};
+  PatchStage candidate{};
+  for (int p0 = 0; p0 < num_ops_; ++p0) {
+    // Stages start where a chain starts: the high-resolution layers come first in it.
+    if (p0 > 0 && chain_length(p0 - 1, &candidate) >= 2) continue;
+    const int length = chain_length(p0, &candidate);
+    candidate.first = static_cast<int16_t>(p0);
+    for (int ops = 2; ops <= length; ++ops) {
+      candidate.ops = static_cast<int16_t>(ops);
+      for (const int16_t tiles : kTiles) {
+        if (tiles > candidate.rows[ops - 1].out_h) break;
+        candidate.tiles = tiles;
+        stage_ = candidate;
+        compute_lifetimes();
+        link_in_place();
+        const uint32_t stage_peak =
+            place(static_cast<Placement>(placement / 2), placement % 2 == 1);
+        // Among equal peaks the first, with the fewest operators and bands.
+        if (stage_peak < *peak) {
+          *peak = stage_peak;
+          best = candidate;
+        }
+      }
+    }
+  }
+  stage_ = best;
 }
 
 void MemoryPlanner::compute_live_set() {
@@ -240,6 +318,8 @@ void MemoryPlanner::overwrite_input(int position, int op) {
 
 void MemoryPlanner::link_in_place() {
   for (int p = 0; p < num_ops_; ++p) {
+    // Operators of a stage read and write bands, never over each other.
+    if (position_in_stage(p)) continue;
     const int op = order_[p];
     if (model_.op_kernel(op)->output_may_alias_input)
       alias_output(p, op);
@@ -249,6 +329,8 @@ void MemoryPlanner::link_in_place() {
 }
 
 bool MemoryPlanner::overlap_allowed(int a, int64_t a_offset, int b) const {
+  // One operator of a stage runs at a time: they can share scratch memory.
+  if (stage_scratch(a) && stage_scratch(b)) return true;
   const PlannedBuffer &x = buffers_[a], &y = buffers_[b];
   if (x.link_kind == BufferLink::kOverwrites && x.link == b)
     return a_offset + lead_of(a) <= y.offset;
@@ -345,6 +427,7 @@ uint32_t MemoryPlanner::place(Placement placement, bool follow_chains) {
       if (q == index || other.size == 0 || other.offset == kUnplaced) continue;
       if (!lifetimes_overlap(cur, other)) continue;
       consider(int64_t{other.offset} + other.size);
+      if (stage_scratch(index) && stage_scratch(q)) consider(other.offset);
       if (cur.link_kind == BufferLink::kOverwrites && cur.link == q) {
         consider(align_down(int64_t{other.offset} - lead_of(index)));
         consider(other.offset);
@@ -369,6 +452,7 @@ uint32_t MemoryPlanner::plan() {
   auto run = [&](int placement) {
     return place(static_cast<Placement>(placement / 2), placement % 2 == 1);
   };
+  stage_ = PatchStage{};
   for (int o = 0; o < static_cast<int>(Order::kCount); ++o) {
     if (!make_order(static_cast<Order>(o))) continue;
     compute_lifetimes();
@@ -383,8 +467,28 @@ uint32_t MemoryPlanner::plan() {
     }
   }
   make_order(best_order);
+  if (choices_.patches && best_peak != UINT32_MAX) {
+    choose_stage(best_placement, &best_peak);
+    // The other placement strategies for the chosen stage.
+    if (stage_.ops > 0) {
+      compute_lifetimes();
+      link_in_place();
+      for (int p = 0; p < placements; ++p) {
+        const uint32_t peak = run(p);
+        if (peak < best_peak) {
+          best_peak = peak;
+          best_placement = p;
+        }
+      }
+    }
+  }
+  // The live set is the layer-by-layer one, which a stage goes below.
+  const PatchStage stage = stage_;
+  stage_ = PatchStage{};
   compute_lifetimes();
   compute_live_set();
+  stage_ = stage;
+  compute_lifetimes();
   link_in_place();
   return run(best_placement);
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plan/patch_stage.h"
 #include "tinyforge/model.h"
 
 namespace tinyforge {
@@ -36,6 +37,7 @@ struct PlannedBuffer {
 struct PlannerChoices {
   bool in_place = true;
   bool reorder = true;
+  bool patches = true;  // a patch stage (plan/patch_stage.h) where it lowers the peak
 };
 
 class MemoryPlanner {
@@ -56,6 +58,8 @@ class MemoryPlanner {
   int live_set_peak_op() const { return live_set_peak_op_; }
   // Operators whose output shares memory with one of their inputs in the plan.
   int in_place_ops() const;
+  // The patch stage of the plan (ops 0: none). Its inner tensors' offsets are their band buffers'.
+  const PatchStage& patch_stage() const { return stage_; }
 
   // The operator executed at `position`; reordered() says whether that differs from the model.
   int op_at(int position) const { return order_[position]; }
@@ -84,6 +88,23 @@ class MemoryPlanner {
 
   bool make_order(Order order);
   void compute_lifetimes();
+  // Lifetimes and sizes under stage_: the inner tensors shrink to band buffers live across the
+  // stage, its input lives to its end and its output from its start.
+  void apply_stage();
+  // Operators from position p0 on that can form a stage (rows filled in `stage`), at most
+  // kMaxPatchOps.
+  int chain_length(int p0, PatchStage* stage) const;
+  bool position_in_stage(int position) const {
+    return stage_.ops > 0 && position >= stage_.first && position < stage_.first + stage_.ops;
+  }
+  bool stage_scratch(int index) const {
+    return index >= num_tensors_ && position_in_stage(position_[index - num_tensors_]);
+  }
+  // With the order and placement strategy chosen without a stage, the stage and tile count that
+  // lower `*peak` the most; sets stage_.
+  void choose_stage(int placement, uint32_t* peak);
+  int readers(int tensor) const;
+  bool is_graph_output(int tensor) const;
   void compute_live_set();
   void link_in_place();
   void alias_output(int position, int op);
@@ -112,6 +133,7 @@ class MemoryPlanner {
   uint8_t* op_in_place_;  // per operator: the inputs output 0 may overwrite
   uint32_t live_set_bytes_ = 0;
   int live_set_peak_op_ = -1;
+  PatchStage stage_{};
 };
 
 }  // namespace tinyforge

@@ -77,8 +77,8 @@ void eval_int8(const PoolData& d, const int8_t* input, int8_t* output) {
 Status eval(EvalContext& ctx) {
   const auto* header = ctx.persistent<fast::FallbackHeader>();
   if (!header->use_fast_path) return fast::eval_reference(ctx, kKernel_AVERAGE_POOL_2D);
-  eval_int8(*static_cast<const PoolData*>(header->reference_state), ctx.input(0).as<int8_t>(),
-            ctx.output(0).as<int8_t>());
+  eval_int8(in_band(*static_cast<const PoolData*>(header->reference_state), ctx.band()),
+            ctx.input(0).as<int8_t>(), ctx.output(0).as<int8_t>());
   return Status::kOk;
 }
 

@@ -194,7 +194,7 @@ void eval_int8(const ConvData& d, bool short_accumulators, const int8_t* input,
 Status eval(EvalContext& ctx) {
   const auto* header = ctx.persistent<fast::FallbackHeader>();
   if (!header->use_fast_path) return fast::eval_reference(ctx, kKernel_CONV_2D);
-  const auto& d = *static_cast<const ConvData*>(header->reference_state);
+  const ConvData d = conv::in_band(*static_cast<const ConvData*>(header->reference_state), ctx);
   eval_int8(d, header->short_accumulators, ctx.input(0).as<int8_t>(), ctx.input(1).as<int8_t>(),
             ctx.input(2).as<int32_t>(), ctx.output(0).as<int8_t>(),
             static_cast<int16_t*>(ctx.scratch()));

@@ -260,7 +260,8 @@ void eval_int8(const DepthwiseData& d, bool short_accumulators, const int8_t* in
 Status eval(EvalContext& ctx) {
   const auto* header = ctx.persistent<fast::FallbackHeader>();
   if (!header->use_fast_path) return fast::eval_reference(ctx, kKernel_DEPTHWISE_CONV_2D);
-  const auto& d = *static_cast<const DepthwiseData*>(header->reference_state);
+  const DepthwiseData d =
+      conv::in_band(*static_cast<const DepthwiseData*>(header->reference_state), ctx);
   const int8_t* input = ctx.input(0).as<int8_t>();
   const int8_t* filter = ctx.input(1).as<int8_t>();
   const int32_t* bias = ctx.input(2).as<int32_t>();

@@ -192,7 +192,7 @@ void eval_int8(const ConvData& d, const int32_t* corrected_bias, const int8_t* i
 Status eval(EvalContext& ctx) {
   const auto& header = *ctx.persistent<mve::MveHeader>();
   if (!header.fallback.use_fast_path) return fast::eval_reference(ctx, kKernel_CONV_2D);
-  eval_int8(mve::reference_state<ConvData>(header), header.corrected_bias,
+  eval_int8(conv::in_band(mve::reference_state<ConvData>(header), ctx), header.corrected_bias,
             ctx.input(0).as<int8_t>(), ctx.input(1).as<int8_t>(), ctx.output(0).as<int8_t>(),
             static_cast<int8_t*>(ctx.scratch()));
   return Status::kOk;

@@ -223,8 +223,9 @@ void eval_int8(const DepthwiseData& d, const mve::MveHeader& header, const int8_
 Status eval(EvalContext& ctx) {
   const auto& header = *ctx.persistent<mve::MveHeader>();
   if (!header.fallback.use_fast_path) return fast::eval_reference(ctx, kKernel_DEPTHWISE_CONV_2D);
-  eval_int8(mve::reference_state<DepthwiseData>(header), header, ctx.input(0).as<int8_t>(),
-            ctx.input(1).as<int8_t>(), ctx.input(2).as<int32_t>(), ctx.output(0).as<int8_t>());
+  eval_int8(conv::in_band(mve::reference_state<DepthwiseData>(header), ctx), header,
+            ctx.input(0).as<int8_t>(), ctx.input(1).as<int8_t>(), ctx.input(2).as<int32_t>(),
+            ctx.output(0).as<int8_t>());
   return Status::kOk;
 }
 

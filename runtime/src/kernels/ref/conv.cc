@@ -177,7 +177,7 @@ void eval_int16(const ConvData& d, const int16_t* input, const int8_t* filter, c
 }
 
 Status eval(EvalContext& ctx) {
-  const auto& d = *ctx.persistent<ConvData>();
+  const ConvData d = conv::in_band(*ctx.persistent<ConvData>(), ctx);
   const TensorView input = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2);
   const TensorView output = ctx.output(0);
   switch (d.kind) {

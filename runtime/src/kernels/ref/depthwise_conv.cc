@@ -106,7 +106,7 @@ void run(const DepthwiseData& d, const In* input, const W* filter, Acc* acc, Ter
 }
 
 Status eval(EvalContext& ctx) {
-  const auto& d = *ctx.persistent<DepthwiseData>();
+  const DepthwiseData d = conv::in_band(*ctx.persistent<DepthwiseData>(), ctx);
   const TensorView input = ctx.input(0), filter = ctx.input(1), bias = ctx.input(2);
   const TensorView output = ctx.output(0);
   const conv::QuantParams& q = d.q;

@@ -166,7 +166,7 @@ void max_float(const PoolData& d, const float* input, float* output) {
 }
 
 Status eval_average(EvalContext& ctx) {
-  const auto& d = *ctx.persistent<PoolData>();
+  const PoolData d = in_band(*ctx.persistent<PoolData>(), ctx.band());
   const TensorView input = ctx.input(0), output = ctx.output(0);
   switch (input.type) {
     case DataType::kFloat32:
@@ -183,7 +183,7 @@ Status eval_average(EvalContext& ctx) {
 }
 
 Status eval_max(EvalContext& ctx) {
-  const auto& d = *ctx.persistent<PoolData>();
+  const PoolData d = in_band(*ctx.persistent<PoolData>(), ctx.band());
   const TensorView input = ctx.input(0), output = ctx.output(0);
   switch (input.type) {
     case DataType::kFloat32:

@@ -6,17 +6,10 @@
 #include "kernels/in_place.h"
 #include "kernels/kernel.h"
 #include "kernels/quant_math.h"
+#include "kernels/quantize_common.h"
 
 namespace tinyforge {
 namespace {
-
-struct QuantizeData {
-  int32_t size;
-  float output_scale;
-  int32_t input_zero_point;
-  int32_t output_zero_point;
-  QuantizedMultiplier multiplier;
-};
 
 bool requantize_supported(DataType in, DataType out) {
   switch (in) {

@@ -8,19 +8,10 @@
 namespace tinyforge {
 namespace {
 
+using act::SoftmaxData;
+
 constexpr int kScaledDiffIntegerBits = 5;
 constexpr int kAccumulationIntegerBits = 12;
-
-struct SoftmaxData {
-  int32_t outer;
-  int32_t depth;
-  float beta;
-  int32_t input_multiplier;
-  int input_left_shift;
-  int32_t diff_min;
-  int16_t* exp_lut;
-  int16_t* reciprocal_lut;
-};
 
 float exp_function(float x) { return expf(x); }
 float one_over_one_plus(float x) { return 1.0f / (1.0f + x); }

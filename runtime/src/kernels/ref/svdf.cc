@@ -26,14 +26,6 @@ constexpr int kWeightsTime = 2;
 constexpr int kBias = 3;
 constexpr int kState = 4;
 
-struct SvdfData {
-  int32_t batches, input_size, num_filters, num_units, rank, memory;
-  tflite::ActivationFunctionType activation;  // float only
-  QuantizedMultiplier feature_scale;          // input x weights_feature -> state
-  QuantizedMultiplier output_scale;           // state x weights_time -> output
-  int32_t input_zero_point, state_zero_point, output_zero_point;
-};
-
 bool float_activation_supported(tflite::ActivationFunctionType a) {
   using A = tflite::ActivationFunctionType;
   return a == A::NONE || a == A::RELU || a == A::RELU_N1_TO_1 || a == A::RELU6 || a == A::TANH ||

@@ -32,31 +32,8 @@ constexpr int kNumInputs = 24;
 
 constexpr int kInputGate = 0, kForgetGate = 1, kCellGate = 2, kOutputGate = 3;
 
-struct GateParams {
-  QuantizedMultiplier input_multiplier;      // input * W_in -> Q3.12
-  QuantizedMultiplier recurrent_multiplier;  // hidden * W_rec -> Q3.12
-  int32_t input_weight_offset;
-  int32_t recurrent_weight_offset;
-};
-
-struct LstmData {
-  DataType type;  // activation dtype
-  bool time_major;
-  int32_t batches, time_steps, input_size, state_size;
-  // Integer forms.
-  GateParams gates[4];
-  int32_t input_offset;   // -input zero point
-  int32_t hidden_offset;  // -hidden zero point
-  int32_t hidden_zero_point;
-  int32_t hidden_min, hidden_max;
-  QuantizedMultiplier forget_cell_multiplier;  // Q0.15 * cell -> cell
-  QuantizedMultiplier input_cell_multiplier;   // Q0.15 * Q0.15 -> cell
-  QuantizedMultiplier hidden_multiplier;       // Q0.15 * Q0.15 -> hidden
-  act::SigmoidInt16Params cell_tanh;
-  bool clip_cell;
-  int16_t quantized_cell_clip;
-  float cell_clip;
-};
+using lstm::GateParams;
+using lstm::LstmData;
 
 [[gnu::cold]] Status prepare(PrepareContext& ctx) {
   if (ctx.num_inputs() != kNumInputs || ctx.num_outputs() != 1)

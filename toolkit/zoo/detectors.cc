@@ -1,7 +1,10 @@
-// A centroid detector in the style of Edge Impulse's FOMO ("Faster Objects, More Objects"): the
-// start of a MobileNet (a 3x3 stride-2 convolution and depthwise-separable blocks, BatchNorm and
-// ReLU after each convolution) cut where the map is 1/8 of the input, then a 1x1 convolution
-// head giving per-cell class logits (class 0 the background). A 96x96 input gives a 12x12 grid.
+// The detectors, both at output stride 8 on the start of a MobileNet (a 3x3 stride-2 convolution
+// and depthwise-separable blocks, BatchNorm and ReLU after each convolution; a 96x96 input gives a
+// 12x12 grid), then a 1x1 convolution (`hidden`, ReLU) and a 1x1 convolution head per cell:
+//   fomo          a centroid detector in the style of Edge Impulse's FOMO ("Faster Objects, More
+//                 Objects"): class logits (class 0 the background).
+//   box_detector  an anchor-free box detector (CenterNet-style, one scale): class logits and the
+//                 box of the object centred in the cell (x and y offset, width, height in cells).
 #include <algorithm>
 
 #include "toolkit/zoo/defaults.h"
@@ -14,16 +17,15 @@ namespace {
 // pointwise filters at width 1, and the depthwise stride.
 constexpr std::pair<int, int> kBlocks[] = {{64, 1}, {128, 2}, {128, 1}, {256, 2}, {256, 1}};
 constexpr int kHeadFilters = 32;
+constexpr int kBoxValues = 4;
 
-}  // namespace
-
-graph::Graph fomo(const ModelOptions& o) {
+graph::Graph detector(const ModelOptions& o, const char* name, int extra_outputs) {
   graph::Graph g;
   train::LayerBuilder b(g, o.seed);
   const graph::Shape input = detail::or_default(o.input_shape, {96, 96, 3});
-  detail::expect_rank("fomo", input, 3, "[height, width, channels]");
+  detail::expect_rank(name, input, 3, "[height, width, channels]");
   if (input[0] % 8 != 0 || input[1] % 8 != 0) {
-    throw host::Error("model fomo: input_shape " + graph::shape_string(input) +
+    throw host::Error(std::string("model ") + name + ": input_shape " + graph::shape_string(input) +
                       " must have a height and width divisible by 8 (the output stride)");
   }
   const float width = o.width > 0.0f ? o.width : 0.35f;
@@ -42,7 +44,7 @@ graph::Graph fomo(const ModelOptions& o) {
                    .kernel_w = 1,
                    .activation = graph::Activation::kRelu,
                    .kernel_init = o.kernel_init});
-  x = b.conv2d(x, {.filters = detail::or_default(o.classes, 2),
+  x = b.conv2d(x, {.filters = detail::or_default(o.classes, 2) + extra_outputs,
                    .kernel_h = 1,
                    .kernel_w = 1,
                    .kernel_init = o.kernel_init,
@@ -50,5 +52,11 @@ graph::Graph fomo(const ModelOptions& o) {
   g.set_outputs({x});
   return g;
 }
+
+}  // namespace
+
+graph::Graph fomo(const ModelOptions& o) { return detector(o, "fomo", 0); }
+
+graph::Graph box_detector(const ModelOptions& o) { return detector(o, "box_detector", kBoxValues); }
 
 }  // namespace tinyforge::zoo
