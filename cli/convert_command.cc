@@ -4,6 +4,7 @@
 // [--adaround [--adaround-samples N] [--adaround-iterations K] [--seed S]]
 // [--mixed-precision (--max-arena SIZE | --max-model SIZE | --int16-layers N)] -o OUT.tflite
 // [--json]`
+#include <algorithm>
 #include <iostream>
 
 #include "cli/command.h"
@@ -105,6 +106,24 @@ nlohmann::json convert(const ConvertCommand& c) {
                   : r.contains("output_roc_auc") ? r["output_roc_auc"].dump()
                                                  : pct(r["output_accuracy_pct"]))
               << std::endl;
+    if (r.contains("adaround")) {
+      int learned = 0;
+      double before = 0, after = 0;
+      for (const auto& l : r["adaround"]) {
+        learned += l["learned"].get<bool>();
+        before += l["rmse_nearest_steps"].get<double>();
+        after += l["rmse_steps"].get<double>();
+      }
+      const double n = std::max<double>(1.0, static_cast<double>(r["adaround"].size()));
+      std::cout << "adaround: learned rounding kept in " << learned << " of "
+                << r["adaround"].size() << " layers; mean layer output RMSE " << before / n
+                << " -> " << after / n << " steps\n";
+    }
+    if (r.contains("mixed_precision")) {
+      const auto& m = r["mixed_precision"];
+      std::cout << "mixed precision: " << m["int16_layers"] << " layers in 16x8, device arena "
+                << m["arena_bytes"] << " bytes (reference kernels)\n";
+    }
     if (r.contains("threshold")) {
       std::cout << "threshold " << r["threshold"].dump() << " (" << r["threshold_rule"].dump()
                 << "), stored in the file; pAUC float " << r["float_pauc"].dump() << ", converted "

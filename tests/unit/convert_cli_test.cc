@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -177,6 +178,42 @@ TEST_F(ConvertCli, ErrorReportHasEveryLayer) {
   std::stringstream page;
   page << std::ifstream(dir_ / "int8_p_report.html").rdbuf();
   EXPECT_NE(page.str().find("data-src=\"errors.json#/layers/0/rmse\""), std::string::npos);
+}
+
+// --adaround and --mixed-precision end to end: each reported per layer in --json and in the
+// error report file, the same file for the same seed, the arena budget respected, int8 in/out.
+TEST_F(ConvertCli, AdaRoundAndMixedPrecisionReportPerLayer) {
+  ASSERT_EQ(train_.exit_code, 0) << train_.out;
+  const std::string ada =
+      tfm() + " --int8 --adaround --adaround-samples 64 " + "--adaround-iterations 50 --seed 4";
+  const fs::path report = dir_ / "ada_errors.json";
+  const nlohmann::json a =
+      convert(ada + " --error-report " + report.string(), dir_ / "ada_a.tflite");
+  ASSERT_TRUE(a.contains("adaround")) << a.dump();
+  ASSERT_GE(a["adaround"].size(), 2u);  // the conv and the dense layers
+  for (const auto& l : a["adaround"]) {
+    EXPECT_LE(l["rmse_steps"].get<double>(), l["rmse_nearest_steps"].get<double>()) << l.dump();
+    EXPECT_LE(l["changed"].get<int64_t>(), l["weights"].get<int64_t>());
+  }
+  std::ifstream in(report);
+  EXPECT_EQ(nlohmann::json::parse(in)["adaround"], a["adaround"]);
+  convert(ada, dir_ / "ada_b.tflite");
+  std::stringstream fa, fb;
+  fa << std::ifstream(dir_ / "ada_a.tflite", std::ios::binary).rdbuf();
+  fb << std::ifstream(dir_ / "ada_b.tflite", std::ios::binary).rdbuf();
+  EXPECT_EQ(fa.str(), fb.str()) << "same seed, same file";
+
+  const nlohmann::json m =
+      convert(tfm() + " --int8 --mixed-precision --max-arena 1MB", dir_ / "mixed.tflite");
+  ASSERT_TRUE(m.contains("mixed_precision")) << m.dump();
+  EXPECT_LE(m["mixed_precision"]["arena_bytes"].get<uint64_t>(), 1u << 20);
+  EXPECT_EQ(input_type(dir_ / "mixed.tflite"), DataType::kInt8);
+  for (const auto& c : m["mixed_precision"]["layers"]) EXPECT_TRUE(c.contains("reason"));
+  expect_error(tfm() + " --int8 --mixed-precision -o " + (dir_ / "x.tflite").string(),
+               "--mixed-precision");
+  expect_error(
+      tfm() + " --int16x8 --mixed-precision --int16-layers 1 -o " + (dir_ / "x.tflite").string(),
+      "--int8");
 }
 
 TEST_F(ConvertCli, TrainWritesModelFloatTfliteWhichConvertsWithAProject) {
