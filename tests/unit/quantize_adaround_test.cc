@@ -9,6 +9,7 @@
 #include <cmath>
 #include <random>
 
+#include "tests/support/random_tensor.h"
 #include "toolkit/quantize/error_report.h"
 #include "toolkit/quantize/ptq.h"
 
@@ -19,34 +20,30 @@ using graph::Graph;
 using graph::OpType;
 using graph::Tensor;
 
-Tensor uniform(graph::Shape s, std::mt19937_64& rng, float lo, float hi) {
-  std::uniform_real_distribution<float> d(lo, hi);
-  Tensor t(std::move(s));
-  for (int64_t i = 0; i < t.size(); ++i) t[i] = d(rng);
-  return t;
-}
-
 Graph small_stack(std::mt19937_64& rng) {
   Graph g;
   const int x = g.add_input("x", {-1, 6, 6, 3});
   graph::Attributes same;
   same.padding = graph::Padding::kSame;
   same.activation = graph::Activation::kRelu;
-  const int conv = g.add_node(OpType::kConv2D,
-                              {x, g.add_parameter("w1", uniform({8, 3, 3, 3}, rng, -0.5f, 0.5f)),
-                               g.add_parameter("b1", uniform({8}, rng, 0.0f, 0.2f))},
-                              same, "conv");
-  const int dw = g.add_node(OpType::kDepthwiseConv2D,
-                            {conv, g.add_parameter("w2", uniform({1, 3, 3, 8}, rng, -0.5f, 0.5f)),
-                             g.add_parameter("b2", uniform({8}, rng, 0.0f, 0.2f))},
-                            same, "depthwise");
+  const int conv =
+      g.add_node(OpType::kConv2D,
+                 {x, g.add_parameter("w1", testing::uniform_tensor({8, 3, 3, 3}, rng, -0.5f, 0.5f)),
+                  g.add_parameter("b1", testing::uniform_tensor({8}, rng, 0.0f, 0.2f))},
+                 same, "conv");
+  const int dw = g.add_node(
+      OpType::kDepthwiseConv2D,
+      {conv, g.add_parameter("w2", testing::uniform_tensor({1, 3, 3, 8}, rng, -0.5f, 0.5f)),
+       g.add_parameter("b2", testing::uniform_tensor({8}, rng, 0.0f, 0.2f))},
+      same, "depthwise");
   graph::Attributes flat;
   flat.new_shape = {-1, 6 * 6 * 8};
   const int f = g.add_node(OpType::kReshape, {dw}, flat, "flatten");
-  const int fc = g.add_node(OpType::kFullyConnected,
-                            {f, g.add_parameter("w3", uniform({5, 288}, rng, -0.1f, 0.1f)),
-                             g.add_parameter("b3", uniform({5}, rng, -0.1f, 0.1f))},
-                            {}, "fc");
+  const int fc =
+      g.add_node(OpType::kFullyConnected,
+                 {f, g.add_parameter("w3", testing::uniform_tensor({5, 288}, rng, -0.1f, 0.1f)),
+                  g.add_parameter("b3", testing::uniform_tensor({5}, rng, -0.1f, 0.1f))},
+                 {}, "fc");
   g.set_outputs({fc});
   return g;
 }
@@ -62,7 +59,7 @@ struct Fixture {
 void fill(Fixture& f) {
   std::mt19937_64 rng(7);
   f.g = small_stack(rng);
-  f.samples = uniform({128, 6, 6, 3}, rng, 0.0f, 1.0f);
+  f.samples = testing::uniform_tensor({128, 6, 6, 3}, rng, 0.0f, 1.0f);
   f.batches = batches_of(f.samples, 0, 32);
   f.nearest = quantize_graph(f.g, calibrate(f.g, f.batches), {Scheme::kInt8});
 }

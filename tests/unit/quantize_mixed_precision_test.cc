@@ -11,6 +11,7 @@
 #include <random>
 
 #include "tests/support/litert.h"
+#include "tests/support/random_tensor.h"
 #include "tests/support/run_model.h"
 #include "toolkit/host/error.h"
 #include "toolkit/host/model_file.h"
@@ -25,35 +26,30 @@ using graph::Graph;
 using graph::OpType;
 using graph::Tensor;
 
-Tensor uniform(graph::Shape s, std::mt19937_64& rng, float lo, float hi) {
-  std::uniform_real_distribution<float> d(lo, hi);
-  Tensor t(std::move(s));
-  for (int64_t i = 0; i < t.size(); ++i) t[i] = d(rng);
-  return t;
-}
-
 Graph stack(std::mt19937_64& rng) {
   Graph g;
   const int x = g.add_input("x", {-1, 8, 8, 2});
   graph::Attributes same;
   same.padding = graph::Padding::kSame;
   same.activation = graph::Activation::kRelu;
-  const int c1 = g.add_node(OpType::kConv2D,
-                            {x, g.add_parameter("w1", uniform({8, 3, 3, 2}, rng, -0.5f, 0.5f)),
-                             g.add_parameter("b1", uniform({8}, rng, 0.0f, 0.1f))},
-                            same, "conv1");
-  Tensor b2 = uniform({8}, rng, 0.0f, 0.1f);
+  const int c1 =
+      g.add_node(OpType::kConv2D,
+                 {x, g.add_parameter("w1", testing::uniform_tensor({8, 3, 3, 2}, rng, -0.5f, 0.5f)),
+                  g.add_parameter("b1", testing::uniform_tensor({8}, rng, 0.0f, 0.1f))},
+                 same, "conv1");
+  Tensor b2 = testing::uniform_tensor({8}, rng, 0.0f, 0.1f);
   b2[0] = 60.0f;  // one channel far wider than the others
   graph::Attributes plain = same;
   plain.activation = graph::Activation::kNone;
-  const int c2 = g.add_node(OpType::kConv2D,
-                            {c1, g.add_parameter("w2", uniform({8, 3, 3, 8}, rng, -0.3f, 0.3f)),
-                             g.add_parameter("b2", b2)},
-                            plain, "conv2");
+  const int c2 = g.add_node(
+      OpType::kConv2D,
+      {c1, g.add_parameter("w2", testing::uniform_tensor({8, 3, 3, 8}, rng, -0.3f, 0.3f)),
+       g.add_parameter("b2", b2)},
+      plain, "conv2");
   graph::Attributes flat;
   flat.new_shape = {-1, 8 * 8 * 8};
   const int f = g.add_node(OpType::kReshape, {c2}, flat, "flatten");
-  Tensor w3 = uniform({4, 512}, rng, -0.05f, 0.05f);
+  Tensor w3 = testing::uniform_tensor({4, 512}, rng, -0.05f, 0.05f);
   for (int64_t i = 0; i < w3.size(); i += 8) w3[i] = 0.0f;  // ignores the wide channel
   const int fc =
       g.add_node(OpType::kFullyConnected,
@@ -72,7 +68,7 @@ struct Fixture {
 void fill(Fixture& f) {
   std::mt19937_64 rng(11);
   f.g = stack(rng);
-  f.samples = uniform({64, 8, 8, 2}, rng, 0.0f, 1.0f);
+  f.samples = testing::uniform_tensor({64, 8, 8, 2}, rng, 0.0f, 1.0f);
   f.batches = batches_of(f.samples, 0, 32);
   f.int8 = quantize_graph(f.g, calibrate(f.g, f.batches), {Scheme::kInt8});
   CalibrationOptions wide;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "toolkit/data/csv.h"
 #include "toolkit/deploy/qemu_runner.h"
 #include "toolkit/deploy/shell.h"
 #include "toolkit/host/error.h"
@@ -63,10 +64,7 @@ std::optional<Source> read_log(const fs::path& run_dir) {
     size_t line_number = 0;
     while (std::getline(in, line)) {
       ++line_number;
-      std::vector<std::string> cells;
-      std::stringstream fields(line);
-      std::string cell;
-      while (std::getline(fields, cell, ',')) cells.push_back(cell);
+      const std::vector<std::string> cells = data::split_csv_line(line, ',');
       if (columns.empty()) {
         columns = cells;
         continue;

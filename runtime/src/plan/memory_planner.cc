@@ -455,19 +455,25 @@ uint32_t MemoryPlanner::plan() {
   auto run = [&](int placement) {
     return place(static_cast<Placement>(placement / 2), placement % 2 == 1);
   };
+  // Every placement of the current order and lifetimes; true if one beat best_peak (kept).
+  auto try_placements = [&]() {
+    bool better = false;
+    for (int p = 0; p < placements; ++p) {
+      const uint32_t peak = run(p);
+      if (peak < best_peak) {
+        best_peak = peak;
+        best_placement = p;
+        better = true;
+      }
+    }
+    return better;
+  };
   stage_ = PatchStage{};
   for (int o = 0; o < static_cast<int>(Order::kCount); ++o) {
     if (!make_order(static_cast<Order>(o))) continue;
     compute_lifetimes();
     link_in_place();
-    for (int p = 0; p < placements; ++p) {
-      const uint32_t peak = run(p);
-      if (peak < best_peak) {
-        best_peak = peak;
-        best_order = static_cast<Order>(o);
-        best_placement = p;
-      }
-    }
+    if (try_placements()) best_order = static_cast<Order>(o);
   }
   make_order(best_order);
   if (kWithPatches && choices_.patches && best_peak != UINT32_MAX) {
@@ -476,13 +482,7 @@ uint32_t MemoryPlanner::plan() {
     if (stage_.ops > 0) {
       compute_lifetimes();
       link_in_place();
-      for (int p = 0; p < placements; ++p) {
-        const uint32_t peak = run(p);
-        if (peak < best_peak) {
-          best_peak = peak;
-          best_placement = p;
-        }
-      }
+      try_placements();
     }
   }
   // The live set is the layer-by-layer one, which a stage goes below.
