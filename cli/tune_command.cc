@@ -25,6 +25,8 @@ void add_tune_command(CLI::App& app, int& exit_code) {
   cmd->add_option("project", o->tune.project,
                   "The project file (YAML) with an optional tune: block")
       ->required();
+  cmd->add_option("--data", o->tune.data,
+                  "Search on this dataset folder or file instead of the project's data.path");
   cmd->add_option("--board", o->tune.board, "mps2-an386 (default), mps2-an500 or mps3-an547");
   cmd->add_option("--max-arena", o->max_arena, "Device arena budget (65536, 64KB, 1MB)");
   cmd->add_option("--max-flash", o->max_flash,

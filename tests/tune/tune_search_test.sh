@@ -22,7 +22,7 @@ fail() {
 python3 "$here/fashion_subset.py" "$work/data" 2000 500
 cat >"$work/project.yaml" <<'YAML'
 name: tune-ci
-data: {format: fashion_mnist, path: data}
+data: {format: fashion_mnist, path: not-here}   # --data gives the folder
 model: {zoo: cnn}
 training:
   epochs: 2
@@ -36,7 +36,7 @@ tune:
   kernel: [3]
   learning_rate: [0.002, 0.004]
 YAML
-search=(tune "$work/project.yaml" --board mps2-an386 --max-arena 32KB --max-flash 64KB
+search=(tune "$work/project.yaml" --data "$work/data" --board mps2-an386 --max-arena 32KB --max-flash 64KB
   --trials 6 --epochs 2 --seed 3 --json)
 
 "$tinyforge" "${search[@]}" --out "$work/local" >"$work/local.out" 2>"$work/local.err" ||

@@ -53,6 +53,36 @@ TEST(TuneSearchSpace, ErrorsNameTheFileAndKey) {
             std::string::npos);
   EXPECT_NE(error_of(parse("{families: [resnet]}")).find("tune.families"), std::string::npos);
   EXPECT_NE(error_of(parse("{depth: [two]}")).find("tune.depth"), std::string::npos);
+  EXPECT_NE(error_of(parse("{head: [gap]}")).find("p.yaml: tune.head: expected dense or pool"),
+            std::string::npos);
+}
+
+TEST(TuneSearchSpace, CnnHeadChoosesFlattenOrAveragePooling) {
+  Candidate c;
+  c.family = "cnn";
+  c.width = 1.5;
+  c.depth = 3;
+  c.head = "pool";
+  EXPECT_EQ(c.key(), "cnn-w1.5-d3-k3-pool-lr0.001");
+  const auto types = [](const YAML::Node& layers) {
+    std::vector<std::string> t;
+    for (const auto& l : layers) t.push_back(l["type"].as<std::string>());
+    return t;
+  };
+  std::vector<std::string> pooled = types(c.layers(10));
+  EXPECT_EQ(std::vector<std::string>(pooled.end() - 2, pooled.end()),
+            (std::vector<std::string>{"global_average_pool", "dense"}));
+  c.head = "dense";
+  EXPECT_EQ(c.key(), "cnn-w1.5-d3-k3-lr0.001");  // keys of searches before heads existed
+  std::vector<std::string> dense = types(c.layers(10));
+  EXPECT_EQ(std::vector<std::string>(dense.end() - 3, dense.end()),
+            (std::vector<std::string>{"flatten", "dense", "dense"}));
+  // The head is cnn's choice alone: a ds_cnn counts once however many heads there are.
+  const SearchSpace s = parse_search_space(
+      YAML::Load("{families: [cnn, ds_cnn], width: [1], depth: [1], kernel: [3], "
+                 "head: [dense, pool], learning_rate: [0.001]}"),
+      "fashion_mnist", "p.yaml");
+  EXPECT_EQ(s.size(), 3u);
 }
 
 TEST(TuneSearchSpace, SamplingIsSeededAndMutationMovesOneStep) {
@@ -72,7 +102,7 @@ TEST(TuneSearchSpace, SamplingIsSeededAndMutationMovesOneStep) {
     const Candidate child = s.mutate(parent, rng);
     int changed = (child.family != parent.family) + (child.width != parent.width) +
                   (child.depth != parent.depth) + (child.kernel != parent.kernel) +
-                  (child.learning_rate != parent.learning_rate);
+                  (child.head != parent.head) + (child.learning_rate != parent.learning_rate);
     EXPECT_EQ(changed, 1) << parent.key() << " -> " << child.key();
     const auto& w = s.widths;
     const auto pi = std::find(w.begin(), w.end(), parent.width) - w.begin();

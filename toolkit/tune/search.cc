@@ -54,6 +54,12 @@ class Search {
     if (budgets_.clock_mhz <= 0) budgets_.clock_mhz = deploy::board_info(o.board).clock_mhz;
     project_yaml_ = YAML::LoadFile(o.project.string());
     base_ = pipeline::load_project(o.project);
+    if (o.data) {
+      pipeline::Overrides overrides;
+      overrides.data_path = o.data;
+      pipeline::apply_overrides(base_, overrides);
+      project_yaml_["data"]["path"] = base_.data.path;  // absolute: trials keep it as it is
+    }
     space_ = parse_search_space(project_yaml_["tune"], data::format_name(base_.data.format),
                                 o.project.filename().string());
     epochs_ = o.epochs.value_or(base_.training.trainer.epochs);
@@ -97,6 +103,7 @@ class Search {
   // A search continues in its directory only with the settings it started with.
   void check_settings() {
     nlohmann::json s = {{"project", fs::absolute(o_.project).lexically_normal().string()},
+                        {"data", base_.data.path},
                         {"board", o_.board},
                         {"trials", o_.trials},
                         {"epochs", epochs_},

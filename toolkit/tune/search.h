@@ -22,6 +22,7 @@ namespace tinyforge::tune {
 
 struct TuneOptions {
   std::filesystem::path project;
+  std::optional<std::string> data;  // --data: replaces the project's data.path
   std::string board = "mps2-an386";
   Budgets budgets;            // clock_mhz 0: the board's clock
   int trials = 8;             // candidates trained (pruned ones are not counted)

@@ -80,7 +80,9 @@ class Reader {
 
 std::string Candidate::key() const {
   std::string k = family + "-w" + number_text(width) + "-d" + std::to_string(depth) + "-k" +
-                  std::to_string(kernel) + "-lr" + number_text(learning_rate);
+                  std::to_string(kernel);
+  if (family == "cnn" && head != "dense") k += "-" + head;
+  k += "-lr" + number_text(learning_rate);
   for (const auto& [name, value] : features) k += "-" + name + number_text(value);
   return k;
 }
@@ -91,6 +93,7 @@ nlohmann::json Candidate::to_json() const {
                       {"depth", depth},
                       {"kernel", kernel},
                       {"learning_rate", learning_rate}};
+  if (family == "cnn") j["head"] = head;
   if (!features.empty()) j["features"] = features;
   return j;
 }
@@ -109,10 +112,14 @@ YAML::Node Candidate::layers(int classes) const {
                               {"pool", YAML::Node(2)},
                               {"padding", YAML::Node("same")}}));
     }
-    layers.push_back(layer({{"type", YAML::Node("flatten")}}));
-    layers.push_back(layer({{"type", YAML::Node("dense")},
-                            {"units", YAML::Node(scaled(64, width))},
-                            {"activation", relu}}));
+    if (head == "pool") {
+      layers.push_back(layer({{"type", YAML::Node("global_average_pool")}}));
+    } else {
+      layers.push_back(layer({{"type", YAML::Node("flatten")}}));
+      layers.push_back(layer({{"type", YAML::Node("dense")},
+                              {"units", YAML::Node(scaled(64, width))},
+                              {"activation", relu}}));
+    }
   } else if (family == "ds_cnn") {
     const int filters = scaled(32, width);
     layers.push_back(layer({{"type", YAML::Node("conv2d")},
@@ -152,6 +159,7 @@ Candidate SearchSpace::sample(data::Rng& rng) const {
   c.width = pick(widths, rng);
   c.depth = pick(depths, rng);
   c.kernel = pick(kernels, rng);
+  c.head = pick(heads, rng);
   c.learning_rate = pick(learning_rates, rng);
   for (const auto& [name, choices] : features) c.features[name] = pick(choices, rng);
   return c;
@@ -165,6 +173,7 @@ Candidate SearchSpace::mutate(const Candidate& parent, data::Rng& rng) const {
   if (widths.size() > 1) movable.push_back("width");
   if (depths.size() > 1) movable.push_back("depth");
   if (kernels.size() > 1) movable.push_back("kernel");
+  if (heads.size() > 1 && parent.family == "cnn") movable.push_back("head");
   if (learning_rates.size() > 1) movable.push_back("learning_rate");
   for (const auto& [name, choices] : features)
     if (choices.size() > 1) movable.push_back("features." + name);
@@ -181,6 +190,8 @@ Candidate SearchSpace::mutate(const Candidate& parent, data::Rng& rng) const {
     c.depth = neighbour(depths, c.depth, rng);
   } else if (d == "kernel") {
     c.kernel = neighbour(kernels, c.kernel, rng);
+  } else if (d == "head") {
+    c.head = neighbour(heads, c.head, rng);
   } else if (d == "learning_rate") {
     c.learning_rate = neighbour(learning_rates, c.learning_rate, rng);
   } else {
@@ -191,8 +202,10 @@ Candidate SearchSpace::mutate(const Candidate& parent, data::Rng& rng) const {
 }
 
 size_t SearchSpace::size() const {
-  size_t n =
-      families.size() * widths.size() * depths.size() * kernels.size() * learning_rates.size();
+  const bool has_cnn = std::find(families.begin(), families.end(), "cnn") != families.end();
+  // The head is a choice of cnn alone: the other families count once per head.
+  const size_t per_setting = families.size() - (has_cnn ? 1 : 0) + (has_cnn ? heads.size() : 0);
+  size_t n = per_setting * widths.size() * depths.size() * kernels.size() * learning_rates.size();
   for (const auto& [name, choices] : features) n *= choices.size();
   return n;
 }
@@ -200,6 +213,7 @@ size_t SearchSpace::size() const {
 SearchSpace default_search_space(const std::string& data_format) {
   SearchSpace s;
   s.learning_rates = {0.0005, 0.001, 0.002};
+  s.heads = {"dense"};
   if (data_format == "csv" || data_format == "csv_windows") {
     s.families = {"mlp"};
     s.widths = {0.25, 0.5, 1.0};
@@ -210,8 +224,10 @@ SearchSpace default_search_space(const std::string& data_format) {
     s.widths = {0.5, 1.0, 2.0};
     s.depths = {1, 2, 3, 4};
     s.kernels = {3, 5};
+    s.heads = {"dense", "pool"};
   } else {
     s.families = {"cnn", "ds_cnn"};
+    s.heads = {"dense", "pool"};
     s.widths = {0.5, 1.0, 1.5, 2.0};
     s.depths = {1, 2, 3};
     s.kernels = {3, 5};
@@ -227,10 +243,10 @@ SearchSpace parse_search_space(const YAML::Node& tune, const std::string& data_f
   if (!tune.IsMap()) r.fail("", "expected a mapping of keys");
   for (const auto& kv : tune) {
     const std::string key = kv.first.as<std::string>();
-    if (key != "families" && key != "width" && key != "depth" && key != "kernel" &&
+    if (key != "families" && key != "width" && key != "depth" && key != "kernel" && key != "head" &&
         key != "learning_rate" && key != "features") {
       r.fail(key,
-             "unknown key; expected one of families, width, depth, kernel, "
+             "unknown key; expected one of families, width, depth, kernel, head, "
              "learning_rate, features");
     }
   }
@@ -242,6 +258,10 @@ SearchSpace parse_search_space(const YAML::Node& tune, const std::string& data_f
   r.list(tune["width"], "width", s.widths, "a list of positive numbers");
   r.list(tune["depth"], "depth", s.depths, "a list of positive integers");
   r.list(tune["kernel"], "kernel", s.kernels, "a list of positive integers");
+  r.list(tune["head"], "head", s.heads, "a list of dense, pool");
+  for (const auto& h : s.heads) {
+    if (h != "dense" && h != "pool") r.fail("head", "expected dense or pool, got '" + h + "'");
+  }
   r.list(tune["learning_rate"], "learning_rate", s.learning_rates, "a list of positive numbers");
   if (const YAML::Node f = tune["features"]) {
     if (!f.IsMap()) r.fail("features", "expected a mapping of feature keys to lists of values");

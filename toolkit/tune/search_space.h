@@ -1,6 +1,7 @@
 // The search space of `tinyforge tune` (the project file's `tune:` block, docs/tune.md): model
-// families, width, depth, kernel size, learning rate and feature settings. A candidate is one
-// point of it; it becomes a list of layers (a project's `model.layers`) the trial trains.
+// families, width, depth, kernel size, classifier head, learning rate and feature settings. A
+// candidate is one point of it; it becomes a list of layers (a project's `model.layers`) the trial
+// trains.
 #ifndef TINYFORGE_TOOLKIT_TUNE_SEARCH_SPACE_H_
 #define TINYFORGE_TOOLKIT_TUNE_SEARCH_SPACE_H_
 
@@ -20,10 +21,14 @@ struct Candidate {
   double width = 1.0;  // multiplies the family's base filters / units
   int depth = 2;       // convolution stages, depthwise-separable blocks or hidden layers
   int kernel = 3;
+  // cnn only: "dense" flattens into a hidden dense layer; "pool" averages each channel over the
+  // image first, so the classifier's weights do not grow with the resolution.
+  std::string head = "dense";
   double learning_rate = 0.001;
   std::map<std::string, double> features;  // features.<key> -> value
 
-  // A short name that identifies the candidate ("cnn-w1-d2-k3-lr0.001").
+  // A short name that identifies the candidate ("cnn-w1-d2-k3-lr0.001",
+  // "cnn-w1-d2-k3-pool-lr0.001").
   std::string key() const;
   nlohmann::json to_json() const;
   // The model's layers for `classes` outputs, as `model.layers` takes them.
@@ -35,6 +40,7 @@ struct SearchSpace {
   std::vector<double> widths;
   std::vector<int> depths;
   std::vector<int> kernels;
+  std::vector<std::string> heads;  // cnn's: dense, pool
   std::vector<double> learning_rates;
   std::map<std::string, std::vector<double>> features;
 
