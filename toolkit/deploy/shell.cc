@@ -55,7 +55,9 @@ int shell_logged(const std::string& command, const fs::path& log, const std::str
       if (terminal) {
         std::cerr << "\r" << what << " " << done << "/" << total << std::flush;
         in_place = true;
-      } else if (done * 10 / total > reported_tenth) {
+      } else if (done > 0 && done * 10 / total > reported_tenth) {
+        // done > 0: ninja's "[0/2] Re-checking globbed directories" of an up-to-date build is
+        // not progress worth a line in a log.
         reported_tenth = done * 10 / total;
         std::cerr << what << " " << done << "/" << total << std::endl;
       }
