@@ -17,7 +17,6 @@ machine id (the part before the first '_') lets a split keep whole machines apar
 import argparse
 import array
 import math
-import multiprocessing
 import os
 import sys
 
@@ -301,7 +300,7 @@ def main():
         Context.out = out
         progress = datagen.Progress(len(work), "clips", args.quiet)
         if args.jobs > 1:
-            with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+            with datagen.worker_pool(args.jobs) as pool:
                 for _ in pool.imap_unordered(write_clip, work, chunksize=8):
                     progress.step()
         else:

@@ -9,6 +9,7 @@ import array
 import contextlib
 import hashlib
 import math
+import multiprocessing
 import operator
 import os
 import random
@@ -100,6 +101,20 @@ class Progress:
                              (os.path.basename(sys.argv[0]), self.done, self.total, self.what,
                               100.0 * self.done / max(1, self.total), now - self.start))
             sys.stderr.flush()
+
+
+def _die_on_sigterm():
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def worker_pool(jobs):
+    """A pool of `jobs` forked workers (they share what the parent built before the fork).
+
+    Workers are forked inside build_dir, whose SIGTERM handler exits through Python; the pool's
+    exit sends its idle workers SIGTERM, and one waiting on the task queue's lock would run that
+    exit path holding the lock and hang the run for good. The workers die at once instead.
+    """
+    return multiprocessing.get_context("fork").Pool(jobs, initializer=_die_on_sigterm)
 
 
 @contextlib.contextmanager

@@ -18,7 +18,6 @@ the test list measures accuracy on voices never heard in training.
 """
 import argparse
 import array
-import multiprocessing
 import os
 import sys
 
@@ -186,7 +185,7 @@ def main():
         progress = datagen.Progress(len(speakers), "speakers", args.quiet)
         work = [(out, s) for s in speakers]
         if args.jobs > 1:
-            with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+            with datagen.worker_pool(args.jobs) as pool:
                 for clips in pool.imap(write_speaker, work):
                     written += clips
                     progress.step()

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # CI check of `tinyforge tune` (docs/tune.md): a 6-trial search on a reduced Fashion-MNIST
 # (2,000 training and 500 test images, 2 epochs) under a 32 KB arena and 64 KB flash budget on
-# mps2-an386, through the local executor and through a one-node Slurm cluster started here, must
-# give the same trials with the same results for the same seed, and the returned model must fit
-# the budgets when deployed. Usage: tune_search_test.sh PATH/TO/tinyforge
+# mps2-an386 (at two input resolutions), through the local executor and through a one-node Slurm
+# cluster started here, must give the same trials with the same results for the same seed, and
+# the returned model must fit the budgets when deployed. Usage: tune_search_test.sh PATH/TO/tinyforge
 set -euo pipefail
 tinyforge="$1"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,6 +34,7 @@ tune:
   width: [0.25, 0.5]
   depth: [1, 2]
   kernel: [3]
+  resolution: [20, 28]
   learning_rate: [0.002, 0.004]
 YAML
 search=(tune "$work/project.yaml" --data "$work/data" --board mps2-an386 --max-arena 32KB --max-flash 64KB
@@ -68,6 +69,13 @@ arena=$(jq .ram_arena_bytes <<<"$deployed")
   fail "tune's arena figure $(jq .arena_bytes <<<"$local_json") differs from deploy's $arena"
 echo "local: best $(jq -r .best_trial <<<"$local_json"), int8 $(jq .test_accuracy_pct \
   <<<"$local_json") %, flash $flash, arena $arena"
+
+# A candidate at resolution 20 trained on images resampled to 20x20: its model takes 20x20.
+small="$(jq -r '[.trials[] | select(.status == "trained" and .candidate.resolution == 20)][0].model
+  // empty' <<<"$local_json")"
+[ -n "$small" ] || fail "no trained trial at resolution 20"
+shape="$("$tinyforge" inspect "$small" --json 2>/dev/null | tail -1 | jq -c '.inputs[0].shape')"
+[ "$shape" = "[1,20,20,1]" ] || fail "a resolution-20 trial's model takes $shape, not [1,20,20,1]"
 
 # Run again into the same directory: every trial is read back, none retrained, same answer.
 "$tinyforge" "${search[@]}" --out "$work/local" >"$work/again.out" 2>"$work/again.err"

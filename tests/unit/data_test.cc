@@ -655,6 +655,41 @@ TEST_F(DataTest, ParseDataConfigErrorsNameTheKey) {
       {"data.image.channels"});
 }
 
+TEST_F(DataTest, IdxImagesResampleToTheConfiguredSize) {
+  // Two 4x4 images: a flat grey one and a left/right split (dark left half, bright right half).
+  std::vector<uint8_t> pixels(2 * 4 * 4, 128);
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 4; ++x) pixels[16 + y * 4 + x] = x < 2 ? 0 : 255;
+  const std::string images = write_idx("img", {2, 4, 4}, pixels, false);
+  const std::string labels = write_idx("lab", {2}, {0, 1}, false);
+  const std::string base = "{format: idx, images: " + images + ", labels: " + labels;
+  DatasetSplit split = load_dataset(parse_data_config(
+      YAML::Load(base + ", image: {width: 2, height: 2, resize: true}}"), dir_.string()));
+  ASSERT_EQ(split.train.sample_shape(), (graph::Shape{2, 2, 1}));
+  ASSERT_EQ(split.train.size(), 2);
+  EXPECT_EQ(split.train.labels(), (std::vector<int>{0, 1}));
+  EXPECT_EQ(split.train.source(1), labels + ":1");
+  for (float v : split.train.sample(0)) EXPECT_NEAR(v, 128 / 255.0f, 1e-3);
+  const auto split_image = split.train.sample(1);
+  EXPECT_LT(split_image[0], 0.2f);  // the dark half stays dark, the bright half bright
+  EXPECT_GT(split_image[1], 0.8f);
+  EXPECT_LT(split_image[2], 0.2f);
+  EXPECT_GT(split_image[3], 0.8f);
+  // Another size without resize: true is refused, naming the file and both sizes.
+  expect_error(
+      [&] {
+        load_dataset(
+            parse_data_config(YAML::Load(base + ", image: {width: 2, height: 2}}"), dir_.string()));
+      },
+      {images, "4x4", "2x2", "data.image.resize"});
+  expect_error(
+      [&] {
+        load_dataset(parse_data_config(
+            YAML::Load(base + ", image: {width: 4, height: 4, channels: 3}}"), dir_.string()));
+      },
+      {images, "1 channel", "data.image.channels"});
+}
+
 TEST_F(DataTest, LoadDatasetSplitsNormalizesAndSummarizes) {
   for (int i = 0; i < 10; ++i) write_png("imgs/a/" + std::to_string(i) + ".png", 3, 3, 1, i * 20);
   for (int i = 0; i < 10; ++i) write_png("imgs/b/" + std::to_string(i) + ".png", 3, 3, 1, i * 3);

@@ -102,7 +102,8 @@ TEST(TuneSearchSpace, SamplingIsSeededAndMutationMovesOneStep) {
     const Candidate child = s.mutate(parent, rng);
     int changed = (child.family != parent.family) + (child.width != parent.width) +
                   (child.depth != parent.depth) + (child.kernel != parent.kernel) +
-                  (child.head != parent.head) + (child.learning_rate != parent.learning_rate);
+                  (child.head != parent.head) + (child.resolution != parent.resolution) +
+                  (child.learning_rate != parent.learning_rate);
     EXPECT_EQ(changed, 1) << parent.key() << " -> " << child.key();
     const auto& w = s.widths;
     const auto pi = std::find(w.begin(), w.end(), parent.width) - w.begin();
@@ -136,6 +137,44 @@ tune: {families: [ds_cnn]}
     const graph::Shape out = g.value(g.outputs().at(0)).shape;
     EXPECT_EQ(out.back(), 7) << family;
   }
+}
+
+TEST(TuneSearchSpace, ResolutionIsAnImageChoice) {
+  const SearchSpace s = parse_search_space(YAML::Load("{resolution: [20, 28], families: [cnn]}"),
+                                           "fashion_mnist", "p.yaml");
+  EXPECT_EQ(s.resolutions, (std::vector<int>{20, 28}));
+  EXPECT_EQ(s.size(), default_search_space("fashion_mnist").widths.size() *
+                          default_search_space("fashion_mnist").depths.size() *
+                          default_search_space("fashion_mnist").kernels.size() * 2 *
+                          default_search_space("fashion_mnist").learning_rates.size() * 2);
+  data::Rng rng(5);
+  std::set<int> drawn;
+  for (int i = 0; i < 40; ++i) drawn.insert(s.sample(rng).resolution);
+  EXPECT_EQ(drawn, (std::set<int>{20, 28}));
+  // Without the key the data's own size is kept and the key names no resolution.
+  data::Rng other(5);
+  EXPECT_EQ(default_search_space("fashion_mnist").sample(other).resolution, 0);
+  EXPECT_NE(error_of([] {
+              parse_search_space(YAML::Load("{resolution: [32]}"), "wav_folder", "kws.yaml");
+            }).find("kws.yaml: tune.resolution: only image data has a resolution"),
+            std::string::npos);
+}
+
+TEST(TuneTrialProject, ResolutionResamplesTheImages) {
+  const YAML::Node project =
+      YAML::Load("data: {format: fashion_mnist, image: {channels: 1}}\nmodel: {zoo: cnn}\n");
+  Candidate c;
+  c.family = "cnn";
+  c.depth = 2;
+  c.head = "pool";
+  c.resolution = 20;
+  EXPECT_EQ(c.key(), "cnn-w1-d2-k3-pool-r20-lr0.001");
+  const std::string text = trial_project_text(project, "/base", c, 10, "/runs/t");
+  const pipeline::Project p = pipeline::parse_project(text, "trial.yaml", "/elsewhere");
+  EXPECT_EQ(p.data.image.width, 20) << text;
+  EXPECT_EQ(p.data.image.height, 20) << text;
+  EXPECT_TRUE(p.data.image.resize) << text;
+  EXPECT_EQ(p.data.image.channels, 1) << text;  // the project's other image settings stay
 }
 
 TEST(TuneTrialProject, ProjectFilesMayCarryATuneBlock) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "toolkit/data/idx.h"
+#include "toolkit/data/image_resize.h"
 #include "toolkit/data/speech_commands.h"
 #include "toolkit/data/split.h"
 #include "toolkit/host/error.h"
@@ -338,6 +339,26 @@ DatasetSplit split_all(const DataConfig& c, const Dataset& all, bool own_test, b
   return split;
 }
 
+// data.image for datasets whose files fix the size (Fashion-MNIST, IDX): resampled when
+// image.resize is set, refused otherwise, like an image folder's files of another size.
+Dataset at_image_size(Dataset images, const DataConfig& c, const std::string& what) {
+  if (c.image.width == 0 || images.empty() || images.sample_shape().size() != 3) return images;
+  const graph::Shape& s = images.sample_shape();
+  const std::string have = std::to_string(s[1]) + "x" + std::to_string(s[0]);
+  const std::string want = std::to_string(c.image.width) + "x" + std::to_string(c.image.height);
+  if (s[2] != c.image.channels) {
+    throw host::Error(what + ": the images have " + std::to_string(s[2]) +
+                      " channel(s); data.image.channels asks for " +
+                      std::to_string(c.image.channels));
+  }
+  if (s[0] == c.image.height && s[1] == c.image.width) return images;
+  if (!c.image.resize) {
+    throw host::Error(what + ": the images are " + have + "; data.image asks for " + want +
+                      " (data.image.resize: true resamples them)");
+  }
+  return resize_images(images, c.image.width, c.image.height, what);
+}
+
 }  // namespace
 
 DatasetSplit load_dataset(const DataConfig& config) {
@@ -348,13 +369,14 @@ DatasetSplit load_dataset(const DataConfig& config) {
   bool own_test = false;
   if (c.format == DataFormat::kFashionMnist) {
     const std::string dir = c.path.empty() ? kFashionMnistDir : c.path;
-    all = load_fashion_mnist(true, dir);
-    test = load_fashion_mnist(false, dir);
+    all = at_image_size(load_fashion_mnist(true, dir), c, dir);
+    test = at_image_size(load_fashion_mnist(false, dir), c, dir);
     own_test = true;
   } else if (c.format == DataFormat::kIdx) {
-    all = load_idx(c.images, c.labels, c.class_names);
+    all = at_image_size(load_idx(c.images, c.labels, c.class_names), c, c.images);
     if (!c.test_images.empty()) {
-      test = load_idx(c.test_images, c.test_labels, all.class_names());
+      test = at_image_size(load_idx(c.test_images, c.test_labels, all.class_names()), c,
+                           c.test_images);
       own_test = true;
     }
   } else {

@@ -130,10 +130,13 @@ class Search {
   }
 
   const data::DatasetSplit& data_for(const pipeline::Project& p) {
-    // Feature settings change the samples (their key is the features block as written);
-    // everything else a trial changes leaves the data as it is.
+    // Feature settings and the image size change the samples (their key is the features and
+    // data.image blocks as written); everything else a trial changes leaves the data as it is.
+    const YAML::Node written = YAML::LoadFile(p.path.string());
     std::string key;
-    if (p.features) key = YAML::Dump(YAML::LoadFile(p.path.string())["features"]);
+    if (const YAML::Node data = written["data"]; data && data["image"])
+      key = YAML::Dump(data["image"]);
+    if (p.features) key += "\n" + YAML::Dump(written["features"]);
     auto it = data_.find(key);
     if (it == data_.end()) it = data_.emplace(key, pipeline::load_project_data(p)).first;
     return it->second;

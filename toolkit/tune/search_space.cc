@@ -82,6 +82,7 @@ std::string Candidate::key() const {
   std::string k = family + "-w" + number_text(width) + "-d" + std::to_string(depth) + "-k" +
                   std::to_string(kernel);
   if (family == "cnn" && head != "dense") k += "-" + head;
+  if (resolution > 0) k += "-r" + std::to_string(resolution);
   k += "-lr" + number_text(learning_rate);
   for (const auto& [name, value] : features) k += "-" + name + number_text(value);
   return k;
@@ -94,6 +95,7 @@ nlohmann::json Candidate::to_json() const {
                       {"kernel", kernel},
                       {"learning_rate", learning_rate}};
   if (family == "cnn") j["head"] = head;
+  if (resolution > 0) j["resolution"] = resolution;
   if (!features.empty()) j["features"] = features;
   return j;
 }
@@ -160,6 +162,7 @@ Candidate SearchSpace::sample(data::Rng& rng) const {
   c.depth = pick(depths, rng);
   c.kernel = pick(kernels, rng);
   c.head = pick(heads, rng);
+  if (!resolutions.empty()) c.resolution = pick(resolutions, rng);
   c.learning_rate = pick(learning_rates, rng);
   for (const auto& [name, choices] : features) c.features[name] = pick(choices, rng);
   return c;
@@ -174,6 +177,7 @@ Candidate SearchSpace::mutate(const Candidate& parent, data::Rng& rng) const {
   if (depths.size() > 1) movable.push_back("depth");
   if (kernels.size() > 1) movable.push_back("kernel");
   if (heads.size() > 1 && parent.family == "cnn") movable.push_back("head");
+  if (resolutions.size() > 1) movable.push_back("resolution");
   if (learning_rates.size() > 1) movable.push_back("learning_rate");
   for (const auto& [name, choices] : features)
     if (choices.size() > 1) movable.push_back("features." + name);
@@ -190,6 +194,8 @@ Candidate SearchSpace::mutate(const Candidate& parent, data::Rng& rng) const {
     c.depth = neighbour(depths, c.depth, rng);
   } else if (d == "kernel") {
     c.kernel = neighbour(kernels, c.kernel, rng);
+  } else if (d == "resolution") {
+    c.resolution = neighbour(resolutions, c.resolution, rng);
   } else if (d == "head") {
     c.head = neighbour(heads, c.head, rng);
   } else if (d == "learning_rate") {
@@ -206,6 +212,7 @@ size_t SearchSpace::size() const {
   // The head is a choice of cnn alone: the other families count once per head.
   const size_t per_setting = families.size() - (has_cnn ? 1 : 0) + (has_cnn ? heads.size() : 0);
   size_t n = per_setting * widths.size() * depths.size() * kernels.size() * learning_rates.size();
+  n *= std::max<size_t>(1, resolutions.size());
   for (const auto& [name, choices] : features) n *= choices.size();
   return n;
 }
@@ -244,9 +251,9 @@ SearchSpace parse_search_space(const YAML::Node& tune, const std::string& data_f
   for (const auto& kv : tune) {
     const std::string key = kv.first.as<std::string>();
     if (key != "families" && key != "width" && key != "depth" && key != "kernel" && key != "head" &&
-        key != "learning_rate" && key != "features") {
+        key != "resolution" && key != "learning_rate" && key != "features") {
       r.fail(key,
-             "unknown key; expected one of families, width, depth, kernel, head, "
+             "unknown key; expected one of families, width, depth, kernel, head, resolution, "
              "learning_rate, features");
     }
   }
@@ -261,6 +268,13 @@ SearchSpace parse_search_space(const YAML::Node& tune, const std::string& data_f
   r.list(tune["head"], "head", s.heads, "a list of dense, pool");
   for (const auto& h : s.heads) {
     if (h != "dense" && h != "pool") r.fail("head", "expected dense or pool, got '" + h + "'");
+  }
+  r.list(tune["resolution"], "resolution", s.resolutions, "a list of positive integers");
+  if (!s.resolutions.empty() &&
+      (data_format == "wav_folder" || data_format == "csv" || data_format == "csv_windows")) {
+    r.fail("resolution",
+           "only image data has a resolution (audio and sensor projects search features: "
+           "instead)");
   }
   r.list(tune["learning_rate"], "learning_rate", s.learning_rates, "a list of positive numbers");
   if (const YAML::Node f = tune["features"]) {

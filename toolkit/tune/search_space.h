@@ -1,5 +1,6 @@
 // The search space of `tinyforge tune` (the project file's `tune:` block, docs/tune.md): model
-// families, width, depth, kernel size, classifier head, learning rate and feature settings. A
+// families, width, depth, kernel size, classifier head, input resolution, learning rate and
+// feature settings. A
 // candidate is one point of it; it becomes a list of layers (a project's `model.layers`) the trial
 // trains.
 #ifndef TINYFORGE_TOOLKIT_TUNE_SEARCH_SPACE_H_
@@ -24,6 +25,7 @@ struct Candidate {
   // cnn only: "dense" flattens into a hidden dense layer; "pool" averages each channel over the
   // image first, so the classifier's weights do not grow with the resolution.
   std::string head = "dense";
+  int resolution = 0;  // images resampled to resolution x resolution; 0: as the data has them
   double learning_rate = 0.001;
   std::map<std::string, double> features;  // features.<key> -> value
 
@@ -41,6 +43,7 @@ struct SearchSpace {
   std::vector<int> depths;
   std::vector<int> kernels;
   std::vector<std::string> heads;  // cnn's: dense, pool
+  std::vector<int> resolutions;    // images only; empty: the data's own size, not searched
   std::vector<double> learning_rates;
   std::map<std::string, std::vector<double>> features;
 

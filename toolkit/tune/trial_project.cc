@@ -29,6 +29,16 @@ std::string trial_project_text(const YAML::Node& project, const std::filesystem:
       make_absolute(data, key, base_dir);
     make_absolute(data["augmentation"], "noise_path", base_dir);
   }
+  if (candidate.resolution > 0) {
+    YAML::Node data = p["data"];
+    YAML::Node image = data["image"];
+    if (!image || !image.IsMap()) image = YAML::Node(YAML::NodeType::Map);
+    image["width"] = candidate.resolution;
+    image["height"] = candidate.resolution;
+    image["resize"] = true;
+    data["image"] = image;
+    p["data"] = data;
+  }
   YAML::Node model(YAML::NodeType::Map);
   model["layers"] = candidate.layers(classes);
   p["model"] = model;
