@@ -1,9 +1,12 @@
 // The device's SHA-256, SHA-512 and Ed25519 verification (runtime/src/update) against FIPS 180-4
 // and RFC 8032 known answers, every Wycheproof EdDSA case, and OpenSSL on random inputs.
 #include <gtest/gtest.h>
+
 #include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <array>
 
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -130,6 +133,89 @@ TEST(UpdateField, MatchesOpenSslBignumArithmetic) {
     if (t % 10 == 0 && !BN_is_zero(x.get()) && BN_cmp(x.get(), p.get()) != 0) {
       ASSERT_NE(BN_mod_inverse(r.get(), x.get(), p.get(), ctx.get()), nullptr);
       ASSERT_EQ(ours(update::fe_invert(a)), encode(r.get())) << "inverse, case " << t;
+    }
+  }
+}
+
+// The extremes the limb bounds allow (field25519.h): elements whose carried limbs are all at the
+// largest or smallest centred value, summed three at a time into products and two at a time into
+// squares, as the point formulas may; a 64-bit column overflow would show as a wrong result.
+TEST(UpdateField, ExtremeLimbsInProductsAndSquaresMatchOpenSsl) {
+  const auto p_bytes = from_hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+  const BnPtr p = bn_from_le(p_bytes.data(), 32);
+  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
+  const auto ours = [](const update::Fe& f) {
+    uint8_t out[32];
+    update::fe_to_bytes(out, f);
+    return to_hex(out, 32);
+  };
+  const auto reduced = [&](const BIGNUM* v) {
+    BnPtr r(BN_new(), BN_free);
+    EXPECT_EQ(BN_nnmod(r.get(), v, p.get(), ctx.get()), 1);
+    uint8_t out[32];
+    EXPECT_EQ(BN_bn2lebinpad(r.get(), out, 32), 32);
+    return to_hex(out, 32);
+  };
+  // 32 bytes from ten limbs of 26, 25, 26, ... bits.
+  const auto pack = [](const std::array<uint32_t, 10>& limbs) {
+    std::array<uint8_t, 32> bytes{};
+    int bit = 0;
+    for (int i = 0; i < 10; ++i) {
+      const int width = i % 2 == 0 ? 26 : 25;
+      for (int b = 0; b < width; ++b, ++bit)
+        if ((limbs[i] >> b) & 1) bytes[bit / 8] |= uint8_t(1 << (bit % 8));
+    }
+    return bytes;
+  };
+  std::vector<std::array<uint8_t, 32>> extremes;
+  std::array<uint32_t, 10> top{}, bottom{}, mixed{};
+  for (int i = 0; i < 10; ++i) {
+    const uint32_t half = i % 2 == 0 ? (1u << 25) : (1u << 24);
+    top[i] = half - 1;  // the largest centred limb
+    bottom[i] = half;   // centres to the smallest
+    mixed[i] = i % 3 == 0 ? half - 1 : half;
+  }
+  for (const auto& limbs : {top, bottom, mixed}) extremes.push_back(pack(limbs));
+  extremes.push_back(std::array<uint8_t, 32>{});
+  std::fill(extremes.back().begin(), extremes.back().end(), 0xff);
+  extremes.back()[31] = 0x7f;
+  for (const auto& a_bytes : extremes) {
+    for (const auto& b_bytes : extremes) {
+      const update::Fe a = update::fe_from_bytes(a_bytes.data());
+      const update::Fe b = update::fe_from_bytes(b_bytes.data());
+      const BnPtr x = bn_from_le(a_bytes.data(), 32);
+      const BnPtr y = bn_from_le(b_bytes.data(), 32);
+      // (a + a + a) (b + b + b) and (a + a - b)(-a - b - b): three-element operands.
+      const update::Fe three_a = update::fe_add(update::fe_add(a, a), a);
+      const update::Fe three_b = update::fe_add(update::fe_add(b, b), b);
+      BnPtr left(BN_new(), BN_free), right(BN_new(), BN_free), r(BN_new(), BN_free);
+      ASSERT_EQ(BN_mul_word(BN_copy(left.get(), x.get()), 3), 1);
+      ASSERT_EQ(BN_mul_word(BN_copy(right.get(), y.get()), 3), 1);
+      ASSERT_EQ(BN_mul(r.get(), left.get(), right.get(), ctx.get()), 1);
+      ASSERT_EQ(ours(update::fe_mul(three_a, three_b)), reduced(r.get()));
+      const update::Fe mixed_left = update::fe_sub(update::fe_add(a, a), b);
+      const update::Fe mixed_right =
+          update::fe_sub(update::fe_sub(update::fe_sub(update::fe_from_int(0), a), b), b);
+      ASSERT_EQ(BN_lshift1(left.get(), x.get()), 1);
+      ASSERT_EQ(BN_sub(left.get(), left.get(), y.get()), 1);
+      ASSERT_EQ(BN_lshift1(right.get(), y.get()), 1);
+      ASSERT_EQ(BN_add(right.get(), right.get(), x.get()), 1);
+      BN_set_negative(right.get(), 1);
+      ASSERT_EQ(BN_mul(r.get(), left.get(), right.get(), ctx.get()), 1);
+      ASSERT_EQ(ours(update::fe_mul(mixed_left, mixed_right)), reduced(r.get()));
+      // (a + b)^2 and (a - b)^2: two-element squares.
+      ASSERT_EQ(BN_add(left.get(), x.get(), y.get()), 1);
+      ASSERT_EQ(BN_sqr(r.get(), left.get(), ctx.get()), 1);
+      ASSERT_EQ(ours(update::fe_square(update::fe_add(a, b))), reduced(r.get()));
+      ASSERT_EQ(BN_sub(left.get(), x.get(), y.get()), 1);
+      ASSERT_EQ(BN_sqr(r.get(), left.get(), ctx.get()), 1);
+      ASSERT_EQ(ours(update::fe_square(update::fe_sub(a, b))), reduced(r.get()));
+      // Four elements summed go through fe_carry first.
+      const update::Fe four = update::fe_carry(update::fe_add(three_a, a));
+      ASSERT_EQ(BN_lshift(left.get(), x.get(), 2), 1);
+      ASSERT_EQ(BN_mul(r.get(), left.get(), y.get(), ctx.get()), 1);
+      ASSERT_EQ(BN_mul_word(r.get(), 3), 1);
+      ASSERT_EQ(ours(update::fe_mul(four, three_b)), reduced(r.get()));
     }
   }
 }

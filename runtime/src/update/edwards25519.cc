@@ -138,7 +138,7 @@ Point point_double(const Point& p) {
   const Fe h = fe_add(a, b);
   const Fe e = fe_sub(h, fe_square(fe_add(p.x, p.y)));
   const Fe g = fe_sub(a, b);
-  const Fe f = fe_add(c, g);
+  const Fe f = fe_carry(fe_add(c, g));  // four elements summed: more than a product takes
   return {fe_mul(e, f), fe_mul(g, h), fe_mul(f, g), fe_mul(e, h)};
 }
 

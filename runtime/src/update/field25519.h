@@ -1,7 +1,9 @@
-// Arithmetic modulo p = 2^255 - 19 for Ed25519 (RFC 8032 section 5.1). An element is 16 signed
-// 32-bit limbs of 16 bits each (a few bits more after additions): products of two limbs are one
-// 32 x 32 -> 64-bit multiply, their sums fit in 64 bits without tracking carries between
-// operations, and the code stays short enough to check by reading.
+// Arithmetic modulo p = 2^255 - 19 for Ed25519 (RFC 8032 section 5.1). An element is 10 signed
+// 32-bit limbs at 25.5-bit steps (26 and 25 bits, alternately): a product of two elements is 100
+// 32 x 32 -> 64-bit multiply-accumulates (SMLAL on Cortex-M), a square 55. Products and squares
+// return carried limbs (|limb| <= 2^25); fe_add and fe_sub do not carry, and a product takes
+// operands of up to three carried elements added or subtracted (a square two): a longer sum goes
+// through fe_carry first.
 // Variable time: the device only verifies signatures, every input is public.
 #ifndef TINYFORGE_UPDATE_FIELD25519_H_
 #define TINYFORGE_UPDATE_FIELD25519_H_
@@ -11,7 +13,7 @@
 namespace tinyforge::update {
 
 struct Fe {
-  int32_t limb[16];
+  int32_t limb[10];
 };
 
 Fe fe_from_int(int32_t value);  // 0 <= value < 2^16
@@ -22,6 +24,7 @@ void fe_to_bytes(uint8_t bytes[32], const Fe& a);
 
 Fe fe_add(const Fe& a, const Fe& b);
 Fe fe_sub(const Fe& a, const Fe& b);
+Fe fe_carry(const Fe& a);  // the same element with carried limbs
 Fe fe_mul(const Fe& a, const Fe& b);
 Fe fe_square(const Fe& a);
 Fe fe_invert(const Fe& a);   // a^(p-2); 0 maps to 0
