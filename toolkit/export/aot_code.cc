@@ -614,9 +614,6 @@ AotCode generate_aot(const ModelFile& file, const AotOptions& options) {
   // The generated invoke() runs whole operators; patch stages (the interpreter's banded execution
   // of the first layers) are not generated yet, so the plan must not assume them.
   plan.patches = false;
-  // The generated calls run each operator over its whole output; a patch stage's row bands are not
-  // generated (yet), so the plan has none.
-  plan.patches = false;
   const ArenaUsage usage = plan_arena(model, plan);
   AlignedBytes arena(usage.total_bytes);
   Interpreter interpreter;
