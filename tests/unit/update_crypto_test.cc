@@ -75,25 +75,39 @@ BnPtr bn_from_le(const uint8_t* bytes, size_t size) {
   return BnPtr(BN_lebin2bn(bytes, int(size), nullptr), BN_free);
 }
 
-// Field arithmetic modulo 2^255 - 19 against OpenSSL's BIGNUM, on random elements, the largest
-// 255-bit encodings (non-canonical ones included) and sums and differences as the point formulas
-// feed them into products.
-TEST(UpdateField, MatchesOpenSslBignumArithmetic) {
-  const auto p_bytes = from_hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+// p = 2^255 - 19, little-endian; OpenSSL's view of field elements and ours, both as canonical
+// hex, so the two sides compare as strings.
+class FieldOracle {
+ public:
+  const std::vector<uint8_t> p_bytes =
+      from_hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
   const BnPtr p = bn_from_le(p_bytes.data(), 32);
-  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
-  const auto encode = [&](const BIGNUM* v) {
+  const std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx{BN_CTX_new(), BN_CTX_free};
+
+  std::string reduced(const BIGNUM* v) const {
     BnPtr r(BN_new(), BN_free);
     EXPECT_EQ(BN_nnmod(r.get(), v, p.get(), ctx.get()), 1);
     uint8_t out[32];
     EXPECT_EQ(BN_bn2lebinpad(r.get(), out, 32), 32);
     return to_hex(out, 32);
-  };
-  const auto ours = [](const update::Fe& f) {
+  }
+  static std::string ours(const update::Fe& f) {
     uint8_t out[32];
     update::fe_to_bytes(out, f);
     return to_hex(out, 32);
-  };
+  }
+};
+
+// Field arithmetic modulo 2^255 - 19 against OpenSSL's BIGNUM, on random elements, the largest
+// 255-bit encodings (non-canonical ones included) and sums and differences as the point formulas
+// feed them into products.
+TEST(UpdateField, MatchesOpenSslBignumArithmetic) {
+  const FieldOracle field;
+  const auto& p_bytes = field.p_bytes;
+  const BnPtr& p = field.p;
+  const auto& ctx = field.ctx;
+  const auto encode = [&](const BIGNUM* v) { return field.reduced(v); };
+  const auto ours = &FieldOracle::ours;
   std::mt19937 rng(19);
   for (int t = 0; t < 3000; ++t) {
     uint8_t a_bytes[32];
@@ -141,21 +155,10 @@ TEST(UpdateField, MatchesOpenSslBignumArithmetic) {
 // largest or smallest centred value, summed three at a time into products and two at a time into
 // squares, as the point formulas may; a 64-bit column overflow would show as a wrong result.
 TEST(UpdateField, ExtremeLimbsInProductsAndSquaresMatchOpenSsl) {
-  const auto p_bytes = from_hex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
-  const BnPtr p = bn_from_le(p_bytes.data(), 32);
-  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
-  const auto ours = [](const update::Fe& f) {
-    uint8_t out[32];
-    update::fe_to_bytes(out, f);
-    return to_hex(out, 32);
-  };
-  const auto reduced = [&](const BIGNUM* v) {
-    BnPtr r(BN_new(), BN_free);
-    EXPECT_EQ(BN_nnmod(r.get(), v, p.get(), ctx.get()), 1);
-    uint8_t out[32];
-    EXPECT_EQ(BN_bn2lebinpad(r.get(), out, 32), 32);
-    return to_hex(out, 32);
-  };
+  const FieldOracle field;
+  const auto& ctx = field.ctx;
+  const auto reduced = [&](const BIGNUM* v) { return field.reduced(v); };
+  const auto ours = &FieldOracle::ours;
   // 32 bytes from ten limbs of 26, 25, 26, ... bits.
   const auto pack = [](const std::array<uint32_t, 10>& limbs) {
     std::array<uint8_t, 32> bytes{};
