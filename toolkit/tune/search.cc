@@ -223,9 +223,9 @@ class Search {
       if (read_rung_result(t->dir, rung).finished) continue;  // done before the search stopped
       jobs.push_back(write_trial_script(t->dir, t->candidate.key(), rung, rungs_[rung], script_));
     }
-    say("rung " + std::to_string(rung) + " (" + std::to_string(rungs_[rung]) +
-        " epochs): " + std::to_string(jobs.size()) + " trials on " + executor_->name() + " (" +
-        std::to_string(batch.size() - jobs.size()) + " done before)");
+    say("rung " + std::to_string(rung) + " (" + std::to_string(rungs_[rung]) + " epochs): " +
+        std::to_string(jobs.size()) + (jobs.size() == 1 ? " trial" : " trials") + " on " +
+        executor_->name() + " (" + std::to_string(batch.size() - jobs.size()) + " done before)");
     executor_->run(jobs);
     for (Trial* t : batch) {
       const RungResult r = read_rung_result(t->dir, rung);
