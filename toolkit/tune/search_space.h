@@ -1,8 +1,7 @@
 // The search space of `tinyforge tune` (the project file's `tune:` block, docs/tune.md): model
 // families, width, depth, kernel size, classifier head, input resolution, learning rate and
-// feature settings. A
-// candidate is one point of it; it becomes a list of layers (a project's `model.layers`) the trial
-// trains.
+// feature settings. A candidate is one point of it; it becomes a list of layers (a project's
+// `model.layers`) the trial trains.
 #ifndef TINYFORGE_TOOLKIT_TUNE_SEARCH_SPACE_H_
 #define TINYFORGE_TOOLKIT_TUNE_SEARCH_SPACE_H_
 
